@@ -1,0 +1,1 @@
+//! Our provider: its configuration schema and how it builds the AWS client.

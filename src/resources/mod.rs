@@ -1,0 +1,1 @@
+//! Managed resources of the provider.
