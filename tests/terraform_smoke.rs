@@ -32,8 +32,12 @@ async fn providers_schema_lists_the_resource() {
     let wd = Workdir::new();
     wd.write_config(&empty_provider_config());
     let out = wd.run_ok(&["providers", "schema", "-json"]).await;
-    let schema: serde_json::Value = serde_json::from_str(&out.stdout)
-        .unwrap_or_else(|e| panic!("invalid JSON from providers schema: {e}\n{}", wd.transcript()));
+    let schema: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "invalid JSON from providers schema: {e}\n{}",
+            wd.transcript()
+        )
+    });
 
     let provider = &schema["provider_schemas"][PROVIDER_ADDRESS];
     assert!(

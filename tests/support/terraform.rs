@@ -124,6 +124,21 @@ impl Output {
         format!("{}\n{}", self.stdout, self.stderr)
     }
 
+    /// The output with Terraform's line wrapping and diagnostic frames undone (whitespace runs
+    /// become one space), so long messages can be matched as written.
+    pub fn text(&self) -> String {
+        squash(&self.combined())
+    }
+
+    /// The diagnostic text without source snippet lines (`  12:   owner = "..."`), so a check
+    /// for a value proves the message names it rather than the echoed configuration.
+    pub fn messages(&self) -> String {
+        let snippet = Regex::new(r"^\s*[│|]?\s*\d+:").expect("static regex");
+        let all = self.combined();
+        let kept: Vec<&str> = all.lines().filter(|l| !snippet.is_match(l)).collect();
+        squash(&kept.join("\n"))
+    }
+
     fn render(&self) -> String {
         format!(
             "$ terraform {}\n[exit: {}]\n--- stdout ---\n{}\n--- stderr ---\n{}\n",
@@ -521,6 +536,14 @@ impl Workdir {
         let text = std::fs::read_to_string(self.root.join("terraform.tfstate")).ok()?;
         serde_json::from_str(&text).ok()
     }
+}
+
+/// Collapses whitespace runs (and diagnostic frame characters) to single spaces.
+pub fn squash(s: &str) -> String {
+    s.split(|c: char| c.is_whitespace() || c == '│' || c == '╷' || c == '╵')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Finds a resource's `values` by address in `terraform show -json` output (root module only).
