@@ -17,9 +17,9 @@ need cargo "install Rust (https://rustup.rs)"
 need terraform "install Terraform >= 1.0 (https://developer.hashicorp.com/terraform/install) and put it on PATH"
 need curl "install curl (for example: apt-get install curl)"
 
-tf_version="$(terraform version | head -n 1 | sed -E 's/^Terraform v([0-9]+)\.([0-9]+).*/\1.\2/')"
+tf_version="$(terraform version 2>/dev/null | head -n 1 | sed -E 's/^Terraform v([0-9]+)\.([0-9]+).*/\1.\2/')"
 case "$tf_version" in
-  0.*|'') die "Terraform >= 1.0 is required, found: $(terraform version | head -n 1)" ;;
+  0.*|'') die "Terraform >= 1.0 is required, found: $(terraform version 2>/dev/null | head -n 1)" ;;
 esac
 
 say "Building the provider and the emulator (cargo build --release --bins)"
@@ -77,8 +77,8 @@ api() {
   [ "$code" = "200" ] || die "$op answered HTTP $code: $out"
   printf '%s' "$out"
 }
-# Value of the first "Key":"string" member in a JSON text.
-field() { grep -o "\"$1\":\"[^\"]*\"" | head -n 1 | sed -E "s/^\"$1\":\"(.*)\"$/\1/"; }
+# Value of a "Key":"string" member that occurs once in a JSON text; empty when absent.
+field() { sed -nE "s/.*\"$1\": *\"([^\"]*)\".*/\1/p"; }
 
 show_live() {
   local owner role
@@ -119,7 +119,10 @@ cp "$here/main.tf" "$work/main.tf"
 export TF_CLI_CONFIG_FILE="$work/terraformrc"
 export CHECKPOINT_DISABLE=1 TF_IN_AUTOMATION=1 TF_INPUT=0 AWS_EC2_METADATA_DISABLED=true
 export TF_VAR_endpoint="$endpoint" TF_VAR_provisioned_product_id="$pp"
-tf() { terraform -chdir="$work" "$@"; }
+# No colour codes when the output goes to a file or a CI log.
+color=()
+[ -t 1 ] || color=(-no-color)
+tf() { terraform -chdir="$work" "$@" ${color[@]+"${color[@]}"}; }
 
 say "terraform plan"
 tf plan -input=false -out=tfplan
