@@ -122,7 +122,7 @@ export TF_VAR_endpoint="$endpoint" TF_VAR_provisioned_product_id="$pp"
 # No colour codes when the output goes to a file or a CI log.
 color=()
 [ -t 1 ] || color=(-no-color)
-tf() { terraform -chdir="$work" "$@" ${color[@]+"${color[@]}"}; }
+tf() { local sub="$1"; shift; terraform -chdir="$work" "$sub" ${color[@]+"${color[@]}"} "$@"; }
 
 say "terraform plan"
 tf plan -input=false -out=tfplan
