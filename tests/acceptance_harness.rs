@@ -188,3 +188,27 @@ fn hcl_strings_are_escaped() {
     assert_eq!(terraform::hcl_string("${x}"), r#""$${x}""#);
     assert_eq!(terraform::hcl_string(r"C:\x"), r#""C:\\x""#);
 }
+
+#[test]
+fn warnings_skip_the_dev_overrides_notice_and_unwrap_lines() {
+    let out = terraform::Output {
+        args: vec!["plan".into()],
+        code: Some(0),
+        stdout: "Warning: Provider development overrides are in effect\n\nThe following provider\ndevelopment overrides are set\n".into(),
+        stderr: "Warning: Provisioned product pp-abc no longer\nexists\n\nError: Something else\n".into(),
+    };
+    assert_eq!(
+        out.warnings(),
+        vec!["Provisioned product pp-abc no longer exists".to_string()]
+    );
+    let snippet = terraform::Output {
+        args: vec!["validate".into()],
+        code: Some(1),
+        stdout: String::new(),
+        stderr: "Error: Invalid OWNER\n\n  on main.tf line 3:\n   3:     OWNER = \"bad\"\n\nOWNER \"bad\" is not an ARN\n".into(),
+    };
+    assert_eq!(
+        snippet.messages(),
+        "Error: Invalid OWNER on main.tf line 3: OWNER \"bad\" is not an ARN"
+    );
+}

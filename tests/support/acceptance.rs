@@ -53,12 +53,15 @@ impl Acc {
     }
 
     pub async fn with_record_latency(record_latency: Duration) -> Acc {
-        let emu = Emulator::start(EmulatorConfig {
+        Acc::with_config(EmulatorConfig {
             record_latency,
             ..Default::default()
         })
         .await
-        .expect("start the emulator");
+    }
+
+    pub async fn with_config(config: EmulatorConfig) -> Acc {
+        let emu = Emulator::start(config).await.expect("start the emulator");
         let endpoint = emu.endpoint_url();
         Acc {
             sc: sdk_client(&endpoint),
@@ -326,6 +329,16 @@ pub fn sdk_client(endpoint: &str) -> Client {
 }
 
 pub fn provider_hcl(endpoint: &str, extra: &str) -> String {
+    provider_hcl_with_keys(endpoint, ACCESS_KEY, SECRET_KEY, extra)
+}
+
+/// Provider block with explicit static keys (the access key id picks the emulator's caller).
+pub fn provider_hcl_with_keys(
+    endpoint: &str,
+    access_key: &str,
+    secret_key: &str,
+    extra: &str,
+) -> String {
     format!(
         r#"{}
 provider "servicecatalog" {{
@@ -338,8 +351,8 @@ provider "servicecatalog" {{
 "#,
         terraform::required_providers(),
         hcl_string(endpoint),
-        hcl_string(ACCESS_KEY),
-        hcl_string(SECRET_KEY),
+        hcl_string(access_key),
+        hcl_string(secret_key),
     )
 }
 

@@ -139,6 +139,21 @@ impl Output {
         squash(&kept.join("\n"))
     }
 
+    /// Warning diagnostics (squashed text after `Warning:`), without the dev_overrides notice
+    /// Terraform prints on every run.
+    pub fn warnings(&self) -> Vec<String> {
+        let text = self.text();
+        let mut out = Vec::new();
+        for chunk in text.split("Warning: ").skip(1) {
+            let end = chunk.find("Error: ").unwrap_or(chunk.len());
+            let warning = chunk[..end].trim();
+            if !warning.starts_with("Provider development overrides are in effect") {
+                out.push(warning.to_string());
+            }
+        }
+        out
+    }
+
     fn render(&self) -> String {
         format!(
             "$ terraform {}\n[exit: {}]\n--- stdout ---\n{}\n--- stderr ---\n{}\n",
@@ -267,6 +282,16 @@ impl Workdir {
 
     pub fn path(&self) -> &Path {
         &self.root
+    }
+
+    /// The (initially empty) file `AWS_SHARED_CREDENTIALS_FILE` points at.
+    pub fn aws_credentials_file(&self) -> PathBuf {
+        self.root.join(".home").join("aws-credentials")
+    }
+
+    /// The (initially empty) file `AWS_CONFIG_FILE` points at.
+    pub fn aws_config_file(&self) -> PathBuf {
+        self.root.join(".home").join("aws-config")
     }
 
     /// Writes the configuration as `main.tf` (replacing the previous one).
