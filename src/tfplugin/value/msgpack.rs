@@ -24,7 +24,7 @@ use rmp::decode::{self, ValueReadError};
 use rmp::encode;
 use rmp::Marker;
 
-use super::number::quote_truncated;
+use super::number::{quote_truncated, ExactDecimal};
 use super::{required_name, Number, Type, Value, ValueError, MAX_DEPTH};
 use crate::tfplugin::path::{AttributePath, PathStep};
 
@@ -260,12 +260,14 @@ impl<'a> Decoder<'a> {
                 self.float(f)
             }
             _ => match self.text(marker)? {
-                Some(text) => text.parse::<Number>().map_err(|_| {
-                    self.error(format!(
-                        "number is required, found the string {}",
-                        quote_truncated(text)
-                    ))
-                }),
+                // Kept as text even when it would fit an Int, so it is written back as it came.
+                Some(text) if ExactDecimal::parse(text).is_some() => {
+                    Ok(Number::Decimal(text.to_owned()))
+                }
+                Some(text) => Err(self.error(format!(
+                    "number is required, found the string {}",
+                    quote_truncated(text)
+                ))),
                 None => Err(self.mismatch(&Type::Number, marker)),
             },
         }
