@@ -154,6 +154,14 @@ fn floats_are_float64_unless_integral() {
     );
     let nan = decode_msgpack(&bytes("cb 7f f8 00 00 00 00 00 00"), &Type::Number).unwrap_err();
     assert_eq!(nan.message, "number is required, found NaN");
+    let err = encode_msgpack(&Value::from(f64::NAN), &Type::Number).unwrap_err();
+    assert_eq!(err.message, "NaN is not a valid number");
+    // Infinities exist in cty and are written as float64.
+    golden(
+        "cb 7f f0 00 00 00 00 00 00",
+        &Type::Number,
+        &Value::from(f64::INFINITY),
+    );
 }
 
 #[test]

@@ -277,10 +277,9 @@ impl Walk {
     }
 
     fn encode_number(&self, n: &Number) -> Result<Json, ValueError> {
-        let here = AttributePath {
-            steps: self.path.clone(),
-        };
-        n.validate(&here)?;
+        if let Some(reason) = n.invalid_reason() {
+            return Err(self.error(reason));
+        }
         if let Number::Float(f) = n {
             if f.is_infinite() {
                 return Err(self.error("an infinite number cannot be written as JSON"));

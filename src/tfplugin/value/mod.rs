@@ -6,7 +6,7 @@
 //! that an object has exactly the schema's attributes and report errors with paths.
 //!
 //! - [`decode_msgpack`] / [`encode_msgpack`]: the `DynamicValue.msgpack` wire format, written
-//!   byte for byte as go-cty writes it (see [`msgpack`](self::msgpack) for the few choices).
+//!   byte for byte as go-cty writes it (the `msgpack` module docs list the few choices).
 //! - [`decode_json`] / [`encode_json`]: the `DynamicValue.json` / state JSON format.
 //! - [`Type::from_json`] / [`Type::to_json`]: cty's JSON type syntax.
 //!

@@ -537,9 +537,9 @@ impl Encoder {
     }
 
     fn number(&mut self, n: &Number) -> Result<(), ValueError> {
-        n.validate(&AttributePath {
-            steps: self.path.clone(),
-        })?;
+        if let Some(reason) = n.invalid_reason() {
+            return Err(self.error(reason));
+        }
         let r = match n {
             Number::Int(i) => encode::write_sint(&mut self.out, *i).map(|_| ()),
             Number::Float(f) => match n.as_i64() {

@@ -204,17 +204,16 @@ impl Number {
         }
     }
 
-    /// Checks that the number can be written: not NaN, and `Decimal` text is a decimal number.
-    pub(crate) fn validate(&self, path: &AttributePath) -> Result<(), ValueError> {
+    /// Why the number cannot be written, if it cannot: NaN, or `Decimal` text that is
+    /// not a decimal number.
+    pub(crate) fn invalid_reason(&self) -> Option<String> {
         match self {
-            Number::Float(f) if f.is_nan() => {
-                Err(ValueError::new(path, "NaN is not a valid number"))
-            }
-            Number::Decimal(text) if ExactDecimal::parse(text).is_none() => Err(ValueError::new(
-                path,
-                format!("{} is not a valid decimal number", quote_truncated(text)),
+            Number::Float(f) if f.is_nan() => Some("NaN is not a valid number".into()),
+            Number::Decimal(text) if ExactDecimal::parse(text).is_none() => Some(format!(
+                "{} is not a valid decimal number",
+                quote_truncated(text)
             )),
-            _ => Ok(()),
+            _ => None,
         }
     }
 }
