@@ -2,4 +2,5 @@
 //! server that dispatches to resources, and the plan rules.
 
 pub mod path;
+pub mod proto;
 pub mod value;
