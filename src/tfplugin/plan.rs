@@ -450,3 +450,181 @@ fn first_unknown(v: &Value, path: &AttributePath) -> Option<AttributePath> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tfplugin::schema::{Attribute, NestedBlock, Schema};
+    use crate::tfplugin::validator::one_of;
+    use crate::tfplugin::value::Type;
+
+    fn schema() -> Schema {
+        Schema::new()
+            .attribute(Attribute::required("name", Type::String).requires_replace())
+            .attribute(Attribute::optional("mode", Type::String).validator(one_of(["a", "b"])))
+            .attribute(Attribute::optional("tier", Type::String).default(s("basic")))
+            .attribute(Attribute::computed("id", Type::String).use_state_for_unknown())
+            .attribute(Attribute::computed("updated_at", Type::String))
+            .attribute(Attribute::optional("password", Type::String).write_only())
+            .block(NestedBlock::single(
+                "inner",
+                crate::tfplugin::schema::Block::new()
+                    .attribute(Attribute::computed("etag", Type::String)),
+            ))
+    }
+
+    fn s(v: &str) -> Value {
+        Value::String(v.into())
+    }
+
+    fn obj(pairs: &[(&str, Value)]) -> Value {
+        let mut m = match schema().null_object() {
+            Value::Object(m) => m,
+            _ => unreachable!(),
+        };
+        for (k, v) in pairs {
+            m.insert(k.to_string(), v.clone());
+        }
+        Value::Object(m)
+    }
+
+    #[test]
+    fn create_fills_defaults_and_marks_computed_unknown() {
+        let b = schema().block;
+        let config = obj(&[("name", s("x")), ("password", s("hunter2"))]);
+        let planned = plan(&b, &Value::Null, &config, &config);
+        assert_eq!(planned.get("tier"), Some(&s("basic")));
+        assert_eq!(planned.get("id"), Some(&Value::Unknown));
+        assert_eq!(planned.get("updated_at"), Some(&Value::Unknown));
+        assert_eq!(planned.get("password"), Some(&Value::Null));
+        assert_eq!(planned.get("name"), Some(&s("x")));
+        assert!(requires_replace(&b, &Value::Null, &planned).is_empty());
+        assert!(check_plan(&b, &Value::Null, &config, &planned).is_empty());
+    }
+
+    #[test]
+    fn update_keeps_use_state_values_and_replaces_only_changed() {
+        let b = schema().block;
+        let prior = obj(&[
+            ("name", s("x")),
+            ("tier", s("basic")),
+            ("id", s("id-1")),
+            ("updated_at", s("t1")),
+        ]);
+        // config changes mode only; Terraform's proposed state copies prior computed values
+        let config = obj(&[("name", s("x")), ("mode", s("a"))]);
+        let proposed = obj(&[
+            ("name", s("x")),
+            ("mode", s("a")),
+            ("tier", s("basic")),
+            ("id", s("id-1")),
+            ("updated_at", s("t1")),
+        ]);
+        let planned = plan(&b, &prior, &proposed, &config);
+        assert_eq!(planned.get("id"), Some(&s("id-1")));
+        assert_eq!(planned.get("updated_at"), Some(&Value::Unknown));
+        assert!(requires_replace(&b, &prior, &planned).is_empty());
+
+        let renamed = obj(&[("name", s("y"))]);
+        let planned = plan(&b, &prior, &renamed, &renamed);
+        assert_eq!(
+            requires_replace(&b, &prior, &planned),
+            vec![AttributePath::attr("name")]
+        );
+    }
+
+    #[test]
+    fn no_op_plan_equals_prior_and_destroy_stays_null() {
+        let b = schema().block;
+        let prior = obj(&[
+            ("name", s("x")),
+            ("tier", s("basic")),
+            ("id", s("id-1")),
+            ("updated_at", s("t1")),
+            ("inner", obj_inner("e1")),
+        ]);
+        let config = obj(&[("name", s("x")), ("inner", obj_inner_null())]);
+        assert_eq!(plan(&b, &prior, &prior, &config), prior);
+        assert_eq!(plan(&b, &prior, &Value::Null, &Value::Null), Value::Null);
+        assert!(requires_replace(&b, &prior, &Value::Null).is_empty());
+    }
+
+    fn obj_inner(etag: &str) -> Value {
+        Value::Object([("etag".to_string(), s(etag))].into())
+    }
+
+    fn obj_inner_null() -> Value {
+        Value::Object([("etag".to_string(), Value::Null)].into())
+    }
+
+    #[test]
+    fn nested_computed_become_unknown_on_change() {
+        let b = schema().block;
+        let prior = obj(&[("name", s("x")), ("tier", s("basic")), ("inner", obj_inner("e1"))]);
+        let config = obj(&[("name", s("x")), ("mode", s("b")), ("inner", obj_inner_null())]);
+        let proposed = obj(&[
+            ("name", s("x")),
+            ("mode", s("b")),
+            ("tier", s("basic")),
+            ("inner", obj_inner("e1")),
+        ]);
+        let planned = plan(&b, &prior, &proposed, &config);
+        assert_eq!(
+            planned.get("inner").and_then(|i| i.get("etag")),
+            Some(&Value::Unknown)
+        );
+    }
+
+    #[test]
+    fn validate_rejects_read_only_and_skips_unknown() {
+        let b = schema().block;
+        let diags = validate_config(&b, &obj(&[("id", s("mine")), ("mode", s("z"))]));
+        let paths: Vec<_> = diags
+            .iter()
+            .map(|d| d.attribute.as_ref().unwrap().to_string())
+            .collect();
+        assert_eq!(paths, vec!["mode", "id"]);
+        let unknown = validate_config(&b, &obj(&[("mode", Value::Unknown)]));
+        assert!(unknown.is_empty());
+        // an unknown on a read-only attribute is still a configured value
+        assert!(validate_config(&b, &obj(&[("id", Value::Unknown)])).has_errors());
+    }
+
+    #[test]
+    fn plan_check_catches_changed_config_values() {
+        let b = schema().block;
+        let config = obj(&[("name", s("x"))]);
+        let bad = obj(&[("name", s("X")), ("tier", s("basic"))]);
+        let diags = check_plan(&b, &Value::Null, &config, &bad);
+        assert_eq!(
+            diags.iter().next().unwrap().attribute,
+            Some(AttributePath::attr("name"))
+        );
+    }
+
+    #[test]
+    fn apply_check_names_the_attribute() {
+        let planned = obj(&[("name", s("x")), ("id", Value::Unknown)]);
+        let good = obj(&[("name", s("x")), ("id", s("id-1"))]);
+        assert!(check_apply_result("t", &planned, &good).is_empty());
+        let changed = obj(&[("name", s("y")), ("id", s("id-1"))]);
+        let diags = check_apply_result("t", &planned, &changed);
+        let d = diags.iter().next().unwrap();
+        assert_eq!(d.attribute, Some(AttributePath::attr("name")));
+        assert!(!d.detail.contains("\"y\""), "values must not leak: {}", d.detail);
+        let still_unknown = obj(&[("name", s("x")), ("id", Value::Unknown)]);
+        let diags = check_apply_result("t", &planned, &still_unknown);
+        assert_eq!(
+            diags.iter().next().unwrap().attribute,
+            Some(AttributePath::attr("id"))
+        );
+    }
+
+    #[test]
+    fn sets_compare_regardless_of_order() {
+        let a = Value::Set(vec![s("1"), s("2")]);
+        let b = Value::Set(vec![s("2"), s("1")]);
+        assert!(same(&a, &b));
+        assert!(!same(&a, &Value::Set(vec![s("1"), s("3")])));
+    }
+}
