@@ -19,8 +19,10 @@ pub fn type_to_json(ty: &Type) -> serde_json::Value {
         Type::Set(t) => json!(["set", type_to_json(t)]),
         Type::Map(t) => json!(["map", type_to_json(t)]),
         Type::Object(m) => {
-            let o: serde_json::Map<_, _> =
-                m.iter().map(|(k, v)| (k.clone(), type_to_json(v))).collect();
+            let o: serde_json::Map<_, _> = m
+                .iter()
+                .map(|(k, v)| (k.clone(), type_to_json(v)))
+                .collect();
             json!(["object", o])
         }
         Type::Tuple(v) => json!(["tuple", v.iter().map(type_to_json).collect::<Vec<_>>()]),
@@ -49,8 +51,12 @@ fn enc(o: &mut Vec<u8>, v: &Value, ty: &Type, p: &AttributePath) -> Result<(), V
             o.extend_from_slice(&[0xd4, 0, 0]);
             Ok(())
         }
-        (Value::String(s), Type::String) => rmp::encode::write_str(o, s).map_err(|_| err(p, "write failed")),
-        (Value::Bool(b), Type::Bool) => rmp::encode::write_bool(o, *b).map_err(|_| err(p, "write failed")),
+        (Value::String(s), Type::String) => {
+            rmp::encode::write_str(o, s).map_err(|_| err(p, "write failed"))
+        }
+        (Value::Bool(b), Type::Bool) => {
+            rmp::encode::write_bool(o, *b).map_err(|_| err(p, "write failed"))
+        }
         (Value::Number(Number::Int(i)), Type::Number) => {
             rmp::encode::write_sint(o, *i).map(|_| ()).map_err(io)
         }

@@ -239,12 +239,19 @@ mod tests {
     #[test]
     fn severity_and_attribute_reach_the_wire() {
         let mut diags = Diagnostics::new();
-        diags.attribute_error(AttributePath::attr("owner"), "Bad owner", "\"x\" is not an ARN");
+        diags.attribute_error(
+            AttributePath::attr("owner"),
+            "Bad owner",
+            "\"x\" is not an ARN",
+        );
         diags.warning("Deprecated", "use owner");
         assert!(diags.has_errors());
         let wire = diags.into_proto();
         assert_eq!(wire[0].severity, proto::diagnostic::Severity::Error as i32);
-        assert_eq!(wire[1].severity, proto::diagnostic::Severity::Warning as i32);
+        assert_eq!(
+            wire[1].severity,
+            proto::diagnostic::Severity::Warning as i32
+        );
         let step = &wire[0].attribute.as_ref().unwrap().steps[0];
         assert_eq!(
             step.selector,
@@ -257,7 +264,10 @@ mod tests {
 
     #[test]
     fn value_errors_keep_their_path() {
-        let err = ValueError::new(&AttributePath::attr("tags").join_key("a"), "expected a string");
+        let err = ValueError::new(
+            &AttributePath::attr("tags").join_key("a"),
+            "expected a string",
+        );
         let diag = Diagnostic::from(err);
         assert!(diag.is_error());
         assert_eq!(diag.attribute.unwrap().to_string(), r#"tags["a"]"#);

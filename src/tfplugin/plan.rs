@@ -106,7 +106,9 @@ fn obj_get<'a>(v: &'a Value, name: &str) -> &'a Value {
 }
 
 fn apply_defaults(block: &Block, planned: &mut Value, config: &Value) {
-    let Value::Object(fields) = planned else { return };
+    let Value::Object(fields) = planned else {
+        return;
+    };
     for attr in &block.attributes {
         if attr.write_only {
             fields.insert(attr.name.clone(), Value::Null);
@@ -165,7 +167,9 @@ fn zip_elements(
 }
 
 fn mark_unknown(block: &Block, planned: &mut Value, prior: &Value, config: &Value) {
-    let Value::Object(fields) = planned else { return };
+    let Value::Object(fields) = planned else {
+        return;
+    };
     for attr in &block.attributes {
         if !attr.is_computed() || attr.write_only || attr.default.is_some() {
             continue;
@@ -314,7 +318,14 @@ pub fn check_plan(block: &Block, prior: &Value, config: &Value, planned: &Value)
     if planned.is_null() {
         return diags;
     }
-    check_plan_block(block, prior, config, planned, &AttributePath::root(), &mut diags);
+    check_plan_block(
+        block,
+        prior,
+        config,
+        planned,
+        &AttributePath::root(),
+        &mut diags,
+    );
     diags
 }
 
@@ -440,8 +451,12 @@ fn check_value(
 fn first_unknown(v: &Value, path: &AttributePath) -> Option<AttributePath> {
     match v {
         Value::Unknown => Some(path.clone()),
-        Value::Object(m) => m.iter().find_map(|(k, x)| first_unknown(x, &path.join_attr(k))),
-        Value::Map(m) => m.iter().find_map(|(k, x)| first_unknown(x, &path.join_key(k))),
+        Value::Object(m) => m
+            .iter()
+            .find_map(|(k, x)| first_unknown(x, &path.join_attr(k))),
+        Value::Map(m) => m
+            .iter()
+            .find_map(|(k, x)| first_unknown(x, &path.join_key(k))),
         Value::List(xs) | Value::Set(xs) | Value::Tuple(xs) => xs
             .iter()
             .enumerate()
@@ -560,8 +575,16 @@ mod tests {
     #[test]
     fn nested_computed_become_unknown_on_change() {
         let b = schema().block;
-        let prior = obj(&[("name", s("x")), ("tier", s("basic")), ("inner", obj_inner("e1"))]);
-        let config = obj(&[("name", s("x")), ("mode", s("b")), ("inner", obj_inner_null())]);
+        let prior = obj(&[
+            ("name", s("x")),
+            ("tier", s("basic")),
+            ("inner", obj_inner("e1")),
+        ]);
+        let config = obj(&[
+            ("name", s("x")),
+            ("mode", s("b")),
+            ("inner", obj_inner_null()),
+        ]);
         let proposed = obj(&[
             ("name", s("x")),
             ("mode", s("b")),
@@ -611,7 +634,11 @@ mod tests {
         let diags = check_apply_result("t", &planned, &changed);
         let d = diags.iter().next().unwrap();
         assert_eq!(d.attribute, Some(AttributePath::attr("name")));
-        assert!(!d.detail.contains("\"y\""), "values must not leak: {}", d.detail);
+        assert!(
+            !d.detail.contains("\"y\""),
+            "values must not leak: {}",
+            d.detail
+        );
         let still_unknown = obj(&[("name", s("x")), ("id", Value::Unknown)]);
         let diags = check_apply_result("t", &planned, &still_unknown);
         assert_eq!(

@@ -16,7 +16,9 @@ pub enum PrivateStateError {
         #[source]
         source: serde_json::Error,
     },
-    #[error("private state key {0:?} is reserved (keys starting with '.' belong to the framework)")]
+    #[error(
+        "private state key {0:?} is reserved (keys starting with '.' belong to the framework)"
+    )]
     ReservedKey(String),
 }
 
@@ -129,7 +131,10 @@ mod tests {
         p.set("record_id", &"rec-123").unwrap();
         p.set("attempts", &3u32).unwrap();
         let back = PrivateState::from_bytes(&p.to_bytes()).unwrap();
-        assert_eq!(back.get::<String>("record_id").unwrap().as_deref(), Some("rec-123"));
+        assert_eq!(
+            back.get::<String>("record_id").unwrap().as_deref(),
+            Some("rec-123")
+        );
         assert_eq!(back.get::<u32>("attempts").unwrap(), Some(3));
         assert_eq!(back.get::<u32>("missing").unwrap(), None);
         assert!(matches!(

@@ -248,8 +248,12 @@ pub trait Resource<D>: Send + Sync + 'static {
     ) -> HookResult;
 
     /// Refreshes `resp.state` (pre-filled with the current state) from the real object.
-    async fn read(&self, ctx: &mut Context<D>, req: ReadRequest, resp: &mut StateResponse)
-        -> HookResult;
+    async fn read(
+        &self,
+        ctx: &mut Context<D>,
+        req: ReadRequest,
+        resp: &mut StateResponse,
+    ) -> HookResult;
 
     async fn update(
         &self,
@@ -267,7 +271,12 @@ pub trait Resource<D>: Send + Sync + 'static {
 
     /// Builds a state from an import id; Terraform reads it right after. `resp.state` starts
     /// as the schema's null object. Default: import unsupported.
-    async fn import(&self, _ctx: &mut Context<D>, id: &str, _resp: &mut StateResponse) -> HookResult {
+    async fn import(
+        &self,
+        _ctx: &mut Context<D>,
+        id: &str,
+        _resp: &mut StateResponse,
+    ) -> HookResult {
         let _ = id;
         Err(Diagnostic::error(
             "Import not supported",
@@ -309,6 +318,10 @@ pub trait DataSource<D>: Send + Sync + 'static {
     }
 
     /// Fills `resp.state` (pre-filled with the config) with every computed value.
-    async fn read(&self, ctx: &Context<D>, req: DataReadRequest, resp: &mut StateResponse)
-        -> HookResult;
+    async fn read(
+        &self,
+        ctx: &Context<D>,
+        req: DataReadRequest,
+        resp: &mut StateResponse,
+    ) -> HookResult;
 }

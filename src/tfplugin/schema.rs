@@ -413,10 +413,13 @@ mod tests {
             .attribute(Attribute::optional("size", Type::Number).default(Value::Null))
             .attribute(Attribute::computed("id", Type::String))
             .attribute(Attribute::optional("secret", Type::String).write_only())
-            .block(NestedBlock::list(
-                "rule",
-                Block::new().attribute(Attribute::required("port", Type::Number)),
-            ).items(1, 3))
+            .block(
+                NestedBlock::list(
+                    "rule",
+                    Block::new().attribute(Attribute::required("port", Type::Number)),
+                )
+                .items(1, 3),
+            )
     }
 
     #[test]
@@ -439,7 +442,14 @@ mod tests {
         let p = sample().to_proto();
         assert_eq!(p.version, 2);
         let block = p.block.unwrap();
-        let by = |n: &str| block.attributes.iter().find(|a| a.name == n).unwrap().clone();
+        let by = |n: &str| {
+            block
+                .attributes
+                .iter()
+                .find(|a| a.name == n)
+                .unwrap()
+                .clone()
+        };
         assert!(by("name").required && !by("name").optional && !by("name").computed);
         // a default makes an optional attribute optional+computed
         assert!(by("size").optional && by("size").computed);

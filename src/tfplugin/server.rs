@@ -110,18 +110,15 @@ impl<P: Provider> Server<P> {
     }
 
     fn resource(&self, type_name: &str) -> Result<&Entry<dyn Resource<P::Data>>, Diagnostic> {
-        self.resources.get(type_name).ok_or_else(|| {
-            unknown_type("resource", type_name, self.resources.keys())
-        })
+        self.resources
+            .get(type_name)
+            .ok_or_else(|| unknown_type("resource", type_name, self.resources.keys()))
     }
 
-    fn data_source(
-        &self,
-        type_name: &str,
-    ) -> Result<&Entry<dyn DataSource<P::Data>>, Diagnostic> {
-        self.data_sources.get(type_name).ok_or_else(|| {
-            unknown_type("data source", type_name, self.data_sources.keys())
-        })
+    fn data_source(&self, type_name: &str) -> Result<&Entry<dyn DataSource<P::Data>>, Diagnostic> {
+        self.data_sources
+            .get(type_name)
+            .ok_or_else(|| unknown_type("data source", type_name, self.data_sources.keys()))
     }
 
     fn capabilities() -> proto::ServerCapabilities {
@@ -132,7 +129,10 @@ impl<P: Provider> Server<P> {
         }
     }
 
-    async fn validate_resource(&self, req: proto::validate_resource_config::Request) -> Diagnostics {
+    async fn validate_resource(
+        &self,
+        req: proto::validate_resource_config::Request,
+    ) -> Diagnostics {
         let mut diags = Diagnostics::new();
         let entry = match self.resource(&req.type_name) {
             Ok(e) => e,
@@ -245,8 +245,11 @@ impl<P: Provider> Server<P> {
     }
 
     async fn configure(&self, req: proto::configure_provider::Request) -> Diagnostics {
-        let config = match decode(req.config.as_ref(), &self.provider_type, "provider configuration")
-        {
+        let config = match decode(
+            req.config.as_ref(),
+            &self.provider_type,
+            "provider configuration",
+        ) {
             Ok(v) => v,
             Err(d) => return d.into(),
         };
@@ -303,12 +306,19 @@ impl<P: Provider> Server<P> {
                 // Keep the object as it was rather than have Terraform forget it.
                 Err(d) => {
                     diags.push(d);
-                    (PrivateState::from_bytes(&req.private).unwrap_or_default(), current.clone())
+                    (
+                        PrivateState::from_bytes(&req.private).unwrap_or_default(),
+                        current.clone(),
+                    )
                 }
             };
             plan::null_write_only(&entry.schema.block, &mut state);
             if !diags.has_errors() && !state.is_null() {
-                diags.extend(plan::check_apply_result(&req.type_name, &Value::Unknown, &state));
+                diags.extend(plan::check_apply_result(
+                    &req.type_name,
+                    &Value::Unknown,
+                    &state,
+                ));
             }
             out.new_state = Some(encode_or(&state, &current, &entry.ty, &mut diags));
             out.private = private.to_bytes();
@@ -334,7 +344,11 @@ impl<P: Provider> Server<P> {
         let result: Result<(), Diagnostic> = async {
             let entry = self.resource(&req.type_name)?;
             let prior = decode(req.prior_state.as_ref(), &entry.ty, "prior state")?;
-            let proposed = decode(req.proposed_new_state.as_ref(), &entry.ty, "proposed new state")?;
+            let proposed = decode(
+                req.proposed_new_state.as_ref(),
+                &entry.ty,
+                "proposed new state",
+            )?;
             let config = decode(req.config.as_ref(), &entry.ty, "configuration")?;
             let private = private_from(&req.prior_private)?;
             let block = &entry.schema.block;
@@ -413,7 +427,11 @@ impl<P: Provider> Server<P> {
                 (false, false) => Op::Update,
             };
             // What stays in state if the hook dies: nothing new, or the prior object.
-            let fallback = if op == Op::Create { Value::Null } else { prior.clone() };
+            let fallback = if op == Op::Create {
+                Value::Null
+            } else {
+                prior.clone()
+            };
             let hooks = entry.hooks.clone();
             let mut ctx = self.context(private);
             let (p2, pl2, start) = (prior.clone(), planned.clone(), fallback.clone());
@@ -421,15 +439,26 @@ impl<P: Provider> Server<P> {
                 let mut resp = StateResponse::new(start);
                 let r = match op {
                     Op::Create => {
-                        let req = CreateRequest { config, planned: pl2 };
+                        let req = CreateRequest {
+                            config,
+                            planned: pl2,
+                        };
                         hooks.create(&mut ctx, req, &mut resp).await
                     }
                     Op::Update => {
-                        let req = UpdateRequest { prior: p2, config, planned: pl2 };
+                        let req = UpdateRequest {
+                            prior: p2,
+                            config,
+                            planned: pl2,
+                        };
                         hooks.update(&mut ctx, req, &mut resp).await
                     }
                     Op::Delete if p2.is_null() => Ok(()),
-                    Op::Delete => hooks.delete(&mut ctx, DeleteRequest { prior: p2 }, &mut resp).await,
+                    Op::Delete => {
+                        hooks
+                            .delete(&mut ctx, DeleteRequest { prior: p2 }, &mut resp)
+                            .await
+                    }
                 };
                 (ctx.private, resp, r)
             })
@@ -442,7 +471,10 @@ impl<P: Provider> Server<P> {
                 }
                 Err(d) => {
                     diags.push(d);
-                    (PrivateState::from_bytes(&req.planned_private).unwrap_or_default(), fallback.clone())
+                    (
+                        PrivateState::from_bytes(&req.planned_private).unwrap_or_default(),
+                        fallback.clone(),
+                    )
                 }
             };
             if op == Op::Delete && !diags.has_errors() {
@@ -507,15 +539,19 @@ impl<P: Provider> Server<P> {
             if resp.state.is_null() {
                 return Err(Diagnostic::error(
                     "Provider returned no state after import",
-                    format!("{}: import of {:?} produced no state.", req.type_name, req.id),
+                    format!(
+                        "{}: import of {:?} produced no state.",
+                        req.type_name, req.id
+                    ),
                 ));
             }
-            out.imported_resources.push(proto::import_resource_state::ImportedResource {
-                type_name: req.type_name.clone(),
-                state: Some(encode(&resp.state, &entry.ty)?),
-                private: private.to_bytes(),
-                identity: None,
-            });
+            out.imported_resources
+                .push(proto::import_resource_state::ImportedResource {
+                    type_name: req.type_name.clone(),
+                    state: Some(encode(&resp.state, &entry.ty)?),
+                    private: private.to_bytes(),
+                    identity: None,
+                });
             Ok(())
         }
         .await;
@@ -539,7 +575,10 @@ impl<P: Provider> Server<P> {
             let ctx = self.context(PrivateState::new());
             let resp = guarded("ReadDataSource", async move {
                 let mut resp = StateResponse::new(config.clone());
-                if let Err(d) = hooks.read(&ctx, DataReadRequest { config }, &mut resp).await {
+                if let Err(d) = hooks
+                    .read(&ctx, DataReadRequest { config }, &mut resp)
+                    .await
+                {
                     resp.diagnostics.extend(d);
                 }
                 resp
@@ -552,10 +591,17 @@ impl<P: Provider> Server<P> {
             if resp.state.is_null() {
                 return Err(Diagnostic::error(
                     "Provider returned no state for data source",
-                    format!("{}: the read reported success but returned null.", req.type_name),
+                    format!(
+                        "{}: the read reported success but returned null.",
+                        req.type_name
+                    ),
                 ));
             }
-            diags.extend(plan::check_apply_result(&req.type_name, &Value::Unknown, &resp.state));
+            diags.extend(plan::check_apply_result(
+                &req.type_name,
+                &Value::Unknown,
+                &resp.state,
+            ));
             out.state = Some(encode(&resp.state, &entry.ty)?);
             Ok(())
         }
@@ -567,7 +613,10 @@ impl<P: Provider> Server<P> {
         out
     }
 
-    async fn validate_data(&self, req: proto::validate_data_resource_config::Request) -> Diagnostics {
+    async fn validate_data(
+        &self,
+        req: proto::validate_data_resource_config::Request,
+    ) -> Diagnostics {
         let mut diags = Diagnostics::new();
         let entry = match self.data_source(&req.type_name) {
             Ok(e) => e,
@@ -588,10 +637,16 @@ impl<P: Provider> Server<P> {
         diags
     }
 
-    async fn validate_provider(&self, req: proto::validate_provider_config::Request) -> Diagnostics {
+    async fn validate_provider(
+        &self,
+        req: proto::validate_provider_config::Request,
+    ) -> Diagnostics {
         let mut diags = Diagnostics::new();
-        let config = match decode(req.config.as_ref(), &self.provider_type, "provider configuration")
-        {
+        let config = match decode(
+            req.config.as_ref(),
+            &self.provider_type,
+            "provider configuration",
+        ) {
             Ok(v) => v,
             Err(d) => return d.into(),
         };
@@ -647,7 +702,11 @@ async fn guarded<T: Send + 'static>(
                 format!(
                     "The provider {} while handling {rpc}. This is a bug in the provider; \
                      the provider logs (TF_LOG_PROVIDER=trace) have more.",
-                    if panicked { "crashed" } else { "was interrupted" }
+                    if panicked {
+                        "crashed"
+                    } else {
+                        "was interrupted"
+                    }
                 ),
             ))
         }
@@ -664,7 +723,11 @@ fn unknown_type<'a>(
         format!("Unknown {kind} type"),
         format!(
             "This provider has no {kind} type named {type_name:?} (it has: {}).",
-            if known.is_empty() { "none".to_string() } else { known.join(", ") }
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
         ),
     )
 }
@@ -713,7 +776,12 @@ fn encode(v: &Value, ty: &Type) -> Result<proto::DynamicValue, Diagnostic> {
 }
 
 /// Encodes `v`, or (with an error) `fallback` when `v` does not fit the schema.
-fn encode_or(v: &Value, fallback: &Value, ty: &Type, diags: &mut Diagnostics) -> proto::DynamicValue {
+fn encode_or(
+    v: &Value,
+    fallback: &Value,
+    ty: &Type,
+    diags: &mut Diagnostics,
+) -> proto::DynamicValue {
     match encode(v, ty) {
         Ok(dv) => dv,
         Err(d) => {
@@ -762,7 +830,11 @@ fn span(rpc: &'static str, type_name: &str) -> tracing::Span {
     )
 }
 
-fn logged<T>(rpc: &'static str, diags: &[proto::Diagnostic], out: T) -> Result<Response<T>, Status> {
+fn logged<T>(
+    rpc: &'static str,
+    diags: &[proto::Diagnostic],
+    out: T,
+) -> Result<Response<T>, Status> {
     let errors = diags
         .iter()
         .filter(|d| d.severity == proto::diagnostic::Severity::Error as i32)
@@ -784,12 +856,16 @@ impl<P: Provider> ProviderRpc for Server<P> {
             data_sources: self
                 .data_sources
                 .keys()
-                .map(|n| DataSourceMetadata { type_name: n.clone() })
+                .map(|n| DataSourceMetadata {
+                    type_name: n.clone(),
+                })
                 .collect(),
             resources: self
                 .resources
                 .keys()
-                .map(|n| ResourceMetadata { type_name: n.clone() })
+                .map(|n| ResourceMetadata {
+                    type_name: n.clone(),
+                })
                 .collect(),
             functions: Vec::new(),
             ephemeral_resources: Vec::new(),
@@ -835,7 +911,9 @@ impl<P: Provider> ProviderRpc for Server<P> {
         logged(
             "ValidateProviderConfig",
             &diags,
-            proto::validate_provider_config::Response { diagnostics: diags.clone() },
+            proto::validate_provider_config::Response {
+                diagnostics: diags.clone(),
+            },
         )
     }
 
@@ -845,11 +923,17 @@ impl<P: Provider> ProviderRpc for Server<P> {
     ) -> Result<Response<proto::validate_resource_config::Response>, Status> {
         let req = request.into_inner();
         let sp = span("ValidateResourceConfig", &req.type_name);
-        let diags = self.validate_resource(req).instrument(sp).await.into_proto();
+        let diags = self
+            .validate_resource(req)
+            .instrument(sp)
+            .await
+            .into_proto();
         logged(
             "ValidateResourceConfig",
             &diags,
-            proto::validate_resource_config::Response { diagnostics: diags.clone() },
+            proto::validate_resource_config::Response {
+                diagnostics: diags.clone(),
+            },
         )
     }
 
@@ -863,7 +947,9 @@ impl<P: Provider> ProviderRpc for Server<P> {
         logged(
             "ValidateDataResourceConfig",
             &diags,
-            proto::validate_data_resource_config::Response { diagnostics: diags.clone() },
+            proto::validate_data_resource_config::Response {
+                diagnostics: diags.clone(),
+            },
         )
     }
 
@@ -922,7 +1008,9 @@ impl<P: Provider> ProviderRpc for Server<P> {
         logged(
             "ConfigureProvider",
             &diags,
-            proto::configure_provider::Response { diagnostics: diags.clone() },
+            proto::configure_provider::Response {
+                diagnostics: diags.clone(),
+            },
         )
     }
 
@@ -1076,6 +1164,7 @@ impl<P: Provider> ProviderRpc for Server<P> {
 }
 
 fn no_ephemeral(type_name: &str) -> Vec<proto::Diagnostic> {
-    let diags: Diagnostics = unknown_type("ephemeral resource", type_name, std::iter::empty()).into();
+    let diags: Diagnostics =
+        unknown_type("ephemeral resource", type_name, std::iter::empty()).into();
     diags.into_proto()
 }

@@ -189,7 +189,10 @@ mod tests {
             ("1h5m", Duration::from_secs(3900)),
             ("1.5h", Duration::from_secs(5400)),
             ("300ms", Duration::from_millis(300)),
-            ("2h45m30.5s", Duration::from_millis((2 * 3600 + 45 * 60 + 30) * 1000 + 500)),
+            (
+                "2h45m30.5s",
+                Duration::from_millis((2 * 3600 + 45 * 60 + 30) * 1000 + 500),
+            ),
             ("1µs", Duration::from_micros(1)),
             ("1us2ns", Duration::from_nanos(1002)),
             (".5s", Duration::from_millis(500)),
@@ -203,7 +206,19 @@ mod tests {
 
     #[test]
     fn rejects_what_go_rejects_and_negatives() {
-        for input in ["", "5", "1d", "-5s", "-0", "s", ".s", "1h-5m", "10 s", "1e3s", "9999999999h"] {
+        for input in [
+            "",
+            "5",
+            "1d",
+            "-5s",
+            "-0",
+            "s",
+            ".s",
+            "1h-5m",
+            "10 s",
+            "1e3s",
+            "9999999999h",
+        ] {
             let err = parse_duration(input).expect_err(input);
             assert_eq!(err.input, input);
             assert!(err.to_string().contains(&format!("{input:?}")));

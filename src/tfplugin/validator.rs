@@ -34,7 +34,10 @@ impl Validator for OneOf {
             diags.attribute_error(
                 path.clone(),
                 "Invalid attribute value",
-                format!("{path}: {s:?} is not allowed; must be {}", self.description()),
+                format!(
+                    "{path}: {s:?} is not allowed; must be {}",
+                    self.description()
+                ),
             );
         }
     }
@@ -88,10 +91,7 @@ struct Length {
 
 impl Validator for Length {
     fn description(&self) -> String {
-        format!(
-            "between {} and {} characters long",
-            self.min, self.max
-        )
+        format!("between {} and {} characters long", self.min, self.max)
     }
 
     fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
@@ -195,7 +195,14 @@ mod tests {
         let m = [("k".to_string(), Value::String("long".into()))].into();
         let diags = run(&v, Value::Map(m));
         assert_eq!(
-            diags.iter().next().unwrap().attribute.as_ref().unwrap().to_string(),
+            diags
+                .iter()
+                .next()
+                .unwrap()
+                .attribute
+                .as_ref()
+                .unwrap()
+                .to_string(),
             r#"a["k"]"#
         );
     }
