@@ -50,8 +50,16 @@ fn validate_block(block: &Block, obj: &Value, path: &AttributePath, diags: &mut 
             continue;
         }
         if v.is_wholly_known() {
+            let mut found = Diagnostics::new();
             for validator in &attr.validators {
-                validator.validate(&at, v, diags);
+                validator.validate(&at, v, &mut found);
+            }
+            for mut d in found {
+                // Validators may quote the value; a sensitive one must not reach the UI.
+                if attr.sensitive {
+                    d.detail = format!("{at}: the (sensitive) value is not valid.");
+                }
+                diags.push(d);
             }
         }
     }
@@ -481,6 +489,11 @@ mod tests {
             .attribute(Attribute::computed("id", Type::String).use_state_for_unknown())
             .attribute(Attribute::computed("updated_at", Type::String))
             .attribute(Attribute::optional("password", Type::String).write_only())
+            .attribute(
+                Attribute::optional("pin", Type::String)
+                    .sensitive()
+                    .validator(crate::tfplugin::validator::length(4, 4)),
+            )
             .block(NestedBlock::single(
                 "inner",
                 crate::tfplugin::schema::Block::new()
@@ -611,6 +624,15 @@ mod tests {
         assert!(unknown.is_empty());
         // an unknown on a read-only attribute is still a configured value
         assert!(validate_config(&b, &obj(&[("id", Value::Unknown)])).has_errors());
+    }
+
+    #[test]
+    fn validator_errors_on_sensitive_attributes_do_not_quote_the_value() {
+        let b = schema().block;
+        let diags = validate_config(&b, &obj(&[("pin", s("12345"))]));
+        let d = diags.iter().next().unwrap();
+        assert_eq!(d.attribute, Some(AttributePath::attr("pin")));
+        assert!(!d.detail.contains("12345"), "{}", d.detail);
     }
 
     #[test]
