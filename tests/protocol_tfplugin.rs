@@ -86,6 +86,7 @@ impl Resource<Client> for Toy {
 
     fn schema(&self) -> Schema {
         Schema::new()
+            .version(1)
             .description("A toy *thing*.")
             .attribute(
                 Attribute::required("name", Type::String)
@@ -196,6 +197,22 @@ impl Resource<Client> for Toy {
         _req: DeleteRequest,
         _resp: &mut StateResponse,
     ) -> HookResult {
+        Ok(())
+    }
+
+    /// Version 0 stored `size` as a string.
+    async fn upgrade_state(
+        &self,
+        _ctx: &Context<Client>,
+        version: i64,
+        raw: &serde_json::Value,
+        resp: &mut StateResponse,
+    ) -> HookResult {
+        assert_eq!(version, 0);
+        let mut v1 = raw.clone();
+        let size = raw["size"].as_str().and_then(|s| s.parse::<i64>().ok());
+        v1["size"] = json!(size);
+        resp.state = codec::decode_json(v1.to_string().as_bytes(), &toy_type())?;
         Ok(())
     }
 
@@ -736,6 +753,9 @@ async fn stop_cancels_in_flight_apply_while_the_server_keeps_answering() {
         .expect("apply did not observe StopProvider")
         .unwrap();
     assert_eq!(errors(&a.diagnostics)[0].summary, "Create cancelled");
+    // operations after the stop start cancelled (Terraform sends none, but none may hang)
+    let later = create(&mut c, &toy(&[("name", s("b")), ("behavior", s("wait"))])).await;
+    assert_eq!(errors(&later.diagnostics)[0].summary, "Create cancelled");
     let again = c
         .get_provider_schema(proto::get_provider_schema::Request {})
         .await
@@ -752,26 +772,34 @@ async fn a_ten_mib_request_is_accepted() {
     assert!(diags.is_empty(), "{diags:?}");
 }
 
+async fn upgrade(
+    c: &mut ProviderClient<Channel>,
+    version: i64,
+    raw: &serde_json::Value,
+) -> proto::upgrade_resource_state::Response {
+    c.upgrade_resource_state(proto::upgrade_resource_state::Request {
+        type_name: "toy_thing".into(),
+        version,
+        raw_state: Some(proto::RawState {
+            json: serde_json::to_vec(raw).unwrap(),
+            flatmap: Default::default(),
+        }),
+    })
+    .await
+    .unwrap()
+    .into_inner()
+}
+
 #[tokio::test]
 async fn upgrade_from_json_answers_msgpack() {
     let (mut c, _) = start().await;
+    // current version: decoded as is, attributes the schema no longer has are dropped
     let raw = json!({
         "name": "a", "size": 2, "mode": null, "tags": {"team": "x"}, "token": null,
         "behavior": null, "id": "emu/1", "revision": "r1", "timeouts": null,
         "removed_long_ago": true
     });
-    let resp = c
-        .upgrade_resource_state(proto::upgrade_resource_state::Request {
-            type_name: "toy_thing".into(),
-            version: 0,
-            raw_state: Some(proto::RawState {
-                json: serde_json::to_vec(&raw).unwrap(),
-                flatmap: Default::default(),
-            }),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let resp = upgrade(&mut c, 1, &raw).await;
     assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
     let state = undv(&resp.upgraded_state);
     assert_eq!(state.get("id"), Some(&s("emu/1")));
@@ -781,10 +809,21 @@ async fn upgrade_from_json_answers_msgpack() {
         Some(&Value::Map(BTreeMap::from([("team".to_string(), s("x"))])))
     );
 
+    // an older version goes through the resource's upgrade hook
+    let mut v0 = raw.clone();
+    v0["size"] = json!("2");
+    v0.as_object_mut().unwrap().remove("removed_long_ago");
+    let resp = upgrade(&mut c, 0, &v0).await;
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+    assert_eq!(
+        undv(&resp.upgraded_state).get("size"),
+        Some(&Value::Number(Number::Int(2)))
+    );
+
     let flat = c
         .upgrade_resource_state(proto::upgrade_resource_state::Request {
             type_name: "toy_thing".into(),
-            version: 0,
+            version: 1,
             raw_state: Some(proto::RawState {
                 json: vec![],
                 flatmap: [("id".to_string(), "x".to_string())].into(),
@@ -796,19 +835,9 @@ async fn upgrade_from_json_answers_msgpack() {
     assert!(flat.diagnostics[0].detail.contains("flatmap"));
     assert!(flat.upgraded_state.is_none());
 
-    let newer = c
-        .upgrade_resource_state(proto::upgrade_resource_state::Request {
-            type_name: "toy_thing".into(),
-            version: 7,
-            raw_state: Some(proto::RawState {
-                json: serde_json::to_vec(&raw).unwrap(),
-                flatmap: Default::default(),
-            }),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let newer = upgrade(&mut c, 7, &raw).await;
     assert!(newer.diagnostics[0].detail.contains("version 7"));
+    assert!(newer.upgraded_state.is_none());
 }
 
 #[tokio::test]
@@ -940,4 +969,43 @@ async fn a_panicking_hook_is_a_diagnostic_and_the_server_keeps_serving() {
     assert_eq!(undv(&a.new_state), Value::Null);
     let ok = create(&mut c, &toy(&[("name", s("b"))])).await;
     assert!(ok.diagnostics.is_empty(), "{:?}", ok.diagnostics);
+}
+
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn logs_carry_rpc_fields_but_no_attribute_values() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    tracing::subscriber::set_global_default(subscriber).unwrap();
+
+    let (mut c, _) = start().await;
+    configure(&mut c).await;
+    let config = toy(&[("name", s("visible-name")), ("token", s("s3cret-token"))]);
+    assert!(validate(&mut c, &config).await.is_empty());
+    let a = create(&mut c, &config).await;
+    assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);
+
+    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(log.contains("tf_rpc=\"ApplyResourceChange\""), "{log}");
+    assert!(log.contains("tf_resource_type=\"toy_thing\""), "{log}");
+    assert!(log.contains("tf_req_id="), "{log}");
+    assert!(!log.contains("s3cret-token"), "sensitive value logged");
+    assert!(!log.contains("visible-name"), "attribute value logged");
 }

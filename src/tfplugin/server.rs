@@ -677,8 +677,7 @@ fn absorb(diags: &mut Diagnostics, out: Result<Result<(), Diagnostics>, Diagnost
     }
 }
 
-/// Runs a hook in its own task so that a panic in it becomes a diagnostic. The panic message
-/// goes to the log at trace level only: it may quote values.
+/// Runs a hook in its own task so that a panic in it becomes a diagnostic.
 async fn guarded<T: Send + 'static>(
     rpc: &'static str,
     fut: impl Future<Output = T> + Send + 'static,
@@ -688,20 +687,14 @@ async fn guarded<T: Send + 'static>(
         Err(e) => {
             let panicked = e.is_panic();
             if panicked {
-                let payload = e.into_panic();
-                let msg = payload
-                    .downcast_ref::<&str>()
-                    .map(|s| s.to_string())
-                    .or_else(|| payload.downcast_ref::<String>().cloned())
-                    .unwrap_or_default();
+                // The panic message is not logged: it may quote sensitive values.
                 tracing::error!(rpc, "provider hook panicked");
-                tracing::trace!(rpc, panic = %msg, "panic message");
             }
             Err(Diagnostic::error(
                 "Provider internal error",
                 format!(
                     "The provider {} while handling {rpc}. This is a bug in the provider; \
-                     the provider logs (TF_LOG_PROVIDER=trace) have more.",
+                     please report it with the steps that led here.",
                     if panicked {
                         "crashed"
                     } else {
@@ -830,8 +823,9 @@ fn span(rpc: &'static str, type_name: &str) -> tracing::Span {
     )
 }
 
+/// Logs the outcome inside the call's span: counts only, never content.
 fn logged<T>(
-    rpc: &'static str,
+    span: &tracing::Span,
     diags: &[proto::Diagnostic],
     out: T,
 ) -> Result<Response<T>, Status> {
@@ -839,7 +833,8 @@ fn logged<T>(
         .iter()
         .filter(|d| d.severity == proto::diagnostic::Severity::Error as i32)
         .count();
-    tracing::debug!(rpc, diagnostics = diags.len(), errors, "served");
+    let _entered = span.enter();
+    tracing::debug!(diagnostics = diags.len(), errors, "served");
     Ok(Response::new(out))
 }
 
@@ -877,7 +872,7 @@ impl<P: Provider> ProviderRpc for Server<P> {
         &self,
         _request: Request<proto::get_provider_schema::Request>,
     ) -> Result<Response<proto::get_provider_schema::Response>, Status> {
-        let _span = span("GetProviderSchema", "").entered();
+        let sp = span("GetProviderSchema", "");
         let out = proto::get_provider_schema::Response {
             provider: Some(self.provider_schema.to_proto()),
             resource_schemas: self
@@ -896,20 +891,21 @@ impl<P: Provider> ProviderRpc for Server<P> {
             provider_meta: None,
             server_capabilities: Some(Self::capabilities()),
         };
-        logged("GetProviderSchema", &[], out)
+        logged(&sp, &[], out)
     }
 
     async fn validate_provider_config(
         &self,
         request: Request<proto::validate_provider_config::Request>,
     ) -> Result<Response<proto::validate_provider_config::Response>, Status> {
+        let sp = span("ValidateProviderConfig", "");
         let diags = self
             .validate_provider(request.into_inner())
-            .instrument(span("ValidateProviderConfig", ""))
+            .instrument(sp.clone())
             .await
             .into_proto();
         logged(
-            "ValidateProviderConfig",
+            &sp,
             &diags,
             proto::validate_provider_config::Response {
                 diagnostics: diags.clone(),
@@ -925,11 +921,11 @@ impl<P: Provider> ProviderRpc for Server<P> {
         let sp = span("ValidateResourceConfig", &req.type_name);
         let diags = self
             .validate_resource(req)
-            .instrument(sp)
+            .instrument(sp.clone())
             .await
             .into_proto();
         logged(
-            "ValidateResourceConfig",
+            &sp,
             &diags,
             proto::validate_resource_config::Response {
                 diagnostics: diags.clone(),
@@ -943,9 +939,13 @@ impl<P: Provider> ProviderRpc for Server<P> {
     ) -> Result<Response<proto::validate_data_resource_config::Response>, Status> {
         let req = request.into_inner();
         let sp = span("ValidateDataResourceConfig", &req.type_name);
-        let diags = self.validate_data(req).instrument(sp).await.into_proto();
+        let diags = self
+            .validate_data(req)
+            .instrument(sp.clone())
+            .await
+            .into_proto();
         logged(
-            "ValidateDataResourceConfig",
+            &sp,
             &diags,
             proto::validate_data_resource_config::Response {
                 diagnostics: diags.clone(),
@@ -959,10 +959,10 @@ impl<P: Provider> ProviderRpc for Server<P> {
     ) -> Result<Response<proto::upgrade_resource_state::Response>, Status> {
         let req = request.into_inner();
         let sp = span("UpgradeResourceState", &req.type_name);
-        let (upgraded_state, diags) = self.upgrade_state(req).instrument(sp).await;
+        let (upgraded_state, diags) = self.upgrade_state(req).instrument(sp.clone()).await;
         let diagnostics = diags.into_proto();
         logged(
-            "UpgradeResourceState",
+            &sp,
             &diagnostics,
             proto::upgrade_resource_state::Response {
                 upgraded_state,
@@ -1000,13 +1000,14 @@ impl<P: Provider> ProviderRpc for Server<P> {
         &self,
         request: Request<proto::configure_provider::Request>,
     ) -> Result<Response<proto::configure_provider::Response>, Status> {
+        let sp = span("ConfigureProvider", "");
         let diags = self
             .configure(request.into_inner())
-            .instrument(span("ConfigureProvider", ""))
+            .instrument(sp.clone())
             .await
             .into_proto();
         logged(
-            "ConfigureProvider",
+            &sp,
             &diags,
             proto::configure_provider::Response {
                 diagnostics: diags.clone(),
@@ -1020,9 +1021,9 @@ impl<P: Provider> ProviderRpc for Server<P> {
     ) -> Result<Response<proto::read_resource::Response>, Status> {
         let req = request.into_inner();
         let sp = span("ReadResource", &req.type_name);
-        let out = self.read_resource(req).instrument(sp).await;
+        let out = self.read_resource(req).instrument(sp.clone()).await;
         let diags = out.diagnostics.clone();
-        logged("ReadResource", &diags, out)
+        logged(&sp, &diags, out)
     }
 
     async fn plan_resource_change(
@@ -1031,9 +1032,9 @@ impl<P: Provider> ProviderRpc for Server<P> {
     ) -> Result<Response<proto::plan_resource_change::Response>, Status> {
         let req = request.into_inner();
         let sp = span("PlanResourceChange", &req.type_name);
-        let out = self.plan_resource(req).instrument(sp).await;
+        let out = self.plan_resource(req).instrument(sp.clone()).await;
         let diags = out.diagnostics.clone();
-        logged("PlanResourceChange", &diags, out)
+        logged(&sp, &diags, out)
     }
 
     async fn apply_resource_change(
@@ -1042,9 +1043,9 @@ impl<P: Provider> ProviderRpc for Server<P> {
     ) -> Result<Response<proto::apply_resource_change::Response>, Status> {
         let req = request.into_inner();
         let sp = span("ApplyResourceChange", &req.type_name);
-        let out = self.apply_resource(req).instrument(sp).await;
+        let out = self.apply_resource(req).instrument(sp.clone()).await;
         let diags = out.diagnostics.clone();
-        logged("ApplyResourceChange", &diags, out)
+        logged(&sp, &diags, out)
     }
 
     async fn import_resource_state(
@@ -1053,9 +1054,9 @@ impl<P: Provider> ProviderRpc for Server<P> {
     ) -> Result<Response<proto::import_resource_state::Response>, Status> {
         let req = request.into_inner();
         let sp = span("ImportResourceState", &req.type_name);
-        let out = self.import_resource(req).instrument(sp).await;
+        let out = self.import_resource(req).instrument(sp.clone()).await;
         let diags = out.diagnostics.clone();
-        logged("ImportResourceState", &diags, out)
+        logged(&sp, &diags, out)
     }
 
     async fn move_resource_state(
@@ -1083,9 +1084,9 @@ impl<P: Provider> ProviderRpc for Server<P> {
     ) -> Result<Response<proto::read_data_source::Response>, Status> {
         let req = request.into_inner();
         let sp = span("ReadDataSource", &req.type_name);
-        let out = self.read_data(req).instrument(sp).await;
+        let out = self.read_data(req).instrument(sp.clone()).await;
         let diags = out.diagnostics.clone();
-        logged("ReadDataSource", &diags, out)
+        logged(&sp, &diags, out)
     }
 
     async fn validate_ephemeral_resource_config(
