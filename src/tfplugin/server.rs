@@ -46,10 +46,21 @@ pub fn provider_routes<P: Provider>(provider: P) -> tonic::service::Routes {
     tonic::service::Routes::new(provider_service(provider))
 }
 
+/// A registered type with its schema and implied type, computed once.
 struct Entry<H: ?Sized> {
     hooks: Arc<H>,
     schema: Schema,
     ty: Type,
+}
+
+impl<H: ?Sized> Entry<H> {
+    fn new(schema: Schema, hooks: Arc<H>) -> Self {
+        Self {
+            ty: schema.implied_type(),
+            schema,
+            hooks,
+        }
+    }
 }
 
 /// Implements the protocol for one [`Provider`]; build it with [`provider_service`].
@@ -67,32 +78,22 @@ impl<P: Provider> Server<P> {
     pub fn new(provider: P) -> Self {
         let provider_schema = provider.schema();
         let provider_type = provider_schema.implied_type();
-        let resources = provider
-            .resources()
-            .into_iter()
-            .map(|hooks| {
-                let schema = hooks.schema();
-                let entry = Entry {
-                    ty: schema.implied_type(),
-                    schema,
-                    hooks,
-                };
-                (entry.hooks.type_name().to_string(), entry)
-            })
-            .collect();
-        let data_sources = provider
-            .data_sources()
-            .into_iter()
-            .map(|hooks| {
-                let schema = hooks.schema();
-                let entry = Entry {
-                    ty: schema.implied_type(),
-                    schema,
-                    hooks,
-                };
-                (entry.hooks.type_name().to_string(), entry)
-            })
-            .collect();
+        let mut resources = BTreeMap::new();
+        for hooks in provider.resources() {
+            let name = hooks.type_name().to_string();
+            let entry = Entry::new(hooks.schema(), hooks);
+            if resources.insert(name.clone(), entry).is_some() {
+                tracing::warn!(tf_resource_type = %name, "resource type registered twice; the last one wins");
+            }
+        }
+        let mut data_sources = BTreeMap::new();
+        for hooks in provider.data_sources() {
+            let name = hooks.type_name().to_string();
+            let entry = Entry::new(hooks.schema(), hooks);
+            if data_sources.insert(name.clone(), entry).is_some() {
+                tracing::warn!(tf_resource_type = %name, "data source type registered twice; the last one wins");
+            }
+        }
         Self {
             provider: Arc::new(provider),
             provider_schema,
