@@ -12,8 +12,9 @@ use tonic::transport::Channel;
 
 use servicecatalog_provider::tfplugin::proto::{self, provider_client::ProviderClient};
 use servicecatalog_provider::tfplugin::validator::{each_value, length, one_of};
+use servicecatalog_provider::tfplugin::value;
 use servicecatalog_provider::tfplugin::{
-    codec, provider_service, timeouts, Attribute, ConfigureRequest, Context, CreateRequest,
+    provider_service, timeouts, Attribute, ConfigureRequest, Context, CreateRequest,
     DataReadRequest, DataSource, DeleteRequest, Diagnostic, Diagnostics, HookResult, Number,
     PlanRequest, PlanResponse, Provider, ReadRequest, Resource, Schema, StateResponse, Timeouts,
     Type, UpdateRequest, Value, MAX_MESSAGE_SIZE,
@@ -212,7 +213,7 @@ impl Resource<Client> for Toy {
         let mut v1 = raw.clone();
         let size = raw["size"].as_str().and_then(|s| s.parse::<i64>().ok());
         v1["size"] = json!(size);
-        resp.state = codec::decode_json(v1.to_string().as_bytes(), &toy_type())?;
+        resp.state = value::decode_json(v1.to_string().as_bytes(), &toy_type())?;
         Ok(())
     }
 
@@ -304,7 +305,7 @@ fn toy(pairs: &[(&str, Value)]) -> Value {
 
 fn dv(v: &Value) -> Option<proto::DynamicValue> {
     Some(proto::DynamicValue {
-        msgpack: codec::encode_msgpack(v, &toy_type()).unwrap(),
+        msgpack: value::encode_msgpack(v, &toy_type()).unwrap(),
         json: Vec::new(),
     })
 }
@@ -312,7 +313,7 @@ fn dv(v: &Value) -> Option<proto::DynamicValue> {
 fn undv(d: &Option<proto::DynamicValue>) -> Value {
     let d = d.as_ref().expect("a dynamic value");
     assert!(d.json.is_empty(), "answers must be msgpack only");
-    codec::decode_msgpack(&d.msgpack, &toy_type()).unwrap()
+    value::decode_msgpack(&d.msgpack, &toy_type()).unwrap()
 }
 
 fn path_of(d: &proto::Diagnostic) -> Vec<String> {
@@ -350,7 +351,7 @@ async fn configure(c: &mut ProviderClient<Channel>) {
         .configure_provider(proto::configure_provider::Request {
             terraform_version: "1.11.4".into(),
             config: Some(proto::DynamicValue {
-                msgpack: codec::encode_msgpack(&config, &ty).unwrap(),
+                msgpack: value::encode_msgpack(&config, &ty).unwrap(),
                 json: vec![],
             }),
             client_capabilities: None,
@@ -472,7 +473,7 @@ async fn schema_round_trips_types_flags_descriptions_and_blocks() {
     );
     assert_eq!(
         json!(["object", fields]),
-        codec::type_json(&toy_type()),
+        toy_type().to_json(),
         "wire schema and implied type disagree"
     );
 
@@ -572,7 +573,7 @@ async fn unknown_type_names_and_bad_values_are_diagnostics() {
 
     // an object with the wrong attribute count does not decode; the error says which value
     let short = Value::Object([("name".to_string(), s("a"))].into());
-    let bad = codec::encode_msgpack(
+    let bad = value::encode_msgpack(
         &short,
         &Type::Object([("name".to_string(), Type::String)].into()),
     )
@@ -881,7 +882,7 @@ async fn read_import_and_data_source() {
         .read_data_source(proto::read_data_source::Request {
             type_name: "toy_echo".into(),
             config: Some(proto::DynamicValue {
-                msgpack: codec::encode_msgpack(&cfg, &ety).unwrap(),
+                msgpack: value::encode_msgpack(&cfg, &ety).unwrap(),
                 json: vec![],
             }),
             ..Default::default()
@@ -890,7 +891,7 @@ async fn read_import_and_data_source() {
         .unwrap()
         .into_inner();
     assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
-    let state = codec::decode_msgpack(&d.state.unwrap().msgpack, &ety).unwrap();
+    let state = value::decode_msgpack(&d.state.unwrap().msgpack, &ety).unwrap();
     assert_eq!(state.get("output"), Some(&s("emu:hi")));
 }
 

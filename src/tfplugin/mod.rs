@@ -61,10 +61,6 @@
 //!   the (non-sensitive, user-typed) value they reject.
 //! - Timeouts parse as Go durations, except that negatives are rejected.
 
-// TEMPORARY: public only until the codec lands in `value`; tests reach it through here.
-#[doc(hidden)]
-pub mod codec;
-mod codec_shim;
 pub mod diag;
 pub mod object;
 pub mod path;

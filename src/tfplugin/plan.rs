@@ -16,8 +16,6 @@
 //! Within set-nested blocks elements cannot be matched between config, prior and plan, so
 //! defaults and use-state-for-unknown do not reach inside them (unknown-marking still does).
 
-use std::collections::BTreeMap;
-
 use super::diag::Diagnostics;
 use super::path::AttributePath;
 use super::schema::{Block, Nesting};
@@ -103,7 +101,7 @@ pub fn plan(block: &Block, prior: &Value, proposed: &Value, config: &Value) -> V
     }
     let mut planned = proposed.clone();
     apply_defaults(block, &mut planned, config);
-    if prior.is_null() || !same(&planned, prior) {
+    if prior.is_null() || &planned != prior {
         mark_unknown(block, &mut planned, prior, config);
     }
     planned
@@ -236,8 +234,7 @@ fn replace_paths(
     out: &mut Vec<AttributePath>,
 ) {
     for attr in &block.attributes {
-        if attr.requires_replace && !same(obj_get(prior, &attr.name), obj_get(planned, &attr.name))
-        {
+        if attr.requires_replace && obj_get(prior, &attr.name) != obj_get(planned, &attr.name) {
             out.push(path.join_attr(&attr.name));
         }
     }
@@ -275,31 +272,6 @@ fn replace_paths(
             _ => {}
         }
     }
-}
-
-/// Value equality with sets compared regardless of order.
-pub fn same(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Set(xs), Value::Set(ys)) => {
-            xs.len() == ys.len()
-                && xs.iter().all(|x| ys.iter().any(|y| same(x, y)))
-                && ys.iter().all(|y| xs.iter().any(|x| same(x, y)))
-        }
-        (Value::List(xs), Value::List(ys)) | (Value::Tuple(xs), Value::Tuple(ys)) => {
-            xs.len() == ys.len() && xs.iter().zip(ys).all(|(x, y)| same(x, y))
-        }
-        (Value::Map(xs), Value::Map(ys)) | (Value::Object(xs), Value::Object(ys)) => {
-            same_maps(xs, ys)
-        }
-        _ => a == b,
-    }
-}
-
-fn same_maps(xs: &BTreeMap<String, Value>, ys: &BTreeMap<String, Value>) -> bool {
-    xs.len() == ys.len()
-        && xs
-            .iter()
-            .all(|(k, x)| ys.get(k).is_some_and(|y| same(x, y)))
 }
 
 /// Write-only attributes set to null, at every level (they are never planned or stored).
@@ -353,8 +325,8 @@ fn check_plan_block(
         let problem = if attr.write_only {
             (!pla.is_null()).then_some("a write-only attribute must be planned null")
         } else if (!attr.is_computed() || !cfg.is_null())
-            && !same(pla, cfg)
-            && (prior.is_null() || !same(pla, pri))
+            && pla != cfg
+            && (prior.is_null() || pla != pri)
         {
             Some("the planned value differs from the configured value")
         } else {
@@ -449,7 +421,7 @@ fn check_value(
                 report(&at, "the result is still unknown after apply");
             }
         }
-        _ if same(planned, new) => {}
+        _ if planned == new => {}
         _ if new.is_null() => report(path, "planned a value, but the result is null"),
         _ if planned.is_null() => report(path, "planned null, but the result has a value"),
         _ => report(path, "the result differs from the planned value"),
@@ -667,13 +639,5 @@ mod tests {
             diags.iter().next().unwrap().attribute,
             Some(AttributePath::attr("id"))
         );
-    }
-
-    #[test]
-    fn sets_compare_regardless_of_order() {
-        let a = Value::Set(vec![s("1"), s("2")]);
-        let b = Value::Set(vec![s("2"), s("1")]);
-        assert!(same(&a, &b));
-        assert!(!same(&a, &Value::Set(vec![s("1"), s("3")])));
     }
 }

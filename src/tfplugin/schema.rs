@@ -15,7 +15,6 @@
 
 use std::collections::BTreeMap;
 
-use super::codec;
 use super::proto;
 use super::validator::DynValidator;
 use super::value::{Type, Value};
@@ -278,7 +277,7 @@ impl Attribute {
     fn to_proto(&self) -> proto::schema::Attribute {
         proto::schema::Attribute {
             name: self.name.clone(),
-            r#type: codec::type_json_bytes(&self.ty),
+            r#type: self.ty.to_json_bytes(),
             nested_type: None,
             description: self.description.clone(),
             required: self.presence == Presence::Required,
@@ -394,11 +393,6 @@ impl NestedBlock {
             max_items: self.max_items,
         }
     }
-}
-
-/// The JSON type constraint of a type, as the schema carries it.
-pub fn type_json(ty: &Type) -> serde_json::Value {
-    codec::type_json(ty)
 }
 
 #[cfg(test)]

@@ -17,7 +17,6 @@ use tokio_util::sync::CancellationToken;
 use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
-use super::codec;
 use super::diag::{path_to_proto, Diagnostic, Diagnostics};
 use super::plan;
 use super::private::PrivateState;
@@ -28,7 +27,7 @@ use super::provider::{
     PlanRequest, PlanResponse, Provider, ReadRequest, Resource, StateResponse, UpdateRequest,
 };
 use super::schema::Schema;
-use super::value::{Type, Value};
+use super::value::{self, Type, Value};
 
 /// Largest message accepted or sent, either way (Terraform's own plugins use the same).
 pub const MAX_MESSAGE_SIZE: usize = 256 * 1024 * 1024;
@@ -195,7 +194,7 @@ impl<P: Provider> Server<P> {
         let state = if req.version == current {
             // Stored JSON may lack attributes added since, or keep removed ones.
             normalize_json(&mut json, &entry.ty);
-            match codec::decode_json(json.to_string().as_bytes(), &entry.ty) {
+            match value::decode_json(json.to_string().as_bytes(), &entry.ty) {
                 Ok(v) => v,
                 Err(e) => return (None, decode_error("stored state", e).into()),
             }
@@ -742,9 +741,9 @@ fn decode_error(what: &str, e: super::value::ValueError) -> Diagnostic {
 fn decode(dv: Option<&proto::DynamicValue>, ty: &Type, what: &str) -> Result<Value, Diagnostic> {
     let Some(dv) = dv else { return Ok(Value::Null) };
     let decoded = if !dv.msgpack.is_empty() {
-        codec::decode_msgpack(&dv.msgpack, ty)
+        value::decode_msgpack(&dv.msgpack, ty)
     } else if !dv.json.is_empty() {
-        codec::decode_json(&dv.json, ty)
+        value::decode_json(&dv.json, ty)
     } else {
         return Ok(Value::Null);
     };
@@ -752,7 +751,7 @@ fn decode(dv: Option<&proto::DynamicValue>, ty: &Type, what: &str) -> Result<Val
 }
 
 fn encode(v: &Value, ty: &Type) -> Result<proto::DynamicValue, Diagnostic> {
-    let msgpack = codec::encode_msgpack(v, ty).map_err(|e| {
+    let msgpack = value::encode_msgpack(v, ty).map_err(|e| {
         let diag = Diagnostic::error(
             "Provider produced an invalid value",
             format!("The value does not match the schema: {e}. This is a bug in the provider."),
