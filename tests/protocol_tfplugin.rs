@@ -794,16 +794,18 @@ async fn upgrade(
 #[tokio::test]
 async fn upgrade_from_json_answers_msgpack() {
     let (mut c, _) = start().await;
-    // current version: decoded as is, attributes the schema no longer has are dropped
+    // current version: decoded as is; attributes the schema no longer has are dropped and
+    // ones it gained since (here `behavior`) read as null
     let raw = json!({
         "name": "a", "size": 2, "mode": null, "tags": {"team": "x"}, "token": null,
-        "behavior": null, "id": "emu/1", "revision": "r1", "timeouts": null,
+        "id": "emu/1", "revision": "r1", "timeouts": null,
         "removed_long_ago": true
     });
     let resp = upgrade(&mut c, 1, &raw).await;
     assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
     let state = undv(&resp.upgraded_state);
     assert_eq!(state.get("id"), Some(&s("emu/1")));
+    assert_eq!(state.get("behavior"), Some(&Value::Null));
     assert_eq!(state.get("size"), Some(&Value::Number(Number::Int(2))));
     assert_eq!(
         state.get("tags"),

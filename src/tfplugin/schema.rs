@@ -455,6 +455,44 @@ mod tests {
     }
 
     #[test]
+    fn every_nesting_mode_maps_to_its_wire_mode_and_type() {
+        use proto::schema::nested_block::NestingMode;
+        let inner = || Block::new().attribute(Attribute::optional("v", Type::String));
+        let obj = Type::Object([("v".to_string(), Type::String)].into());
+        let cases = [
+            (
+                NestedBlock::single("a", inner()),
+                NestingMode::Single,
+                obj.clone(),
+            ),
+            (
+                NestedBlock::group("a", inner()),
+                NestingMode::Group,
+                obj.clone(),
+            ),
+            (
+                NestedBlock::list("a", inner()),
+                NestingMode::List,
+                Type::List(Box::new(obj.clone())),
+            ),
+            (
+                NestedBlock::set("a", inner()),
+                NestingMode::Set,
+                Type::Set(Box::new(obj.clone())),
+            ),
+            (
+                NestedBlock::map("a", inner()),
+                NestingMode::Map,
+                Type::Map(Box::new(obj.clone())),
+            ),
+        ];
+        for (block, mode, ty) in cases {
+            assert_eq!(block.to_proto().nesting, mode as i32);
+            assert_eq!(block.implied_type(), ty);
+        }
+    }
+
+    #[test]
     fn null_object_uses_block_absence_rules() {
         let v = sample().null_object();
         assert_eq!(v.get("rule"), Some(&Value::List(vec![])));
