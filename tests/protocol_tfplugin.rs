@@ -116,9 +116,7 @@ impl Resource<Client> for Toy {
         _resp: &mut PlanResponse,
     ) -> HookResult {
         if !req.is_destroy() {
-            ctx.private
-                .set("plan_marker", &"p1")
-                .map_err(|e| Diagnostic::error("private", e.to_string()))?;
+            ctx.private.set("plan_marker", &"p1")?;
         }
         Ok(())
     }
@@ -134,9 +132,7 @@ impl Resource<Client> for Toy {
         set(&mut state, "id", s(&format!("{endpoint}/1")));
         set(&mut state, "revision", s("r1"));
         let marker: Option<String> = ctx.private.get("plan_marker").unwrap_or(None);
-        ctx.private
-            .set("seen_plan_marker", &marker)
-            .map_err(|e| Diagnostic::error("private", e.to_string()))?;
+        ctx.private.set("seen_plan_marker", &marker)?;
         let _limit = Timeouts::from_object(&req.config).get("create", Duration::from_secs(60));
         match req.config.get("behavior").and_then(Value::as_str) {
             Some("panic") => panic!(
@@ -432,6 +428,7 @@ async fn schema_round_trips_types_flags_descriptions_and_blocks() {
         .await
         .unwrap()
         .into_inner();
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
     assert!(resp.server_capabilities.unwrap().plan_destroy);
     assert!(resp.data_source_schemas.contains_key("toy_echo"));
     let schema = &resp.resource_schemas["toy_thing"];

@@ -22,6 +22,19 @@ pub enum PrivateStateError {
     ReservedKey(String),
 }
 
+/// So hooks can use `?` on private-state calls.
+impl From<PrivateStateError> for super::diag::Diagnostic {
+    fn from(e: PrivateStateError) -> Self {
+        super::diag::Diagnostic::error("Invalid private state", e.to_string())
+    }
+}
+
+impl From<PrivateStateError> for super::diag::Diagnostics {
+    fn from(e: PrivateStateError) -> Self {
+        super::diag::Diagnostic::from(e).into()
+    }
+}
+
 /// A JSON map of provider-private data for one resource instance.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrivateState {

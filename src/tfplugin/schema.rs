@@ -69,6 +69,15 @@ impl Schema {
         self.block.null_object()
     }
 
+    /// Mistakes in the schema itself that would make Terraform reject plans later (defaults
+    /// on required attributes, defaults of the wrong type, plan flags on attributes they
+    /// cannot affect, duplicate names, bad item limits). Empty for a sound schema.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.block.problems("", &mut out);
+        out
+    }
+
     pub fn to_proto(&self) -> proto::Schema {
         proto::Schema {
             version: self.version,
@@ -136,6 +145,64 @@ impl Block {
             fields.insert(b.type_name.clone(), b.absent_value());
         }
         Value::Object(fields)
+    }
+
+    fn problems(&self, prefix: &str, out: &mut Vec<String>) {
+        let mut seen = std::collections::BTreeSet::new();
+        let names = self
+            .attributes
+            .iter()
+            .map(|a| &a.name)
+            .chain(self.blocks.iter().map(|b| &b.type_name));
+        for name in names {
+            let valid = !name.is_empty()
+                && name
+                    .bytes()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_');
+            if !valid {
+                out.push(format!(
+                    "{prefix}{name:?}: names must be lowercase letters, digits and underscores"
+                ));
+            }
+            if !seen.insert(name) {
+                out.push(format!("{prefix}{name}: defined more than once"));
+            }
+        }
+        for a in &self.attributes {
+            let at = format!("{prefix}{}", a.name);
+            if let Some(default) = &a.default {
+                if a.presence == Presence::Required {
+                    out.push(format!("{at}: a required attribute cannot have a default"));
+                }
+                if let Err(e) = super::value::encode_msgpack(default, &a.ty) {
+                    out.push(format!(
+                        "{at}: the default does not fit the attribute type ({e})"
+                    ));
+                }
+            }
+            if a.use_state_for_unknown && !a.is_computed() {
+                out.push(format!(
+                    "{at}: use_state_for_unknown only affects computed attributes"
+                ));
+            }
+            if a.write_only && (a.is_computed() || a.use_state_for_unknown || a.requires_replace) {
+                out.push(format!(
+                    "{at}: a write-only attribute is never stored, so it cannot be computed, \
+                     keep prior state or force replacement"
+                ));
+            }
+        }
+        for b in &self.blocks {
+            let at = format!("{prefix}{}", b.type_name);
+            if b.min_items < 0 || b.max_items < 0 || (b.max_items > 0 && b.max_items < b.min_items)
+            {
+                out.push(format!(
+                    "{at}: invalid item limits {}..{}",
+                    b.min_items, b.max_items
+                ));
+            }
+            b.block.problems(&format!("{at}."), out);
+        }
     }
 
     fn to_proto(&self, version: i64) -> proto::schema::Block {
@@ -490,6 +557,29 @@ mod tests {
             assert_eq!(block.to_proto().nesting, mode as i32);
             assert_eq!(block.implied_type(), ty);
         }
+    }
+
+    #[test]
+    fn problems_name_the_attribute() {
+        assert!(sample().problems().is_empty(), "{:?}", sample().problems());
+        let bad = Schema::new()
+            .attribute(Attribute::required("a", Type::String).default(Value::Bool(true)))
+            .attribute(Attribute::optional("b", Type::String).use_state_for_unknown())
+            .attribute(Attribute::optional_computed("c", Type::String).write_only())
+            .attribute(Attribute::optional("Bad-Name", Type::String))
+            .block(NestedBlock::list("b", Block::new()).items(3, 1));
+        let problems = bad.problems();
+        let has = |needle: &str| problems.iter().any(|p| p.contains(needle));
+        assert!(
+            has("a: a required attribute cannot have a default"),
+            "{problems:?}"
+        );
+        assert!(has("a: the default does not fit"), "{problems:?}");
+        assert!(has("b: use_state_for_unknown"), "{problems:?}");
+        assert!(has("c: a write-only attribute"), "{problems:?}");
+        assert!(has("\"Bad-Name\": names must be"), "{problems:?}");
+        assert!(has("b: defined more than once"), "{problems:?}");
+        assert!(has("b: invalid item limits 3..1"), "{problems:?}");
     }
 
     #[test]

@@ -121,6 +121,30 @@ impl<P: Provider> Server<P> {
             .ok_or_else(|| unknown_type("data source", type_name, self.data_sources.keys()))
     }
 
+    /// Schema mistakes, reported as errors by GetProviderSchema so they surface on the first
+    /// `terraform validate` instead of as confusing plan failures.
+    fn schema_problems(&self) -> Diagnostics {
+        let provider = std::iter::once(("provider", "", &self.provider_schema));
+        let resources = self
+            .resources
+            .iter()
+            .map(|(n, e)| ("resource", n.as_str(), &e.schema));
+        let data_sources = self
+            .data_sources
+            .iter()
+            .map(|(n, e)| ("data source", n.as_str(), &e.schema));
+        let mut diags = Diagnostics::new();
+        for (kind, name, schema) in provider.chain(resources).chain(data_sources) {
+            for problem in schema.problems() {
+                diags.error(
+                    "Invalid provider schema",
+                    format!("{kind} {name}: {problem}. This is a bug in the provider."),
+                );
+            }
+        }
+        diags
+    }
+
     fn capabilities() -> proto::ServerCapabilities {
         proto::ServerCapabilities {
             plan_destroy: true,
@@ -785,8 +809,7 @@ fn encode_or(
 }
 
 fn private_from(bytes: &[u8]) -> Result<PrivateState, Diagnostic> {
-    PrivateState::from_bytes(bytes)
-        .map_err(|e| Diagnostic::error("Invalid private state", e.to_string()))
+    Ok(PrivateState::from_bytes(bytes)?)
 }
 
 /// Makes stored JSON fit the current object type: drops attributes no longer in the schema and
@@ -887,7 +910,7 @@ impl<P: Provider> ProviderRpc for Server<P> {
                 .collect(),
             functions: Default::default(),
             ephemeral_resource_schemas: Default::default(),
-            diagnostics: Vec::new(),
+            diagnostics: self.schema_problems().into_proto(),
             provider_meta: None,
             server_capabilities: Some(Self::capabilities()),
         };
