@@ -383,8 +383,8 @@ fn check_value(
             super::diag::Diagnostic::error(
                 "Provider returned a result inconsistent with its plan",
                 format!(
-                    "{type_name}: {place}: {what}. Terraform will reject this apply with \
-                     \"Provider produced inconsistent result after apply\"; the resource must \
+                    "{type_name}: {place}: {what}. This is a bug in the provider (Terraform \
+                     would call it \"inconsistent result after apply\"): a resource must \
                      return every known planned value unchanged and resolve every unknown one."
                 ),
             )
