@@ -3,7 +3,8 @@
 //! server (`server.rs`) decodes, applies the plan rules (`plan.rs`) and encodes around them.
 //!
 //! Hooks that can fail return `Result<(), Diagnostics>`; `?` works on a [`Diagnostic`], a
-//! [`ValueError`] or [`NotConfigured`]. Apply-style hooks write into a [`StateResponse`], so a
+//! [`ValueError`](super::value::ValueError), a
+//! [`PrivateStateError`](super::private::PrivateStateError) or [`NotConfigured`]. Apply-style hooks write into a [`StateResponse`], so a
 //! hook can record a partial state and still fail: the state sent back is always whatever
 //! `resp.state` holds, and Terraform keeps it.
 
@@ -41,6 +42,11 @@ impl<D> Context<D> {
     /// What `Provider::configure` produced (e.g. the API client).
     pub fn provider_data(&self) -> Result<&D, NotConfigured> {
         self.data.as_deref().ok_or(NotConfigured)
+    }
+
+    /// The provider data as a shared handle, to move into spawned tasks.
+    pub fn provider_data_arc(&self) -> Result<Arc<D>, NotConfigured> {
+        self.data.clone().ok_or(NotConfigured)
     }
 
     /// Cancelled when Terraform sends StopProvider (e.g. on Ctrl-C).
