@@ -10,15 +10,18 @@ use serde_json::json;
 use tokio::sync::Notify;
 use tonic::transport::Channel;
 
+#[path = "support/tfplugin.rs"]
+mod tfplugin_support;
+
 use servicecatalog_provider::tfplugin::proto::{self, provider_client::ProviderClient};
 use servicecatalog_provider::tfplugin::validator::{each_value, length, one_of};
 use servicecatalog_provider::tfplugin::value;
 use servicecatalog_provider::tfplugin::{
-    provider_service, timeouts, Attribute, ConfigureRequest, Context, CreateRequest,
-    DataReadRequest, DataSource, DeleteRequest, Diagnostic, Diagnostics, HookResult, Number,
-    PlanRequest, PlanResponse, Provider, ReadRequest, Resource, Schema, StateResponse, Timeouts,
-    Type, UpdateRequest, Value, MAX_MESSAGE_SIZE,
+    timeouts, Attribute, ConfigureRequest, Context, CreateRequest, DataReadRequest, DataSource,
+    DeleteRequest, Diagnostic, Diagnostics, HookResult, Number, PlanRequest, PlanResponse,
+    Provider, ReadRequest, Resource, Schema, StateResponse, Timeouts, Type, UpdateRequest, Value,
 };
+use tfplugin_support::{dynamic, errors, path_of, serve, undynamic};
 
 // ---------- the toy provider ----------
 
@@ -260,22 +263,10 @@ impl DataSource<Client> for Echo {
 
 async fn start() -> (ProviderClient<Channel>, Arc<Notify>) {
     let started = Arc::new(Notify::new());
-    let service = provider_service(TestProvider {
+    let client = serve(TestProvider {
         started: started.clone(),
-    });
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-    tokio::spawn(
-        tonic::transport::Server::builder()
-            .add_service(service)
-            .serve_with_incoming(incoming),
-    );
-    let client = ProviderClient::connect(format!("http://{addr}"))
-        .await
-        .unwrap()
-        .max_decoding_message_size(MAX_MESSAGE_SIZE)
-        .max_encoding_message_size(MAX_MESSAGE_SIZE);
+    })
+    .await;
     (client, started)
 }
 
@@ -300,40 +291,11 @@ fn toy(pairs: &[(&str, Value)]) -> Value {
 }
 
 fn dv(v: &Value) -> Option<proto::DynamicValue> {
-    Some(proto::DynamicValue {
-        msgpack: value::encode_msgpack(v, &toy_type()).unwrap(),
-        json: Vec::new(),
-    })
+    dynamic(v, &toy_type())
 }
 
 fn undv(d: &Option<proto::DynamicValue>) -> Value {
-    let d = d.as_ref().expect("a dynamic value");
-    assert!(d.json.is_empty(), "answers must be msgpack only");
-    value::decode_msgpack(&d.msgpack, &toy_type()).unwrap()
-}
-
-fn path_of(d: &proto::Diagnostic) -> Vec<String> {
-    use proto::attribute_path::step::Selector;
-    d.attribute
-        .as_ref()
-        .map(|p| {
-            p.steps
-                .iter()
-                .map(|s| match s.selector.as_ref().unwrap() {
-                    Selector::AttributeName(n) => n.clone(),
-                    Selector::ElementKeyString(k) => format!("[{k:?}]"),
-                    Selector::ElementKeyInt(i) => format!("[{i}]"),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn errors(diags: &[proto::Diagnostic]) -> Vec<&proto::Diagnostic> {
-    diags
-        .iter()
-        .filter(|d| d.severity == proto::diagnostic::Severity::Error as i32)
-        .collect()
+    undynamic(d, &toy_type())
 }
 
 async fn configure(c: &mut ProviderClient<Channel>) {
