@@ -75,7 +75,11 @@ pub fn check_owner(value: &str, account: &str, partition: &str) -> Result<Princi
 }
 
 /// Checks a `LAUNCH_ROLE` value: an IAM role ARN (a user ARN is invalid) in this account and partition.
-pub fn check_launch_role(value: &str, account: &str, partition: &str) -> Result<PrincipalArn, ApiError> {
+pub fn check_launch_role(
+    value: &str,
+    account: &str,
+    partition: &str,
+) -> Result<PrincipalArn, ApiError> {
     let parsed = parse_principal(value)
         .filter(|p| p.kind == PrincipalKind::Role)
         .ok_or_else(|| {
@@ -132,9 +136,15 @@ mod tests {
 
     #[test]
     fn owner_rejects_other_accounts_and_non_principals() {
-        let err = check_owner("arn:aws:iam::999999999999:user/bob", "123456789012", "aws").unwrap_err();
+        let err =
+            check_owner("arn:aws:iam::999999999999:user/bob", "123456789012", "aws").unwrap_err();
         assert!(err.message.contains("999999999999"), "{}", err.message);
-        for arn in ["", "bob", "arn:aws:iam::123456789012:group/devs", "arn:aws:s3:::bucket"] {
+        for arn in [
+            "",
+            "bob",
+            "arn:aws:iam::123456789012:group/devs",
+            "arn:aws:s3:::bucket",
+        ] {
             let err = check_owner(arn, "123456789012", "aws").unwrap_err();
             assert!(err.message.contains(&format!("'{arn}'")), "{}", err.message);
         }
@@ -142,15 +152,36 @@ mod tests {
 
     #[test]
     fn launch_role_accepts_only_roles() {
-        assert!(check_launch_role("arn:aws:iam::123456789012:role/path/Launch", "123456789012", "aws").is_ok());
-        assert!(check_launch_role("arn:aws:iam::123456789012:user/alice", "123456789012", "aws").is_err());
-        assert!(check_launch_role("arn:aws:sts::123456789012:assumed-role/R/s", "123456789012", "aws").is_err());
+        assert!(check_launch_role(
+            "arn:aws:iam::123456789012:role/path/Launch",
+            "123456789012",
+            "aws"
+        )
+        .is_ok());
+        assert!(check_launch_role(
+            "arn:aws:iam::123456789012:user/alice",
+            "123456789012",
+            "aws"
+        )
+        .is_err());
+        assert!(check_launch_role(
+            "arn:aws:sts::123456789012:assumed-role/R/s",
+            "123456789012",
+            "aws"
+        )
+        .is_err());
     }
 
     #[test]
     fn role_of_matches_role_and_its_sessions() {
-        assert_eq!(role_of("arn:aws:iam::123456789012:role/a/b/Dev").as_deref(), Some("Dev"));
-        assert_eq!(role_of("arn:aws:sts::123456789012:assumed-role/Dev/s").as_deref(), Some("Dev"));
+        assert_eq!(
+            role_of("arn:aws:iam::123456789012:role/a/b/Dev").as_deref(),
+            Some("Dev")
+        );
+        assert_eq!(
+            role_of("arn:aws:sts::123456789012:assumed-role/Dev/s").as_deref(),
+            Some("Dev")
+        );
         assert_eq!(role_of("arn:aws:iam::123456789012:user/Dev"), None);
     }
 }

@@ -93,11 +93,18 @@ impl EmulatorConfig {
 
     /// The principal unknown access keys map to (unless they are rejected).
     pub fn admin_principal(&self) -> Principal {
-        self.principals.default_principal.clone().unwrap_or_else(|| Principal {
-            arn: format!("arn:{}:iam::{}:user/admin", self.partition(), self.account_id),
-            access_level: AccessLevel::Account,
-            secret_access_key: None,
-        })
+        self.principals
+            .default_principal
+            .clone()
+            .unwrap_or_else(|| Principal {
+                arn: format!(
+                    "arn:{}:iam::{}:user/admin",
+                    self.partition(),
+                    self.account_id
+                ),
+                access_level: AccessLevel::Account,
+                secret_access_key: None,
+            })
     }
 }
 

@@ -49,7 +49,9 @@ impl Faults {
         }
         for op in &self.operations {
             if !super::server::OPERATIONS.contains(&op.as_str()) {
-                return Err(format!("operations: '{op}' is not an operation of the emulator"));
+                return Err(format!(
+                    "operations: '{op}' is not an operation of the emulator"
+                ));
             }
         }
         Ok(())

@@ -29,7 +29,10 @@ full_match!(ID_RE, r"[a-zA-Z0-9_\-]*");
 full_match!(NAME_RE, r"[a-zA-Z0-9][a-zA-Z0-9._-]*");
 full_match!(TOKEN_RE, r"[a-zA-Z0-9][a-zA-Z0-9_-]*");
 full_match!(TAG_RE, r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*");
-full_match!(PAGE_TOKEN_RE, r"[\x09\x0a\x0d\x20-\x{D7FF}\x{E000}-\x{FFFD}]*");
+full_match!(
+    PAGE_TOKEN_RE,
+    r"[\x09\x0a\x0d\x20-\x{D7FF}\x{E000}-\x{FFFD}]*"
+);
 full_match!(
     NAME_OR_ARN_RE,
     r"[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}|arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}"
@@ -72,7 +75,10 @@ pub const ACCEPT_LANGUAGE: StrRule = StrRule {
 pub const PAGE_TOKEN: StrRule = StrRule {
     min: 0,
     max: 2024,
-    pattern: Some((&PAGE_TOKEN_RE, r"[\u0009\u000a\u000d\u0020-\uD7FF\uE000-\uFFFD]*")),
+    pattern: Some((
+        &PAGE_TOKEN_RE,
+        r"[\u0009\u000a\u000d\u0020-\uD7FF\uE000-\uFFFD]*",
+    )),
 };
 /// `TagKey` shape.
 pub const TAG_KEY: StrRule = StrRule {
@@ -195,12 +201,19 @@ impl Violations {
             self.push(
                 Some(value),
                 member,
-                format!("Member must have length greater than or equal to {}", rule.min),
+                format!(
+                    "Member must have length greater than or equal to {}",
+                    rule.min
+                ),
             );
         } else if len > rule.max {
             // Long values are shown shortened so a 1 MiB value does not make a 1 MiB message.
             let shown: String = value.chars().take(64).collect();
-            let shown = if len > 64 { format!("{shown}...") } else { shown };
+            let shown = if len > 64 {
+                format!("{shown}...")
+            } else {
+                shown
+            };
             self.push(
                 Some(&shown),
                 member,
@@ -261,10 +274,7 @@ impl<'a> Input<'a> {
     }
 
     fn type_error(&self, key: &str, want: &str, got: &Value) -> ApiError {
-        ApiError::serialization(format!(
-            "member '{key}' must be {want}, got {}",
-            kind(got)
-        ))
+        ApiError::serialization(format!("member '{key}' must be {want}, got {}", kind(got)))
     }
 
     /// A string member, checked against `rule`.
@@ -285,7 +295,8 @@ impl<'a> Input<'a> {
         let v = self.opt_str(key, rule)?;
         if v.is_none() {
             let member = self.member(key);
-            self.violations.push(None, &member, "Member must not be null");
+            self.violations
+                .push(None, &member, "Member must not be null");
         }
         Ok(v)
     }
@@ -336,7 +347,10 @@ impl<'a> Input<'a> {
                 self.violations.push(
                     Some(s),
                     &member,
-                    format!("Member must satisfy enum value set: [{}]", allowed.join(", ")),
+                    format!(
+                        "Member must satisfy enum value set: [{}]",
+                        allowed.join(", ")
+                    ),
                 );
             }
         }
@@ -438,7 +452,10 @@ mod tests {
 
     #[test]
     fn wrong_types_and_non_objects_are_serialization_errors() {
-        assert_eq!(parse_body(b"[1]").unwrap_err().code, ErrorCode::Serialization);
+        assert_eq!(
+            parse_body(b"[1]").unwrap_err().code,
+            ErrorCode::Serialization
+        );
         assert_eq!(parse_body(b"{").unwrap_err().code, ErrorCode::Serialization);
         assert!(parse_body(b"").unwrap().is_empty());
         let body = parse_body(br#"{"Id": 5}"#).unwrap();

@@ -50,10 +50,12 @@ impl Emulator {
                 addr: config.listen,
                 source,
             })?;
-        let addr = listener.local_addr().map_err(|source| EmulatorError::Bind {
-            addr: config.listen,
-            source,
-        })?;
+        let addr = listener
+            .local_addr()
+            .map_err(|source| EmulatorError::Bind {
+                addr: config.listen,
+                source,
+            })?;
         let shared = Arc::new(Shared::new(config, state));
         let app = server::router(shared.clone());
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
@@ -84,7 +86,9 @@ pub struct RunningEmulator {
 
 impl std::fmt::Debug for Shared {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared").field("config", &self.config).finish_non_exhaustive()
+        f.debug_struct("Shared")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
     }
 }
 

@@ -150,7 +150,9 @@ pub struct StaleOwner {
 
 /// What a record changes once it succeeds.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+// Externally tagged: internally tagged enums buffer numbers, which breaks with serde_json's
+// `arbitrary_precision` feature (enabled in this crate).
+#[serde(rename_all = "snake_case")]
 pub enum Change {
     /// `ProvisionProduct`.
     Provision,
@@ -324,8 +326,10 @@ impl State {
             changed = true;
             rec.status = status;
             rec.updated_time = since;
-            if matches!(status, RecordStatus::InProgressInError | RecordStatus::Failed)
-                && rec.errors.is_empty()
+            if matches!(
+                status,
+                RecordStatus::InProgressInError | RecordStatus::Failed
+            ) && rec.errors.is_empty()
             {
                 rec.errors.push(RecordError {
                     code: FAILURE_CODE.to_owned(),
@@ -448,15 +452,31 @@ impl Record {
     pub fn detail(&self) -> Value {
         let mut m = Map::new();
         put(&mut m, "RecordId", Some(&self.id));
-        put(&mut m, "ProvisionedProductName", Some(&self.provisioned_product_name));
+        put(
+            &mut m,
+            "ProvisionedProductName",
+            Some(&self.provisioned_product_name),
+        );
         put(&mut m, "Status", Some(self.status.as_str()));
         m.insert("CreatedTime".into(), time(self.created_time));
         m.insert("UpdatedTime".into(), time(self.updated_time));
-        put(&mut m, "ProvisionedProductType", Some(&self.provisioned_product_type));
+        put(
+            &mut m,
+            "ProvisionedProductType",
+            Some(&self.provisioned_product_type),
+        );
         put(&mut m, "RecordType", Some(&self.record_type));
-        put(&mut m, "ProvisionedProductId", Some(&self.provisioned_product_id));
+        put(
+            &mut m,
+            "ProvisionedProductId",
+            Some(&self.provisioned_product_id),
+        );
         put(&mut m, "ProductId", Some(&self.product_id));
-        put(&mut m, "ProvisioningArtifactId", Some(&self.provisioning_artifact_id));
+        put(
+            &mut m,
+            "ProvisioningArtifactId",
+            Some(&self.provisioning_artifact_id),
+        );
         put(&mut m, "PathId", self.path_id.as_deref());
         m.insert(
             "RecordErrors".into(),
@@ -486,20 +506,33 @@ impl ProvisionedProduct {
         m.insert("CreatedTime".into(), time(self.created_time));
         put(&mut m, "IdempotencyToken", Some(&self.idempotency_token));
         put(&mut m, "LastRecordId", self.last_record_id.as_deref());
-        put(&mut m, "LastProvisioningRecordId", self.last_provisioning_record_id.as_deref());
+        put(
+            &mut m,
+            "LastProvisioningRecordId",
+            self.last_provisioning_record_id.as_deref(),
+        );
         put(
             &mut m,
             "LastSuccessfulProvisioningRecordId",
             self.last_successful_provisioning_record_id.as_deref(),
         );
         put(&mut m, "ProductId", Some(&self.product_id));
-        put(&mut m, "ProvisioningArtifactId", Some(&self.provisioning_artifact_id));
+        put(
+            &mut m,
+            "ProvisioningArtifactId",
+            Some(&self.provisioning_artifact_id),
+        );
         put(&mut m, "LaunchRoleArn", self.launch_role_arn.as_deref());
         Value::Object(m)
     }
 
     /// The `ProvisionedProductAttribute` JSON (search results), with the owner search shows.
-    pub fn attribute(&self, user_arn: &str, user_arn_session: &str, system_tags: &[KeyValue]) -> Value {
+    pub fn attribute(
+        &self,
+        user_arn: &str,
+        user_arn_session: &str,
+        system_tags: &[KeyValue],
+    ) -> Value {
         let Value::Object(mut m) = self.detail() else {
             return Value::Null;
         };
@@ -509,7 +542,11 @@ impl ProvisionedProduct {
         m.insert("Tags".into(), key_values(&tags));
         put(&mut m, "PhysicalId", Some(&self.physical_id));
         put(&mut m, "ProductName", self.product_name.as_deref());
-        put(&mut m, "ProvisioningArtifactName", self.provisioning_artifact_name.as_deref());
+        put(
+            &mut m,
+            "ProvisioningArtifactName",
+            self.provisioning_artifact_name.as_deref(),
+        );
         put(&mut m, "UserArn", Some(user_arn));
         put(&mut m, "UserArnSession", Some(user_arn_session));
         Value::Object(m)
@@ -565,7 +602,36 @@ mod tests {
         assert_eq!(r.status_at(100.0).0, RecordStatus::Created);
         assert_eq!(r.status_at(103.0).0, RecordStatus::InProgress);
         assert_eq!(r.status_at(106.0), (RecordStatus::Succeeded, 106.0));
-        assert_eq!(record(false, 0.0).status_at(100.0).0, RecordStatus::Succeeded);
+        assert_eq!(
+            record(false, 0.0).status_at(100.0).0,
+            RecordStatus::Succeeded
+        );
+    }
+
+    #[test]
+    fn records_with_every_change_kind_round_trip_through_json() {
+        let mut properties = BTreeMap::new();
+        properties.insert(
+            "OWNER".to_owned(),
+            "arn:aws:iam::123456789012:user/a".to_owned(),
+        );
+        let changes = [
+            Change::Provision,
+            Change::Terminate,
+            Change::Properties {
+                properties,
+                prior_status: ProductStatus::Available,
+                search_lag_secs: 1.5,
+                search_lag_calls: 2,
+            },
+        ];
+        for change in changes {
+            let mut r = record(false, 2.5);
+            r.change = change;
+            let bytes = serde_json::to_vec(&r).unwrap();
+            let back: Record = serde_json::from_slice(&bytes).unwrap();
+            assert_eq!(back, r);
+        }
     }
 
     #[test]

@@ -156,7 +156,9 @@ fn check_token(
 ) -> Result<TokenCheck, ApiError> {
     match state.tokens.get(&format!("{op}/{token}")) {
         None => Ok(TokenCheck::New(fingerprint)),
-        Some(used) if used.fingerprint == fingerprint => Ok(TokenCheck::Replay(used.record_id.clone())),
+        Some(used) if used.fingerprint == fingerprint => {
+            Ok(TokenCheck::Replay(used.record_id.clone()))
+        }
         Some(used) => Err(ApiError::invalid_parameters(format!(
             "{token_member} '{token}' was already used for a different {op} request (record {}); \
              use a new token for a new request",
@@ -182,7 +184,12 @@ pub fn can_see(level: AccessLevel, caller: &Principal, owner: &str, session: &st
 }
 
 fn product_visible(pp: &ProvisionedProduct, caller: &Principal) -> bool {
-    can_see(caller.access_level, caller, &pp.user_arn, &pp.user_arn_session)
+    can_see(
+        caller.access_level,
+        caller,
+        &pp.user_arn,
+        &pp.user_arn_session,
+    )
 }
 
 fn access_level(
@@ -222,11 +229,7 @@ fn access_level(
     Ok(level)
 }
 
-fn page(
-    input: &mut Input<'_>,
-    max: i64,
-    default: usize,
-) -> Result<(usize, usize), ApiError> {
+fn page(input: &mut Input<'_>, max: i64, default: usize) -> Result<(usize, usize), ApiError> {
     let size = input.opt_int("PageSize", 0, max)?;
     let token = input.opt_str("PageToken", &input::PAGE_TOKEN)?;
     input.finish()?;
@@ -237,14 +240,18 @@ fn page(
     let offset = match token {
         None | Some("") => 0,
         Some(t) => decode_page_token(t).ok_or_else(|| {
-            ApiError::invalid_parameters(format!("PageToken '{t}' is not a token this endpoint issued"))
+            ApiError::invalid_parameters(format!(
+                "PageToken '{t}' is not a token this endpoint issued"
+            ))
         })?,
     };
     Ok((offset, size))
 }
 
 fn decode_page_token(t: &str) -> Option<usize> {
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t).ok()?;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(t)
+        .ok()?;
     let text = String::from_utf8(raw).ok()?;
     text.strip_prefix("emu1:")?.parse().ok()
 }
@@ -295,14 +302,17 @@ fn read_parameters(
     let mut params = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let obj = item_object("ProvisioningParameters", item)?;
-        let (key, value, use_prev) =
-            input.nested(obj, format!("provisioningParameters.{}.member", i + 1), |p| {
+        let (key, value, use_prev) = input.nested(
+            obj,
+            format!("provisioningParameters.{}.member", i + 1),
+            |p| {
                 Ok((
                     p.opt_str("Key", &input::PARAM_KEY)?,
                     p.opt_str("Value", &input::PARAM_VALUE)?,
                     p.opt_bool("UsePreviousValue")?,
                 ))
-            })?;
+            },
+        )?;
         let Some(key) = key else {
             return Err(ApiError::invalid_parameters(format!(
                 "ProvisioningParameters[{i}] has no Key"
@@ -437,7 +447,10 @@ fn remember_token(state: &mut State, op: &str, token: &str, fingerprint: String,
 }
 
 fn ensure_idle(state: &State, pp: &ProvisionedProduct) -> Result<(), ApiError> {
-    let busy = matches!(pp.status, ProductStatus::UnderChange | ProductStatus::PlanInProgress);
+    let busy = matches!(
+        pp.status,
+        ProductStatus::UnderChange | ProductStatus::PlanInProgress
+    );
     let open = state.open.iter().find(|id| {
         state
             .records
@@ -445,7 +458,9 @@ fn ensure_idle(state: &State, pp: &ProvisionedProduct) -> Result<(), ApiError> {
             .is_some_and(|r| r.provisioned_product_id == pp.id)
     });
     if busy || open.is_some() {
-        let detail = open.map(|id| format!("; record {id} is still in progress")).unwrap_or_default();
+        let detail = open
+            .map(|id| format!("; record {id} is still in progress"))
+            .unwrap_or_default();
         return Err(ApiError::invalid_state(format!(
             "provisioned product {} is {}{detail}; wait until it is AVAILABLE",
             pp.id,
@@ -492,8 +507,13 @@ fn find_product<'s>(
     };
     match found {
         Ok(pp) if product_visible(pp, caller) => Ok(pp),
-        Ok(pp) => Err(ApiError::not_found(format!("provisioned product {} not found", pp.id))),
-        Err(key) => Err(ApiError::not_found(format!("provisioned product {key} not found"))),
+        Ok(pp) => Err(ApiError::not_found(format!(
+            "provisioned product {} not found",
+            pp.id
+        ))),
+        Err(key) => Err(ApiError::not_found(format!(
+            "provisioned product {key} not found"
+        ))),
     }
 }
 
@@ -522,7 +542,10 @@ fn provision_product(
     let token = i.req_str("ProvisionToken", &input::TOKEN)?;
     i.finish()?;
     let (Some(name), Some(token)) = (name, token) else {
-        return Err(ApiError::new(ErrorCode::Validation, "missing required member"));
+        return Err(ApiError::new(
+            ErrorCode::Validation,
+            "missing required member",
+        ));
     };
     let (product_id, artifact_id) =
         product_and_artifact(product_id, product_name, artifact_id, artifact_name)?;
@@ -581,7 +604,15 @@ fn provision_product(
     };
     let outputs = stack_outputs(env, &pp, &params);
     state.products.insert(id.clone(), pp);
-    let rec = open_record(state, ctx, &id, "PROVISION_PRODUCT", Change::Provision, outputs, true);
+    let rec = open_record(
+        state,
+        ctx,
+        &id,
+        "PROVISION_PRODUCT",
+        Change::Provision,
+        outputs,
+        true,
+    );
     remember_token(state, "ProvisionProduct", token, fp, &rec.id);
     write(json!({ "RecordDetail": rec.detail() }))
 }
@@ -608,17 +639,28 @@ fn update_provisioned_product(
     read_tags(&mut i)?;
     i.finish()?;
     let Some(token) = token else {
-        return Err(ApiError::new(ErrorCode::Validation, "missing required member"));
+        return Err(ApiError::new(
+            ErrorCode::Validation,
+            "missing required member",
+        ));
     };
     let fp = fingerprint(ctx.caller, body, "UpdateToken");
     let fp = match check_token(state, "UpdateProvisionedProduct", token, fp, "UpdateToken")? {
         TokenCheck::Replay(record_id) => return record_reply(state, &record_id),
         TokenCheck::New(fp) => fp,
     };
-    let pp = find_product(state, ctx.caller, id, name, "ProvisionedProductId", "ProvisionedProductName")?;
+    let pp = find_product(
+        state,
+        ctx.caller,
+        id,
+        name,
+        "ProvisionedProductId",
+        "ProvisionedProductName",
+    )?;
     ensure_idle(state, pp)?;
     let mut i = Input::new(body);
-    let params = read_parameters(&mut i, Some(&pp.parameters))?.unwrap_or_else(|| pp.parameters.clone());
+    let params =
+        read_parameters(&mut i, Some(&pp.parameters))?.unwrap_or_else(|| pp.parameters.clone());
     let tags = read_tags(&mut i)?.unwrap_or_else(|| pp.tags.clone());
     let product_id = match (product_id, product_name) {
         (None, None) => pp.product_id.clone(),
@@ -637,7 +679,15 @@ fn update_provisioned_product(
     };
     let outputs = stack_outputs(ctx.env, pp, &params);
     let pp_id = pp.id.clone();
-    let rec = open_record(state, ctx, &pp_id, "UPDATE_PROVISIONED_PRODUCT", change, outputs, true);
+    let rec = open_record(
+        state,
+        ctx,
+        &pp_id,
+        "UPDATE_PROVISIONED_PRODUCT",
+        change,
+        outputs,
+        true,
+    );
     remember_token(state, "UpdateProvisionedProduct", token, fp, &rec.id);
     write(json!({ "RecordDetail": rec.detail() }))
 }
@@ -656,14 +706,30 @@ fn terminate_provisioned_product(
     i.opt_bool("RetainPhysicalResources")?;
     i.finish()?;
     let Some(token) = token else {
-        return Err(ApiError::new(ErrorCode::Validation, "missing required member"));
+        return Err(ApiError::new(
+            ErrorCode::Validation,
+            "missing required member",
+        ));
     };
     let fp = fingerprint(ctx.caller, body, "TerminateToken");
-    let fp = match check_token(state, "TerminateProvisionedProduct", token, fp, "TerminateToken")? {
+    let fp = match check_token(
+        state,
+        "TerminateProvisionedProduct",
+        token,
+        fp,
+        "TerminateToken",
+    )? {
         TokenCheck::Replay(record_id) => return record_reply(state, &record_id),
         TokenCheck::New(fp) => fp,
     };
-    let pp = find_product(state, ctx.caller, id, name, "ProvisionedProductId", "ProvisionedProductName")?;
+    let pp = find_product(
+        state,
+        ctx.caller,
+        id,
+        name,
+        "ProvisionedProductId",
+        "ProvisionedProductName",
+    )?;
     ensure_idle(state, pp)?;
     let pp_id = pp.id.clone();
     let rec = open_record(
@@ -690,9 +756,11 @@ fn update_properties(
     let props = i.opt_object("ProvisionedProductProperties")?;
     let mut properties = BTreeMap::new();
     match props {
-        None => i
-            .violations
-            .push(None, "provisionedProductProperties", "Member must not be null"),
+        None => i.violations.push(
+            None,
+            "provisionedProductProperties",
+            "Member must not be null",
+        ),
         Some(map) => {
             if map.is_empty() || map.len() > 100 {
                 let bound = if map.is_empty() {
@@ -708,8 +776,13 @@ fn update_properties(
             }
             for (k, v) in map {
                 let v = item_str("ProvisionedProductProperties", v)?;
-                i.violations.check(k, "provisionedProductProperties.key", &input::PROPERTY_KEY);
-                i.violations.check(v, "provisionedProductProperties.value", &input::PROPERTY_VALUE);
+                i.violations
+                    .check(k, "provisionedProductProperties.key", &input::PROPERTY_KEY);
+                i.violations.check(
+                    v,
+                    "provisionedProductProperties.value",
+                    &input::PROPERTY_VALUE,
+                );
                 properties.insert(k.clone(), v.to_owned());
             }
         }
@@ -717,7 +790,10 @@ fn update_properties(
     let token = i.req_str("IdempotencyToken", &input::TOKEN)?;
     i.finish()?;
     let (Some(id), Some(token)) = (id, token) else {
-        return Err(ApiError::new(ErrorCode::Validation, "missing required member"));
+        return Err(ApiError::new(
+            ErrorCode::Validation,
+            "missing required member",
+        ));
     };
     for key in properties.keys() {
         if key != "OWNER" && key != "LAUNCH_ROLE" {
@@ -744,7 +820,14 @@ fn update_properties(
         }
         TokenCheck::New(fp) => fp,
     };
-    let pp = find_product(state, ctx.caller, Some(id), None, "ProvisionedProductId", "Name")?;
+    let pp = find_product(
+        state,
+        ctx.caller,
+        Some(id),
+        None,
+        "ProvisionedProductId",
+        "Name",
+    )?;
     ensure_idle(state, pp)?;
     let change = Change::Properties {
         properties: properties.clone(),
@@ -807,7 +890,10 @@ fn describe_record(
     let id = i.req_str("Id", &input::ID)?;
     let (offset, size) = page(&mut i, 20, 20)?;
     let Some(id) = id else {
-        return Err(ApiError::new(ErrorCode::Validation, "missing required member"));
+        return Err(ApiError::new(
+            ErrorCode::Validation,
+            "missing required member",
+        ));
     };
     let rec = state
         .records
@@ -845,7 +931,9 @@ fn field_value(s: &Shown<'_>, field: &str) -> Option<String> {
         "userarn" => s.user_arn.clone(),
         "userarnsession" => s.user_arn_session.clone(),
         "lastprovisioningrecordid" => pp.last_provisioning_record_id.clone()?,
-        "lastsuccessfulprovisioningrecordid" => pp.last_successful_provisioning_record_id.clone()?,
+        "lastsuccessfulprovisioningrecordid" => {
+            pp.last_successful_provisioning_record_id.clone()?
+        }
         "productname" => pp.product_name.clone()?,
         "provisioningartifactname" => pp.provisioning_artifact_name.clone()?,
         _ => return None,
@@ -880,7 +968,10 @@ fn matches_term(s: &Shown<'_>, term: &str) -> bool {
     }
     if let Some((field, value)) = term.split_once(':') {
         let lower = field.to_ascii_lowercase();
-        if SEARCH_FIELDS.iter().any(|f| f.to_ascii_lowercase() == lower) {
+        if SEARCH_FIELDS
+            .iter()
+            .any(|f| f.to_ascii_lowercase() == lower)
+        {
             if lower == "tags" {
                 return s.pp.tags.iter().any(|t| {
                     t.value.eq_ignore_ascii_case(value)
@@ -908,10 +999,16 @@ fn system_tags(env: &Env, pp: &ProvisionedProduct) -> Vec<KeyValue> {
     vec![
         tag(
             "productArn",
-            format!("arn:{}:catalog:{}:{}:product/{}", env.partition, env.region, env.account_id, pp.product_id),
+            format!(
+                "arn:{}:catalog:{}:{}:product/{}",
+                env.partition, env.region, env.account_id, pp.product_id
+            ),
         ),
         tag("provisioningPrincipalArn", pp.provisioned_by.clone()),
-        tag("provisioningArtifactIdentifier", pp.provisioning_artifact_id.clone()),
+        tag(
+            "provisioningArtifactIdentifier",
+            pp.provisioning_artifact_id.clone(),
+        ),
         tag("provisionedProductArn", pp.arn.clone()),
     ]
 }
@@ -923,7 +1020,12 @@ fn search_provisioned_products(
 ) -> Result<Outcome, ApiError> {
     let mut i = Input::new(body);
     i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
-    let level = access_level(&mut i, AccessLevel::Account, ctx.caller, "SearchProvisionedProducts")?;
+    let level = access_level(
+        &mut i,
+        AccessLevel::Account,
+        ctx.caller,
+        "SearchProvisionedProducts",
+    )?;
     let mut terms: Vec<String> = Vec::new();
     if let Some(filters) = i.opt_object("Filters")? {
         for (key, values) in filters {
@@ -936,7 +1038,9 @@ fn search_provisioned_products(
                 continue;
             }
             let Value::Array(values) = values else {
-                return Err(ApiError::serialization("Filters values must be lists of strings"));
+                return Err(ApiError::serialization(
+                    "Filters values must be lists of strings",
+                ));
             };
             for v in values {
                 terms.push(item_str("Filters", v)?.to_owned());
@@ -991,7 +1095,13 @@ fn search_provisioned_products(
     let total = shown.len();
     let items: Vec<Value> = shown
         .iter()
-        .map(|s| s.pp.attribute(&s.user_arn, &s.user_arn_session, &system_tags(ctx.env, s.pp)))
+        .map(|s| {
+            s.pp.attribute(
+                &s.user_arn,
+                &s.user_arn_session,
+                &system_tags(ctx.env, s.pp),
+            )
+        })
         .collect();
     let (items, next) = paginate(&items, offset, size);
     let mut out = json!({ "ProvisionedProducts": items, "TotalResultsCount": total });
@@ -1019,7 +1129,12 @@ fn scan_provisioned_products(
 ) -> Result<Outcome, ApiError> {
     let mut i = Input::new(body);
     i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
-    let level = access_level(&mut i, AccessLevel::User, ctx.caller, "ScanProvisionedProducts")?;
+    let level = access_level(
+        &mut i,
+        AccessLevel::User,
+        ctx.caller,
+        "ScanProvisionedProducts",
+    )?;
     let (offset, size) = page(&mut i, 20, 20)?;
     let mut visible: Vec<&ProvisionedProduct> = state
         .products
@@ -1048,8 +1163,12 @@ fn list_record_history(
         None => None,
         Some(f) => i.nested(f, "searchFilter".into(), |s| {
             Ok(Some((
-                s.opt_str("Key", &input::ANY)?.unwrap_or_default().to_owned(),
-                s.opt_str("Value", &input::ANY)?.unwrap_or_default().to_owned(),
+                s.opt_str("Key", &input::ANY)?
+                    .unwrap_or_default()
+                    .to_owned(),
+                s.opt_str("Value", &input::ANY)?
+                    .unwrap_or_default()
+                    .to_owned(),
             )))
         })?,
     };
@@ -1075,7 +1194,7 @@ fn list_record_history(
                 || record_visible(state, r, ctx.caller, level)
         })
         .collect();
-    records.sort_by(|a, b| b.seq.cmp(&a.seq));
+    records.sort_by_key(|r| std::cmp::Reverse(r.seq));
     let details: Vec<Value> = records.iter().map(|r| r.detail()).collect();
     let (items, next) = paginate(&details, offset, size);
     let mut out = json!({ "RecordDetails": items });
@@ -1126,9 +1245,15 @@ pub fn seed(
     );
     body.insert(
         "ProvisioningArtifactId".into(),
-        json!(seed.provisioning_artifact_id.as_deref().unwrap_or("pa-emulator00000")),
+        json!(seed
+            .provisioning_artifact_id
+            .as_deref()
+            .unwrap_or("pa-emulator00000")),
     );
-    body.insert("ProvisionToken".into(), json!(uuid::Uuid::new_v4().to_string()));
+    body.insert(
+        "ProvisionToken".into(),
+        json!(uuid::Uuid::new_v4().to_string()),
+    );
     let env = Env {
         record_latency_secs: 0.0,
         ..ctx.env.clone()
@@ -1141,7 +1266,10 @@ pub fn seed(
         faults: &mut faults,
     };
     let out = provision_product(state, &mut inner, &body)?;
-    let record_id = out.body["RecordDetail"]["RecordId"].as_str().unwrap_or_default().to_owned();
+    let record_id = out.body["RecordDetail"]["RecordId"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     state.advance(ctx.now);
     let pp_id = state
         .records

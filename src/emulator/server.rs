@@ -99,10 +99,11 @@ impl Shared {
         let (latest, bytes) = {
             let mut inner = self.lock();
             inner.state.version = STATE_VERSION;
-            let bytes = serde_json::to_vec(&inner.state).map_err(|e| EmulatorError::CorruptState {
-                path: path.clone(),
-                reason: e.to_string(),
-            })?;
+            let bytes =
+                serde_json::to_vec(&inner.state).map_err(|e| EmulatorError::CorruptState {
+                    path: path.clone(),
+                    reason: e.to_string(),
+                })?;
             (inner.version, bytes)
         };
         let target = path.clone();
@@ -116,7 +117,10 @@ impl Shared {
         Ok(())
     }
 
-    pub(crate) fn caller(&self, headers: &HeaderMap) -> Result<(Principal, Option<String>), ApiError> {
+    pub(crate) fn caller(
+        &self,
+        headers: &HeaderMap,
+    ) -> Result<(Principal, Option<String>), ApiError> {
         let Some(value) = headers.get(header::AUTHORIZATION) else {
             return Err(ApiError::new(
                 ErrorCode::MissingAuthenticationToken,
@@ -173,14 +177,25 @@ fn json_response(status: StatusCode, body: Vec<u8>, rid: &str, code: Option<&str
 fn error_response(err: &ApiError, rid: &str) -> Response {
     let body = json!({"__type": err.code.as_str(), "Message": err.message});
     let status = StatusCode::from_u16(err.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
-    json_response(status, body.to_string().into_bytes(), rid, Some(err.code.as_str()))
+    json_response(
+        status,
+        body.to_string().into_bytes(),
+        rid,
+        Some(err.code.as_str()),
+    )
 }
 
 fn server_error(status: u16) -> ApiError {
     if status == 503 {
-        ApiError::new(ErrorCode::ServiceUnavailable, "Service unavailable (injected fault)")
+        ApiError::new(
+            ErrorCode::ServiceUnavailable,
+            "Service unavailable (injected fault)",
+        )
     } else {
-        ApiError::new(ErrorCode::InternalFailure, "Internal failure (injected fault)")
+        ApiError::new(
+            ErrorCode::InternalFailure,
+            "Internal failure (injected fault)",
+        )
     }
 }
 
@@ -283,7 +298,10 @@ async fn api_inner(shared: &Shared, req: Request<Body>) -> Result<Vec<u8>, ApiEr
         if f.applies_to(&op) {
             if f.throttle_next > 0 {
                 f.throttle_next -= 1;
-                return Err(ApiError::new(ErrorCode::Throttling, "Rate exceeded (injected fault)"));
+                return Err(ApiError::new(
+                    ErrorCode::Throttling,
+                    "Rate exceeded (injected fault)",
+                ));
             }
             if f.server_error_next > 0 {
                 f.server_error_next -= 1;
@@ -328,14 +346,21 @@ async fn api_inner(shared: &Shared, req: Request<Body>) -> Result<Vec<u8>, ApiEr
         // Acknowledge only what is durable.
         shared.persist_through(v).await.map_err(|e| {
             tracing::error!("persisting state failed: {e}");
-            ApiError::new(ErrorCode::InternalFailure, "could not persist the change; it may be lost")
+            ApiError::new(
+                ErrorCode::InternalFailure,
+                "could not persist the change; it may be lost",
+            )
         })?;
     }
     if let Some(status) = fail_after {
         return Err(server_error(status));
     }
-    serde_json::to_vec(&result)
-        .map_err(|e| ApiError::new(ErrorCode::InternalFailure, format!("encoding response: {e}")))
+    serde_json::to_vec(&result).map_err(|e| {
+        ApiError::new(
+            ErrorCode::InternalFailure,
+            format!("encoding response: {e}"),
+        )
+    })
 }
 
 async fn not_post(method: Method, uri: Uri) -> Response {
@@ -400,11 +425,20 @@ fn merge(base: &mut Value, patch: Value) {
     }
 }
 
-async fn put_faults(AxState(shared): AxState<Arc<Shared>>, method: Method, body: Bytes) -> Response {
+async fn put_faults(
+    AxState(shared): AxState<Arc<Shared>>,
+    method: Method,
+    body: Bytes,
+) -> Response {
     let patch: Value = match serde_json::from_slice(&body) {
         Ok(v @ Value::Object(_)) => v,
         Ok(_) => return control_error(StatusCode::BAD_REQUEST, "faults must be a JSON object"),
-        Err(e) => return control_error(StatusCode::BAD_REQUEST, format!("faults body is not JSON: {e}")),
+        Err(e) => {
+            return control_error(
+                StatusCode::BAD_REQUEST,
+                format!("faults body is not JSON: {e}"),
+            )
+        }
     };
     let mut inner = shared.lock();
     let mut merged = if method == Method::PATCH {
@@ -424,7 +458,10 @@ async fn put_faults(AxState(shared): AxState<Arc<Shared>>, method: Method, body:
     axum::Json(serde_json::to_value(&inner.faults).unwrap_or(Value::Null)).into_response()
 }
 
-pub(crate) async fn seed_product(shared: &Shared, seed: &SeedProduct) -> Result<super::model::ProvisionedProduct, EmulatorError> {
+pub(crate) async fn seed_product(
+    shared: &Shared,
+    seed: &SeedProduct,
+) -> Result<super::model::ProvisionedProduct, EmulatorError> {
     let owner = shared.config.admin_principal();
     let (pp, version) = {
         let mut guard = shared.lock();
@@ -448,7 +485,12 @@ pub(crate) async fn seed_product(shared: &Shared, seed: &SeedProduct) -> Result<
 async fn post_product(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Response {
     let seed: SeedProduct = match serde_json::from_slice(&body) {
         Ok(s) => s,
-        Err(e) => return control_error(StatusCode::BAD_REQUEST, format!("invalid provisioned product: {e}")),
+        Err(e) => {
+            return control_error(
+                StatusCode::BAD_REQUEST,
+                format!("invalid provisioned product: {e}"),
+            )
+        }
     };
     match seed_product(&shared, &seed).await {
         Ok(pp) => {
@@ -457,7 +499,10 @@ async fn post_product(AxState(shared): AxState<Arc<Shared>>, body: Bytes) -> Res
             detail["UserArnSession"] = json!(pp.user_arn_session);
             (StatusCode::CREATED, axum::Json(detail)).into_response()
         }
-        Err(EmulatorError::Api(e)) => control_error(StatusCode::BAD_REQUEST, format!("{}: {}", e.code.as_str(), e.message)),
+        Err(EmulatorError::Api(e)) => control_error(
+            StatusCode::BAD_REQUEST,
+            format!("{}: {}", e.code.as_str(), e.message),
+        ),
         Err(e) => control_error(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
     }
 }
@@ -475,7 +520,11 @@ async fn list_records(AxState(shared): AxState<Arc<Shared>>, uri: Uri) -> Respon
         .state
         .records
         .values()
-        .filter(|r| wanted.as_ref().is_none_or(|id| &r.provisioned_product_id == id))
+        .filter(|r| {
+            wanted
+                .as_ref()
+                .is_none_or(|id| &r.provisioned_product_id == id)
+        })
         .collect();
     records.sort_by_key(|r| r.seq);
     let list: Vec<Value> = records.iter().map(|r| r.detail()).collect();
@@ -489,7 +538,10 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .route("/_emulator/health", get(health))
         .route("/_emulator/state", get(dump_state))
         .route("/_emulator/reset", post(reset))
-        .route("/_emulator/faults", get(get_faults).put(put_faults).patch(put_faults))
+        .route(
+            "/_emulator/faults",
+            get(get_faults).put(put_faults).patch(put_faults),
+        )
         .route("/_emulator/provisioned-products", post(post_product))
         .route("/_emulator/records", get(list_records))
         .fallback(any(not_post))

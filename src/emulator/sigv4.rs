@@ -1,8 +1,8 @@
 //! SigV4 `Authorization` header parsing (to find the caller's access key id) and optional signature
 //! verification against a configured secret.
 
-use hmac::{Hmac, Mac};
 use axum::http::HeaderMap;
+use hmac::{Hmac, Mac};
 use sha2::{Digest as _, Sha256};
 
 type HmacSha256 = Hmac<Sha256>;
@@ -97,7 +97,10 @@ pub fn verify(
         canonical_headers.push_str(&values.join(","));
         canonical_headers.push('\n');
     }
-    let payload_hash = match headers.get("x-amz-content-sha256").and_then(|v| v.to_str().ok()) {
+    let payload_hash = match headers
+        .get("x-amz-content-sha256")
+        .and_then(|v| v.to_str().ok())
+    {
         Some(h) => h.to_owned(),
         None => hex::encode(Sha256::digest(body)),
     };
@@ -106,13 +109,13 @@ pub fn verify(
         canonical_query(query),
         auth.signed_headers
     );
-    let Some(amz_date) = headers
-        .get("x-amz-date")
-        .and_then(|v| v.to_str().ok())
-    else {
+    let Some(amz_date) = headers.get("x-amz-date").and_then(|v| v.to_str().ok()) else {
         return false;
     };
-    let scope = format!("{}/{}/{}/aws4_request", auth.date, auth.region, auth.service);
+    let scope = format!(
+        "{}/{}/{}/aws4_request",
+        auth.date, auth.region, auth.service
+    );
     let string_to_sign = format!(
         "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
         hex::encode(Sha256::digest(canonical_request.as_bytes()))
@@ -145,7 +148,10 @@ mod tests {
         assert_eq!(a.region, "us-east-1");
         assert_eq!(a.signed_headers, "host;x-amz-date");
         assert!(parse("Basic Zm9vOmJhcg==").is_none());
-        assert!(parse("AWS4-HMAC-SHA256 Credential=/x/y/z/aws4_request, SignedHeaders=a, Signature=b").is_none());
+        assert!(parse(
+            "AWS4-HMAC-SHA256 Credential=/x/y/z/aws4_request, SignedHeaders=a, Signature=b"
+        )
+        .is_none());
     }
 
     // The "get-vanilla" case of the AWS SigV4 test suite.

@@ -9,7 +9,10 @@ use super::error::EmulatorError;
 use super::model::{State, STATE_VERSION};
 
 fn temp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    let mut name = path
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_default();
     name.push(".tmp");
     path.with_file_name(name)
 }
@@ -71,8 +74,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("state.json");
         assert_eq!(load(&path).unwrap(), State::default());
-        let mut state = State::default();
-        state.seq = 7;
+        let state = State {
+            seq: 7,
+            ..State::default()
+        };
         write_atomic(&path, &serde_json::to_vec(&state).unwrap()).unwrap();
         assert_eq!(load(&path).unwrap().seq, 7);
         assert!(!temp_path(&path).exists());

@@ -27,7 +27,13 @@ pub fn client_with(endpoint: &str, access_key: &str, secret: &str, attempts: u32
         .behavior_version(BehaviorVersion::latest())
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(access_key, secret, None, None, "emulator-tests"))
+        .credentials_provider(Credentials::new(
+            access_key,
+            secret,
+            None,
+            None,
+            "emulator-tests",
+        ))
         .retry_config(
             RetryConfig::standard()
                 .with_max_attempts(attempts)
@@ -74,7 +80,12 @@ pub async fn provision(c: &Client, name: &str) -> (String, String) {
 /// Polls DescribeRecord until the record is terminal; returns its status string.
 pub async fn wait_record(c: &Client, record_id: &str) -> String {
     for _ in 0..400 {
-        let out = c.describe_record().id(record_id).send().await.expect("describe record");
+        let out = c
+            .describe_record()
+            .id(record_id)
+            .send()
+            .await
+            .expect("describe record");
         let status = out
             .record_detail()
             .and_then(|d| d.status())
@@ -133,9 +144,18 @@ impl RawResponse {
 }
 
 /// Sends one request on a fresh connection (`Connection: close`) and reads the whole answer.
-pub async fn raw(addr: SocketAddr, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> RawResponse {
+pub async fn raw(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> RawResponse {
     let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut req = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (k, v) in headers {
         req.push_str(&format!("{k}: {v}\r\n"));
     }
