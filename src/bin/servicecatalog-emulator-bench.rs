@@ -96,7 +96,11 @@ struct Report {
     max: Duration,
 }
 
-async fn run(addr: SocketAddr, cli: &Cli, bodies: Vec<(String, Vec<String>)>) -> std::io::Result<Report> {
+async fn run(
+    addr: SocketAddr,
+    cli: &Cli,
+    bodies: Vec<(String, Vec<String>)>,
+) -> std::io::Result<Report> {
     let issued = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs_f64(cli.seconds);
     let start = Instant::now();

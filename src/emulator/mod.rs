@@ -75,7 +75,8 @@ impl Emulator {
     }
 }
 
-/// A started emulator. Dropping it stops serving abruptly; prefer [`RunningEmulator::shutdown`].
+/// A started emulator. Dropping it begins a graceful stop in the background; [`RunningEmulator::shutdown`]
+/// also waits for it.
 #[derive(Debug)]
 pub struct RunningEmulator {
     addr: SocketAddr,
