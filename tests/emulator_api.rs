@@ -1003,3 +1003,80 @@ async fn faults_field_is_rejected_when_unknown_operation() {
     assert!(err.to_string().contains("'NoSuchOp'"), "{err}");
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn any_member_of_any_type_gets_an_answer_not_a_crash() {
+    let (emu, c) = start_default().await;
+    let (id, rec) = provision(&c, "robust").await;
+    let members = [
+        "Id",
+        "Name",
+        "ProvisionedProductId",
+        "ProvisionedProductName",
+        "ProvisionedProductProperties",
+        "IdempotencyToken",
+        "ProvisionToken",
+        "UpdateToken",
+        "TerminateToken",
+        "ProductId",
+        "ProvisioningArtifactId",
+        "PathId",
+        "Tags",
+        "ProvisioningParameters",
+        "AccessLevelFilter",
+        "Filters",
+        "SortBy",
+        "SortOrder",
+        "PageSize",
+        "PageToken",
+        "SearchFilter",
+        "AcceptLanguage",
+        "NotificationArns",
+        "ProvisioningPreferences",
+        "IgnoreErrors",
+    ];
+    let deep = format!("{}{}", "[".repeat(500), "]".repeat(500));
+    let values = [
+        "null".to_owned(),
+        "true".to_owned(),
+        "-1".to_owned(),
+        "1e400".to_owned(),
+        "123456789012345678901234567890".to_owned(),
+        "\"\"".to_owned(),
+        "\"\u{1F600}\\u0000\"".to_owned(),
+        "[]".to_owned(),
+        "{}".to_owned(),
+        "[{}]".to_owned(),
+        "{\"OWNER\": 5}".to_owned(),
+        "{\"Key\": [], \"Value\": {}}".to_owned(),
+        "[{\"Key\": null, \"Value\": 1}]".to_owned(),
+        format!("\"{id}\""),
+        format!("\"{rec}\""),
+        deep,
+    ];
+    for op in servicecatalog_provider::emulator::OPERATIONS {
+        for m in members {
+            for v in &values {
+                let body = format!("{{\"{m}\": {v}}}");
+                let r = raw_api(emu.addr(), op, &body).await;
+                assert!(
+                    r.status == 200 || r.status == 400,
+                    "{op} {body}: {} {}",
+                    r.status,
+                    r.body
+                );
+                if r.status == 400 {
+                    let t = r.json()["__type"].as_str().unwrap_or_default().to_owned();
+                    assert!(t.ends_with("Exception"), "{op} {body}: {}", r.body);
+                }
+            }
+        }
+    }
+    // Still serving, state intact.
+    c.describe_provisioned_product()
+        .id(&id)
+        .send()
+        .await
+        .unwrap();
+    emu.shutdown().await;
+}
