@@ -128,6 +128,7 @@ async fn every_operation_works_through_the_sdk() {
                 .use_previous_value(true)
                 .build(),
         )
+        .provisioning_artifact_id("pa-version2abcdef")
         .update_token("u-1")
         .send()
         .await
@@ -135,6 +136,10 @@ async fn every_operation_works_through_the_sdk() {
     let upd_rec = upd.record_detail().unwrap();
     assert_eq!(upd_rec.record_type(), Some("UPDATE_PROVISIONED_PRODUCT"));
     assert_eq!(upd_rec.launch_role_arn(), Some(role.as_str()));
+    assert_eq!(
+        upd_rec.provisioning_artifact_id(),
+        Some("pa-version2abcdef")
+    );
     assert_eq!(
         wait_record(&c, upd_rec.record_id().unwrap()).await,
         "SUCCEEDED"
@@ -151,6 +156,18 @@ async fn every_operation_works_through_the_sdk() {
         .map(|o| (o.output_key().unwrap(), o.output_value().unwrap()))
         .collect();
     assert!(outputs.contains(&("Size", "small")), "{outputs:?}");
+    let detail = c
+        .describe_provisioned_product()
+        .id(&id)
+        .send()
+        .await
+        .unwrap();
+    let detail = detail.provisioned_product_detail().unwrap();
+    assert_eq!(detail.provisioning_artifact_id(), Some("pa-version2abcdef"));
+    assert_eq!(
+        detail.last_successful_provisioning_record_id(),
+        upd_rec.record_id()
+    );
 
     let history = c
         .list_record_history()

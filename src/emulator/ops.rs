@@ -340,40 +340,28 @@ fn read_parameters(
     Ok(Some(params))
 }
 
-fn product_and_artifact(
-    product_id: Option<&str>,
-    product_name: Option<&str>,
-    artifact_id: Option<&str>,
-    artifact_name: Option<&str>,
-) -> Result<(String, String), ApiError> {
-    // The emulator models no portfolios: any well-formed id is accepted, names map to stable ids.
-    let product = match (product_id, product_name) {
-        (Some(id), _) => id.to_owned(),
-        (None, Some(name)) if !name.is_empty() => derived_id("prod-", name),
-        _ => {
-            return Err(ApiError::invalid_parameters(
-                "either ProductId or ProductName must be provided",
-            ))
-        }
-    };
-    let artifact = match (artifact_id, artifact_name) {
-        (Some(id), _) => id.to_owned(),
-        (None, Some(name)) if !name.is_empty() => derived_id("pa-", name),
-        _ => {
-            return Err(ApiError::invalid_parameters(
-                "either ProvisioningArtifactId or ProvisioningArtifactName must be provided",
-            ))
-        }
-    };
-    Ok((product, artifact))
+/// An id given directly, or derived from a name. The emulator models no portfolios: any well-formed
+/// id is accepted, and a name maps to a stable id.
+fn id_or_name(
+    id: Option<&str>,
+    name: Option<&str>,
+    prefix: &str,
+    what: &str,
+) -> Result<String, ApiError> {
+    match (id, name) {
+        (Some(id), _) => Ok(id.to_owned()),
+        (None, Some(name)) if !name.is_empty() => Ok(derived_id(prefix, name)),
+        _ => Err(ApiError::invalid_parameters(format!(
+            "either {what}Id or {what}Name must be provided"
+        ))),
+    }
 }
 
-fn stack_outputs(env: &Env, pp: &ProvisionedProduct, params: &[KeyValue]) -> Vec<KeyValue> {
+fn stack_outputs(pp: &ProvisionedProduct, params: &[KeyValue]) -> Vec<KeyValue> {
     let mut out = vec![KeyValue {
         key: "CloudformationStackARN".into(),
         value: pp.physical_id.clone(),
     }];
-    let _ = env;
     out.extend(params.iter().cloned());
     out
 }
@@ -547,8 +535,8 @@ fn provision_product(
             "missing required member",
         ));
     };
-    let (product_id, artifact_id) =
-        product_and_artifact(product_id, product_name, artifact_id, artifact_name)?;
+    let product_id = id_or_name(product_id, product_name, "prod-", "Product")?;
+    let artifact_id = id_or_name(artifact_id, artifact_name, "pa-", "ProvisioningArtifact")?;
     let fp = fingerprint(ctx.caller, body, "ProvisionToken");
     let fp = match check_token(state, "ProvisionProduct", token, fp, "ProvisionToken")? {
         TokenCheck::Replay(record_id) => return record_reply(state, &record_id),
@@ -602,7 +590,7 @@ fn provision_product(
         seq: state.next_seq(),
         stale_owner: None,
     };
-    let outputs = stack_outputs(env, &pp, &params);
+    let outputs = stack_outputs(&pp, &params);
     state.products.insert(id.clone(), pp);
     let rec = open_record(
         state,
@@ -664,22 +652,22 @@ fn update_provisioned_product(
     let tags = read_tags(&mut i)?.unwrap_or_else(|| pp.tags.clone());
     let product_id = match (product_id, product_name) {
         (None, None) => pp.product_id.clone(),
-        (id, name) => product_and_artifact(id, name, Some("x"), None)?.0,
+        (id, name) => id_or_name(id, name, "prod-", "Product")?,
     };
     let artifact_id = match (artifact_id, artifact_name) {
         (None, None) => pp.provisioning_artifact_id.clone(),
-        (id, name) => product_and_artifact(Some("x"), None, id, name)?.1,
+        (id, name) => id_or_name(id, name, "pa-", "ProvisioningArtifact")?,
     };
     let change = Change::Update {
-        product_id,
-        provisioning_artifact_id: artifact_id,
+        product_id: product_id.clone(),
+        provisioning_artifact_id: artifact_id.clone(),
         path_id: path_id.map(str::to_owned).or_else(|| pp.path_id.clone()),
         parameters: params.clone(),
         tags,
     };
-    let outputs = stack_outputs(ctx.env, pp, &params);
+    let outputs = stack_outputs(pp, &params);
     let pp_id = pp.id.clone();
-    let rec = open_record(
+    let mut rec = open_record(
         state,
         ctx,
         &pp_id,
@@ -688,6 +676,10 @@ fn update_provisioned_product(
         outputs,
         true,
     );
+    // The record describes the target version, as AWS does for updates.
+    rec.product_id = product_id;
+    rec.provisioning_artifact_id = artifact_id;
+    state.records.insert(rec.id.clone(), rec.clone());
     remember_token(state, "UpdateProvisionedProduct", token, fp, &rec.id);
     write(json!({ "RecordDetail": rec.detail() }))
 }
