@@ -247,3 +247,66 @@ async fn kill_9_during_a_write_burst_loses_no_acknowledged_change() {
     }
     assert!(sigterm(&mut child).await.success());
 }
+
+#[tokio::test]
+async fn principals_file_and_start_up_faults_are_applied() {
+    use aws_sdk_servicecatalog::error::ProvideErrorMetadata;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("principals.json");
+    std::fs::write(
+        &file,
+        format!(
+            r#"{{"keys": {{"AKIDALICE": {{"arn": "{}", "access_level": "User", "secret_access_key": "alice-secret"}}}},
+                "reject_unknown_keys": true}}"#,
+            arn("user", "alice")
+        ),
+    )
+    .unwrap();
+    let (mut child, url) = spawn(&[
+        "--principals",
+        file.to_str().unwrap(),
+        "--throttle-next",
+        "1",
+        "--fault-operation",
+        "ScanProvisionedProducts",
+    ])
+    .await;
+    let alice = client_with(&url, "AKIDALICE", "alice-secret", 1);
+    let (id, _) = provision(&alice, "alices").await;
+    let own = alice.search_provisioned_products().send().await.unwrap();
+    assert_eq!(own.provisioned_products()[0].id(), Some(id.as_str()));
+    let e = alice.scan_provisioned_products().send().await.unwrap_err();
+    assert_eq!(e.code(), Some("ThrottlingException"));
+    assert_eq!(
+        alice
+            .scan_provisioned_products()
+            .send()
+            .await
+            .unwrap()
+            .provisioned_products()
+            .len(),
+        1
+    );
+    let e = client_with(&url, "AKIDEVE", "x", 1)
+        .scan_provisioned_products()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("UnrecognizedClientException"));
+    let e = client_with(&url, "AKIDALICE", "wrong", 1)
+        .scan_provisioned_products()
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("InvalidSignatureException"));
+    assert!(sigterm(&mut child).await.success());
+
+    std::fs::write(&file, b"{\"keys\": {\"K\": {\"arn\": 1}}}").unwrap();
+    let out = Command::new(BIN)
+        .args(["--principals", file.to_str().unwrap()])
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("principals.json"));
+}

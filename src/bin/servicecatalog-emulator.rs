@@ -9,6 +9,22 @@ use std::time::Duration;
 use clap::Parser;
 use servicecatalog_provider::emulator::{Emulator, EmulatorConfig, Faults, Principals};
 
+const AFTER_HELP: &str = r#"Principals file (--principals), JSON:
+  {"keys": {"AKIDALICE": {"arn": "arn:aws:iam::123456789012:user/alice",
+                          "access_level": "User",            (Account | Role | User; default Account)
+                          "secret_access_key": "s3cret"}},   (optional: verify SigV4 signatures)
+   "default": {"arn": "...", "access_level": "Account"},     (optional: principal of unknown keys)
+   "reject_unknown_keys": false}                            (true: unknown keys get UnrecognizedClientException)
+  Without a file every access key is the account admin arn:aws:iam::<account>:user/admin.
+
+Faults at run time (same fields as the flags; durations in ms):
+  curl -X PATCH http://ADDR/_emulator/faults -d '{"throttle_next": 2, "operations": ["UpdateProvisionedProductProperties"]}'
+  Fields: throttle_next, server_error_next, server_error_after_commit_next, server_error_status, latency_ms,
+  operations, fail_next_records, fail_provisioned_products, search_lag_ms, search_lag_calls.
+
+State file (--state-file): every change is written (temp file, fsync, rename, directory fsync) before it is
+acknowledged, so kill -9 never loses an acknowledged change or leaves a partial file."#;
+
 /// A local AWS Service Catalog endpoint for the provisioned-product lifecycle
 /// (ProvisionProduct, DescribeProvisionedProduct, SearchProvisionedProducts, ScanProvisionedProducts,
 /// UpdateProvisionedProductProperties, DescribeRecord, ListRecordHistory, UpdateProvisionedProduct,
@@ -20,7 +36,7 @@ use servicecatalog_provider::emulator::{Emulator, EmulatorConfig, Faults, Princi
 /// POST /_emulator/provisioned-products, GET /_emulator/records. SIGINT/SIGTERM stop it gracefully.
 /// Durations accept `250ms`, `2s`, `1m` or plain seconds (`1.5`).
 #[derive(Debug, Parser)]
-#[command(name = "servicecatalog-emulator", version)]
+#[command(name = "servicecatalog-emulator", version, after_long_help = AFTER_HELP)]
 struct Cli {
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, default_value = "127.0.0.1:0", value_name = "ADDR")]
