@@ -390,3 +390,45 @@ async fn control_api_sets_faults_seeds_dumps_and_resets() {
     assert!(emu.snapshot().products.is_empty());
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn record_latency_can_be_changed_at_run_time() {
+    let (emu, c) = start_default().await;
+    let id = seeded(&emu, "slow").await;
+    let r = raw(
+        emu.addr(),
+        "PATCH",
+        "/_emulator/faults",
+        &[],
+        br#"{"record_latency_ms": 600000}"#,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let out = c
+        .update_provisioned_product_properties()
+        .provisioned_product_id(&id)
+        .provisioned_product_properties(PropertyKey::Owner, arn("user", "x"))
+        .send()
+        .await
+        .unwrap();
+    // A ten-minute record is certainly still open.
+    let rec = c
+        .describe_record()
+        .id(out.record_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        rec.record_detail().unwrap().status().unwrap().as_str(),
+        "SUCCEEDED"
+    );
+    let e = c
+        .update_provisioned_product_properties()
+        .provisioned_product_id(&id)
+        .provisioned_product_properties(PropertyKey::Owner, arn("user", "y"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("InvalidStateException"));
+    emu.shutdown().await;
+}

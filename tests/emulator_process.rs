@@ -217,7 +217,12 @@ async fn kill_9_during_a_write_burst_loses_no_acknowledged_change() {
         }));
     }
     // Kill while writes are still coming in.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while acked.lock().unwrap().len() < 60 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "burst made no progress"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     child.start_kill().unwrap();

@@ -20,7 +20,8 @@ const AFTER_HELP: &str = r#"Principals file (--principals), JSON:
 Faults at run time (same fields as the flags; durations in ms):
   curl -X PATCH http://ADDR/_emulator/faults -d '{"throttle_next": 2, "operations": ["UpdateProvisionedProductProperties"]}'
   Fields: throttle_next, server_error_next, server_error_after_commit_next, server_error_status, latency_ms,
-  operations, fail_next_records, fail_provisioned_products, search_lag_ms, search_lag_calls.
+  operations, fail_next_records, fail_provisioned_products, search_lag_ms, search_lag_calls,
+  record_latency_ms (overrides --record-latency for new records).
 
 State file (--state-file): every change is written (temp file, fsync, rename, directory fsync) before it is
 acknowledged, so kill -9 never loses an acknowledged change or leaves a partial file."#;
@@ -143,6 +144,7 @@ fn config(cli: Cli) -> Result<EmulatorConfig, String> {
             fail_provisioned_products: cli.fail_provisioned_products.into_iter().collect(),
             search_lag: cli.search_lag,
             search_lag_calls: cli.search_lag_calls,
+            record_latency_ms: None,
         },
     })
 }

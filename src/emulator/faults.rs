@@ -34,6 +34,8 @@ pub struct Faults {
     /// After an owner change succeeds, the next N `SearchProvisionedProducts` answers that include the
     /// product show the previous owner.
     pub search_lag_calls: u32,
+    /// Overrides the configured record latency (milliseconds) for records created from now on.
+    pub record_latency_ms: Option<u64>,
 }
 
 impl Faults {

@@ -411,7 +411,10 @@ fn open_record(
         owner_arn_session: pp.user_arn_session.clone(),
         change,
         will_fail,
-        latency_secs: ctx.env.record_latency_secs,
+        latency_secs: ctx
+            .faults
+            .record_latency_ms
+            .map_or(ctx.env.record_latency_secs, |ms| ms as f64 / 1000.0),
         seq,
     };
     pp.status = ProductStatus::UnderChange;
