@@ -375,12 +375,12 @@ fn open_record(
     change: Change,
     outputs: Vec<KeyValue>,
     moves_provisioning_record: bool,
-) -> Record {
+) -> Result<Record, ApiError> {
     let seq = state.next_seq();
     let pp = state
         .products
         .get_mut(pp_id)
-        .expect("caller checked the product exists");
+        .ok_or_else(|| ApiError::not_found(format!("provisioned product {pp_id} not found")))?;
     let will_fail = if ctx.faults.fail_provisioned_products.contains(&pp.id)
         || ctx.faults.fail_provisioned_products.contains(&pp.name)
     {
@@ -424,7 +424,7 @@ fn open_record(
     }
     state.records.insert(rec.id.clone(), rec.clone());
     state.open.insert(rec.id.clone());
-    rec
+    Ok(rec)
 }
 
 fn remember_token(state: &mut State, op: &str, token: &str, fingerprint: String, record_id: &str) {
@@ -603,7 +603,7 @@ fn provision_product(
         Change::Provision,
         outputs,
         true,
-    );
+    )?;
     remember_token(state, "ProvisionProduct", token, fp, &rec.id);
     write(json!({ "RecordDetail": rec.detail() }))
 }
@@ -678,7 +678,7 @@ fn update_provisioned_product(
         change,
         outputs,
         true,
-    );
+    )?;
     // The record describes the target version, as AWS does for updates.
     rec.product_id = product_id;
     rec.provisioning_artifact_id = artifact_id;
@@ -735,7 +735,7 @@ fn terminate_provisioned_product(
         Change::Terminate,
         Vec::new(),
         true,
-    );
+    )?;
     remember_token(state, "TerminateProvisionedProduct", token, fp, &rec.id);
     write(json!({ "RecordDetail": rec.detail() }))
 }
@@ -839,7 +839,7 @@ fn update_properties(
         change,
         Vec::new(),
         false,
-    );
+    )?;
     remember_token(state, op, token, fp, &rec.id);
     write(properties_reply(&rec, &properties))
 }
