@@ -38,6 +38,9 @@ struct Cli {
     /// Worker threads of the in-process emulator and load generator.
     #[arg(long, default_value_t = 2)]
     threads: usize,
+    /// Persist to this state file (measures durable writes); default in memory.
+    #[arg(long)]
+    state_file: Option<std::path::PathBuf>,
 }
 
 const AUTH: &str = "AWS4-HMAC-SHA256 Credential=AKIDBENCH/20250101/us-east-1/servicecatalog/aws4_request, SignedHeaders=host, Signature=00";
@@ -160,9 +163,12 @@ async fn run(
 }
 
 async fn bench(cli: Cli) -> Result<(), String> {
-    let emu = Emulator::start(EmulatorConfig::default())
-        .await
-        .map_err(|e| e.to_string())?;
+    let emu = Emulator::start(EmulatorConfig {
+        state_file: cli.state_file.clone(),
+        ..EmulatorConfig::default()
+    })
+    .await
+    .map_err(|e| e.to_string())?;
     let addr = emu.addr();
     let ops = if cli.ops.is_empty() {
         vec![Op::DescribeRecord, Op::UpdateProvisionedProductProperties]
@@ -222,8 +228,13 @@ async fn bench(cli: Cli) -> Result<(), String> {
             r.errors
         );
     }
+    let state_arg = cli
+        .state_file
+        .as_ref()
+        .map(|p| format!(" --state-file {}", p.display()))
+        .unwrap_or_default();
     println!(
-        "rerun: cargo run --release --bin servicecatalog-emulator-bench -- --connections {} --seconds {} --max-requests {} --threads {}",
+        "rerun: cargo run --release --bin servicecatalog-emulator-bench -- --connections {} --seconds {} --max-requests {} --threads {}{state_arg}",
         cli.connections, cli.seconds, cli.max_requests, cli.threads
     );
     emu.shutdown().await;
