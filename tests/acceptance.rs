@@ -503,9 +503,13 @@ async fn failed_record_is_reported_and_a_later_apply_converges() {
 
 #[tokio::test]
 async fn busy_product_is_waited_for() {
-    // Records take a few seconds, so an out-of-band change keeps the product busy.
-    let acc = Acc::with_record_latency(Duration::from_secs(6)).await;
-    let pp = acc.seed_instant("busy").await;
+    let acc = Acc::start().await;
+    let pp = acc.seed("busy").await;
+    // From now on records take a few seconds, so an out-of-band change keeps the product busy.
+    acc.set_faults(Faults {
+        record_latency_ms: Some(6_000),
+        ..Default::default()
+    });
     let launch = role("LaunchBusy");
     let oob = acc
         .start_change_out_of_band(&pp, &[("LAUNCH_ROLE", &launch)])
@@ -746,9 +750,13 @@ async fn invalid_input_is_rejected_at_validate_and_plan_without_api_calls() {
 
 #[tokio::test]
 async fn timeout_names_the_record_and_a_later_apply_converges() {
+    let acc = Acc::start().await;
+    let pp = acc.seed("timeout").await;
     // The record takes far longer than the configured timeout.
-    let acc = Acc::with_record_latency(Duration::from_secs(20)).await;
-    let pp = acc.seed_instant("timeout").await;
+    acc.set_faults(Faults {
+        record_latency_ms: Some(20_000),
+        ..Default::default()
+    });
     let team = role("TeamRole");
     let timeouts = "  timeouts {\n    create = \"2s\"\n  }";
     let config = acc.config(&pp, &[("OWNER", &team)], timeouts);
@@ -803,8 +811,12 @@ async fn timeout_names_the_record_and_a_later_apply_converges() {
 
 #[tokio::test]
 async fn interrupt_during_a_long_record_wait_exits_promptly() {
-    let acc = Acc::with_record_latency(Duration::from_secs(30)).await;
-    let pp = acc.seed_instant("cancel").await;
+    let acc = Acc::start().await;
+    let pp = acc.seed("cancel").await;
+    acc.set_faults(Faults {
+        record_latency_ms: Some(30_000),
+        ..Default::default()
+    });
     let team = role("TeamRole");
     let config = acc.config(&pp, &[("OWNER", &team)], "");
 

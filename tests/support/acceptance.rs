@@ -15,9 +15,7 @@ use aws_sdk_servicecatalog::types::{
 };
 use aws_sdk_servicecatalog::Client;
 use aws_smithy_types::retry::RetryConfig;
-use servicecatalog_provider::emulator::{
-    Emulator, EmulatorConfig, Faults, RunningEmulator, SeedProduct,
-};
+use servicecatalog_provider::emulator::{Emulator, EmulatorConfig, Faults, RunningEmulator};
 
 use super::terraform::{self, hcl_string, Workdir};
 
@@ -107,22 +105,6 @@ impl Acc {
         let record_id = record.record_id().expect("record id").to_string();
         self.wait_record(&record_id).await;
         pp
-    }
-
-    /// Creates an `AVAILABLE` product at once through the emulator's seeding shortcut, for tests
-    /// whose record latency would make `ProvisionProduct` slow.
-    pub async fn seed_instant(&self, name: &str) -> String {
-        self.emu
-            .seed_provisioned_product(SeedProduct {
-                name: name.to_string(),
-                owner_arn: None,
-                launch_role_arn: None,
-                product_id: None,
-                provisioning_artifact_id: None,
-            })
-            .await
-            .expect("seed a provisioned product")
-            .id
     }
 
     /// Current status of a record.
