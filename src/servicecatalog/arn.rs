@@ -124,7 +124,9 @@ impl<'a> Arn<'a> {
             ("iam", "user") => PrincipalKind::IamUser,
             ("iam", "role") => PrincipalKind::IamRole,
             ("sts", "assumed-role") => PrincipalKind::AssumedRole,
-            (service, kind) => return Err(format!("an ARN of service {service:?} and type {kind:?}")),
+            (service, kind) => {
+                return Err(format!("an ARN of service {service:?} and type {kind:?}"))
+            }
         };
         if !self.region.is_empty() {
             return Err(format!(

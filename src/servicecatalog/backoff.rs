@@ -27,7 +27,12 @@ impl Backoff {
     /// The schedule for polling `DescribeRecord` and busy products: 200 ms, doubling, at most 10 s,
     /// up to 20% jitter. The first poll comes well under a second after the change was accepted.
     pub fn polling() -> Self {
-        Backoff::new(Duration::from_millis(200), 2.0, Duration::from_secs(10), 0.2)
+        Backoff::new(
+            Duration::from_millis(200),
+            2.0,
+            Duration::from_secs(10),
+            0.2,
+        )
     }
 
     /// The un-jittered delay the next step would use.

@@ -13,8 +13,8 @@ use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_servicecatalog::types::{
-    AccessLevelFilter, AccessLevelFilterKey, ProvisionedProductAttribute,
-    ProvisionedProductStatus, ProvisionedProductViewFilterBy, RecordStatus,
+    AccessLevelFilter, AccessLevelFilterKey, ProvisionedProductAttribute, ProvisionedProductStatus,
+    ProvisionedProductViewFilterBy, RecordStatus,
 };
 use aws_sdk_servicecatalog::Client;
 use tokio::time::Instant;
@@ -277,7 +277,9 @@ impl ServiceCatalog {
     pub async fn read_properties(&self, id: &str) -> Result<ProductState, ApiError> {
         let mut state = match self.describe(id).await {
             Ok(state) => state,
-            Err(f) if f.is("ResourceNotFoundException") => return Err(self.classify_missing(id).await),
+            Err(f) if f.is("ResourceNotFoundException") => {
+                return Err(self.classify_missing(id).await)
+            }
             Err(f) => return Err(f.into_api_error()),
         };
         match self.search_by_id(id).await {
@@ -349,13 +351,18 @@ impl ServiceCatalog {
                 let during = "calling UpdateProvisionedProductProperties";
                 match wait.guard(during, call.send()).await? {
                     Ok(out) => {
-                        let record_id = out.record_id().filter(|r| !r.is_empty()).ok_or_else(|| {
-                            ApiError::Other {
-                                operation: "UpdateProvisionedProductProperties",
-                                message: "the response has no RecordId".to_owned(),
-                            }
-                        })?;
-                        tracing::debug!(provisioned_product_id = id, record_id, "property update accepted");
+                        let record_id =
+                            out.record_id().filter(|r| !r.is_empty()).ok_or_else(|| {
+                                ApiError::Other {
+                                    operation: "UpdateProvisionedProductProperties",
+                                    message: "the response has no RecordId".to_owned(),
+                                }
+                            })?;
+                        tracing::debug!(
+                            provisioned_product_id = id,
+                            record_id,
+                            "property update accepted"
+                        );
                         return Ok(RecordId::new(record_id));
                     }
                     Err(e) => {
@@ -406,7 +413,8 @@ impl ServiceCatalog {
                         message: format!("the response for record {record_id} has no RecordDetail"),
                     })?;
                     let status = detail.status().cloned();
-                    if let Some(status @ (RecordStatus::Succeeded | RecordStatus::Failed)) = status {
+                    if let Some(status @ (RecordStatus::Succeeded | RecordStatus::Failed)) = status
+                    {
                         let errors = detail
                             .record_errors()
                             .iter()
@@ -421,7 +429,8 @@ impl ServiceCatalog {
                             errors,
                         });
                     }
-                    last_status = status.map_or_else(|| "unknown".to_owned(), |s| s.as_str().to_owned());
+                    last_status =
+                        status.map_or_else(|| "unknown".to_owned(), |s| s.as_str().to_owned());
                 }
                 Err(e) => {
                     let f = ServiceFailure::from_sdk("DescribeRecord", e);
@@ -475,11 +484,13 @@ impl ServiceCatalog {
             .send()
             .await
             .map_err(|e| ServiceFailure::from_sdk("DescribeProvisionedProduct", e))?;
-        let detail = out.provisioned_product_detail().ok_or_else(|| ServiceFailure {
-            operation: "DescribeProvisionedProduct",
-            code: None,
-            message: format!("the response for {id} has no ProvisionedProductDetail"),
-        })?;
+        let detail = out
+            .provisioned_product_detail()
+            .ok_or_else(|| ServiceFailure {
+                operation: "DescribeProvisionedProduct",
+                code: None,
+                message: format!("the response for {id} has no ProvisionedProductDetail"),
+            })?;
         Ok(ProductState {
             id: detail.id().unwrap_or(id).to_owned(),
             name: detail.name().map(str::to_owned),

@@ -222,7 +222,9 @@ impl ServiceFailure {
     }
 
     pub(crate) fn is_access_problem(&self) -> bool {
-        self.code.as_deref().is_some_and(|c| ACCESS_CODES.contains(&c))
+        self.code
+            .as_deref()
+            .is_some_and(|c| ACCESS_CODES.contains(&c))
     }
 
     pub(crate) fn is_throttling(&self) -> bool {
@@ -265,7 +267,10 @@ mod tests {
     fn codes_map_to_kinds() {
         assert!(matches!(
             failure(Some("InvalidParametersException")).into_api_error(),
-            ApiError::InvalidParameters { operation: "DescribeRecord", .. }
+            ApiError::InvalidParameters {
+                operation: "DescribeRecord",
+                ..
+            }
         ));
         assert!(matches!(
             failure(Some("ValidationException")).into_api_error(),
@@ -283,7 +288,10 @@ mod tests {
             failure(Some("InternalFailure")).into_api_error(),
             ApiError::Other { .. }
         ));
-        assert!(matches!(failure(None).into_api_error(), ApiError::Other { .. }));
+        assert!(matches!(
+            failure(None).into_api_error(),
+            ApiError::Other { .. }
+        ));
     }
 
     #[test]
@@ -315,7 +323,10 @@ mod tests {
             status: "IN_PROGRESS".into(),
         };
         let msg = t.to_string();
-        assert!(msg.contains("rec-9") && msg.contains("describe-record --id rec-9"), "{msg}");
+        assert!(
+            msg.contains("rec-9") && msg.contains("describe-record --id rec-9"),
+            "{msg}"
+        );
         let v = ApiError::NotVisible {
             id: "pp-1".into(),
             reason: "search refused".into(),

@@ -239,10 +239,13 @@ pub fn validate_property_value(key: PropertyKey, value: &str) -> Result<(), Vali
     })?;
     let kind = arn.principal_kind();
     match key {
-        PropertyKey::Owner => kind.map(|_| ()).map_err(|found| ValidationError::OwnerNotPrincipal {
-            value: value.to_owned(),
-            found,
-        }),
+        PropertyKey::Owner => {
+            kind.map(|_| ())
+                .map_err(|found| ValidationError::OwnerNotPrincipal {
+                    value: value.to_owned(),
+                    found,
+                })
+        }
         PropertyKey::LaunchRole => match kind {
             Ok(PrincipalKind::IamRole) => Ok(()),
             Ok(other) => Err(ValidationError::LaunchRoleNotRole {
@@ -347,23 +350,50 @@ mod tests {
         let long_role = format!("arn:aws:iam::123456789012:role/{}", "r".repeat(1000));
         let bad: [(PropertyKey, &str, &str); 11] = [
             (Owner, "", "must not be empty"),
-            (Owner, "alice", "not a valid ARN: it does not start with \"arn:\""),
-            (Owner, "arn:aws:iam::123456789012", "not a valid ARN: expected arn:"),
-            (Owner, "arn:aws:iam::123456789012:group/admins", "but it is an ARN of service \"iam\" and type \"group\""),
-            (Owner, "arn:aws:s3:::bucket", "but it is an ARN of service \"s3\" and type \"bucket\""),
-            (Owner, "arn:aws:iam::1234:user/alice", "not a 12-digit AWS account id"),
+            (
+                Owner,
+                "alice",
+                "not a valid ARN: it does not start with \"arn:\"",
+            ),
+            (
+                Owner,
+                "arn:aws:iam::123456789012",
+                "not a valid ARN: expected arn:",
+            ),
+            (
+                Owner,
+                "arn:aws:iam::123456789012:group/admins",
+                "but it is an ARN of service \"iam\" and type \"group\"",
+            ),
+            (
+                Owner,
+                "arn:aws:s3:::bucket",
+                "but it is an ARN of service \"s3\" and type \"bucket\"",
+            ),
+            (
+                Owner,
+                "arn:aws:iam::1234:user/alice",
+                "not a 12-digit AWS account id",
+            ),
             (LaunchRole, USER, "but it is an IAM user ARN"),
             (LaunchRole, SESSION, "but it is an STS assumed-role ARN"),
-            (LaunchRole, "arn:aws:iam::123456789012:role/", "without a complete name"),
+            (
+                LaunchRole,
+                "arn:aws:iam::123456789012:role/",
+                "without a complete name",
+            ),
             (LaunchRole, "role/Deploy", "not a valid ARN"),
-            (LaunchRole, &long_role, "1030 characters long; at most 1024"),
+            (LaunchRole, &long_role, "1031 characters long; at most 1024"),
         ];
         for (key, value, want) in bad {
             let msg = validate_property_value(key, value).unwrap_err().to_string();
             assert!(msg.contains(want), "{key} {value:?}: {msg}");
             assert!(msg.starts_with(key.as_str()), "names the key: {msg}");
             if !value.is_empty() && value.len() < 100 {
-                assert!(msg.contains(&format!("{value:?}")), "quotes the value: {msg}");
+                assert!(
+                    msg.contains(&format!("{value:?}")),
+                    "quotes the value: {msg}"
+                );
             }
         }
     }
@@ -372,7 +402,10 @@ mod tests {
     fn property_map_reports_each_bad_entry_by_key() {
         let map = validate_properties([("OWNER", USER), ("LAUNCH_ROLE", ROLE)]).unwrap();
         assert_eq!(map.get(&PropertyKey::Owner).map(String::as_str), Some(USER));
-        assert_eq!(map.get(&PropertyKey::LaunchRole).map(String::as_str), Some(ROLE));
+        assert_eq!(
+            map.get(&PropertyKey::LaunchRole).map(String::as_str),
+            Some(ROLE)
+        );
 
         let errors = validate_properties([("owner", USER), ("LAUNCH_ROLE", USER)]).unwrap_err();
         assert_eq!(errors.len(), 2);
@@ -382,7 +415,10 @@ mod tests {
             "unknown property key \"owner\": expected OWNER or LAUNCH_ROLE"
         );
         assert_eq!(errors[1].0, "LAUNCH_ROLE");
-        assert!(matches!(errors[1].1, ValidationError::LaunchRoleNotRole { .. }));
+        assert!(matches!(
+            errors[1].1,
+            ValidationError::LaunchRoleNotRole { .. }
+        ));
 
         let errors = validate_properties(std::iter::empty()).unwrap_err();
         assert_eq!(errors, vec![(String::new(), ValidationError::NoProperties)]);
@@ -413,7 +449,10 @@ mod tests {
             (PropertyKey::LaunchRole, ROLE.to_owned()),
         ]);
         let changes = changed_properties(&live, &desired);
-        assert_eq!(changes, PropertyMap::from([(PropertyKey::Owner, SESSION.to_owned())]));
+        assert_eq!(
+            changes,
+            PropertyMap::from([(PropertyKey::Owner, SESSION.to_owned())])
+        );
         assert!(changed_properties(&desired, &desired).is_empty());
         let no_role = PropertyMap::from([(PropertyKey::Owner, USER.to_owned())]);
         assert_eq!(
