@@ -22,7 +22,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::backoff::{jitter_sample, Backoff};
 use super::error::{ApiError, RecordError, ServiceFailure};
-use super::validate::{AcceptLanguage, PropertyKey, PropertyMap};
+use super::validate::{changed_properties, AcceptLanguage, PropertyKey, PropertyMap};
+use super::OWNER_CONSISTENCY_BOUND;
 
 /// Upper bound on search pages read when looking for one id (each page holds up to 100 products).
 const MAX_SEARCH_PAGES: usize = 100;
@@ -75,7 +76,10 @@ impl Wait {
     async fn guard<T>(&self, during: &str, fut: impl Future<Output = T>) -> Result<T, ApiError> {
         tokio::select! {
             biased;
-            _ = self.cancel.cancelled() => Err(ApiError::Cancelled { during: during.to_owned() }),
+            _ = self.cancel.cancelled() => Err(ApiError::Cancelled {
+                during: during.to_owned(),
+                record_id: None,
+            }),
             value = fut => Ok(value),
         }
     }
@@ -187,6 +191,19 @@ fn is_busy(status: &ProvisionedProductStatus) -> bool {
         status,
         ProvisionedProductStatus::UnderChange | ProvisionedProductStatus::PlanInProgress
     )
+}
+
+/// What [`ServiceCatalog::apply_properties`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Applied {
+    /// What was live before (for `original_properties`).
+    pub before: ProductState,
+    /// The keys that differed and were sent (empty: nothing to do, no call made).
+    pub changes: PropertyMap,
+    /// How the record ended; `None` when nothing was sent.
+    pub outcome: Option<RecordOutcome>,
+    /// What is live afterwards.
+    pub after: ProductState,
 }
 
 /// How a record ended.
@@ -396,6 +413,22 @@ impl ServiceCatalog {
         record_id: &RecordId,
         wait: &Wait,
     ) -> Result<RecordOutcome, ApiError> {
+        self.poll_record(record_id, wait)
+            .await
+            .map_err(|e| match e {
+                ApiError::Cancelled { during, .. } => ApiError::Cancelled {
+                    during,
+                    record_id: Some(record_id.to_string()),
+                },
+                other => other,
+            })
+    }
+
+    async fn poll_record(
+        &self,
+        record_id: &RecordId,
+        wait: &Wait,
+    ) -> Result<RecordOutcome, ApiError> {
         let during = format!("waiting for record {record_id}");
         let mut backoff = self.backoff.clone();
         let mut last_status = "not yet read".to_owned();
@@ -454,6 +487,54 @@ impl ServiceCatalog {
             }
             wait.pause(&mut backoff, &during).await?;
         }
+    }
+
+    /// The whole change as the resource makes it: read what is live, send only the keys of
+    /// `desired` that differ (waiting out a busy product), wait for the record, and read back.
+    ///
+    /// A `FAILED` record is returned as `Ok` with [`Applied::outcome`] saying so and
+    /// [`Applied::after`] holding what is really live; timeouts and cancellation are errors that
+    /// carry the record id ([`ApiError::record_id`]).
+    pub async fn apply_properties(
+        &self,
+        id: &str,
+        desired: &PropertyMap,
+        idempotency_token: &str,
+        accept_language: Option<AcceptLanguage>,
+        wait: &Wait,
+    ) -> Result<Applied, ApiError> {
+        let before = wait
+            .guard("reading the provisioned product", self.read_properties(id))
+            .await??;
+        let changes = changed_properties(&before.properties_for(desired.keys().copied()), desired);
+        if changes.is_empty() {
+            return Ok(Applied {
+                after: before.clone(),
+                before,
+                changes,
+                outcome: None,
+            });
+        }
+        let record = self
+            .update_properties(id, &changes, idempotency_token, accept_language, wait)
+            .await?;
+        let outcome = self.wait_for_record(&record, wait).await?;
+        let after = match changes.get(&PropertyKey::Owner) {
+            Some(owner) if outcome.succeeded() => {
+                self.wait_for_owner(id, owner, &wait.capped(OWNER_CONSISTENCY_BOUND))
+                    .await?
+            }
+            _ => {
+                wait.guard("reading the provisioned product", self.read_properties(id))
+                    .await??
+            }
+        };
+        Ok(Applied {
+            before,
+            changes,
+            outcome: Some(outcome),
+            after,
+        })
     }
 
     /// Re-reads the product until the search shows `expected_owner` or `wait` ends, and returns

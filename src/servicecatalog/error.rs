@@ -121,6 +121,8 @@ pub enum ApiError {
     Cancelled {
         /// What was being waited for.
         during: String,
+        /// The record being waited for, if any (the change may still complete).
+        record_id: Option<String>,
     },
     /// Anything else: transport errors, server errors after retries, unexpected responses.
     #[error("{operation} failed: {message}")]
@@ -144,6 +146,7 @@ impl ApiError {
             ApiError::RecordFailed { record_id, .. }
             | ApiError::Timeout { record_id, .. }
             | ApiError::RecordNotVisible { record_id } => Some(record_id),
+            ApiError::Cancelled { record_id, .. } => record_id.as_deref(),
             _ => None,
         }
     }

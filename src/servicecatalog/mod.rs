@@ -5,7 +5,7 @@
 //! - [`ServiceCatalog`]: the API calls and their waits, bounded by a [`Wait`].
 //! - [`Backoff`]: the polling schedule. [`ApiError`]: what can go wrong.
 //!
-//! A typical change, as the resource does it:
+//! [`ServiceCatalog::apply_properties`] does a whole change in one call; the steps it takes are:
 //! ```no_run
 //! # use servicecatalog_provider::servicecatalog::*;
 //! # async fn apply(sc: &ServiceCatalog, desired: &PropertyMap, token: &str, wait: &Wait) -> Result<(), ApiError> {
@@ -30,7 +30,7 @@ pub mod validate;
 use std::time::Duration;
 
 pub use backoff::Backoff;
-pub use client::{ProductState, RecordId, RecordOutcome, ServiceCatalog, Wait};
+pub use client::{Applied, ProductState, RecordId, RecordOutcome, ServiceCatalog, Wait};
 pub use error::{ApiError, RecordError, ACCESS_NEEDED};
 pub use validate::{
     changed_properties, validate_properties, validate_property, validate_property_value,
