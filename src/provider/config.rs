@@ -758,6 +758,8 @@ mod tests {
         assert_eq!(sc.region().map(|r| r.as_ref()), Some("eu-central-1"));
         let client = config.load().await.unwrap();
         assert_eq!(client.accept_language(), Some(AcceptLanguage::Zh));
+        let dump = format!("{client:?}");
+        assert!(!dump.contains("AKIDTEST") && !dump.contains("SECRET"), "{dump}");
     }
 
     #[tokio::test]

@@ -237,11 +237,21 @@ impl RecordOutcome {
 }
 
 /// The Service Catalog client the resource uses.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ServiceCatalog {
     client: Client,
     accept_language: Option<AcceptLanguage>,
     backoff: Backoff,
+}
+
+// The SDK client's Debug would print its configuration, credentials provider included.
+impl fmt::Debug for ServiceCatalog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServiceCatalog")
+            .field("accept_language", &self.accept_language)
+            .field("backoff", &self.backoff)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ServiceCatalog {
