@@ -240,6 +240,7 @@ async fn without_client_cert_serves_plaintext_with_empty_cert_field() {
     assert_eq!(process.shutdown().await.unwrap().code(), Some(0));
 }
 
+#[cfg(unix)]
 #[tokio::test]
 async fn debug_mode_prints_reattach_json_and_serves_plaintext() {
     let mut process = PluginProcess::start_debug().await.unwrap();
@@ -266,6 +267,7 @@ async fn debug_mode_prints_reattach_json_and_serves_plaintext() {
     assert_eq!(status.code(), Some(0));
 }
 
+#[cfg(unix)]
 #[tokio::test]
 async fn managed_mode_ignores_sigint_and_stops_on_sigterm() {
     let mut process = PluginProcess::start().await.unwrap();

@@ -92,29 +92,38 @@ pub fn init_from_env() {
 }
 
 /// Replaces the default panic hook with one that writes a single hclog `error` line,
-/// `panic: <message>` plus its source location, and never a backtrace. Terraform recognises the
-/// `panic: ` prefix and shows the line when the provider crashes.
+/// `panic: <message>, at <file>:<line>:<col>`, and never a backtrace. Terraform recognises the
+/// `panic: ` prefix and shows the message when the provider crashes.
 pub fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
-        let payload = info.payload();
-        let message = payload
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
-            .unwrap_or("(non-string panic payload)");
-        let mut fields = Map::new();
-        if let Some(location) = info.location() {
-            fields.insert(
-                "location".to_owned(),
-                Value::String(format!("{}:{}", location.file(), location.line())),
-            );
-        }
-        if let Some(thread) = std::thread::current().name() {
-            fields.insert("thread".to_owned(), Value::String(thread.to_owned()));
-        }
-        let line = hclog_line("error", &format!("panic: {message}"), fields);
-        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+        let _ = std::io::stderr()
+            .lock()
+            .write_all(panic_line(info).as_bytes());
     }));
+}
+
+/// The hclog line for a panic (see [`install_panic_hook`]).
+fn panic_line(info: &std::panic::PanicHookInfo<'_>) -> String {
+    let payload = info.payload();
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(non-string panic payload)");
+    let message = match info.location() {
+        Some(at) => format!(
+            "panic: {message}, at {}:{}:{}",
+            at.file(),
+            at.line(),
+            at.column()
+        ),
+        None => format!("panic: {message}"),
+    };
+    let mut fields = Map::new();
+    if let Some(thread) = std::thread::current().name() {
+        fields.insert("thread".to_owned(), Value::String(thread.to_owned()));
+    }
+    hclog_line("error", &message, fields)
 }
 
 /// Formats one hclog JSON line (with trailing newline). `fields` never override the `@` keys.
@@ -387,6 +396,32 @@ mod tests {
             level_from(env(&[("TF_LOG", "warn"), ("TF_LOG_PROVIDER", "")])),
             LevelFilter::WARN
         );
+    }
+
+    #[test]
+    fn panic_becomes_one_hclog_error_line_without_backtrace() {
+        static CAPTURED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(|info| {
+            CAPTURED.lock().unwrap().push(panic_line(info));
+        }));
+        let result = std::panic::catch_unwind(|| {
+            panic!("boom {}", 42);
+        });
+        std::panic::set_hook(previous);
+        assert!(result.is_err());
+
+        let captured = CAPTURED.lock().unwrap().clone();
+        let ours: Vec<_> = captured.iter().filter(|l| l.contains("boom 42")).collect();
+        assert_eq!(ours.len(), 1, "{captured:?}");
+        assert!(ours[0].ends_with('\n') && ours[0].matches('\n').count() == 1);
+        let line: Value = serde_json::from_str(ours[0]).unwrap();
+        assert_eq!(line["@level"], "error");
+        assert_eq!(line["@module"], MODULE);
+        let message = line["@message"].as_str().unwrap();
+        assert!(message.starts_with("panic: boom 42, at "), "{message}");
+        assert!(message.contains("logging.rs:"), "{message}");
+        assert!(!message.contains("stack backtrace"), "{message}");
     }
 
     #[test]
