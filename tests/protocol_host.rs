@@ -321,3 +321,93 @@ async fn without_tf_log_nothing_is_logged() {
     process.shutdown().await.unwrap();
     assert_eq!(process.stderr_lines(), Vec::<String>::new());
 }
+
+/// Runs `terraform validate` (it never configures the provider, so no AWS calls) against the
+/// binary through `dev_overrides` and returns Terraform's debug log, or `None` when `terraform`
+/// is not installed (the test is then skipped).
+async fn terraform_validate_log(extra_env: &[(&str, &str)]) -> Option<String> {
+    let version = tokio::process::Command::new("terraform")
+        .arg("version")
+        .output()
+        .await;
+    if !version.is_ok_and(|o| o.status.success()) {
+        eprintln!("terraform not found on PATH; skipping");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let binary_dir = std::path::Path::new(plugin::BINARY).parent().unwrap();
+    let cli_config = dir.path().join("cli.tfrc");
+    std::fs::write(
+        &cli_config,
+        format!(
+            "provider_installation {{\n  dev_overrides {{\n    \"servicecatalog/servicecatalog\" = {:?}\n  }}\n  direct {{}}\n}}\n",
+            binary_dir.display().to_string()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "terraform {\n  required_providers {\n    servicecatalog = { source = \"servicecatalog/servicecatalog\" }\n  }\n}\nprovider \"servicecatalog\" {}\n",
+    )
+    .unwrap();
+    let log_path = dir.path().join("terraform.log");
+    let mut cmd = tokio::process::Command::new("terraform");
+    cmd.args(["validate", "-no-color"])
+        .current_dir(dir.path())
+        .env("TF_CLI_CONFIG_FILE", &cli_config)
+        .env("TF_LOG", "debug")
+        .env("TF_LOG_PATH", &log_path)
+        .env("CHECKPOINT_DISABLE", "1")
+        .env_remove("TF_REATTACH_PROVIDERS")
+        .env_remove("TF_DISABLE_PLUGIN_TLS")
+        .env_remove("TF_LOG_PROVIDER")
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    cmd.envs(extra_env.iter().copied());
+    // The outcome depends on the provider routes wired into the binary; only the
+    // transport is under test here, so the exit status is not asserted.
+    tokio::time::timeout(std::time::Duration::from_secs(120), cmd.output())
+        .await
+        .expect("terraform finished within the safety timeout")
+        .unwrap();
+    Some(std::fs::read_to_string(log_path).unwrap())
+}
+
+/// Our "listening" hclog line as go-plugin re-logged it (fields come in any order).
+fn listening_line(log: &str) -> &str {
+    log.lines()
+        .find(|l| {
+            l.contains("provider.terraform-provider-servicecatalog: plugin server listening:")
+        })
+        .unwrap_or_else(|| panic!("our log line is missing from Terraform's log:\n{log}"))
+}
+
+#[tokio::test]
+async fn real_terraform_connects_over_automtls_reads_our_logs_and_shuts_us_down() {
+    let Some(log) = terraform_validate_log(&[]).await else {
+        return;
+    };
+    assert!(log.contains("configuring client automatic mTLS"), "{log}");
+    assert!(log.contains("provider: using plugin: version=6"), "{log}");
+    // Our hclog line, parsed and re-logged by go-plugin with its fields.
+    assert!(listening_line(&log).contains("tls=true"), "{log}");
+    assert!(
+        log.contains("shutdown requested by the plugin host"),
+        "{log}"
+    );
+    assert!(!log.contains("plugin failed to exit gracefully"), "{log}");
+}
+
+#[tokio::test]
+async fn real_terraform_with_tls_disabled_connects_in_plaintext() {
+    let Some(log) = terraform_validate_log(&[("TF_DISABLE_PLUGIN_TLS", "1")]).await else {
+        return;
+    };
+    assert!(!log.contains("configuring client automatic mTLS"), "{log}");
+    assert!(log.contains("provider: using plugin: version=6"), "{log}");
+    assert!(listening_line(&log).contains("tls=false"), "{log}");
+    assert!(
+        log.contains("shutdown requested by the plugin host"),
+        "{log}"
+    );
+}
