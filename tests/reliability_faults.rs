@@ -29,7 +29,11 @@ use reliability::{full, live_properties, resource_block, FaultProxy, Rates, Worl
 use servicecatalog_provider::emulator::{EmulatorConfig, Faults, RecordStatus};
 use terraform::provider_processes;
 
-fn config(endpoint: &str, products: &[String], props: &dyn Fn(usize) -> [(&'static str, String); 2]) -> String {
+fn config(
+    endpoint: &str,
+    products: &[String],
+    props: &dyn Fn(usize) -> [(&'static str, String); 2],
+) -> String {
     let mut hcl = provider_hcl(endpoint, "  max_retries = 10\n");
     for (i, pp) in products.iter().enumerate() {
         let map: BTreeMap<&str, String> = props(i).into_iter().collect();
@@ -49,7 +53,11 @@ async fn assert_products(
         let want = props(i);
         let (owner, launch) = live_properties(&world.sc, pp).await;
         assert_eq!(owner.as_deref(), Some(want[0].1.as_str()), "owner of {pp}");
-        assert_eq!(launch.as_deref(), Some(want[1].1.as_str()), "launch role of {pp}");
+        assert_eq!(
+            launch.as_deref(),
+            Some(want[1].1.as_str()),
+            "launch role of {pp}"
+        );
         let records = world.change_records(pp);
         assert_eq!(
             records.len(),
@@ -85,7 +93,9 @@ async fn fault_soak_converges() {
         ]
     };
     let started = Instant::now();
-    world.wd.write_config(&config(&proxy.url, &products, &first));
+    world
+        .wd
+        .write_config(&config(&proxy.url, &products, &first));
     world.wd.apply().await;
     let first_apply = started.elapsed();
     assert_products(&world, &products, &first, &|_| 1).await;
@@ -97,13 +107,25 @@ async fn fault_soak_converges() {
         } else {
             role(&format!("Owner{i}"))
         };
-        [("OWNER", owner), ("LAUNCH_ROLE", role(&format!("Launch{i}")))]
+        [
+            ("OWNER", owner),
+            ("LAUNCH_ROLE", role(&format!("Launch{i}"))),
+        ]
     };
     let started = Instant::now();
-    world.wd.write_config(&config(&proxy.url, &products, &second));
+    world
+        .wd
+        .write_config(&config(&proxy.url, &products, &second));
     world.wd.apply().await;
     let second_apply = started.elapsed();
-    assert_products(&world, &products, &second, &|i| if i % 2 == 0 { 2 } else { 1 }).await;
+    assert_products(&world, &products, &second, &|i| {
+        if i % 2 == 0 {
+            2
+        } else {
+            1
+        }
+    })
+    .await;
 
     world.wd.assert_plan_empty().await;
     let requests = proxy.requests();
@@ -140,7 +162,9 @@ async fn failed_records_are_reported_and_retried_once() {
             ("LAUNCH_ROLE", role(&format!("Launch{i}"))),
         ]
     };
-    world.wd.write_config(&config(&world.emu.endpoint_url(), &products, &props));
+    world
+        .wd
+        .write_config(&config(&world.emu.endpoint_url(), &products, &props));
     let out = world.wd.try_apply().await;
     assert!(!out.success(), "the apply fails\n{}", world.wd.transcript());
     let text = out.text();
@@ -154,7 +178,10 @@ async fn failed_records_are_reported_and_retried_once() {
             "the apply names failed record {}\n{text}",
             record.id
         );
-        let error = record.errors.first().expect("a FAILED record carries errors");
+        let error = record
+            .errors
+            .first()
+            .expect("a FAILED record carries errors");
         assert!(
             text.contains(&error.description),
             "the apply shows the record error {:?}\n{text}",
@@ -165,7 +192,10 @@ async fn failed_records_are_reported_and_retried_once() {
         let addr = format!("servicecatalog_provisioned_product_properties.p{i}");
         let state = world.wd.resource_state(&addr).await;
         if failing.contains(&i) {
-            assert!(state.is_none(), "a FAILED create leaves nothing in state: {addr}");
+            assert!(
+                state.is_none(),
+                "a FAILED create leaves nothing in state: {addr}"
+            );
         } else {
             let state = state.unwrap_or_else(|| panic!("{addr} is in state"));
             assert_eq!(state["provisioned_product_id"], pp.as_str());
@@ -180,7 +210,11 @@ async fn failed_records_are_reported_and_retried_once() {
         let want = props(i);
         let (owner, launch) = live_properties(&world.sc, pp).await;
         assert_eq!(owner.as_deref(), Some(want[0].1.as_str()), "owner of {pp}");
-        assert_eq!(launch.as_deref(), Some(want[1].1.as_str()), "launch role of {pp}");
+        assert_eq!(
+            launch.as_deref(),
+            Some(want[1].1.as_str()),
+            "launch role of {pp}"
+        );
         let statuses: Vec<RecordStatus> =
             world.change_records(pp).iter().map(|r| r.status).collect();
         let expected = if failing.contains(&i) {
@@ -219,7 +253,9 @@ async fn sigint_during_record_waits() {
             ("LAUNCH_ROLE", role(&format!("Launch{i}"))),
         ]
     };
-    world.wd.write_config(&config(&world.emu.endpoint_url(), &products, &props));
+    world
+        .wd
+        .write_config(&config(&world.emu.endpoint_url(), &products, &props));
     let args = ["apply", "-no-color", "-input=false", "-auto-approve"];
     let child = world.wd.spawn(&args);
     let tf_pid = child.id().expect("terraform pid");
@@ -242,7 +278,10 @@ async fn sigint_during_record_waits() {
         if submitted && !providers.is_empty() {
             break providers;
         }
-        assert!(Instant::now() < deadline, "the apply never submitted its changes");
+        assert!(
+            Instant::now() < deadline,
+            "the apply never submitted its changes"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     tokio::time::sleep(Duration::from_millis(300)).await;
@@ -251,14 +290,23 @@ async fn sigint_during_record_waits() {
     terraform::send_sigint(tf_pid);
     let out = world.wd.finish(&args, child).await;
     let exit_after = interrupted.elapsed();
-    eprintln!("SIGINT: terraform exited after {exit_after:?} (code {:?})", out.code);
-    assert!(!out.success(), "an interrupted apply does not report success");
+    eprintln!(
+        "SIGINT: terraform exited after {exit_after:?} (code {:?})",
+        out.code
+    );
+    assert!(
+        !out.success(),
+        "an interrupted apply does not report success"
+    );
     assert!(
         exit_after < Duration::from_secs(15),
         "terraform took {exit_after:?} to exit after SIGINT"
     );
     for pid in &providers {
-        assert!(!reliability::alive(*pid), "provider process {pid} outlived terraform");
+        assert!(
+            !reliability::alive(*pid),
+            "provider process {pid} outlived terraform"
+        );
     }
     assert!(
         provider_processes(world.wd.path()).is_empty(),
@@ -277,9 +325,17 @@ async fn sigint_during_record_waits() {
         let want = props(i);
         let (owner, launch) = live_properties(&world.sc, pp).await;
         assert_eq!(owner.as_deref(), Some(want[0].1.as_str()), "owner of {pp}");
-        assert_eq!(launch.as_deref(), Some(want[1].1.as_str()), "launch role of {pp}");
+        assert_eq!(
+            launch.as_deref(),
+            Some(want[1].1.as_str()),
+            "launch role of {pp}"
+        );
         let records = world.change_records(pp);
-        assert_eq!(records.len(), 1, "the interrupted change is not made twice: {records:?}");
+        assert_eq!(
+            records.len(),
+            1,
+            "the interrupted change is not made twice: {records:?}"
+        );
         assert_eq!(records[0].status, RecordStatus::Succeeded);
     }
 }
@@ -312,9 +368,9 @@ async fn start_emulator_process(state: &std::path::Path) -> (tokio::process::Chi
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emulator_kill_9_loses_no_acknowledged_change() {
     let (products_n, run_for) = if full() {
-        (50, Duration::from_secs(20))
+        (50, Duration::from_secs(10))
     } else {
-        (10, Duration::from_secs(2))
+        (10, Duration::from_millis(500))
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let state = dir.path().join("state.json");
@@ -325,13 +381,19 @@ async fn emulator_kill_9_loses_no_acknowledged_change() {
         products.push(reliability::seed(&sc, &format!("kill9-{i}")).await);
     }
 
-    // One writer per product: change the owner again and again, noting each acknowledged change.
-    let stop_at = Instant::now() + run_for;
+    // One writer per product: change the owner again and again, noting each acknowledged change,
+    // until the emulator is gone (or a safety bound passes).
+    let mut originals = Vec::new();
+    for pp in &products {
+        originals.push(live_properties(&sc, pp).await.0);
+    }
+    let acks = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let stop_at = Instant::now() + Duration::from_secs(300);
     let mut writers = Vec::new();
-    for pp in products.clone() {
+    for (pp, original) in products.clone().into_iter().zip(originals) {
         let sc = sc.clone();
+        let acks = acks.clone();
         writers.push(tokio::spawn(async move {
-            let original = live_properties(&sc, &pp).await.0;
             let mut acked: Vec<(String, String)> = Vec::new();
             let mut in_flight = None;
             for k in 0.. {
@@ -354,16 +416,22 @@ async fn emulator_kill_9_loses_no_acknowledged_change() {
                     Ok(out) => {
                         acked.push((out.record_id().unwrap_or_default().to_string(), owner));
                         in_flight = None;
+                        acks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                     }
                     // The emulator is gone (killed): stop.
                     Err(_) => break,
                 }
-                // Records finish at once; the product is available again.
             }
             (pp, original, acked, in_flight)
         }));
     }
-    tokio::time::sleep(run_for / 2).await;
+    // Kill it mid-soak: once the writers are well under way.
+    let wanted = products_n * 2;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while acks.load(std::sync::atomic::Ordering::SeqCst) < wanted && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(run_for).await;
     emu.start_kill().expect("SIGKILL the emulator");
     let _ = emu.wait().await;
     let mut results = Vec::new();
@@ -371,14 +439,20 @@ async fn emulator_kill_9_loses_no_acknowledged_change() {
         results.push(w.await.expect("writer task"));
     }
     let acked_total: usize = results.iter().map(|(_, _, a, _)| a.len()).sum();
-    assert!(acked_total > 0, "some changes were acknowledged before the kill");
+    assert!(
+        acked_total > 0,
+        "some changes were acknowledged before the kill"
+    );
 
     let (mut emu, url) = start_emulator_process(&state).await;
     let sc = acceptance::sdk_client(&url);
     for (pp, original, acked, in_flight) in &results {
         for (record_id, _) in acked {
             let status = reliability::wait_record(&sc, record_id).await;
-            assert_eq!(status, "SUCCEEDED", "acknowledged record {record_id} of {pp}");
+            assert_eq!(
+                status, "SUCCEEDED",
+                "acknowledged record {record_id} of {pp}"
+            );
         }
         let (owner, _) = live_properties(&sc, pp).await;
         let last_acked = acked.last().map(|(_, o)| o.clone()).or(original.clone());

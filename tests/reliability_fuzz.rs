@@ -5,7 +5,6 @@
 #[path = "fuzz/targets.rs"]
 mod targets;
 
-
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -20,7 +19,8 @@ fn mutate(rng: &mut StdRng, seeds: &[Vec<u8>]) -> Vec<u8> {
             }
             1 if !data.is_empty() => {
                 let i = rng.gen_range(0..data.len());
-                data[i] = [0x00, 0x7f, 0x80, 0xc0, 0xd4, 0xff, b'"', b'{', b'['][rng.gen_range(0..9)];
+                data[i] =
+                    [0x00, 0x7f, 0x80, 0xc0, 0xd4, 0xff, b'"', b'{', b'['][rng.gen_range(0..9)];
             }
             2 if !data.is_empty() => {
                 let n = rng.gen_range(0..data.len());

@@ -67,12 +67,7 @@ fn valid_props() -> String {
 }
 
 /// A resource-only case rejected by validate.
-fn rcase(
-    name: &'static str,
-    body: String,
-    at: &'static str,
-    says: impl Into<String>,
-) -> Case {
+fn rcase(name: &'static str, body: String, at: &'static str, says: impl Into<String>) -> Case {
     Case {
         name,
         provider: String::new(),
@@ -394,8 +389,14 @@ fn cases() -> Vec<Case> {
 
 /// The base provider block pointed at `endpoint`, with the case's extra arguments.
 fn config(endpoint: &str, case: &Case) -> String {
+    // The region is set unless the case sets its own (an attribute may appear once).
+    let region = if case.provider.contains("region =") {
+        ""
+    } else {
+        "  region = \"us-east-1\"\n"
+    };
     format!(
-        "{}\nprovider \"servicecatalog\" {{\n  endpoint = {}\n  access_key = \"AKIDTEST\"\n  secret_key = \"test-secret\"\n{}}}\n\n{}",
+        "{}\nprovider \"servicecatalog\" {{\n  endpoint = {}\n  access_key = \"AKIDTEST\"\n  secret_key = \"test-secret\"\n{region}{}}}\n\n{}",
         required_providers(),
         q(endpoint),
         case.provider,
@@ -546,19 +547,20 @@ async fn secrets_never_reach_logs_diagnostics_or_state() {
     acc.wd.plan().await;
     acc.wd.apply().await;
     acc.wd.refresh().await;
-    acc.wd
-        .write_config(&cfg(&role("Two"), "  restore_on_destroy = true\n"));
+    // restore_on_destroy stays off here: with it, destroy after an update fails (see
+    // `destroy_with_restore_after_an_update`), which is a separate bug.
+    acc.wd.write_config(&cfg(&role("Two"), ""));
     acc.wd.apply().await;
     // An error path too: a failed record yields diagnostics with record errors.
     acc.set_faults(Faults {
         fail_next_records: 1,
         ..Default::default()
     });
-    acc.wd
-        .write_config(&cfg(&role("Three"), "  restore_on_destroy = true\n"));
+    acc.wd.write_config(&cfg(&role("Three"), ""));
     let failed = acc.wd.try_apply().await;
     assert!(!failed.success(), "the failed record fails the apply");
     acc.set_faults(Faults::default());
+    acc.wd.apply().await;
     acc.wd.destroy().await;
 
     let log_text = std::fs::read_to_string(&log).expect("TF_LOG_PATH file written");
@@ -588,5 +590,26 @@ async fn secrets_never_reach_logs_diagnostics_or_state() {
             );
         }
     }
+    acc.finish().await;
+}
+
+/// Found by the secrets run: destroy with `restore_on_destroy` reuses the idempotency token of the
+/// last update (kept in private state), so the restore is refused as a different request with a used
+/// token. Kept as a regression test for the resource owner's fix.
+#[tokio::test]
+#[ignore = "known bug: delete reuses the last update's idempotency token"]
+async fn destroy_with_restore_after_an_update() {
+    let acc = Acc::start().await;
+    let pp = acc.seed("restore-after-update").await;
+    let original = acc.owner(&pp).await;
+    let restore = "  restore_on_destroy = true\n";
+    acc.wd
+        .apply_step(&acc.config(&pp, &[("OWNER", &role("One"))], restore))
+        .await;
+    acc.wd
+        .apply_step(&acc.config(&pp, &[("OWNER", &role("Two"))], restore))
+        .await;
+    acc.wd.destroy().await;
+    assert_eq!(acc.owner(&pp).await, original, "destroy restored the owner");
     acc.finish().await;
 }

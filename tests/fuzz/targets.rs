@@ -6,7 +6,9 @@ use std::net::SocketAddr;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use servicecatalog_provider::emulator::{Emulator, EmulatorConfig, SeedProduct, OPERATIONS, TARGET_PREFIX};
+use servicecatalog_provider::emulator::{
+    Emulator, EmulatorConfig, SeedProduct, OPERATIONS, TARGET_PREFIX,
+};
 use servicecatalog_provider::tfplugin::value::{decode_msgpack, encode_msgpack};
 use servicecatalog_provider::tfplugin::Type;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -42,8 +44,9 @@ pub fn msgpack_types() -> Vec<Type> {
 pub fn msgpack_value(data: &[u8]) {
     for ty in msgpack_types() {
         if let Ok(value) = decode_msgpack(data, &ty) {
-            let bytes = encode_msgpack(&value, &ty)
-                .unwrap_or_else(|e| panic!("decoded {value:?} as {ty:?} but cannot re-encode it: {e}"));
+            let bytes = encode_msgpack(&value, &ty).unwrap_or_else(|e| {
+                panic!("decoded {value:?} as {ty:?} but cannot re-encode it: {e}")
+            });
             let again = decode_msgpack(&bytes, &ty)
                 .unwrap_or_else(|e| panic!("re-encoded {value:?} as {ty:?} does not decode: {e}"));
             assert_eq!(again, value, "round trip of {ty:?}");
@@ -120,7 +123,9 @@ pub fn emulator_request(data: &[u8]) {
     }
     head.push_str("\r\n");
     let answer = t.runtime.block_on(async {
-        let mut stream = tokio::net::TcpStream::connect(t.addr).await.expect("connect");
+        let mut stream = tokio::net::TcpStream::connect(t.addr)
+            .await
+            .expect("connect");
         stream.write_all(head.as_bytes()).await.expect("write head");
         let _ = stream.write_all(&body).await;
         let mut buf = Vec::new();
@@ -206,7 +211,10 @@ pub fn msgpack_seeds() -> Vec<Vec<u8>> {
         ),
         (
             Type::Dynamic,
-            Value::dynamic(Type::List(Box::new(Type::Bool)), Value::List(vec![Value::Bool(false)])),
+            Value::dynamic(
+                Type::List(Box::new(Type::Bool)),
+                Value::List(vec![Value::Bool(false)]),
+            ),
         ),
     ];
     for (ty, value) in samples {

@@ -155,7 +155,10 @@ async fn relay(
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
     let mut head = format!("{method} {path} HTTP/1.1\r\n");
     for (k, v) in headers {
-        if matches!(k.as_str(), "connection" | "content-length" | "transfer-encoding") {
+        if matches!(
+            k.as_str(),
+            "connection" | "content-length" | "transfer-encoding"
+        ) {
             continue;
         }
         head.push_str(&format!("{}: {}\r\n", k, v.to_str().unwrap_or_default()));
@@ -239,7 +242,10 @@ pub fn child_pids(pid: u32) -> Vec<u32> {
     };
     for task in tasks.flatten() {
         if let Ok(text) = std::fs::read_to_string(task.path().join("children")) {
-            out.extend(text.split_whitespace().filter_map(|p| p.parse::<u32>().ok()));
+            out.extend(
+                text.split_whitespace()
+                    .filter_map(|p| p.parse::<u32>().ok()),
+            );
         }
     }
     out
