@@ -102,7 +102,7 @@ async fn fault_soak_converges() {
 
     // Change the owner of every other product.
     let second = |i: usize| {
-        let owner = if i % 2 == 0 {
+        let owner = if i.is_multiple_of(2) {
             role(&format!("NewOwner{i}"))
         } else {
             role(&format!("Owner{i}"))
@@ -119,7 +119,7 @@ async fn fault_soak_converges() {
     world.wd.apply().await;
     let second_apply = started.elapsed();
     assert_products(&world, &products, &second, &|i| {
-        if i % 2 == 0 {
+        if i.is_multiple_of(2) {
             2
         } else {
             1
