@@ -1,5 +1,90 @@
-//! The tfplugin6 protocol: generated stubs, msgpack values, schema, diagnostics, the gRPC
-//! server that dispatches to resources, and the plan rules.
+//! The tfplugin6 protocol layer and the authoring layer on top of it: generated stubs
+//! ([`proto`]), values ([`value`]), schemas ([`schema`]), diagnostics ([`diag`]), the plan
+//! rules ([`plan`]), the traits resources are written against ([`provider`]), private state,
+//! timeouts, validators, and the gRPC service ([`server`]).
+//!
+//! A resource is a schema plus CRUD hooks; the server does the protocol and the plan rules:
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use servicecatalog_provider::tfplugin::{
+//!     async_trait, timeouts, Attribute, Context, CreateRequest, DeleteRequest, HookResult,
+//!     ObjectExt, ReadRequest, Resource, Schema, StateResponse, Type, UpdateRequest, Value,
+//! };
+//!
+//! struct Client;
+//! struct Owner;
+//!
+//! #[async_trait]
+//! impl Resource<Client> for Owner {
+//!     fn type_name(&self) -> &str { "example_owner" }
+//!
+//!     fn schema(&self) -> Schema {
+//!         Schema::new()
+//!             .description("Sets the owner of a product.")
+//!             .attribute(Attribute::required("product_id", Type::String).requires_replace())
+//!             .attribute(Attribute::required("owner", Type::String))
+//!             .attribute(Attribute::computed("id", Type::String).use_state_for_unknown())
+//!             .block(timeouts::block(&["create", "update"]))
+//!     }
+//!
+//!     async fn create(&self, ctx: &mut Context<Client>, req: CreateRequest,
+//!                     resp: &mut StateResponse) -> HookResult {
+//!         let _client = ctx.provider_data()?;
+//!         let id = req.planned.str_attr("product_id").unwrap_or_default().to_string();
+//!         resp.state = req.planned.with_attr("id", Value::String(id));
+//!         Ok(())
+//!     }
+//!     async fn read(&self, _: &mut Context<Client>, _: ReadRequest,
+//!                   _: &mut StateResponse) -> HookResult { Ok(()) }
+//!     async fn update(&self, _: &mut Context<Client>, req: UpdateRequest,
+//!                     resp: &mut StateResponse) -> HookResult {
+//!         resp.state = req.planned;
+//!         Ok(())
+//!     }
+//!     async fn delete(&self, _: &mut Context<Client>, _: DeleteRequest,
+//!                     _: &mut StateResponse) -> HookResult { Ok(()) }
+//! }
+//! ```
+//!
+//! Choices where the protocol or the framework left room:
+//! - Protocol 6.9; RPCs we do not offer (functions, ephemeral resources, identity, move) answer
+//!   with an error diagnostic or an empty list, never a gRPC error.
+//! - `plan_destroy` is advertised: `modify_plan` sees destroys, whose plan stays null.
+//! - Use-state-for-unknown copies the prior value even when it is null (framework v1.19).
+//! - A default makes an optional attribute optional+computed (Terraform requires that).
+//! - Same-version UpgradeResourceState drops stored attributes the schema no longer has and
+//!   fills missing ones with null; older versions go to `Resource::upgrade_state`; newer ones
+//!   and legacy flatmap state are errors.
+//! - A hook that panics: create leaves no state, update/delete/read keep the prior state.
+//! - Diagnostics describe values by kind, never by content, except validator errors quoting
+//!   the (non-sensitive, user-typed) value they reject.
+//! - Timeouts parse as Go durations, except that negatives are rejected.
 
+pub mod diag;
+pub mod object;
 pub mod path;
+pub mod plan;
+pub mod private;
+pub mod proto;
+pub mod provider;
+pub mod schema;
+pub mod server;
+pub mod timeouts;
+pub mod validator;
 pub mod value;
+
+pub use async_trait::async_trait;
+pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use object::ObjectExt;
+pub use path::{AttributePath, PathStep};
+pub use private::PrivateState;
+pub use provider::{
+    ConfigureRequest, Context, CreateRequest, DataReadRequest, DataSource, DeleteRequest,
+    HookResult, NotConfigured, PlanRequest, PlanResponse, Provider, ReadRequest, Resource,
+    StateResponse, UpdateRequest,
+};
+pub use schema::{Attribute, Block, NestedBlock, Nesting, Presence, Schema};
+pub use server::{provider_routes, provider_service, Server, MAX_MESSAGE_SIZE};
+pub use timeouts::Timeouts;
+pub use value::{Number, Type, Value};

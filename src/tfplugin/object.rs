@@ -1,0 +1,60 @@
+//! Small conveniences for reading and writing the attributes of object values (configs,
+//! plans, states), so resource code reads as attribute names rather than map plumbing.
+
+use super::value::Value;
+
+/// Attribute access on object values. On a non-object value, setters do nothing and getters
+/// return `None`.
+pub trait ObjectExt {
+    /// Sets attribute `name` (inserting it if absent).
+    fn set_attr(&mut self, name: &str, value: impl Into<Value>);
+
+    /// The same object with attribute `name` set.
+    fn with_attr(self, name: &str, value: impl Into<Value>) -> Self;
+
+    /// The attribute as a string, if it is a known string.
+    fn str_attr(&self, name: &str) -> Option<&str>;
+
+    /// The attribute is absent, null, or unknown.
+    fn attr_is_unset(&self, name: &str) -> bool;
+}
+
+impl ObjectExt for Value {
+    fn set_attr(&mut self, name: &str, value: impl Into<Value>) {
+        if let Value::Object(fields) = self {
+            fields.insert(name.to_string(), value.into());
+        }
+    }
+
+    fn with_attr(mut self, name: &str, value: impl Into<Value>) -> Self {
+        self.set_attr(name, value);
+        self
+    }
+
+    fn str_attr(&self, name: &str) -> Option<&str> {
+        self.get(name).and_then(Value::as_str)
+    }
+
+    fn attr_is_unset(&self, name: &str) -> bool {
+        matches!(
+            self.get(name),
+            None | Some(Value::Null) | Some(Value::Unknown)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sets_and_reads_attributes_of_objects_only() {
+        let obj = Value::Object(Default::default())
+            .with_attr("owner", Value::String("arn:aws:iam::1:user/a".into()));
+        assert_eq!(obj.str_attr("owner"), Some("arn:aws:iam::1:user/a"));
+        assert!(obj.attr_is_unset("launch_role"));
+        let mut not_obj = Value::Null;
+        not_obj.set_attr("owner", Value::Null);
+        assert_eq!(not_obj, Value::Null);
+    }
+}

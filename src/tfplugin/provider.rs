@@ -1,0 +1,333 @@
+//! What a provider author implements: [`Provider`], [`Resource`] and [`DataSource`], and the
+//! [`Context`], requests and responses their hooks see. No protocol types appear here; the
+//! server (`server.rs`) decodes, applies the plan rules (`plan.rs`) and encodes around them.
+//!
+//! Hooks that can fail return `Result<(), Diagnostics>`; `?` works on a [`Diagnostic`], a
+//! [`ValueError`](super::value::ValueError), a
+//! [`PrivateStateError`](super::private::PrivateStateError) or [`NotConfigured`]. Apply-style hooks write into a [`StateResponse`], so a
+//! hook can record a partial state and still fail: the state sent back is always whatever
+//! `resp.state` holds, and Terraform keeps it.
+
+use std::fmt;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio_util::sync::CancellationToken;
+
+use super::diag::{Diagnostic, Diagnostics};
+use super::path::AttributePath;
+use super::private::PrivateState;
+use super::schema::Schema;
+use super::value::Value;
+
+/// Per-call context: the configured provider data, cancellation, and the resource's private
+/// state (read it, change it; the server sends back whatever it holds at the end).
+pub struct Context<D> {
+    data: Option<Arc<D>>,
+    cancel: CancellationToken,
+    /// Incoming private state (prior/planned/current); what is left here goes back out.
+    pub private: PrivateState,
+}
+
+impl<D> Context<D> {
+    /// A context for tests or for calling hooks directly.
+    pub fn new(data: Option<Arc<D>>, cancel: CancellationToken, private: PrivateState) -> Self {
+        Self {
+            data,
+            cancel,
+            private,
+        }
+    }
+
+    /// What `Provider::configure` produced (e.g. the API client).
+    pub fn provider_data(&self) -> Result<&D, NotConfigured> {
+        self.data.as_deref().ok_or(NotConfigured)
+    }
+
+    /// The provider data as a shared handle, to move into spawned tasks.
+    pub fn provider_data_arc(&self) -> Result<Arc<D>, NotConfigured> {
+        self.data.clone().ok_or(NotConfigured)
+    }
+
+    /// Cancelled when Terraform sends StopProvider (e.g. on Ctrl-C).
+    pub fn cancellation_token(&self) -> &CancellationToken {
+        &self.cancel
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
+    /// Resolves once the operation is cancelled; `select!` it against slow work.
+    pub async fn cancelled(&self) {
+        self.cancel.cancelled().await
+    }
+}
+
+impl<D> fmt::Debug for Context<D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Context")
+            .field("configured", &self.data.is_some())
+            .field("cancelled", &self.cancel.is_cancelled())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Provider data was needed before Terraform called ConfigureProvider.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the provider has not been configured yet")]
+pub struct NotConfigured;
+
+impl From<NotConfigured> for Diagnostic {
+    fn from(_: NotConfigured) -> Self {
+        Diagnostic::error(
+            "Provider not configured",
+            "This operation needs the configured provider (its API client), but Terraform has \
+             not called ConfigureProvider yet, or configuration failed. Check the provider \
+             block for errors reported earlier.",
+        )
+    }
+}
+
+impl From<NotConfigured> for Diagnostics {
+    fn from(e: NotConfigured) -> Self {
+        Diagnostic::from(e).into()
+    }
+}
+
+/// What a hook returns: `Err` diagnostics are added to the response (the state set so far is
+/// still returned).
+pub type HookResult = Result<(), Diagnostics>;
+
+/// The provider itself: its configuration and the types it offers.
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// What `configure` builds and every later call sees via [`Context::provider_data`].
+    type Data: Send + Sync + 'static;
+
+    /// Schema of the `provider "..." {}` block.
+    fn schema(&self) -> Schema;
+
+    /// Extra checks on the provider config (read-only attributes and validators already ran).
+    /// Config may hold unknown values.
+    async fn validate(&self, _ctx: &Context<Self::Data>, _config: &Value) -> HookResult {
+        Ok(())
+    }
+
+    /// Builds the provider data from the config. Returning `Ok(None)` leaves the provider
+    /// unconfigured, so later calls that need it fail with a clear diagnostic.
+    async fn configure(
+        &self,
+        ctx: &Context<Self::Data>,
+        req: ConfigureRequest,
+        diags: &mut Diagnostics,
+    ) -> Option<Self::Data>;
+
+    fn resources(&self) -> Vec<Arc<dyn Resource<Self::Data>>>;
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource<Self::Data>>> {
+        Vec::new()
+    }
+}
+
+/// Input of [`Provider::configure`].
+#[derive(Clone, Debug)]
+pub struct ConfigureRequest {
+    pub config: Value,
+    pub terraform_version: String,
+}
+
+/// Input of [`Resource::modify_plan`]. On create `prior` is null; on destroy `proposed` and
+/// `config` are null (and the plan stays null whatever the hook does).
+#[derive(Clone, Debug)]
+pub struct PlanRequest {
+    pub prior: Value,
+    pub proposed: Value,
+    pub config: Value,
+}
+
+impl PlanRequest {
+    pub fn is_create(&self) -> bool {
+        self.prior.is_null()
+    }
+
+    pub fn is_destroy(&self) -> bool {
+        self.proposed.is_null()
+    }
+}
+
+/// The plan after the plan rules, for the hook to refine.
+#[derive(Clone, Debug)]
+pub struct PlanResponse {
+    pub planned: Value,
+    /// Extra replacement paths; the server adds requires-replace attributes that changed.
+    pub requires_replace: Vec<AttributePath>,
+    pub diagnostics: Diagnostics,
+}
+
+/// Input of [`Resource::create`].
+#[derive(Clone, Debug)]
+pub struct CreateRequest {
+    pub config: Value,
+    pub planned: Value,
+}
+
+/// Input of [`Resource::update`].
+#[derive(Clone, Debug)]
+pub struct UpdateRequest {
+    pub prior: Value,
+    pub config: Value,
+    pub planned: Value,
+}
+
+/// Input of [`Resource::delete`].
+#[derive(Clone, Debug)]
+pub struct DeleteRequest {
+    pub prior: Value,
+}
+
+/// Input of [`Resource::read`].
+#[derive(Clone, Debug)]
+pub struct ReadRequest {
+    pub state: Value,
+}
+
+/// Input of [`DataSource::read`].
+#[derive(Clone, Debug)]
+pub struct DataReadRequest {
+    pub config: Value,
+}
+
+/// The state an operation leaves behind, plus its diagnostics. It starts as: null (create),
+/// the prior state (update, delete), the current state (read), the config (data source read),
+/// a null-attribute object (import). Null after read means the object is gone; delete is
+/// turned into null by the server when the hook reports no error.
+#[derive(Clone, Debug)]
+pub struct StateResponse {
+    pub state: Value,
+    pub diagnostics: Diagnostics,
+}
+
+impl StateResponse {
+    pub fn new(state: Value) -> Self {
+        Self {
+            state,
+            diagnostics: Diagnostics::new(),
+        }
+    }
+
+    /// Read found the object gone: Terraform drops it from state and plans a create.
+    pub fn remove(&mut self) {
+        self.state = Value::Null;
+    }
+}
+
+/// A managed resource type.
+#[async_trait]
+pub trait Resource<D>: Send + Sync + 'static {
+    /// Full type name, e.g. `servicecatalog_provisioned_product_properties`.
+    fn type_name(&self) -> &str;
+
+    fn schema(&self) -> Schema;
+
+    /// Extra checks on config (read-only attributes and validators already ran). Config may
+    /// hold unknown values.
+    async fn validate(&self, _ctx: &Context<D>, _config: &Value) -> HookResult {
+        Ok(())
+    }
+
+    /// Refines the plan after the plan rules ran (also called for destroys).
+    async fn modify_plan(
+        &self,
+        _ctx: &mut Context<D>,
+        _req: PlanRequest,
+        _resp: &mut PlanResponse,
+    ) -> HookResult {
+        Ok(())
+    }
+
+    async fn create(
+        &self,
+        ctx: &mut Context<D>,
+        req: CreateRequest,
+        resp: &mut StateResponse,
+    ) -> HookResult;
+
+    /// Refreshes `resp.state` (pre-filled with the current state) from the real object.
+    async fn read(
+        &self,
+        ctx: &mut Context<D>,
+        req: ReadRequest,
+        resp: &mut StateResponse,
+    ) -> HookResult;
+
+    async fn update(
+        &self,
+        ctx: &mut Context<D>,
+        req: UpdateRequest,
+        resp: &mut StateResponse,
+    ) -> HookResult;
+
+    async fn delete(
+        &self,
+        ctx: &mut Context<D>,
+        req: DeleteRequest,
+        resp: &mut StateResponse,
+    ) -> HookResult;
+
+    /// Builds a state from an import id; Terraform reads it right after. `resp.state` starts
+    /// as the schema's null object. Default: import unsupported.
+    async fn import(
+        &self,
+        _ctx: &mut Context<D>,
+        id: &str,
+        _resp: &mut StateResponse,
+    ) -> HookResult {
+        let _ = id;
+        Err(Diagnostic::error(
+            "Import not supported",
+            format!("{} resources cannot be imported.", self.type_name()),
+        )
+        .into())
+    }
+
+    /// Upgrades a stored state written at an older schema `version` (as raw JSON) to the current
+    /// schema, into `resp.state`. Only called when `version` is older than the schema's.
+    async fn upgrade_state(
+        &self,
+        _ctx: &Context<D>,
+        version: i64,
+        _raw: &serde_json::Value,
+        _resp: &mut StateResponse,
+    ) -> HookResult {
+        Err(Diagnostic::error(
+            "Unable to upgrade resource state",
+            format!(
+                "{} has no upgrade from schema version {version} to {}.",
+                self.type_name(),
+                self.schema().version
+            ),
+        )
+        .into())
+    }
+}
+
+/// A data source type.
+#[async_trait]
+pub trait DataSource<D>: Send + Sync + 'static {
+    fn type_name(&self) -> &str;
+
+    fn schema(&self) -> Schema;
+
+    async fn validate(&self, _ctx: &Context<D>, _config: &Value) -> HookResult {
+        Ok(())
+    }
+
+    /// Fills `resp.state` (pre-filled with the config) with every computed value.
+    async fn read(
+        &self,
+        ctx: &Context<D>,
+        req: DataReadRequest,
+        resp: &mut StateResponse,
+    ) -> HookResult;
+}
