@@ -759,7 +759,10 @@ mod tests {
         let client = config.load().await.unwrap();
         assert_eq!(client.accept_language(), Some(AcceptLanguage::Zh));
         let dump = format!("{client:?}");
-        assert!(!dump.contains("AKIDTEST") && !dump.contains("SECRET"), "{dump}");
+        assert!(
+            !dump.contains("AKIDTEST") && !dump.contains("SECRET"),
+            "{dump}"
+        );
     }
 
     #[tokio::test]
