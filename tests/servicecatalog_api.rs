@@ -489,6 +489,63 @@ async fn throttling_beyond_the_retries_is_a_throttled_error() {
 }
 
 #[tokio::test]
+async fn throttled_polls_do_not_end_a_record_wait() {
+    let (emulator, admin) = start(Duration::ZERO).await;
+    // No SDK retries: every injected throttle costs one poll.
+    let mut config = config_for(&emulator.endpoint_url(), ADMIN_KEY);
+    config.max_retries = Some(0);
+    let sc = config.load().await.unwrap().with_backoff(fast_polling());
+    let id = seed(&emulator, "throttled-polls", None).await;
+    let record = admin
+        .update_properties(
+            &id,
+            &props(&[(PropertyKey::Owner, OWNER_A)]),
+            "token-tp",
+            None,
+            &wait(HANG_GUARD),
+        )
+        .await
+        .unwrap();
+    let mut faults = Faults {
+        throttle_next: 3,
+        ..Default::default()
+    };
+    faults.operations.insert("DescribeRecord".into());
+    emulator.set_faults(faults).unwrap();
+    let outcome = sc
+        .wait_for_record(&record, &wait(HANG_GUARD))
+        .await
+        .unwrap();
+    assert!(outcome.succeeded());
+    assert_eq!(
+        emulator.faults().throttle_next,
+        0,
+        "all three throttled polls were absorbed"
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
+async fn unreadable_record_is_reported_as_such() {
+    let (emulator, sc) = start(Duration::ZERO).await;
+    let err = sc
+        .wait_for_record(&RecordId::new("rec-doesnotexist1"), &wait(HANG_GUARD))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ApiError::RecordNotVisible {
+            record_id: "rec-doesnotexist1".into()
+        }
+    );
+    assert!(
+        err.to_string().contains("servicecatalog:accountLevel"),
+        "{err}"
+    );
+    emulator.shutdown().await;
+}
+
+#[tokio::test]
 async fn lagging_search_is_tolerated_after_an_owner_change() {
     let (emulator, sc) = start(Duration::ZERO).await;
     let id = seed(&emulator, "lag", None).await;
