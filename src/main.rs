@@ -5,6 +5,8 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use servicecatalog_provider::plugin::{self, Launch, ServeOptions};
+use servicecatalog_provider::provider::ServiceCatalogProvider;
+use servicecatalog_provider::tfplugin;
 use tonic::service::Routes;
 
 /// Terraform/OpenTofu provider for AWS Service Catalog provisioned product properties.
@@ -19,9 +21,9 @@ struct Cli {
     debug: bool,
 }
 
-/// The tfplugin6 provider service. Empty until the provider server is wired in.
+/// The tfplugin6 provider service.
 fn provider_routes() -> Routes {
-    Routes::default()
+    tfplugin::provider_routes(ServiceCatalogProvider)
 }
 
 #[tokio::main]

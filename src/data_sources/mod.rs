@@ -1,1 +1,11 @@
 //! Data sources of the provider.
+
+use std::sync::Arc;
+
+use crate::servicecatalog::ServiceCatalog;
+use crate::tfplugin::DataSource;
+
+/// Every data source type the provider offers.
+pub fn all() -> Vec<Arc<dyn DataSource<ServiceCatalog>>> {
+    Vec::new()
+}

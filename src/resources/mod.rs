@@ -1,1 +1,15 @@
 //! Managed resources of the provider.
+
+pub mod provisioned_product_properties;
+
+use std::sync::Arc;
+
+use crate::servicecatalog::ServiceCatalog;
+use crate::tfplugin::Resource;
+
+/// Every resource type the provider offers.
+pub fn all() -> Vec<Arc<dyn Resource<ServiceCatalog>>> {
+    vec![Arc::new(
+        provisioned_product_properties::ProvisionedProductProperties,
+    )]
+}

@@ -1,0 +1,880 @@
+//! The provider's AWS configuration (`provider "servicecatalog" { ... }`): validation with
+//! messages that name the argument, and building the Service Catalog client through
+//! `aws-config`'s default chain.
+//!
+//! Precedence: provider arguments > environment > shared config/credentials files > container
+//! and instance credentials, which is `aws-config`'s own order once the arguments are applied as
+//! overrides. Choices:
+//! - `endpoint` is set on the Service Catalog client only, so STS calls for `assume_role` still go
+//!   to AWS. When it is unset, `AWS_ENDPOINT_URL_SERVICE_CATALOG`, `AWS_ENDPOINT_URL` and the
+//!   profile's `services` section are honoured by `aws-config` itself (nothing is duplicated here).
+//! - `max_retries` counts retries after the first attempt: the standard retry mode gets
+//!   `max_retries + 1` attempts. Unset, `AWS_MAX_ATTEMPTS`/the profile/the SDK default (3) apply.
+//! - `shared_config_files`/`shared_credentials_files` replace the default file of their kind
+//!   (`~/.aws/config`, `~/.aws/credentials`); the other kind keeps its default.
+//! - No region anywhere is an error at load time (SigV4 needs one, even against a custom endpoint).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::sts::AssumeRoleProvider;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_credential_types::Credentials;
+use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+
+use crate::servicecatalog::arn::{Arn, PrincipalKind};
+use crate::servicecatalog::{AcceptLanguage, ServiceCatalog};
+
+/// Shortest `assume_role.duration` STS accepts.
+pub const MIN_ASSUME_ROLE_DURATION: Duration = Duration::from_secs(15 * 60);
+/// Longest `assume_role.duration` STS accepts (the role's own maximum may be lower).
+pub const MAX_ASSUME_ROLE_DURATION: Duration = Duration::from_secs(12 * 60 * 60);
+/// Largest accepted `max_retries`.
+pub const MAX_RETRIES_LIMIT: i64 = 100;
+
+/// Credential source name shown by the SDK for provider-given static keys.
+const STATIC_PROVIDER_NAME: &str = "provider-arguments";
+
+/// The `assume_role` block.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AssumeRole {
+    /// The IAM role ARN to assume (required in the block).
+    pub role_arn: Option<String>,
+    /// The session name (2..64 of `[\w+=,.@-]`).
+    pub session_name: Option<String>,
+    /// The external id the role's trust policy expects.
+    pub external_id: Option<String>,
+    /// A Go-style duration such as `1h` or `45m`, 15m..12h.
+    pub duration: Option<String>,
+}
+
+/// The provider block's arguments; every one is optional.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ProviderConfig {
+    /// AWS region.
+    pub region: Option<String>,
+    /// Shared config profile name.
+    pub profile: Option<String>,
+    /// Static access key id (with `secret_key`).
+    pub access_key: Option<String>,
+    /// Static secret access key (sensitive).
+    pub secret_key: Option<String>,
+    /// Session token for the static keys (sensitive).
+    pub token: Option<String>,
+    /// Shared config files, replacing `~/.aws/config`.
+    pub shared_config_files: Option<Vec<String>>,
+    /// Shared credentials files, replacing `~/.aws/credentials`.
+    pub shared_credentials_files: Option<Vec<String>>,
+    /// Role to assume with the resolved credentials.
+    pub assume_role: Option<AssumeRole>,
+    /// Custom Service Catalog endpoint URL (e.g. the emulator).
+    pub endpoint: Option<String>,
+    /// Retries after the first attempt.
+    pub max_retries: Option<i64>,
+    /// Default `AcceptLanguage` (`en`, `jp`, `zh`).
+    pub accept_language: Option<String>,
+}
+
+impl fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn redacted(v: &Option<String>) -> Option<&'static str> {
+            v.as_ref().map(|_| "** redacted **")
+        }
+        f.debug_struct("ProviderConfig")
+            .field("region", &self.region)
+            .field("profile", &self.profile)
+            .field("access_key", &redacted(&self.access_key))
+            .field("secret_key", &redacted(&self.secret_key))
+            .field("token", &redacted(&self.token))
+            .field("shared_config_files", &self.shared_config_files)
+            .field("shared_credentials_files", &self.shared_credentials_files)
+            .field("assume_role", &self.assume_role)
+            .field("endpoint", &self.endpoint.as_deref().map(display_url))
+            .field("max_retries", &self.max_retries)
+            .field("accept_language", &self.accept_language)
+            .finish()
+    }
+}
+
+/// A provider configuration problem. [`ConfigError::argument`] gives the attribute path
+/// (`assume_role.duration`) for diagnostics. No credential value is ever included.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// An argument has a bad value.
+    #[error("invalid provider argument `{argument}`: {reason}")]
+    Invalid {
+        /// The argument's path, e.g. `assume_role.duration`.
+        argument: &'static str,
+        /// What is wrong, quoting the value unless it is a credential.
+        reason: String,
+    },
+    /// No region in the arguments, the environment or the shared config.
+    #[error("no AWS region is configured: set `region` in the provider block, AWS_REGION (or AWS_DEFAULT_REGION) in the environment, or `region` in the shared config profile")]
+    MissingRegion,
+}
+
+impl ConfigError {
+    /// The argument path the error is about, if any.
+    pub fn argument(&self) -> Option<&'static str> {
+        match self {
+            ConfigError::Invalid { argument, .. } => Some(argument),
+            ConfigError::MissingRegion => Some("region"),
+        }
+    }
+
+    fn invalid(argument: &'static str, reason: impl Into<String>) -> Self {
+        ConfigError::Invalid {
+            argument,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// A URL for messages: user info (`user:pass@`) is never shown.
+fn display_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if !u.username().is_empty() || u.password().is_some() => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            format!("{u} (user info removed)")
+        }
+        Ok(_) => url.to_owned(),
+        Err(_) if url.contains('@') => "(value not shown: it may contain user info)".to_owned(),
+        Err(_) => url.to_owned(),
+    }
+}
+
+/// Parses a Go-style duration (`1h`, `45m`, `1h30m`, `900s`, `1.5h`), as Terraform AWS configs write it.
+pub fn parse_go_duration(value: &str) -> Result<Duration, String> {
+    const UNITS: [(&str, f64); 8] = [
+        ("ns", 1e-9),
+        ("us", 1e-6),
+        ("µs", 1e-6),
+        ("μs", 1e-6),
+        ("ms", 1e-3),
+        ("s", 1.0),
+        ("m", 60.0),
+        ("h", 3600.0),
+    ];
+    if value == "0" {
+        return Ok(Duration::ZERO);
+    }
+    if value.is_empty() {
+        return Err("it is empty".to_owned());
+    }
+    if value.starts_with('-') {
+        return Err("it is negative".to_owned());
+    }
+    let mut rest = value.strip_prefix('+').unwrap_or(value);
+    if rest.is_empty() {
+        return Err("it has no number".to_owned());
+    }
+    let mut total = 0f64;
+    while !rest.is_empty() {
+        let num_len = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let (num, after) = rest.split_at(num_len);
+        if num.is_empty() || num == "." || num.matches('.').count() > 1 {
+            return Err(format!("expected a number at {rest:?}"));
+        }
+        let number: f64 = num
+            .parse()
+            .map_err(|_| format!("{num:?} is not a number"))?;
+        let unit_len = after
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(after.len());
+        let (unit, next) = after.split_at(unit_len);
+        let scale = UNITS
+            .iter()
+            .find(|(name, _)| *name == unit)
+            .map(|(_, scale)| *scale)
+            .ok_or_else(|| {
+                if unit.is_empty() {
+                    format!("{num:?} has no unit (use h, m, s, ms, us or ns)")
+                } else {
+                    format!("unknown unit {unit:?} (use h, m, s, ms, us or ns)")
+                }
+            })?;
+        total += number * scale;
+        rest = next;
+    }
+    Duration::try_from_secs_f64(total).map_err(|_| "it is too large".to_owned())
+}
+
+fn check_not_empty(errors: &mut Vec<ConfigError>, argument: &'static str, value: &Option<String>) {
+    if value.as_deref() == Some("") {
+        errors.push(ConfigError::invalid(argument, "must not be empty when set"));
+    }
+}
+
+fn check_chars(
+    errors: &mut Vec<ConfigError>,
+    argument: &'static str,
+    value: &str,
+    len: std::ops::RangeInclusive<usize>,
+    extra: &str,
+) {
+    let n = value.chars().count();
+    if !len.contains(&n) {
+        errors.push(ConfigError::invalid(
+            argument,
+            format!(
+                "{value:?} is {n} characters long; {}..{} are allowed",
+                len.start(),
+                len.end()
+            ),
+        ));
+    } else if let Some(bad) = value
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "_+=,.@-".contains(*c) || extra.contains(*c)))
+    {
+        errors.push(ConfigError::invalid(
+            argument,
+            format!("{value:?} contains {bad:?}; allowed are letters, digits and _+=,.@-{extra}"),
+        ));
+    }
+}
+
+impl ProviderConfig {
+    /// Checks every argument without touching the network or the environment, and returns all problems.
+    pub fn validate(&self) -> Result<(), Vec<ConfigError>> {
+        let mut errors = Vec::new();
+
+        if let Some(region) = &self.region {
+            if region.is_empty()
+                || !region
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            {
+                errors.push(ConfigError::invalid(
+                    "region",
+                    format!("{region:?} is not a region name (e.g. us-east-1)"),
+                ));
+            }
+        }
+        check_not_empty(&mut errors, "profile", &self.profile);
+
+        // Credentials: never quote their values.
+        for (argument, value) in [
+            ("access_key", &self.access_key),
+            ("secret_key", &self.secret_key),
+            ("token", &self.token),
+        ] {
+            check_not_empty(&mut errors, argument, value);
+        }
+        match (&self.access_key, &self.secret_key) {
+            (Some(_), None) => errors.push(ConfigError::invalid(
+                "secret_key",
+                "access_key is set but secret_key is not; static credentials need both",
+            )),
+            (None, Some(_)) => errors.push(ConfigError::invalid(
+                "access_key",
+                "secret_key is set but access_key is not; static credentials need both",
+            )),
+            _ => {}
+        }
+        if self.token.is_some() && (self.access_key.is_none() || self.secret_key.is_none()) {
+            errors.push(ConfigError::invalid(
+                "token",
+                "token is only used with access_key and secret_key; set both or remove token",
+            ));
+        }
+
+        for (argument, files) in [
+            ("shared_config_files", &self.shared_config_files),
+            ("shared_credentials_files", &self.shared_credentials_files),
+        ] {
+            if let Some(files) = files {
+                if files.is_empty() {
+                    errors.push(ConfigError::invalid(
+                        argument,
+                        "must list at least one file when set",
+                    ));
+                }
+                if files.iter().any(String::is_empty) {
+                    errors.push(ConfigError::invalid(argument, "contains an empty path"));
+                }
+            }
+        }
+
+        if let Some(role) = &self.assume_role {
+            match role.role_arn.as_deref() {
+                None | Some("") => errors.push(ConfigError::invalid(
+                    "assume_role.role_arn",
+                    "is required in the assume_role block",
+                )),
+                Some(arn) => match Arn::parse(arn) {
+                    Err(e) => errors.push(ConfigError::invalid(
+                        "assume_role.role_arn",
+                        format!("{arn:?} is not a valid ARN: {e}"),
+                    )),
+                    Ok(parsed) => match parsed.principal_kind() {
+                        Ok(PrincipalKind::IamRole) => {}
+                        Ok(other) => errors.push(ConfigError::invalid(
+                            "assume_role.role_arn",
+                            format!("{arn:?} must be an IAM role ARN, but it is {other}"),
+                        )),
+                        Err(found) => errors.push(ConfigError::invalid(
+                            "assume_role.role_arn",
+                            format!("{arn:?} must be an IAM role ARN, but it is {found}"),
+                        )),
+                    },
+                },
+            }
+            if let Some(name) = &role.session_name {
+                check_chars(&mut errors, "assume_role.session_name", name, 2..=64, "");
+            }
+            if let Some(id) = &role.external_id {
+                check_chars(&mut errors, "assume_role.external_id", id, 2..=1224, ":/");
+            }
+            if let Some(duration) = &role.duration {
+                match parse_go_duration(duration) {
+                    Err(reason) => errors.push(ConfigError::invalid(
+                        "assume_role.duration",
+                        format!("{duration:?} is not a duration ({reason}); write it like 1h, 45m or 1h30m"),
+                    )),
+                    Ok(d) if !(MIN_ASSUME_ROLE_DURATION..=MAX_ASSUME_ROLE_DURATION).contains(&d) => {
+                        errors.push(ConfigError::invalid(
+                            "assume_role.duration",
+                            format!("{duration:?} is outside the range STS accepts, 15m to 12h"),
+                        ))
+                    }
+                    Ok(_) => {}
+                }
+            }
+        }
+
+        if let Some(endpoint) = &self.endpoint {
+            if let Err(reason) = check_endpoint(endpoint) {
+                errors.push(ConfigError::invalid("endpoint", reason));
+            }
+        }
+
+        if let Some(n) = self.max_retries {
+            if !(0..=MAX_RETRIES_LIMIT).contains(&n) {
+                errors.push(ConfigError::invalid(
+                    "max_retries",
+                    format!("{n} is out of range; use 0 to {MAX_RETRIES_LIMIT}"),
+                ));
+            }
+        }
+
+        if let Some(language) = &self.accept_language {
+            if let Err(e) = language.parse::<AcceptLanguage>() {
+                errors.push(ConfigError::invalid("accept_language", e.to_string()));
+            }
+        }
+
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The `accept_language` argument, parsed.
+    pub fn accept_language(&self) -> Result<Option<AcceptLanguage>, ConfigError> {
+        self.accept_language
+            .as_deref()
+            .map(|l| {
+                l.parse()
+                    .map_err(|e: crate::servicecatalog::ValidationError| {
+                        ConfigError::invalid("accept_language", e.to_string())
+                    })
+            })
+            .transpose()
+    }
+
+    /// Validates, resolves the AWS configuration and builds the Service Catalog client.
+    pub async fn load(&self) -> Result<ServiceCatalog, ConfigError> {
+        let sdk = self.sdk_config().await?;
+        Ok(ServiceCatalog::from_conf(self.service_catalog_config(&sdk))
+            .with_accept_language(self.accept_language()?))
+    }
+
+    /// Validates and resolves the shared AWS configuration (region, credentials, retries),
+    /// with the provider arguments overriding the environment and shared files.
+    pub async fn sdk_config(&self) -> Result<SdkConfig, ConfigError> {
+        if let Err(mut errors) = self.validate() {
+            return Err(errors.remove(0));
+        }
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(region) = &self.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(profile) = &self.profile {
+            loader = loader.profile_name(profile);
+        }
+        if self.shared_config_files.is_some() || self.shared_credentials_files.is_some() {
+            let mut files = EnvConfigFiles::builder()
+                .include_default_config_file(self.shared_config_files.is_none())
+                .include_default_credentials_file(self.shared_credentials_files.is_none());
+            for path in self.shared_config_files.iter().flatten() {
+                files = files.with_file(EnvConfigFileKind::Config, PathBuf::from(path));
+            }
+            for path in self.shared_credentials_files.iter().flatten() {
+                files = files.with_file(EnvConfigFileKind::Credentials, PathBuf::from(path));
+            }
+            loader = loader.profile_files(files.build());
+        }
+        if let Some(retries) = self.max_retries {
+            // validate() bounds it to 0..=MAX_RETRIES_LIMIT.
+            let attempts = u32::try_from(retries).unwrap_or(0) + 1;
+            loader = loader.retry_config(RetryConfig::standard().with_max_attempts(attempts));
+        }
+        if let (Some(access_key), Some(secret_key)) = (&self.access_key, &self.secret_key) {
+            loader = loader.credentials_provider(Credentials::new(
+                access_key.clone(),
+                secret_key.clone(),
+                self.token.clone(),
+                None,
+                STATIC_PROVIDER_NAME,
+            ));
+        }
+        let mut sdk = loader.load().await;
+        if sdk.region().is_none() {
+            return Err(ConfigError::MissingRegion);
+        }
+        if let Some(role) = &self.assume_role {
+            sdk = with_assumed_role(sdk, role).await;
+        }
+        Ok(sdk)
+    }
+
+    /// The Service Catalog client configuration for `sdk`, with `endpoint` applied.
+    pub fn service_catalog_config(&self, sdk: &SdkConfig) -> aws_sdk_servicecatalog::Config {
+        let mut builder = aws_sdk_servicecatalog::config::Builder::from(sdk);
+        if let Some(endpoint) = &self.endpoint {
+            builder = builder.endpoint_url(endpoint);
+        }
+        builder.build()
+    }
+}
+
+/// Replaces the credentials of `sdk` with ones from `sts:AssumeRole`, signed by the current ones.
+async fn with_assumed_role(sdk: SdkConfig, role: &AssumeRole) -> SdkConfig {
+    // validate() made sure role_arn is present and the duration parses.
+    let Some(role_arn) = role.role_arn.clone() else {
+        return sdk;
+    };
+    let mut builder = AssumeRoleProvider::builder(role_arn).configure(&sdk);
+    if let Some(name) = &role.session_name {
+        builder = builder.session_name(name);
+    }
+    if let Some(id) = &role.external_id {
+        builder = builder.external_id(id);
+    }
+    if let Some(duration) = role
+        .duration
+        .as_deref()
+        .and_then(|d| parse_go_duration(d).ok())
+    {
+        builder = builder.session_length(duration);
+    }
+    let provider = builder.build().await;
+    sdk.into_builder()
+        .credentials_provider(SharedCredentialsProvider::new(provider))
+        .build()
+}
+
+fn check_endpoint(endpoint: &str) -> Result<(), String> {
+    let shown = display_url(endpoint);
+    let url = url::Url::parse(endpoint).map_err(|e| {
+        format!("{shown:?} is not a URL ({e}); expected e.g. http://127.0.0.1:4566")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!(
+            "{shown:?} uses scheme {:?}; only http and https are supported",
+            url.scheme()
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("{shown:?} has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "{shown:?} must not carry user info; credentials go in access_key/secret_key"
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invalid(config: &ProviderConfig) -> Vec<(Option<&'static str>, String)> {
+        config
+            .validate()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| (e.argument(), e.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn empty_config_is_valid() {
+        assert_eq!(ProviderConfig::default().validate(), Ok(()));
+    }
+
+    #[test]
+    fn full_valid_config() {
+        let config = ProviderConfig {
+            region: Some("eu-west-1".into()),
+            profile: Some("ops".into()),
+            access_key: Some("AKIDEXAMPLE".into()),
+            secret_key: Some("s3cr3t".into()),
+            token: Some("tok".into()),
+            shared_config_files: Some(vec!["conf".into()]),
+            shared_credentials_files: Some(vec!["creds".into()]),
+            assume_role: Some(AssumeRole {
+                role_arn: Some("arn:aws:iam::123456789012:role/admin".into()),
+                session_name: Some("terraform@ci".into()),
+                external_id: Some("ext-123:abc".into()),
+                duration: Some("1h30m".into()),
+            }),
+            endpoint: Some("http://127.0.0.1:4566".into()),
+            max_retries: Some(5),
+            accept_language: Some("jp".into()),
+        };
+        assert_eq!(config.validate(), Ok(()));
+        assert_eq!(config.accept_language(), Ok(Some(AcceptLanguage::Jp)));
+    }
+
+    #[test]
+    fn go_durations() {
+        let ok = [
+            ("0", 0),
+            ("15m", 900),
+            ("1h", 3600),
+            ("1h30m", 5400),
+            ("1.5h", 5400),
+            ("900s", 900),
+            ("+2h", 7200),
+            ("90m0s", 5400),
+            ("1500ms", 1),
+        ];
+        for (s, secs) in ok {
+            assert_eq!(parse_go_duration(s).map(|d| d.as_secs()), Ok(secs), "{s}");
+        }
+        for bad in ["", "1", "h", "1d", "-1h", "1h-", "1..5h", "abc", "+"] {
+            assert!(parse_go_duration(bad).is_err(), "{bad:?} should fail");
+        }
+    }
+
+    #[test]
+    fn bad_arguments_name_the_argument_and_value() {
+        let config = ProviderConfig {
+            region: Some("US East".into()),
+            assume_role: Some(AssumeRole {
+                role_arn: Some("arn:aws:iam::123456789012:user/bob".into()),
+                session_name: Some("a b".into()),
+                external_id: Some("x".into()),
+                duration: Some("10m".into()),
+            }),
+            endpoint: Some("ftp://example.com".into()),
+            max_retries: Some(-1),
+            accept_language: Some("fr".into()),
+            ..Default::default()
+        };
+        let errors = invalid(&config);
+        let expect = [
+            ("region", "\"US East\" is not a region name"),
+            (
+                "assume_role.role_arn",
+                "must be an IAM role ARN, but it is an IAM user ARN",
+            ),
+            ("assume_role.session_name", "\"a b\" contains ' '"),
+            (
+                "assume_role.external_id",
+                "\"x\" is 1 characters long; 2..1224",
+            ),
+            (
+                "assume_role.duration",
+                "\"10m\" is outside the range STS accepts, 15m to 12h",
+            ),
+            ("endpoint", "\"ftp://example.com\" uses scheme \"ftp\""),
+            ("max_retries", "-1 is out of range"),
+            (
+                "accept_language",
+                "\"fr\" is not supported: expected one of en, jp, zh",
+            ),
+        ];
+        assert_eq!(errors.len(), expect.len(), "{errors:#?}");
+        for ((arg, msg), (want_arg, want)) in errors.iter().zip(expect) {
+            assert_eq!(*arg, Some(want_arg));
+            assert!(msg.contains(want), "{msg} should contain {want}");
+            assert!(
+                msg.contains(&format!("`{want_arg}`")),
+                "{msg} names the argument"
+            );
+        }
+    }
+
+    #[test]
+    fn duration_errors_and_bounds() {
+        let with = |d: &str| ProviderConfig {
+            assume_role: Some(AssumeRole {
+                role_arn: Some("arn:aws:iam::123456789012:role/r".into()),
+                duration: Some(d.into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        assert_eq!(with("15m").validate(), Ok(()));
+        assert_eq!(with("12h").validate(), Ok(()));
+        let msg = &invalid(&with("12h1s"))[0].1;
+        assert!(msg.contains("15m to 12h"), "{msg}");
+        let msg = &invalid(&with("1 hour"))[0].1;
+        assert!(msg.contains("\"1 hour\" is not a duration"), "{msg}");
+        let no_arn = ProviderConfig {
+            assume_role: Some(AssumeRole::default()),
+            ..Default::default()
+        };
+        assert_eq!(
+            invalid(&no_arn),
+            vec![(
+                Some("assume_role.role_arn"),
+                "invalid provider argument `assume_role.role_arn`: is required in the assume_role block".to_owned()
+            )]
+        );
+    }
+
+    #[test]
+    fn endpoint_must_be_http_url_without_user_info() {
+        let with = |e: &str| ProviderConfig {
+            endpoint: Some(e.into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            with("https://servicecatalog.us-east-1.amazonaws.com").validate(),
+            Ok(())
+        );
+        assert_eq!(with("http://localhost:8080/").validate(), Ok(()));
+        let msg = &invalid(&with("localhost:8080"))[0].1;
+        assert!(msg.contains("\"localhost:8080\""), "{msg}");
+        let msg = &invalid(&with("not a url"))[0].1;
+        assert!(msg.contains("is not a URL"), "{msg}");
+        let msg = &invalid(&with("http://admin:hunter2@host:1/"))[0].1;
+        assert!(!msg.contains("hunter2"), "password leaked: {msg}");
+        assert!(msg.contains("must not carry user info"), "{msg}");
+    }
+
+    #[test]
+    fn static_credentials_must_come_in_pairs_and_are_never_quoted() {
+        let only_key = ProviderConfig {
+            access_key: Some("AKIAVERYSECRETKEYID".into()),
+            ..Default::default()
+        };
+        let errors = invalid(&only_key);
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].0, Some("secret_key"));
+        assert!(errors[0]
+            .1
+            .contains("access_key is set but secret_key is not"));
+        assert!(!errors[0].1.contains("AKIAVERYSECRETKEYID"));
+
+        let only_secret = ProviderConfig {
+            secret_key: Some("wJalrXUtnFEMI".into()),
+            token: Some("FwoGZXIvYXdzE".into()),
+            ..Default::default()
+        };
+        let errors = invalid(&only_secret);
+        assert_eq!(
+            errors.iter().map(|e| e.0).collect::<Vec<_>>(),
+            vec![Some("access_key"), Some("token")]
+        );
+        for (_, msg) in &errors {
+            assert!(
+                !msg.contains("wJalrXUtnFEMI") && !msg.contains("FwoGZXIvYXdzE"),
+                "{msg}"
+            );
+        }
+        let empty = ProviderConfig {
+            access_key: Some(String::new()),
+            secret_key: Some(String::new()),
+            ..Default::default()
+        };
+        let errors = invalid(&empty);
+        assert_eq!(
+            errors.iter().map(|e| e.0).collect::<Vec<_>>(),
+            vec![Some("access_key"), Some("secret_key")]
+        );
+    }
+
+    #[test]
+    fn debug_redacts_credentials_and_endpoint_user_info() {
+        let config = ProviderConfig {
+            region: Some("us-east-1".into()),
+            access_key: Some("AKIAEXAMPLEKEYID".into()),
+            secret_key: Some("wJalrXUtnFEMI/K7MDENG".into()),
+            token: Some("FwoGZXIvYXdzEJr".into()),
+            endpoint: Some("http://user:pw123@localhost:1/".into()),
+            ..Default::default()
+        };
+        let dump = format!("{config:?}");
+        for secret in [
+            "AKIAEXAMPLEKEYID",
+            "wJalrXUtnFEMI/K7MDENG",
+            "FwoGZXIvYXdzEJr",
+            "pw123",
+        ] {
+            assert!(!dump.contains(secret), "{secret} leaked in {dump}");
+        }
+        assert!(
+            dump.contains("secret_key: Some(\"** redacted **\")"),
+            "{dump}"
+        );
+        assert!(dump.contains("us-east-1"), "{dump}");
+    }
+
+    #[tokio::test]
+    async fn load_with_region_keys_and_endpoint_builds_a_client_without_network() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("config");
+        let creds = dir.path().join("credentials");
+        std::fs::write(&conf, "[default]\n").unwrap();
+        std::fs::write(&creds, "[default]\n").unwrap();
+        let config = ProviderConfig {
+            region: Some("eu-central-1".into()),
+            access_key: Some("AKIDTEST".into()),
+            secret_key: Some("SECRET".into()),
+            shared_config_files: Some(vec![conf.display().to_string()]),
+            shared_credentials_files: Some(vec![creds.display().to_string()]),
+            endpoint: Some("http://127.0.0.1:9".into()),
+            max_retries: Some(0),
+            accept_language: Some("zh".into()),
+            ..Default::default()
+        };
+        let sdk = config.sdk_config().await.unwrap();
+        assert_eq!(sdk.region().map(|r| r.as_ref()), Some("eu-central-1"));
+        assert_eq!(sdk.retry_config().map(|r| r.max_attempts()), Some(1));
+        let sc = config.service_catalog_config(&sdk);
+        assert_eq!(sc.region().map(|r| r.as_ref()), Some("eu-central-1"));
+        let client = config.load().await.unwrap();
+        assert_eq!(client.accept_language(), Some(AcceptLanguage::Zh));
+        let dump = format!("{client:?}");
+        assert!(
+            !dump.contains("AKIDTEST") && !dump.contains("SECRET"),
+            "{dump}"
+        );
+    }
+
+    #[tokio::test]
+    async fn region_from_a_shared_config_file_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("config");
+        std::fs::write(&conf, "[profile team]\nregion = ap-south-1\n").unwrap();
+        let config = ProviderConfig {
+            profile: Some("team".into()),
+            shared_config_files: Some(vec![conf.display().to_string()]),
+            ..Default::default()
+        };
+        let sdk = config.sdk_config().await.unwrap();
+        // The environment outranks shared files, so a region set there wins.
+        let expected = std::env::var("AWS_REGION")
+            .or_else(|_| std::env::var("AWS_DEFAULT_REGION"))
+            .unwrap_or_else(|_| "ap-south-1".to_owned());
+        assert_eq!(sdk.region().map(|r| r.as_ref()), Some(expected.as_str()));
+    }
+
+    /// A stand-in STS endpoint that records one AssumeRole request and answers it.
+    async fn fake_sts() -> (String, tokio::sync::mpsc::Receiver<(String, String)>) {
+        use axum::http::HeaderMap;
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let app = axum::Router::new().route(
+            "/",
+            axum::routing::post(move |headers: HeaderMap, body: String| {
+                let tx = tx.clone();
+                async move {
+                    let auth = headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    let _ = tx.send((auth, body)).await;
+                    (
+                        [("content-type", "text/xml")],
+                        "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult>\
+                         <AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/admin/tf</Arn>\
+                         <AssumedRoleId>AROAEXAMPLE:tf</AssumedRoleId></AssumedRoleUser>\
+                         <Credentials><AccessKeyId>ASIATEMPORARY</AccessKeyId><SecretAccessKey>temp-secret</SecretAccessKey>\
+                         <SessionToken>temp-token</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>\
+                         </AssumeRoleResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></AssumeRoleResponse>",
+                    )
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (url, rx)
+    }
+
+    #[tokio::test]
+    async fn assume_role_calls_sts_with_the_block_and_the_base_credentials() {
+        use aws_credential_types::provider::ProvideCredentials;
+        let (sts_url, mut requests) = fake_sts().await;
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("config");
+        // STS is pointed at the stand-in through the profile's `services` section.
+        std::fs::write(
+            &conf,
+            format!("[default]\nservices = local\n\n[services local]\nsts =\n  endpoint_url = {sts_url}\n"),
+        )
+        .unwrap();
+        let config = ProviderConfig {
+            region: Some("us-east-1".into()),
+            access_key: Some("AKIDBASE".into()),
+            secret_key: Some("base-secret".into()),
+            shared_config_files: Some(vec![conf.display().to_string()]),
+            assume_role: Some(AssumeRole {
+                role_arn: Some("arn:aws:iam::123456789012:role/admin".into()),
+                session_name: Some("tf".into()),
+                external_id: Some("ext-42".into()),
+                duration: Some("1h30m".into()),
+            }),
+            endpoint: Some("http://127.0.0.1:9".into()),
+            ..Default::default()
+        };
+        let sdk = config.sdk_config().await.unwrap();
+        let creds = sdk
+            .credentials_provider()
+            .expect("a credentials provider")
+            .provide_credentials()
+            .await
+            .expect("assumed credentials");
+        assert_eq!(creds.access_key_id(), "ASIATEMPORARY");
+        assert_eq!(creds.session_token(), Some("temp-token"));
+
+        let (auth, body) = requests.recv().await.unwrap();
+        assert!(
+            auth.contains("Credential=AKIDBASE/"),
+            "signed with the base keys: {auth}"
+        );
+        for part in [
+            "Action=AssumeRole",
+            "RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fadmin",
+            "RoleSessionName=tf",
+            "ExternalId=ext-42",
+            "DurationSeconds=5400",
+        ] {
+            assert!(body.contains(part), "{part} missing from {body}");
+        }
+    }
+
+    #[tokio::test]
+    async fn load_rejects_invalid_config_before_resolving() {
+        let config = ProviderConfig {
+            accept_language: Some("xx".into()),
+            ..Default::default()
+        };
+        let err = config.load().await.unwrap_err();
+        assert_eq!(err.argument(), Some("accept_language"));
+    }
+}
