@@ -603,15 +603,28 @@ async fn throttling_and_server_errors_are_retried_with_one_record_per_change() {
     acc.finish().await;
 }
 
-/// One invalid configuration: the resource body, a regex that must match a source-snippet line
-/// (the diagnostic points at the attribute), and a regex the diagnostic message must match.
+/// One invalid configuration: the resource body, regexes for the config lines the diagnostic may
+/// point at (its attribute path), and a regex the diagnostic message must match.
 struct Invalid {
     what: &'static str,
     props: Vec<(&'static str, String)>,
     extra: &'static str,
     id: String,
-    snippet: String,
+    at: Vec<&'static str>,
     message: String,
+}
+
+/// 1-based numbers of the lines of `hcl` that start with a match of any of `patterns`.
+fn config_lines(hcl: &str, patterns: &[&str]) -> Vec<usize> {
+    let res: Vec<regex::Regex> = patterns
+        .iter()
+        .map(|p| regex::Regex::new(&format!(r"^\s*{p}")).expect("pattern"))
+        .collect();
+    hcl.lines()
+        .enumerate()
+        .filter(|(_, l)| res.iter().any(|re| re.is_match(l)))
+        .map(|(i, _)| i + 1)
+        .collect()
 }
 
 fn invalid_cases() -> Vec<Invalid> {
@@ -622,14 +635,16 @@ fn invalid_cases() -> Vec<Invalid> {
     let bad_id = "pp bad/id!".to_string();
     let long_id = format!("pp-{}", "a".repeat(100));
     let pp = "pp-abcdefghijklm".to_string();
-    let case = |what, props: Vec<(&'static str, String)>, snippet: &str, message: String| Invalid {
-        what,
-        props,
-        extra: "",
-        id: pp.clone(),
-        snippet: snippet.to_string(),
-        message,
-    };
+    // A map entry's diagnostic may point at the entry or at the whole map.
+    let case =
+        |what, props: Vec<(&'static str, String)>, at: &'static str, message: String| Invalid {
+            what,
+            props,
+            extra: "",
+            id: pp.clone(),
+            at: vec![at, r"properties\s*="],
+            message,
+        };
     vec![
         case(
             "unknown key",
@@ -671,10 +686,11 @@ fn invalid_cases() -> Vec<Invalid> {
             "empty map",
             vec![],
             r"properties\s*=",
-            "(?i)at least one".to_string(),
+            "(?i)at least one|OWNER.*LAUNCH_ROLE".to_string(),
         ),
         Invalid {
             id: bad_id.clone(),
+            at: vec![r"provisioned_product_id\s*="],
             ..case(
                 "bad id",
                 vec![("OWNER", alice.clone())],
@@ -684,6 +700,7 @@ fn invalid_cases() -> Vec<Invalid> {
         },
         Invalid {
             id: long_id,
+            at: vec![r"provisioned_product_id\s*="],
             ..case(
                 "id too long",
                 vec![("OWNER", alice.clone())],
@@ -693,6 +710,7 @@ fn invalid_cases() -> Vec<Invalid> {
         },
         Invalid {
             extra: "  accept_language = \"klingon\"",
+            at: vec![r"accept_language\s*="],
             ..case(
                 "bad accept_language",
                 vec![("OWNER", alice.clone())],
@@ -702,6 +720,7 @@ fn invalid_cases() -> Vec<Invalid> {
         },
         Invalid {
             extra: "  timeouts {\n    create = \"soon\"\n  }",
+            at: vec![r"create\s*="],
             ..case(
                 "bad timeout",
                 vec![("OWNER", alice.clone())],
@@ -724,9 +743,16 @@ async fn invalid_input_is_rejected_at_validate_and_plan_without_api_calls() {
             "{provider}\n{}",
             acceptance::resource_hcl(&case.id, &props, case.extra)
         );
+        let lines = config_lines(&hcl, &case.at);
+        assert!(
+            !lines.is_empty(),
+            "{}: no line matches {:?}",
+            case.what,
+            case.at
+        );
         for cmd in [Cmd::Validate, Cmd::Plan] {
-            let out = wd.expect_error(&hcl, cmd, &case.snippet).await;
-            // The snippet check proves an attribute path; this one proves the message says why.
+            let out = wd.expect_error(&hcl, cmd, r"Error: ").await;
+            // The message says what is wrong ...
             let re = regex::Regex::new(&case.message).expect("case regex");
             assert!(
                 re.is_match(&out.messages()),
@@ -735,11 +761,13 @@ async fn invalid_input_is_rejected_at_validate_and_plan_without_api_calls() {
                 case.message,
                 out.combined()
             );
-            let snippet_line =
-                regex::Regex::new(&format!(r"(?m)^\s*\d+:\s*{}", case.snippet)).expect("regex");
+            // ... and its attribute path points at the offending line, not just the resource.
+            let text = out.text();
             assert!(
-                snippet_line.is_match(&out.combined()),
-                "{} ({cmd:?}): diagnostic should point at the attribute:\n{}",
+                lines
+                    .iter()
+                    .any(|n| text.contains(&format!("on main.tf line {n},"))),
+                "{} ({cmd:?}): diagnostic should point at line {lines:?}:\n{}",
                 case.what,
                 out.combined()
             );
@@ -801,10 +829,13 @@ async fn timeout_names_the_record_and_a_later_apply_converges() {
         .apply_step(&acc.config(&pp, &[("OWNER", &team)], ""))
         .await;
     assert_eq!(acc.owner(&pp).await, team);
+    let changes = acc.change_records(&pp).await;
     assert_eq!(
-        acc.change_records(&pp).await.len(),
+        changes.len(),
         1,
-        "the timed-out change is not made twice"
+        "the timed-out change is not made twice: {}\n{}",
+        acceptance::describe_records(&changes),
+        acc.wd.transcript()
     );
     acc.finish().await;
 }
@@ -878,10 +909,13 @@ async fn interrupt_during_a_long_record_wait_exits_promptly() {
     // The next apply waits for the record in flight and converges without a second change.
     acc.wd.apply_step(&config).await;
     assert_eq!(acc.owner(&pp).await, team);
+    let changes = acc.change_records(&pp).await;
     assert_eq!(
-        acc.change_records(&pp).await.len(),
+        changes.len(),
         1,
-        "the interrupted change is not made twice"
+        "the interrupted change is not made twice: {}\n{}",
+        acceptance::describe_records(&changes),
+        acc.wd.transcript()
     );
     acc.finish().await;
 }

@@ -281,6 +281,24 @@ impl Acc {
     }
 }
 
+/// One line per record (id, status, times, errors) for failure messages.
+pub fn describe_records(records: &[RecordDetail]) -> String {
+    records
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {:?} created={:?} updated={:?} errors={:?}",
+                r.record_id().unwrap_or("?"),
+                r.status(),
+                r.created_time().map(|t| t.secs()),
+                r.updated_time().map(|t| t.secs()),
+                r.record_errors()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 pub fn account_level() -> AccessLevelFilter {
     AccessLevelFilter::builder()
         .key(AccessLevelFilterKey::Account)
