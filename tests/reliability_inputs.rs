@@ -148,7 +148,7 @@ fn cases() -> Vec<Case> {
             "empty properties map",
             res(&q(PP), "{}", ""),
             "properties =",
-            "properties must set OWNER and/or LAUNCH_ROLE",
+            "OWNER and/or LAUNCH_ROLE",
         ),
         rcase(
             "unknown key",
@@ -547,16 +547,17 @@ async fn secrets_never_reach_logs_diagnostics_or_state() {
     acc.wd.plan().await;
     acc.wd.apply().await;
     acc.wd.refresh().await;
-    // restore_on_destroy stays off here: with it, destroy after an update fails (see
-    // `destroy_with_restore_after_an_update`), which is a separate bug.
-    acc.wd.write_config(&cfg(&role("Two"), ""));
+    // With restore_on_destroy, destroy makes an API call too.
+    acc.wd
+        .write_config(&cfg(&role("Two"), "  restore_on_destroy = true\n"));
     acc.wd.apply().await;
     // An error path too: a failed record yields diagnostics with record errors.
     acc.set_faults(Faults {
         fail_next_records: 1,
         ..Default::default()
     });
-    acc.wd.write_config(&cfg(&role("Three"), ""));
+    acc.wd
+        .write_config(&cfg(&role("Three"), "  restore_on_destroy = true\n"));
     let failed = acc.wd.try_apply().await;
     assert!(!failed.success(), "the failed record fails the apply");
     acc.set_faults(Faults::default());
@@ -593,11 +594,9 @@ async fn secrets_never_reach_logs_diagnostics_or_state() {
     acc.finish().await;
 }
 
-/// Found by the secrets run: destroy with `restore_on_destroy` reuses the idempotency token of the
-/// last update (kept in private state), so the restore is refused as a different request with a used
-/// token. Kept as a regression test for the resource owner's fix.
+/// Found by the secrets run: destroy with `restore_on_destroy` after an update reused the update's
+/// idempotency token, and the service refused the restore as a different request with a used token.
 #[tokio::test]
-#[ignore = "known bug: delete reuses the last update's idempotency token"]
 async fn destroy_with_restore_after_an_update() {
     let acc = Acc::start().await;
     let pp = acc.seed("restore-after-update").await;
