@@ -1,1 +1,58 @@
-fn main() {}
+//! terraform-provider-servicecatalog: the provider plugin binary. Parses the command line,
+//! sets up logging and TLS, and hands the provider's gRPC routes to the go-plugin host layer.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use servicecatalog_provider::plugin::{self, Launch, ServeOptions};
+use servicecatalog_provider::provider::ServiceCatalogProvider;
+use servicecatalog_provider::tfplugin;
+use tonic::service::Routes;
+
+/// Terraform/OpenTofu provider for AWS Service Catalog provisioned product properties.
+///
+/// Terraform and OpenTofu start this binary themselves; run it by hand only with --debug.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Cli {
+    /// Serve without the plugin host (for a debugger): plaintext on 127.0.0.1, and print the
+    /// TF_REATTACH_PROVIDERS value to export for terraform/tofu. Stops on Ctrl-C or SIGTERM.
+    #[arg(long)]
+    debug: bool,
+}
+
+/// The tfplugin6 provider service.
+fn provider_routes() -> Routes {
+    tfplugin::provider_routes(ServiceCatalogProvider)
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    plugin::logging::init_from_env();
+    plugin::install_crypto_provider();
+
+    let opts = if cli.debug {
+        ServeOptions::debug()
+    } else {
+        match Launch::from_env() {
+            Ok(launch) => ServeOptions::managed(launch),
+            Err(err) => {
+                eprintln!("{err}");
+                return ExitCode::FAILURE;
+            }
+        }
+    };
+    if let Err(err) = plugin::spawn_signal_handler(&opts) {
+        eprintln!("cannot install signal handlers: {err}");
+        return ExitCode::FAILURE;
+    }
+    match plugin::serve(provider_routes(), opts).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            tracing::error!(error = %err, "provider server failed");
+            eprintln!("{err}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -7,6 +7,18 @@
 //!
 //! Every wait is bounded by a [`Wait`] (deadline + cancellation token); cancellation also aborts
 //! an in-flight request.
+//!
+//! Choices where the reference is silent or unverified:
+//! - Deleted vs hidden: after a `ResourceNotFoundException`, an account-level search decides. No
+//!   match → [`ApiError::NotFound`]; a match, or the search refused (access denied / invalid
+//!   parameters) → [`ApiError::NotVisible`]. Describe succeeding while the account-level search
+//!   misses or is refused is also `NotVisible` (OWNER cannot be read without it).
+//! - The owner matches when either `UserArn` or `UserArnSession` equals the expected ARN.
+//! - `RecordType` is never looked at; `IN_PROGRESS_IN_ERROR` is polled through to `FAILED`.
+//! - A `DescribeRecord` poll still throttled after the SDK's retries costs that poll, not the wait.
+//! - `update_properties` checks `DescribeProvisionedProduct` before each attempt, so a busy product
+//!   costs no rejected `UpdateProvisionedProductProperties` call; `InvalidStateException` is
+//!   still handled for records the status does not show.
 
 use std::fmt;
 use std::future::Future;

@@ -1,0 +1,434 @@
+//! Fault injection (throttling, 5xx before and after commit, latency, record failure, search lag),
+//! concurrency on one product, and the `/_emulator/` control API, driven by the real SDK client.
+
+#[path = "support/emulator.rs"]
+mod support;
+
+use std::time::{Duration, Instant};
+
+use aws_sdk_servicecatalog::error::ProvideErrorMetadata;
+use aws_sdk_servicecatalog::types::PropertyKey;
+use servicecatalog_provider::emulator::{EmulatorConfig, Faults, SeedProduct};
+use support::*;
+
+async fn seeded(emu: &servicecatalog_provider::emulator::RunningEmulator, name: &str) -> String {
+    emu.seed_provisioned_product(SeedProduct {
+        name: name.into(),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+    .id
+}
+
+fn uppp_count(emu: &servicecatalog_provider::emulator::RunningEmulator, id: &str) -> usize {
+    emu.records_for(id)
+        .iter()
+        .filter(|r| r.record_type == "UPDATE_PROVISIONED_PRODUCT_PROPERTIES")
+        .count()
+}
+
+#[tokio::test]
+async fn sdk_retries_through_throttling() {
+    let (emu, _) = start_default().await;
+    let id = seeded(&emu, "t").await;
+    let c = client_with(&emu.endpoint_url(), "AKID", "s", 3);
+    emu.set_faults(Faults {
+        throttle_next: 2,
+        ..Default::default()
+    })
+    .unwrap();
+    let out = c
+        .update_provisioned_product_properties()
+        .provisioned_product_id(&id)
+        .provisioned_product_properties(PropertyKey::Owner, arn("user", "x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status().unwrap().as_str(), "CREATED");
+    assert_eq!(uppp_count(&emu, &id), 1);
+    assert_eq!(emu.faults().throttle_next, 0);
+
+    // Without retries the caller sees the throttling code.
+    emu.set_faults(Faults {
+        throttle_next: 1,
+        ..Default::default()
+    })
+    .unwrap();
+    let err = client(&emu)
+        .describe_provisioned_product()
+        .id(&id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("ThrottlingException"));
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn sdk_retries_through_5xx_before_and_after_commit_without_applying_twice() {
+    let (emu, _) = start_default().await;
+    let id = seeded(&emu, "s").await;
+    let c = client_with(&emu.endpoint_url(), "AKID", "s", 3);
+    emu.set_faults(Faults {
+        server_error_next: 2,
+        server_error_status: Some(503),
+        ..Default::default()
+    })
+    .unwrap();
+    c.update_provisioned_product_properties()
+        .provisioned_product_id(&id)
+        .provisioned_product_properties(PropertyKey::Owner, arn("user", "x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uppp_count(&emu, &id), 1);
+
+    // The change is applied, the answer is lost as a 500; the retry (same auto-filled token) gets the
+    // original record back.
+    emu.set_faults(Faults {
+        server_error_after_commit_next: 1,
+        ..Default::default()
+    })
+    .unwrap();
+    let out = c
+        .update_provisioned_product_properties()
+        .provisioned_product_id(&id)
+        .provisioned_product_properties(PropertyKey::LaunchRole, arn("role", "L"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uppp_count(&emu, &id), 2);
+    let last = emu.records_for(&id).pop().unwrap();
+    assert_eq!(out.record_id(), Some(last.id.as_str()));
+    assert_eq!(emu.faults().server_error_after_commit_next, 0);
+
+    let err = client(&emu);
+    emu.set_faults(Faults {
+        server_error_next: 1,
+        ..Default::default()
+    })
+    .unwrap();
+    let e = err
+        .describe_provisioned_product()
+        .id(&id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.raw_response().map(|r| r.status().as_u16()), Some(500));
+    assert_eq!(e.code(), Some("InternalFailure"));
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn faults_can_target_one_operation_and_add_latency() {
+    let (emu, c) = start_default().await;
+    let id = seeded(&emu, "o").await;
+    emu.set_faults(Faults {
+        throttle_next: 5,
+        operations: ["UpdateProvisionedProductProperties".to_owned()].into(),
+        ..Default::default()
+    })
+    .unwrap();
+    c.describe_provisioned_product()
+        .id(&id)
+        .send()
+        .await
+        .unwrap();
+    let e = c
+        .update_provisioned_product_properties()
+        .provisioned_product_id(&id)
+        .provisioned_product_properties(PropertyKey::Owner, arn("user", "x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("ThrottlingException"));
+    assert_eq!(emu.faults().throttle_next, 4);
+
+    // Injected latency is a floor on the answer time (a lower bound only; no upper bound is asserted).
+    emu.set_faults(Faults {
+        latency: Duration::from_millis(200),
+        ..Default::default()
+    })
+    .unwrap();
+    let t = Instant::now();
+    c.describe_provisioned_product()
+        .id(&id)
+        .send()
+        .await
+        .unwrap();
+    assert!(t.elapsed() >= Duration::from_millis(200));
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn parallel_property_updates_on_one_product_accept_exactly_one() {
+    let emu = start(EmulatorConfig {
+        record_latency: Duration::from_secs(30),
+        ..Default::default()
+    })
+    .await;
+    let id = seeded(&emu, "race").await;
+    let mut tasks = vec![];
+    for i in 0..16 {
+        let c = client(&emu);
+        let id = id.clone();
+        tasks.push(tokio::spawn(async move {
+            c.update_provisioned_product_properties()
+                .provisioned_product_id(&id)
+                .provisioned_product_properties(PropertyKey::Owner, arn("user", &format!("u{i}")))
+                .send()
+                .await
+                .map(|o| o.record_id().unwrap().to_owned())
+                .map_err(|e| e.code().unwrap_or_default().to_owned())
+        }));
+    }
+    let mut ok = vec![];
+    let mut errors = vec![];
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(r) => ok.push(r),
+            Err(code) => errors.push(code),
+        }
+    }
+    assert_eq!(ok.len(), 1, "{ok:?}");
+    assert_eq!(errors.len(), 15);
+    assert!(
+        errors.iter().all(|c| c == "InvalidStateException"),
+        "{errors:?}"
+    );
+    assert_eq!(uppp_count(&emu, &id), 1);
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn record_failure_for_one_product_only() {
+    let (emu, c) = start_default().await;
+    let bad = seeded(&emu, "bad").await;
+    let good = seeded(&emu, "good").await;
+    emu.set_faults(Faults {
+        fail_provisioned_products: [bad.clone()].into(),
+        ..Default::default()
+    })
+    .unwrap();
+    for (id, want) in [(&bad, "FAILED"), (&good, "SUCCEEDED"), (&bad, "FAILED")] {
+        let out = c
+            .update_provisioned_product_properties()
+            .provisioned_product_id(id)
+            .provisioned_product_properties(PropertyKey::Owner, arn("user", "n"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            wait_record(&c, out.record_id().unwrap()).await,
+            want,
+            "{id}"
+        );
+    }
+    assert_eq!(
+        search_owner(&c, &bad).await.as_deref(),
+        Some(arn("user", "admin").as_str())
+    );
+    assert_eq!(
+        search_owner(&c, &good).await.as_deref(),
+        Some(arn("user", "n").as_str())
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn search_lag_shows_the_previous_owner() {
+    let (emu, c) = start_default().await;
+    let id = seeded(&emu, "lag").await;
+    emu.set_faults(Faults {
+        search_lag_calls: 2,
+        ..Default::default()
+    })
+    .unwrap();
+    let out = c
+        .update_provisioned_product_properties()
+        .provisioned_product_id(&id)
+        .provisioned_product_properties(PropertyKey::Owner, arn("user", "new"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wait_record(&c, out.record_id().unwrap()).await, "SUCCEEDED");
+    let old = arn("user", "admin");
+    assert_eq!(search_owner(&c, &id).await.as_deref(), Some(old.as_str()));
+    assert_eq!(search_owner(&c, &id).await.as_deref(), Some(old.as_str()));
+    assert_eq!(
+        search_owner(&c, &id).await.as_deref(),
+        Some(arn("user", "new").as_str())
+    );
+
+    // Time-based lag: an hour-long lag is certainly still running right after the change.
+    emu.set_faults(Faults {
+        search_lag: Duration::from_secs(3600),
+        ..Default::default()
+    })
+    .unwrap();
+    let out = c
+        .update_provisioned_product_properties()
+        .provisioned_product_id(&id)
+        .provisioned_product_properties(PropertyKey::Owner, arn("user", "newer"))
+        .send()
+        .await
+        .unwrap();
+    wait_record(&c, out.record_id().unwrap()).await;
+    assert_eq!(
+        search_owner(&c, &id).await.as_deref(),
+        Some(arn("user", "new").as_str())
+    );
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn control_api_sets_faults_seeds_dumps_and_resets() {
+    let (emu, c) = start_default().await;
+    let addr = emu.addr();
+    let json = [("Content-Type", "application/json")];
+    let r = raw(
+        addr,
+        "PUT",
+        "/_emulator/faults",
+        &json,
+        br#"{"throttle_next": 1, "search_lag_ms": 1500}"#,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(emu.faults().throttle_next, 1);
+    assert_eq!(emu.faults().search_lag, Duration::from_millis(1500));
+    let r = raw(
+        addr,
+        "PATCH",
+        "/_emulator/faults",
+        &json,
+        br#"{"fail_next_records": 2}"#,
+    )
+    .await;
+    assert_eq!(r.json()["throttle_next"], 1);
+    assert_eq!(r.json()["fail_next_records"], 2);
+    let r = raw(
+        addr,
+        "PATCH",
+        "/_emulator/faults",
+        &json,
+        br#"{"throttle_nxt": 2}"#,
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert!(
+        r.json()["error"].as_str().unwrap().contains("throttle_nxt"),
+        "{}",
+        r.body
+    );
+    let r = raw(
+        addr,
+        "PATCH",
+        "/_emulator/faults",
+        &json,
+        br#"{"server_error_status": 502}"#,
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("502"), "{}", r.body);
+    let r = raw(addr, "GET", "/_emulator/faults", &[], b"").await;
+    assert_eq!(r.json()["search_lag_ms"], 1500);
+
+    let r = raw(
+        addr,
+        "POST",
+        "/_emulator/provisioned-products",
+        &json,
+        format!(
+            r#"{{"name":"seeded","owner_arn":"{}"}}"#,
+            arn("role", "Owner")
+        )
+        .as_bytes(),
+    )
+    .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let id = r.json()["Id"].as_str().unwrap().to_owned();
+    assert_eq!(r.json()["Status"], "AVAILABLE");
+    let r = raw(
+        addr,
+        "POST",
+        "/_emulator/provisioned-products",
+        &json,
+        br#"{"name":"x","owner_arn":"nobody"}"#,
+    )
+    .await;
+    assert_eq!(r.status, 400);
+    assert!(r.body.contains("'nobody'"), "{}", r.body);
+
+    emu.set_faults(Faults::default()).unwrap();
+    assert_eq!(
+        search_owner(&c, &id).await.as_deref(),
+        Some(arn("role", "Owner").as_str())
+    );
+    let r = raw(
+        addr,
+        "GET",
+        &format!("/_emulator/records?provisioned_product_id={id}"),
+        &[],
+        b"",
+    )
+    .await;
+    assert_eq!(r.json()["records"].as_array().unwrap().len(), 1);
+    let r = raw(addr, "GET", "/_emulator/state", &[], b"").await;
+    assert!(r.json()["products"].get(&id).is_some(), "{}", r.body);
+
+    let r = raw(addr, "POST", "/_emulator/reset", &[], b"").await;
+    assert_eq!(r.status, 200);
+    let e = c
+        .describe_provisioned_product()
+        .id(&id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("ResourceNotFoundException"));
+    assert!(emu.snapshot().products.is_empty());
+    emu.shutdown().await;
+}
+
+#[tokio::test]
+async fn record_latency_can_be_changed_at_run_time() {
+    let (emu, c) = start_default().await;
+    let id = seeded(&emu, "slow").await;
+    let r = raw(
+        emu.addr(),
+        "PATCH",
+        "/_emulator/faults",
+        &[],
+        br#"{"record_latency_ms": 600000}"#,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let out = c
+        .update_provisioned_product_properties()
+        .provisioned_product_id(&id)
+        .provisioned_product_properties(PropertyKey::Owner, arn("user", "x"))
+        .send()
+        .await
+        .unwrap();
+    // A ten-minute record is certainly still open.
+    let rec = c
+        .describe_record()
+        .id(out.record_id().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(
+        rec.record_detail().unwrap().status().unwrap().as_str(),
+        "SUCCEEDED"
+    );
+    let e = c
+        .update_provisioned_product_properties()
+        .provisioned_product_id(&id)
+        .provisioned_product_properties(PropertyKey::Owner, arn("user", "y"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("InvalidStateException"));
+    emu.shutdown().await;
+}
