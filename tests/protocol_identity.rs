@@ -321,6 +321,7 @@ async fn import_by_id_and_by_identity_agree() {
     assert_eq!(state.str_attr(PID), Some(pid.as_str()));
     let owner = state
         .get("properties")
+        .and_then(Value::as_map)
         .and_then(|p| p.get("OWNER"))
         .and_then(Value::as_str);
     assert_eq!(owner, Some(iam_arn("user", "owner-ident-import").as_str()));
@@ -415,7 +416,7 @@ async fn upgrade_identity_returns_current_version_data_and_refuses_others() {
         .client
         .upgrade_resource_identity(upgrade(
             0,
-            br#"{"provisioned_product_id":true}"#.to_vec(),
+            br#"{"provisioned_product_id":["pp-1"]}"#.to_vec(),
             TYPE_NAME,
         ))
         .await
