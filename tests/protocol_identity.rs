@@ -6,7 +6,7 @@ use servicecatalog_provider::resources::provisioned_product_properties::{
     ProvisionedProductProperties, TYPE_NAME,
 };
 use servicecatalog_provider::tfplugin::proto;
-use servicecatalog_provider::tfplugin::{value, ObjectExt, Resource, Type, Value};
+use servicecatalog_provider::tfplugin::{ObjectExt, Resource, Type, Value};
 
 #[path = "support/tfplugin.rs"]
 mod tfplugin_support;
@@ -522,16 +522,276 @@ async fn a_changed_identity_is_refused() {
 }
 
 #[test]
-fn identity_type_matches_the_declared_schema() {
+fn the_declared_identity_is_derivable_from_the_state() {
     let schema = ProvisionedProductProperties
         .identity_schema()
         .expect("the resource declares an identity");
     assert_eq!(schema.implied_type(), identity_type());
+    assert!(schema.problems().is_empty(), "{:?}", schema.problems());
     // every identity attribute is a state attribute of the same type
     assert!(schema.derivation_problems(&state_type()).is_empty());
-    let encoded = value::encode_msgpack(&identity("pp-1"), &schema.implied_type()).unwrap();
+}
+
+// ---------- the layer with a toy provider: several identity attributes, and none ----------
+
+mod toy {
+    use std::sync::Arc;
+
+    use async_trait::async_trait;
+    use servicecatalog_provider::tfplugin::{
+        Attribute, ConfigureRequest, Context, CreateRequest, DeleteRequest, Diagnostic,
+        Diagnostics, HookResult, IdentityAttribute, IdentitySchema, ObjectExt, Provider,
+        ReadRequest, Resource, Schema, StateResponse, Type, UpdateRequest, Value,
+    };
+
+    pub struct Toy;
+
+    #[async_trait]
+    impl Provider for Toy {
+        type Data = ();
+
+        fn schema(&self) -> Schema {
+            Schema::new()
+        }
+
+        async fn configure(
+            &self,
+            _: &Context<()>,
+            _: ConfigureRequest,
+            _: &mut Diagnostics,
+        ) -> Option<()> {
+            Some(())
+        }
+
+        fn resources(&self) -> Vec<Arc<dyn Resource<()>>> {
+            vec![
+                Arc::new(Pair { identity: true }),
+                Arc::new(Pair { identity: false }),
+            ]
+        }
+    }
+
+    /// `toy_pair` (identity: region + name, import id `region/name`) or `toy_plain` (none).
+    pub struct Pair {
+        identity: bool,
+    }
+
+    #[async_trait]
+    impl Resource<()> for Pair {
+        fn type_name(&self) -> &str {
+            if self.identity {
+                "toy_pair"
+            } else {
+                "toy_plain"
+            }
+        }
+
+        fn schema(&self) -> Schema {
+            Schema::new()
+                .attribute(Attribute::optional_computed("region", Type::String))
+                .attribute(Attribute::required("name", Type::String))
+        }
+
+        fn identity_schema(&self) -> Option<IdentitySchema> {
+            self.identity.then(|| {
+                IdentitySchema::new()
+                    .version(2)
+                    .attribute(IdentityAttribute::optional_for_import(
+                        "region",
+                        Type::String,
+                    ))
+                    .attribute(IdentityAttribute::required_for_import("name", Type::String))
+            })
+        }
+
+        fn import_id_from_identity(
+            &self,
+            _: &IdentitySchema,
+            identity: &Value,
+        ) -> Result<String, Diagnostics> {
+            let region = identity.str_attr("region").unwrap_or("here");
+            let name = identity.str_attr("name").unwrap_or_default();
+            Ok(format!("{region}/{name}"))
+        }
+
+        async fn create(
+            &self,
+            _: &mut Context<()>,
+            r: CreateRequest,
+            s: &mut StateResponse,
+        ) -> HookResult {
+            s.state = r.planned.with_attr("region", Value::string("here"));
+            Ok(())
+        }
+
+        async fn read(
+            &self,
+            _: &mut Context<()>,
+            _: ReadRequest,
+            _: &mut StateResponse,
+        ) -> HookResult {
+            Ok(())
+        }
+
+        async fn update(
+            &self,
+            _: &mut Context<()>,
+            r: UpdateRequest,
+            s: &mut StateResponse,
+        ) -> HookResult {
+            s.state = r.planned;
+            Ok(())
+        }
+
+        async fn delete(
+            &self,
+            _: &mut Context<()>,
+            _: DeleteRequest,
+            _: &mut StateResponse,
+        ) -> HookResult {
+            Ok(())
+        }
+
+        async fn import(&self, _: &mut Context<()>, id: &str, s: &mut StateResponse) -> HookResult {
+            let (region, name) = id.split_once('/').ok_or_else(|| {
+                Diagnostic::error("Invalid import id", format!("{id:?} is not region/name"))
+            })?;
+            s.state.set_attr("region", Value::string(region));
+            s.state.set_attr("name", Value::string(name));
+            Ok(())
+        }
+    }
+}
+
+fn pair_identity_type() -> Type {
+    Type::object([("region", Type::String), ("name", Type::String)])
+}
+
+#[tokio::test]
+async fn only_resources_with_an_identity_are_listed_with_their_import_flags() {
+    let mut client = tfplugin_support::serve(toy::Toy).await;
+    let resp = client
+        .get_resource_identity_schemas(proto::get_resource_identity_schemas::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(resp.identity_schemas.len(), 1, "{resp:?}");
+    let pair = &resp.identity_schemas["toy_pair"];
+    assert_eq!(pair.version, 2);
+    let flags: Vec<(&str, bool, bool)> = pair
+        .identity_attributes
+        .iter()
+        .map(|a| {
+            (
+                a.name.as_str(),
+                a.required_for_import,
+                a.optional_for_import,
+            )
+        })
+        .collect();
+    assert_eq!(flags, vec![("region", false, true), ("name", true, false)]);
+}
+
+#[tokio::test]
+async fn import_by_a_multi_attribute_identity_uses_the_resource_hook() {
+    let mut client = tfplugin_support::serve(toy::Toy).await;
+    // region is optional for import: the hook supplies it, and the answer fills it in
+    let requested = Value::object([("region", Value::Null), ("name", Value::string("a"))]);
+    let resp = client
+        .import_resource_state(proto::import_resource_state::Request {
+            type_name: "toy_pair".into(),
+            identity: Some(proto::ResourceIdentityData {
+                identity_data: dynamic(&requested, &pair_identity_type()),
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        errors(&resp.diagnostics).is_empty(),
+        "{:?}",
+        resp.diagnostics
+    );
+    let imported = &resp.imported_resources[0];
+    let got = undynamic(
+        &imported.identity.as_ref().expect("identity").identity_data,
+        &pair_identity_type(),
+    );
     assert_eq!(
-        value::decode_msgpack(&encoded, &identity_type()).unwrap(),
-        identity("pp-1")
+        got,
+        Value::object([
+            ("region", Value::string("here")),
+            ("name", Value::string("a"))
+        ])
+    );
+
+    // a resource without identity says so rather than importing an empty id
+    let resp = client
+        .import_resource_state(proto::import_resource_state::Request {
+            type_name: "toy_plain".into(),
+            identity: Some(proto::ResourceIdentityData {
+                identity_data: dynamic(&requested, &pair_identity_type()),
+            }),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let errs = errors(&resp.diagnostics);
+    assert_eq!(errs.len(), 1, "{:?}", resp.diagnostics);
+    assert_eq!(errs[0].summary, "Import by identity not supported");
+    assert!(resp.imported_resources.is_empty());
+
+    // and plain id import still works for it, without identity
+    let resp = client
+        .import_resource_state(proto::import_resource_state::Request {
+            type_name: "toy_plain".into(),
+            id: "x/b".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        errors(&resp.diagnostics).is_empty(),
+        "{:?}",
+        resp.diagnostics
+    );
+    assert!(resp.imported_resources[0].identity.is_none());
+}
+
+#[tokio::test]
+async fn a_create_may_plan_unknown_identity_values() {
+    let mut client = tfplugin_support::serve(toy::Toy).await;
+    let ty = Type::object([("region", Type::String), ("name", Type::String)]);
+    let config = Value::object([("region", Value::Null), ("name", Value::Unknown)]);
+    let resp = client
+        .plan_resource_change(proto::plan_resource_change::Request {
+            type_name: "toy_pair".into(),
+            prior_state: dynamic(&Value::Null, &ty),
+            proposed_new_state: dynamic(&config, &ty),
+            config: dynamic(&config, &ty),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        errors(&resp.diagnostics).is_empty(),
+        "{:?}",
+        resp.diagnostics
+    );
+    let planned = undynamic(
+        &resp
+            .planned_identity
+            .as_ref()
+            .expect("identity")
+            .identity_data,
+        &pair_identity_type(),
+    );
+    assert_eq!(
+        planned,
+        Value::object([("region", Value::Unknown), ("name", Value::Unknown)])
     );
 }
