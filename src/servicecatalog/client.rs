@@ -559,6 +559,38 @@ impl ServiceCatalog {
         })
     }
 
+    /// Reads the product once it can take a change: while it is busy (`UNDER_CHANGE`,
+    /// `PLAN_IN_PROGRESS`), re-reads with back-off within `wait`. Diffing against this state, not
+    /// one read while a change was still running, is what keeps a finished change from being
+    /// sent twice.
+    pub async fn read_when_available(
+        &self,
+        id: &str,
+        wait: &Wait,
+    ) -> Result<ProductState, ApiError> {
+        const DURING: &str = "waiting for the provisioned product to become available";
+        let mut backoff = self.backoff.clone();
+        loop {
+            let state = wait.guard(DURING, self.read_properties(id)).await??;
+            if !state.is_busy() {
+                return Ok(state);
+            }
+            if wait.remaining().is_zero() {
+                return Err(ApiError::Busy {
+                    id: id.to_owned(),
+                    state: state
+                        .status
+                        .map_or_else(String::new, |s| s.as_str().to_owned()),
+                });
+            }
+            tracing::debug!(
+                provisioned_product_id = id,
+                "product busy; waiting before diffing"
+            );
+            wait.pause(&mut backoff, DURING).await?;
+        }
+    }
+
     /// Re-reads the product until the search shows `expected_owner` or `wait` ends, and returns
     /// what is live either way (the search index may lag a successful change for a short time).
     pub async fn wait_for_owner(
