@@ -27,8 +27,8 @@ use crate::servicecatalog::{
 use crate::tfplugin::validator::{one_of, Validator};
 use crate::tfplugin::{
     timeouts, timeouts::Timeouts, Attribute, AttributePath, Context, CreateRequest, DeleteRequest,
-    Diagnostic, Diagnostics, HookResult, PlanRequest, PlanResponse, ReadRequest, Resource, Schema,
-    StateResponse, Type, UpdateRequest, Value,
+    Diagnostic, Diagnostics, HookResult, IdentityAttribute, IdentitySchema, PlanRequest,
+    PlanResponse, ReadRequest, Resource, Schema, StateResponse, Type, UpdateRequest, Value,
 };
 
 pub const TYPE_NAME: &str = "servicecatalog_provisioned_product_properties";
@@ -123,6 +123,15 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
                     ),
             )
             .block(timeouts::block(&["create", "update", "delete"]))
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(
+            IdentitySchema::new().attribute(
+                IdentityAttribute::required_for_import(PRODUCT_ID, Type::String)
+                    .description("Id of the provisioned product, e.g. `pp-abcd27bm4mldq`."),
+            ),
+        )
     }
 
     async fn modify_plan(

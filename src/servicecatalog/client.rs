@@ -639,7 +639,7 @@ impl ServiceCatalog {
     }
 
     /// Account-level search for exactly `id`, paging as needed.
-    async fn search_by_id(
+    pub(super) async fn search_by_id(
         &self,
         id: &str,
     ) -> Result<Option<ProvisionedProductAttribute>, ServiceFailure> {
