@@ -20,9 +20,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::servicecatalog::{
-    changed_properties, validate_property, validate_provisioned_product_id, AcceptLanguage,
-    ApiError, ProductState, PropertyKey, PropertyMap, RecordStatus, ServiceCatalog, Wait,
-    OWNER_CONSISTENCY_BOUND,
+    validate_property, validate_provisioned_product_id, AcceptLanguage, ApiError, ProductState,
+    PropertyKey, PropertyMap, RecordStatus, ServiceCatalog, Wait, OWNER_CONSISTENCY_BOUND,
 };
 use crate::tfplugin::validator::{one_of, Validator};
 use crate::tfplugin::{
@@ -445,48 +444,44 @@ async fn change(
     wait: &Wait,
     state: &mut Value,
 ) -> Result<(), Failure> {
-    let changes = changed_properties(&before.properties_for(desired.keys().copied()), desired);
-    // Until the record succeeds, what is live is what was there before.
+    // Until a record succeeds, what is live is what was there before.
     set(state, PROPERTIES, map_value(&live_values(before, desired)));
-    if changes.is_empty() {
-        set(state, PROPERTIES, map_value(desired));
-        return Ok(());
-    }
-    let record = sc
-        .update_properties(id, &changes, token, language, wait)
+    let applied = match sc
+        .apply_from(id, before.clone(), desired, token, language, wait)
         .await
-        .map_err(Failure::Other)?;
-    set(state, RECORD_ID, Value::string(record.as_str()));
-    set(state, RECORD_STATUS, Value::Null);
-    let outcome = match sc.wait_for_record(&record, wait).await {
-        Ok(outcome) => outcome,
+    {
+        Ok(applied) => applied,
         Err(e) => {
-            if let ApiError::Timeout { status, .. } = &e {
-                set(state, RECORD_STATUS, Value::string(status));
+            if let Some(record_id) = e.record_id() {
+                set(state, RECORD_ID, Value::string(record_id));
+                let status = match &e {
+                    ApiError::Timeout { status, .. } => Value::string(status),
+                    _ => Value::Null,
+                };
+                set(state, RECORD_STATUS, status);
             }
             return Err(Failure::Other(e));
         }
     };
+    let Some(outcome) = applied.outcome else {
+        set(state, PROPERTIES, map_value(desired));
+        return Ok(());
+    };
+    set(state, RECORD_ID, Value::string(outcome.record_id.as_str()));
     set(state, RECORD_STATUS, Value::string(outcome.status.as_str()));
-    if !outcome.succeeded() {
-        return Err(Failure::Record(outcome.into_result().err().unwrap_or(
-            ApiError::Other {
-                operation: "DescribeRecord",
-                message: "record did not succeed".to_owned(),
-            },
-        )));
+    if outcome.succeeded() {
+        set(state, PROPERTIES, map_value(desired));
+        return Ok(());
     }
-    set(state, PROPERTIES, map_value(desired));
-    if let Some(owner) = changes.get(&PropertyKey::Owner) {
-        // Give the search index a moment, so the next refresh sees the new owner.
-        if let Err(e) = sc
-            .wait_for_owner(id, owner, &wait.capped(OWNER_CONSISTENCY_BOUND))
-            .await
-        {
-            tracing::debug!(error = %e, "owner not yet visible after a successful change");
-        }
-    }
-    Ok(())
+    set(
+        state,
+        PROPERTIES,
+        map_value(&live_values(&applied.after, desired)),
+    );
+    Err(Failure::Record(ApiError::RecordFailed {
+        record_id: outcome.record_id.into_string(),
+        errors: outcome.errors,
+    }))
 }
 
 /// The live values of the keys in `managed`; a live value equal to the managed one in another

@@ -192,6 +192,20 @@ impl ProductState {
         self.owner.as_deref() == Some(arn) || self.owner_session.as_deref() == Some(arn)
     }
 
+    /// This state with `changes` applied (what a successful change leaves).
+    pub fn with_properties(mut self, changes: &PropertyMap) -> Self {
+        for (key, value) in changes {
+            match key {
+                PropertyKey::Owner => {
+                    self.owner = Some(value.clone());
+                    self.owner_session = Some(value.clone());
+                }
+                PropertyKey::LaunchRole => self.launch_role = Some(value.clone()),
+            }
+        }
+        self
+    }
+
     /// True while the product cannot take a change (`UNDER_CHANGE`, `PLAN_IN_PROGRESS`).
     pub fn is_busy(&self) -> bool {
         self.status.as_ref().is_some_and(is_busy)
@@ -511,12 +525,8 @@ impl ServiceCatalog {
         }
     }
 
-    /// The whole change as the resource makes it: read what is live, send only the keys of
-    /// `desired` that differ (waiting out a busy product), wait for the record, and read back.
-    ///
-    /// A `FAILED` record is returned as `Ok` with [`Applied::outcome`] saying so and
-    /// [`Applied::after`] holding what is really live; timeouts and cancellation are errors that
-    /// carry the record id ([`ApiError::record_id`]).
+    /// The whole change as the resource makes it: read what is live once the product is free,
+    /// then [`ServiceCatalog::apply_from`] that state.
     pub async fn apply_properties(
         &self,
         id: &str,
@@ -525,9 +535,34 @@ impl ServiceCatalog {
         accept_language: Option<AcceptLanguage>,
         wait: &Wait,
     ) -> Result<Applied, ApiError> {
-        let before = wait
-            .guard("reading the provisioned product", self.read_properties(id))
-            .await??;
+        let before = self.read_when_available(id, wait).await?;
+        self.apply_from(
+            id,
+            before,
+            desired,
+            idempotency_token,
+            accept_language,
+            wait,
+        )
+        .await
+    }
+
+    /// Sends only the keys of `desired` that differ from `before` (waiting out a busy product),
+    /// waits for the record, and reads back.
+    ///
+    /// A `FAILED` record is returned as `Ok` with [`Applied::outcome`] saying so and
+    /// [`Applied::after`] holding what is really live; timeouts and cancellation are errors that
+    /// carry the record id ([`ApiError::record_id`]). Once the record has succeeded, reading back
+    /// is best effort: if it fails, `after` is `before` with the changes applied.
+    pub async fn apply_from(
+        &self,
+        id: &str,
+        before: ProductState,
+        desired: &PropertyMap,
+        idempotency_token: &str,
+        accept_language: Option<AcceptLanguage>,
+        wait: &Wait,
+    ) -> Result<Applied, ApiError> {
         let changes = changed_properties(&before.properties_for(desired.keys().copied()), desired);
         if changes.is_empty() {
             return Ok(Applied {
@@ -541,15 +576,23 @@ impl ServiceCatalog {
             .update_properties(id, &changes, idempotency_token, accept_language, wait)
             .await?;
         let outcome = self.wait_for_record(&record, wait).await?;
-        let after = match changes.get(&PropertyKey::Owner) {
+        let read_back = match changes.get(&PropertyKey::Owner) {
             Some(owner) if outcome.succeeded() => {
                 self.wait_for_owner(id, owner, &wait.capped(OWNER_CONSISTENCY_BOUND))
-                    .await?
+                    .await
             }
-            _ => {
-                wait.guard("reading the provisioned product", self.read_properties(id))
-                    .await??
+            _ => wait
+                .guard("reading the provisioned product", self.read_properties(id))
+                .await
+                .and_then(|read| read),
+        };
+        let after = match read_back {
+            Ok(after) => after,
+            Err(e) if outcome.succeeded() => {
+                tracing::debug!(error = %e, "reading back after a successful change failed");
+                before.clone().with_properties(&changes)
             }
+            Err(e) => return Err(e),
         };
         Ok(Applied {
             before,

@@ -5,7 +5,8 @@
 //! - [`ServiceCatalog`]: the API calls and their waits, bounded by a [`Wait`].
 //! - [`Backoff`]: the polling schedule. [`ApiError`]: what can go wrong.
 //!
-//! [`ServiceCatalog::apply_properties`] does a whole change in one call; the steps it takes are:
+//! [`ServiceCatalog::apply_properties`] (or [`ServiceCatalog::apply_from`] a state already read)
+//! does a whole change in one call; the steps it takes are:
 //! ```no_run
 //! # use servicecatalog_provider::servicecatalog::*;
 //! # async fn apply(sc: &ServiceCatalog, desired: &PropertyMap, token: &str, wait: &Wait) -> Result<(), ApiError> {
