@@ -98,7 +98,9 @@ fn installed_provider_works_with_plain_terraform_init() {
     let lock = std::fs::read_to_string(config.join(".terraform.lock.hcl")).expect("lock file");
     assert!(
         lock.contains("registry.terraform.io/servicecatalog/servicecatalog")
-            && lock.contains(&format!("version = \"{}\"", dist::VERSION))
+            && lock.lines().any(|l| {
+                l.trim().starts_with("version") && l.contains(&format!("\"{}\"", dist::VERSION))
+            })
             && lock.contains("h1:"),
         "lock file lacks our provider and its hash:\n{lock}"
     );
