@@ -176,14 +176,13 @@ fn documented_items(markdown: &str) -> (BTreeMap<String, Item>, Vec<String>) {
         };
         let path = format!("{prefix}{name}");
         let Some(section) = section else {
-            problems.push(format!("`{path}` is listed outside a Required/Optional/Read-Only list"));
+            problems.push(format!(
+                "`{path}` is listed outside a Required/Optional/Read-Only list"
+            ));
             continue;
         };
         let rest = rest.trim_start();
-        let (label, description) = match rest
-            .strip_prefix('(')
-            .and_then(|r| r.split_once(')'))
-        {
+        let (label, description) = match rest.strip_prefix('(').and_then(|r| r.split_once(')')) {
             Some((label, description)) => (label, description.trim()),
             None => {
                 problems.push(format!("`{path}` has no (Type) label"));
@@ -214,7 +213,9 @@ fn compare(what: &str, schema: &BTreeMap<String, Item>, markdown: &str) -> Vec<S
     }
     for (path, item) in schema {
         let Some(doc) = docs.get(path) else {
-            problems.push(format!("{what}: `{path}` is in the schema but not documented"));
+            problems.push(format!(
+                "{what}: `{path}` is in the schema but not documented"
+            ));
             continue;
         };
         if doc.section != item.section {
@@ -314,8 +315,8 @@ fn docs_list_exactly_the_schema_attributes() {
         provider.contains_key("region") && provider.contains_key("assume_role.role_arn"),
         "the schema walk found no provider attributes: {provider:?}"
     );
-    let index = read_page(&ecosystem::repo_root().join("docs/index.md"))
-        .expect("docs/index.md exists");
+    let index =
+        read_page(&ecosystem::repo_root().join("docs/index.md")).expect("docs/index.md exists");
     problems.extend(compare("docs/index.md", &provider, &index));
     check_kind("resource_schemas", "resources", &mut problems);
     check_kind("data_source_schemas", "data-sources", &mut problems);
@@ -407,7 +408,10 @@ Optional:
         "`timeouts.create` is documented as (Number) but its schema type is (String)",
         "`secret` sensitive is false in the docs but true in the schema",
     ] {
-        assert!(problems.contains(expected), "missing {expected:?} in:\n{problems}");
+        assert!(
+            problems.contains(expected),
+            "missing {expected:?} in:\n{problems}"
+        );
     }
     assert!(!problems.contains("`name`"), "{problems}");
     assert_eq!(problems.lines().count(), 6, "{problems}");
@@ -429,7 +433,10 @@ fn pages_have_registry_front_matter_and_sections() {
             vec!["## Example Usage", "## Schema"],
         ));
     }
-    assert!(pages.len() >= 3, "expected provider, resource and data source pages");
+    assert!(
+        pages.len() >= 3,
+        "expected provider, resource and data source pages"
+    );
     for (page, sections) in pages {
         let text = read_page(&root.join(&page)).expect("page readable");
         let front = text

@@ -70,10 +70,7 @@ fn validate_example(tf: &Terraform, dir: &Path, scratch: &Path) -> Vec<String> {
     if report["valid"] != true && errors.is_empty() {
         errors.push(format!("invalid without error diagnostics: {report}"));
     }
-    errors
-        .into_iter()
-        .map(|e| format!("{name}: {e}"))
-        .collect()
+    errors.into_iter().map(|e| format!("{name}: {e}")).collect()
 }
 
 fn data_source_in_schema(tf: &Terraform, scratch: &Path, name: &str) -> bool {
@@ -135,7 +132,10 @@ fn validation_rejects_a_broken_example() {
     )
     .expect("write broken example");
     let errors = validate_example(&tf, &broken, scratch.path()).join("\n");
-    assert!(errors.contains("not-an-arn"), "expected the bad value named, got: {errors}");
+    assert!(
+        errors.contains("not-an-arn"),
+        "expected the bad value named, got: {errors}"
+    );
 }
 
 #[test]
@@ -161,12 +161,14 @@ fn import_examples_address_the_declared_resource() {
     let dir = ecosystem::repo_root()
         .join("examples/resources")
         .join(RESOURCE);
-    let read = |f: &str| {
-        std::fs::read_to_string(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"))
-    };
+    let read =
+        |f: &str| std::fs::read_to_string(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
     let declared: Vec<String> = read("resource.tf")
         .lines()
-        .filter_map(|l| l.trim().strip_prefix(&format!("resource \"{RESOURCE}\" \"")))
+        .filter_map(|l| {
+            l.trim()
+                .strip_prefix(&format!("resource \"{RESOURCE}\" \""))
+        })
         .filter_map(|rest| rest.split('"').next())
         .map(|name| format!("{RESOURCE}.{name}"))
         .collect();
@@ -178,16 +180,27 @@ fn import_examples_address_the_declared_resource() {
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(|l| l.split_whitespace().map(str::to_owned).collect())
         .collect();
-    assert_eq!(commands.len(), 1, "import.sh should hold one command: {commands:?}");
+    assert_eq!(
+        commands.len(),
+        1,
+        "import.sh should hold one command: {commands:?}"
+    );
     let command = &commands[0];
     assert_eq!(
         command.get(..2),
         Some(&["terraform".to_owned(), "import".to_owned()][..]),
         "import.sh: {command:?}"
     );
-    assert_eq!(command.len(), 4, "terraform import ADDRESS ID, got {command:?}");
+    assert_eq!(
+        command.len(),
+        4,
+        "terraform import ADDRESS ID, got {command:?}"
+    );
     let (address, id) = (&command[2], &command[3]);
-    assert!(declared.contains(address), "import.sh imports {address}, resource.tf declares {declared:?}");
+    assert!(
+        declared.contains(address),
+        "import.sh imports {address}, resource.tf declares {declared:?}"
+    );
     validate_provisioned_product_id(id).unwrap_or_else(|e| panic!("import.sh id {id:?}: {e}"));
 
     let block = read("import-by-string-id.tf");
@@ -200,6 +213,10 @@ fn import_examples_address_the_declared_resource() {
             .next()
             .unwrap_or_else(|| panic!("import-by-string-id.tf has no {key}"))
     };
-    assert_eq!(&value_of("to"), address, "import block and import.sh disagree");
+    assert_eq!(
+        &value_of("to"),
+        address,
+        "import block and import.sh disagree"
+    );
     assert_eq!(&value_of("id"), id, "import block and import.sh disagree");
 }

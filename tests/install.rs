@@ -25,7 +25,10 @@ fn installed_path(home: &Path) -> PathBuf {
     home.join(".terraform.d/plugins/registry.terraform.io/servicecatalog/servicecatalog")
         .join(dist::VERSION)
         .join(target.to_string())
-        .join(format!("terraform-provider-servicecatalog_v{}", dist::VERSION))
+        .join(format!(
+            "terraform-provider-servicecatalog_v{}",
+            dist::VERSION
+        ))
 }
 
 #[cfg(unix)]
@@ -46,7 +49,10 @@ fn installed_provider_works_with_plain_terraform_init() {
     std::fs::create_dir_all(&home).expect("mkdir home");
     let binary = ecosystem::provider_binary();
 
-    let out = dist_tool(&home, &["install", "--binary", &binary.display().to_string()]);
+    let out = dist_tool(
+        &home,
+        &["install", "--binary", &binary.display().to_string()],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -64,7 +70,11 @@ fn installed_provider_works_with_plain_terraform_init() {
         std::fs::read(&binary).expect("built binary"),
         "installed binary differs from the input"
     );
-    assert!(is_executable(&installed), "{} is not executable", installed.display());
+    assert!(
+        is_executable(&installed),
+        "{} is not executable",
+        installed.display()
+    );
 
     // A configuration a user would write, and nothing else: no CLI config, no overrides.
     let config = scratch.path().join("config");

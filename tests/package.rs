@@ -52,7 +52,11 @@ fn parse_sums(text: &str) -> BTreeMap<String, String> {
                 .split_once("  ")
                 .unwrap_or_else(|| panic!("SHA256SUMS line {line:?} is not `<sum>  <name>`"));
             assert_eq!(sum.len(), 64, "{line:?}");
-            assert!(sum.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()), "{line:?}");
+            assert!(
+                sum.chars()
+                    .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()),
+                "{line:?}"
+            );
             (name.to_owned(), sum.to_owned())
         })
         .collect()
@@ -84,7 +88,10 @@ fn release_files_have_the_registry_layout_and_matching_sums() {
     let mut archive = zip::ZipArchive::new(file).expect("a valid zip");
     assert_eq!(archive.len(), 1, "exactly one file in the zip");
     let mut entry = archive.by_index(0).expect("entry");
-    assert_eq!(entry.name(), format!("terraform-provider-servicecatalog_v{v}"));
+    assert_eq!(
+        entry.name(),
+        format!("terraform-provider-servicecatalog_v{v}")
+    );
     assert_eq!(entry.compression(), zip::CompressionMethod::Deflated);
     let mode = entry.unix_mode().expect("entry has unix permissions");
     assert_eq!(mode & 0o777, 0o755, "mode {mode:o}");
@@ -126,8 +133,10 @@ fn sums_cover_every_target_packed_into_the_directory() {
 
     let v = dist::VERSION;
     let sums = parse_sums(
-        &std::fs::read_to_string(out.join(format!("terraform-provider-servicecatalog_{v}_SHA256SUMS")))
-            .expect("sums"),
+        &std::fs::read_to_string(
+            out.join(format!("terraform-provider-servicecatalog_{v}_SHA256SUMS")),
+        )
+        .expect("sums"),
     );
     assert_eq!(
         sums.keys().cloned().collect::<Vec<_>>(),
@@ -138,7 +147,11 @@ fn sums_cover_every_target_packed_into_the_directory() {
         ]
     );
     for (name, sum) in &sums {
-        assert_eq!(&sha256_hex(&std::fs::read(out.join(name)).expect("read")), sum, "{name}");
+        assert_eq!(
+            &sha256_hex(&std::fs::read(out.join(name)).expect("read")),
+            sum,
+            "{name}"
+        );
     }
     let windows = std::fs::File::open(out.join(format!(
         "terraform-provider-servicecatalog_{v}_windows_amd64.zip"
@@ -171,7 +184,10 @@ fn bad_target_is_named_in_the_error() {
         stderr.contains("--target") && stderr.contains("\"linux_x86_64\""),
         "{stderr}"
     );
-    assert!(!scratch.path().join("dist").exists(), "nothing written on bad input");
+    assert!(
+        !scratch.path().join("dist").exists(),
+        "nothing written on bad input"
+    );
 }
 
 /// Terraform installs the packed zip from a `filesystem_mirror` (the packed layout:
@@ -226,7 +242,10 @@ fn terraform_installs_the_zip_from_a_packed_filesystem_mirror() {
         String::from_utf8_lossy(&init.stdout),
         String::from_utf8_lossy(&init.stderr)
     );
-    assert!(init.status.success(), "terraform init from the mirror failed:\n{init_out}");
+    assert!(
+        init.status.success(),
+        "terraform init from the mirror failed:\n{init_out}"
+    );
     assert!(
         init_out.contains(&format!("servicecatalog/servicecatalog v{}", dist::VERSION)),
         "{init_out}"

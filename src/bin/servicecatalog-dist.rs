@@ -55,7 +55,11 @@ impl Source {
         match &self.binary {
             Some(path) => Ok(path.clone()),
             None => {
-                eprintln!("building {} ({} profile)...", dist::BINARY_NAME, self.profile);
+                eprintln!(
+                    "building {} ({} profile)...",
+                    dist::BINARY_NAME,
+                    self.profile
+                );
                 dist::build(&self.profile)
             }
         }
@@ -120,7 +124,10 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             };
             let binary = source.binary()?;
             let package = dist::package(&binary, &out, version, &target)?;
-            println!("packed {address} {version} ({target}) from {}", binary.display());
+            println!(
+                "packed {address} {version} ({target}) from {}",
+                binary.display()
+            );
             println!("  {}", package.zip.display());
             println!("  {}", package.manifest.display());
             println!("  {}", package.sums.display());

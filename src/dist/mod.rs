@@ -86,7 +86,9 @@ pub struct Target {
 const OSES: &[&str] = &[
     "linux", "darwin", "windows", "freebsd", "openbsd", "netbsd", "solaris",
 ];
-const ARCHES: &[&str] = &["amd64", "arm64", "386", "arm", "ppc64le", "s390x", "riscv64"];
+const ARCHES: &[&str] = &[
+    "amd64", "arm64", "386", "arm", "ppc64le", "s390x", "riscv64",
+];
 
 impl Target {
     /// The platform this process runs on.
@@ -145,7 +147,9 @@ impl FromStr for Target {
             return Err(invalid("unknown OS (linux, darwin, windows, freebsd, ...)"));
         }
         if !ARCHES.contains(&arch) {
-            return Err(invalid("unknown architecture (amd64, arm64, 386, arm, ...)"));
+            return Err(invalid(
+                "unknown architecture (amd64, arm64, 386, arm, ...)",
+            ));
         }
         Ok(Self {
             os: os.to_owned(),
@@ -362,11 +366,12 @@ pub fn package(
 
     let zip = out_dir.join(zip_name(version, target));
     write_atomically(&zip, |file| {
-        write_zip(file, binary, &executable_name(version, target))
-            .map_err(|source| DistError::Zip {
+        write_zip(file, binary, &executable_name(version, target)).map_err(|source| {
+            DistError::Zip {
                 path: zip.clone(),
                 source,
-            })
+            }
+        })
     })?;
     let manifest = out_dir.join(manifest_name(version));
     write_atomically(&manifest, |file| {
@@ -394,7 +399,8 @@ pub fn package(
         .map(|(sum, name)| format!("{sum}  {name}\n"))
         .collect();
     write_atomically(&sums, |file| {
-        file.write_all(text.as_bytes()).map_err(io_error("write", &sums))
+        file.write_all(text.as_bytes())
+            .map_err(io_error("write", &sums))
     })?;
     Ok(Package {
         zip,
@@ -428,7 +434,8 @@ fn write_atomically(
         .unwrap_or_default();
     let partial = path.with_file_name(format!(".{name}.partial"));
     let mut file = File::create(&partial).map_err(io_error("create", &partial))?;
-    let written = write(&mut file).and_then(|()| file.sync_all().map_err(io_error("write", &partial)));
+    let written =
+        write(&mut file).and_then(|()| file.sync_all().map_err(io_error("write", &partial)));
     if let Err(e) = written {
         let _ = fs::remove_file(&partial);
         return Err(e);
@@ -487,7 +494,9 @@ pub fn build(profile: &str) -> Result<PathBuf, DistError> {
         "--message-format=json-render-diagnostics",
     ]);
     if let Some(dir) = std::env::var_os("CARGO_MANIFEST_DIR") {
-        command.arg("--manifest-path").arg(Path::new(&dir).join("Cargo.toml"));
+        command
+            .arg("--manifest-path")
+            .arg(Path::new(&dir).join("Cargo.toml"));
     }
     let mut child = command
         .stdout(Stdio::piped())
@@ -528,10 +537,7 @@ fn artifact_executable(line: &str) -> Option<PathBuf> {
     {
         return None;
     }
-    message
-        .get("executable")?
-        .as_str()
-        .map(PathBuf::from)
+    message.get("executable")?.as_str().map(PathBuf::from)
 }
 
 #[cfg(test)]
@@ -575,7 +581,10 @@ mod tests {
     #[test]
     fn host_target_is_a_go_platform() {
         let host = Target::host().expect("this machine has a Terraform platform");
-        assert!(OSES.contains(&host.os()) && ARCHES.contains(&host.arch()), "{host}");
+        assert!(
+            OSES.contains(&host.os()) && ARCHES.contains(&host.arch()),
+            "{host}"
+        );
     }
 
     #[test]
@@ -631,9 +640,15 @@ mod tests {
     fn missing_binary_is_named() {
         let tmp = tempfile::tempdir().expect("tempdir");
         let missing = tmp.path().join("nope");
-        let err = install(&missing, tmp.path(), &ProviderAddress::ours(), "0.1.0", &linux())
-            .expect_err("missing")
-            .to_string();
+        let err = install(
+            &missing,
+            tmp.path(),
+            &ProviderAddress::ours(),
+            "0.1.0",
+            &linux(),
+        )
+        .expect_err("missing")
+        .to_string();
         assert!(err.contains("nope"), "{err}");
     }
 
@@ -677,7 +692,9 @@ mod tests {
         let line = r#"{"reason":"compiler-artifact","target":{"name":"terraform-provider-servicecatalog"},"executable":"/t/release/terraform-provider-servicecatalog"}"#;
         assert_eq!(
             artifact_executable(line),
-            Some(PathBuf::from("/t/release/terraform-provider-servicecatalog"))
+            Some(PathBuf::from(
+                "/t/release/terraform-provider-servicecatalog"
+            ))
         );
         let lib = r#"{"reason":"compiler-artifact","target":{"name":"servicecatalog_provider"},"executable":null}"#;
         assert_eq!(artifact_executable(lib), None);

@@ -165,8 +165,7 @@ pub fn copy_dir_files(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).expect("read example dir") {
         let path = entry.expect("dir entry").path();
         if path.is_file() {
-            std::fs::copy(&path, to.join(path.file_name().expect("file name")))
-                .expect("copy file");
+            std::fs::copy(&path, to.join(path.file_name().expect("file name"))).expect("copy file");
         }
     }
 }
