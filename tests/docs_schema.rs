@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 
 use ecosystem::Terraform;
 use serde_json::Value;
+use servicecatalog_provider::tfplugin::ImportRole;
 
 /// A data source whose page may exist before its code lands on this branch.
 const PENDING_DATA_SOURCE: &str = "servicecatalog_provisioned_product";
@@ -139,6 +140,14 @@ fn schema_items(block: &Value, prefix: &str, out: &mut BTreeMap<String, Item>) {
 /// then `### Nested Schema for `path`` parts with `Required:` / `Optional:` / `Read-Only:` lists.
 /// Also returns problems in the page itself (duplicates, items outside a section).
 fn documented_items(markdown: &str) -> (BTreeMap<String, Item>, Vec<String>) {
+    documented_items_under(markdown, "Schema")
+}
+
+/// Like [`documented_items`], for the `## <heading>` section.
+fn documented_items_under(
+    markdown: &str,
+    section_heading: &str,
+) -> (BTreeMap<String, Item>, Vec<String>) {
     let mut items = BTreeMap::new();
     let mut problems = Vec::new();
     let mut in_schema = false;
@@ -147,7 +156,7 @@ fn documented_items(markdown: &str) -> (BTreeMap<String, Item>, Vec<String>) {
     for line in markdown.lines() {
         let line = line.trim_end();
         if let Some(heading) = line.strip_prefix("## ") {
-            in_schema = heading.trim() == "Schema";
+            in_schema = heading.trim() == section_heading;
             continue;
         }
         if !in_schema {
@@ -490,4 +499,58 @@ fn pages_embed_the_example_files() {
             "{page} does not show {example} verbatim"
         );
     }
+}
+
+/// Terraform before 1.12 does not print identity schemas, so each resource page's
+/// `## Identity Schema` is checked against the identity the resource itself declares.
+#[test]
+fn identity_schemas_are_documented() {
+    let mut problems = Vec::new();
+    for resource in servicecatalog_provider::resources::all() {
+        let type_name = resource.type_name().to_owned();
+        let short = type_name.strip_prefix(TYPE_PREFIX).unwrap_or(&type_name);
+        let page = format!("docs/resources/{short}.md");
+        let markdown = read_page(&ecosystem::repo_root().join(&page)).unwrap_or_default();
+        let (docs, page_problems) = documented_items_under(&markdown, "Identity Schema");
+        problems.extend(page_problems.into_iter().map(|p| format!("{page}: {p}")));
+        let declared = resource
+            .identity_schema()
+            .map(|schema| schema.attributes)
+            .unwrap_or_default();
+        for attribute in &declared {
+            let section = match attribute.import {
+                ImportRole::Required => Section::Required,
+                ImportRole::Optional => Section::Optional,
+            };
+            if attribute.description.trim().is_empty() {
+                problems.push(format!(
+                    "{type_name}: identity `{}` has no description",
+                    attribute.name
+                ));
+            }
+            match docs.get(&attribute.name) {
+                None => problems.push(format!(
+                    "{page}: identity attribute `{}` is not documented",
+                    attribute.name
+                )),
+                Some(doc) if doc.section != section => problems.push(format!(
+                    "{page}: identity attribute `{}` is documented as {:?}, declared {section:?}",
+                    attribute.name, doc.section
+                )),
+                Some(_) => {}
+            }
+        }
+        for name in docs.keys() {
+            if !declared.iter().any(|a| &a.name == name) {
+                problems.push(format!(
+                    "{page}: identity attribute `{name}` is documented but not declared"
+                ));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "identity docs disagree:\n  {}",
+        problems.join("\n  ")
+    );
 }
