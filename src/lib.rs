@@ -10,6 +10,7 @@
 //! - [`emulator`]: the local Service Catalog endpoint.
 
 pub mod data_sources;
+pub mod dist;
 pub mod emulator;
 pub mod plugin;
 pub mod provider;
