@@ -1295,8 +1295,20 @@ fn aws_passthrough_only_in_aws_mode() {
             .find(|(n, _)| *n == k)
             .and_then(|(_, v)| v.map(|v| v.to_string_lossy().into_owned()))
     };
-    assert_eq!(get("AWS_EC2_METADATA_DISABLED").as_deref(), Some("false"));
-    for k in ["AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_REGION"] {
+    // Instance metadata is allowed unless the real environment says otherwise.
+    let imds = std::env::var("AWS_EC2_METADATA_DISABLED")
+        .ok()
+        .filter(|v| !v.is_empty());
+    assert_eq!(
+        get("AWS_EC2_METADATA_DISABLED"),
+        Some(imds.unwrap_or_else(|| "false".into()))
+    );
+    for k in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_PROFILE",
+        "AWS_REGION",
+        "AWS_ENDPOINT_URL",
+    ] {
         assert_eq!(
             get(k),
             std::env::var(k).ok().filter(|v| !v.is_empty()),

@@ -636,6 +636,9 @@ pub const AWS_PASSTHROUGH: &[&str] = &[
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
     "AWS_EC2_METADATA_DISABLED",
     "AWS_CA_BUNDLE",
+    // Part of the default chain too (VPC endpoints; a rehearsal against a local emulator).
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_SERVICE_CATALOG",
     "AWS_MAX_ATTEMPTS",
     "AWS_RETRY_MODE",
     "HTTPS_PROXY",
