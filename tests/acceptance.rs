@@ -48,7 +48,7 @@ async fn assert_state(acc: &Acc, pp: &str, props: &[(&str, &str)]) -> serde_json
 
 #[tokio::test]
 async fn create_with_owner_only() {
-    let acc = Acc::start().await;
+    let acc = Acc::start_on_backend().await;
     let pp = acc.product("owner-only").await;
     let owner_before = acc.owner(&pp).await;
     let role_before = acc.launch_role(&pp).await;
@@ -317,7 +317,7 @@ async fn import_with_cli_fills_live_values() {
 
 #[tokio::test]
 async fn import_block_fills_live_values() {
-    let acc = Acc::start().await;
+    let acc = Acc::start_on_backend().await;
     let pp = acc.product("import-block").await;
     // On AWS the product's live values are imported as they are.
     let (carol, launch) = if acc.is_aws() {
@@ -359,7 +359,7 @@ async fn import_block_fills_live_values() {
 
 #[tokio::test]
 async fn drift_shows_as_update_and_is_repaired() {
-    let acc = Acc::start().await;
+    let acc = Acc::start_on_backend().await;
     let pp = acc.product("drift").await;
     let team = acc.owner_value(&role("TeamRole"));
     let config = acc.config(&pp, &[("OWNER", &team)], "");
@@ -401,7 +401,7 @@ async fn drift_shows_as_update_and_is_repaired() {
 
 #[tokio::test]
 async fn destroy_without_restore_only_forgets() {
-    let acc = Acc::start().await;
+    let acc = Acc::start_on_backend().await;
     let pp = acc.product("destroy-forget").await;
     let team = acc.owner_value(&role("TeamRole"));
     let launch = acc.launch_role_value(&role("LaunchX"));
@@ -428,7 +428,7 @@ async fn destroy_without_restore_only_forgets() {
 
 #[tokio::test]
 async fn destroy_with_restore_puts_back_the_original_values() {
-    let acc = Acc::start().await;
+    let acc = Acc::start_on_backend().await;
     let pp = acc.product("destroy-restore").await;
     if !acc.is_aws() {
         acc.change_out_of_band(&pp, &[("LAUNCH_ROLE", &role("Launch0"))])

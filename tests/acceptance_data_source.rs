@@ -118,7 +118,7 @@ fn data_hcl(label: &str, body: &str) -> String {
 
 #[tokio::test]
 async fn reads_by_id_and_by_name_what_the_api_reports() {
-    let acc = Acc::start().await;
+    let acc = Acc::start_on_backend().await;
     let pp = acc.product("ds-read").await;
     if !acc.is_aws() {
         // A launch role, so that attribute is not trivially null.
@@ -163,7 +163,7 @@ async fn reads_by_id_and_by_name_what_the_api_reports() {
 
 #[tokio::test]
 async fn reflects_the_owner_the_resource_set() {
-    let acc = Acc::start().await;
+    let acc = Acc::start_on_backend().await;
     let pp = acc.product("ds-with-resource").await;
     let team = acc.owner_value(&role("DsTeam"));
     let config = format!(
@@ -194,7 +194,7 @@ async fn reflects_the_owner_the_resource_set() {
 
 #[tokio::test]
 async fn neither_or_both_of_id_and_name_fail_validate() {
-    let acc = Acc::start().await;
+    let acc = Acc::start_on_backend().await;
     let neither = acc
         .wd
         .expect_error(
@@ -233,7 +233,7 @@ async fn neither_or_both_of_id_and_name_fail_validate() {
 
 #[tokio::test]
 async fn unknown_id_is_a_clear_error() {
-    let acc = Acc::start().await;
+    let acc = Acc::start_on_backend().await;
     let missing = "pp-doesnotexist1";
     let out = acc
         .wd

@@ -6,7 +6,8 @@
 //! no emulator; tests run against one existing provisioned product in real AWS
 //! (`TF_ACC_AWS_PROVISIONED_PRODUCT_ID`) with the default credential chain, one test at a time,
 //! and the product's original `OWNER`/`LAUNCH_ROLE` are put back when each test ends (even when it
-//! panics). Tests that need the emulator call [`skip_on_aws`] first.
+//! panics). Only tests that start with [`Acc::start_on_backend`] follow the switch; tests that
+//! need the emulator call [`skip_on_aws`] first, and [`Acc::start`] is always the emulator.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
@@ -55,10 +56,17 @@ pub struct Acc {
 }
 
 impl Acc {
-    /// Emulator whose records complete at once; in AWS mode, the configured real product.
+    /// Emulator whose records complete at once (always the emulator, whatever `TF_ACC_AWS` says).
     pub async fn start() -> Acc {
+        Acc::with_record_latency(Duration::ZERO).await
+    }
+
+    /// For tests that can run on either backend: the emulator, or with `TF_ACC_AWS=1` the
+    /// configured real product. Only the acceptance suites opt in, so other suites sharing this
+    /// fixture never reach AWS.
+    pub async fn start_on_backend() -> Acc {
         match backend() {
-            Backend::Emulator => Acc::with_record_latency(Duration::ZERO).await,
+            Backend::Emulator => Acc::start().await,
             Backend::Aws(target) => Acc::aws(target).await,
         }
     }
@@ -170,10 +178,6 @@ impl Acc {
     }
 
     pub async fn with_config(config: EmulatorConfig) -> Acc {
-        assert!(
-            !matches!(backend(), Backend::Aws(_)),
-            "this test configures the emulator: guard it with skip_on_aws"
-        );
         let emu = Emulator::start(config).await.expect("start the emulator");
         let endpoint = emu.endpoint_url();
         Acc {
