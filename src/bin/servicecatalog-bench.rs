@@ -680,7 +680,8 @@ resource "noop_thing" "t" {{
     }
 }
 
-/// Largest VmHWM (KiB) among the direct children of `parent` (the provider processes).
+/// Largest VmHWM (KiB) among the provider processes (`terraform-provider-*`, comm truncated
+/// to 15 bytes) that are direct children of `parent`.
 fn children_peak_rss(parent: u32) -> u64 {
     let Ok(entries) = std::fs::read_dir("/proc") else {
         return 0;
@@ -702,7 +703,8 @@ fn children_peak_rss(parent: u32) -> u64 {
             .split_whitespace()
             .nth(1)
             .and_then(|s| s.parse::<u32>().ok());
-        if ppid != Some(parent) {
+        // Skip the fork-before-exec copy of terraform itself: only exec'd providers count.
+        if ppid != Some(parent) || !stat.contains("(terraform-provi") {
             continue;
         }
         if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
