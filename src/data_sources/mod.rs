@@ -1,5 +1,7 @@
 //! Data sources of the provider.
 
+pub mod provisioned_product;
+
 use std::sync::Arc;
 
 use crate::servicecatalog::ServiceCatalog;
@@ -7,5 +9,5 @@ use crate::tfplugin::DataSource;
 
 /// Every data source type the provider offers.
 pub fn all() -> Vec<Arc<dyn DataSource<ServiceCatalog>>> {
-    Vec::new()
+    vec![Arc::new(provisioned_product::ProvisionedProduct)]
 }

@@ -40,6 +40,10 @@ pub(crate) struct ServerIdentity {
 
 /// Generates a self-signed P-256 certificate for `localhost`, valid from 30 s ago (clock skew
 /// between host and plugin is zero, but go-plugin does the same) for about 30 years.
+///
+/// This is the process's first use of aws-lc's RNG. With aws-lc's default CPU-jitter entropy
+/// that first seeding costs ~50 ms (more under load), which dominates start-up; building with
+/// `AWS_LC_SYS_NO_JITTER_ENTROPY=1` seeds from the OS instead and brings it to microseconds.
 pub(crate) fn generate_server_identity() -> Result<ServerIdentity, PluginError> {
     let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256)?;
     let mut params = CertificateParams::new(vec!["localhost".to_owned()])?;

@@ -783,6 +783,91 @@ mod tests {
         assert_eq!(sdk.region().map(|r| r.as_ref()), Some(expected.as_str()));
     }
 
+    /// A stand-in STS endpoint that records one AssumeRole request and answers it.
+    async fn fake_sts() -> (String, tokio::sync::mpsc::Receiver<(String, String)>) {
+        use axum::http::HeaderMap;
+        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        let app = axum::Router::new().route(
+            "/",
+            axum::routing::post(move |headers: HeaderMap, body: String| {
+                let tx = tx.clone();
+                async move {
+                    let auth = headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_owned();
+                    let _ = tx.send((auth, body)).await;
+                    (
+                        [("content-type", "text/xml")],
+                        "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult>\
+                         <AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/admin/tf</Arn>\
+                         <AssumedRoleId>AROAEXAMPLE:tf</AssumedRoleId></AssumedRoleUser>\
+                         <Credentials><AccessKeyId>ASIATEMPORARY</AccessKeyId><SecretAccessKey>temp-secret</SecretAccessKey>\
+                         <SessionToken>temp-token</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>\
+                         </AssumeRoleResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></AssumeRoleResponse>",
+                    )
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        (url, rx)
+    }
+
+    #[tokio::test]
+    async fn assume_role_calls_sts_with_the_block_and_the_base_credentials() {
+        use aws_credential_types::provider::ProvideCredentials;
+        let (sts_url, mut requests) = fake_sts().await;
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("config");
+        // STS is pointed at the stand-in through the profile's `services` section.
+        std::fs::write(
+            &conf,
+            format!("[default]\nservices = local\n\n[services local]\nsts =\n  endpoint_url = {sts_url}\n"),
+        )
+        .unwrap();
+        let config = ProviderConfig {
+            region: Some("us-east-1".into()),
+            access_key: Some("AKIDBASE".into()),
+            secret_key: Some("base-secret".into()),
+            shared_config_files: Some(vec![conf.display().to_string()]),
+            assume_role: Some(AssumeRole {
+                role_arn: Some("arn:aws:iam::123456789012:role/admin".into()),
+                session_name: Some("tf".into()),
+                external_id: Some("ext-42".into()),
+                duration: Some("1h30m".into()),
+            }),
+            endpoint: Some("http://127.0.0.1:9".into()),
+            ..Default::default()
+        };
+        let sdk = config.sdk_config().await.unwrap();
+        let creds = sdk
+            .credentials_provider()
+            .expect("a credentials provider")
+            .provide_credentials()
+            .await
+            .expect("assumed credentials");
+        assert_eq!(creds.access_key_id(), "ASIATEMPORARY");
+        assert_eq!(creds.session_token(), Some("temp-token"));
+
+        let (auth, body) = requests.recv().await.unwrap();
+        assert!(
+            auth.contains("Credential=AKIDBASE/"),
+            "signed with the base keys: {auth}"
+        );
+        for part in [
+            "Action=AssumeRole",
+            "RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fadmin",
+            "RoleSessionName=tf",
+            "ExternalId=ext-42",
+            "DurationSeconds=5400",
+        ] {
+            assert!(body.contains(part), "{part} missing from {body}");
+        }
+    }
+
     #[tokio::test]
     async fn load_rejects_invalid_config_before_resolving() {
         let config = ProviderConfig {

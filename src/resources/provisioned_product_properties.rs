@@ -27,8 +27,8 @@ use crate::servicecatalog::{
 use crate::tfplugin::validator::{one_of, Validator};
 use crate::tfplugin::{
     timeouts, timeouts::Timeouts, Attribute, AttributePath, Context, CreateRequest, DeleteRequest,
-    Diagnostic, Diagnostics, HookResult, PlanRequest, PlanResponse, ReadRequest, Resource, Schema,
-    StateResponse, Type, UpdateRequest, Value,
+    Diagnostic, Diagnostics, HookResult, IdentityAttribute, IdentitySchema, PlanRequest,
+    PlanResponse, ReadRequest, Resource, Schema, StateResponse, Type, UpdateRequest, Value,
 };
 
 pub const TYPE_NAME: &str = "servicecatalog_provisioned_product_properties";
@@ -125,6 +125,15 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
             .block(timeouts::block(&["create", "update", "delete"]))
     }
 
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(
+            IdentitySchema::new().attribute(
+                IdentityAttribute::required_for_import(PRODUCT_ID, Type::String)
+                    .description("Id of the provisioned product, e.g. `pp-abcd27bm4mldq`."),
+            ),
+        )
+    }
+
     async fn modify_plan(
         &self,
         ctx: &mut Context<ServiceCatalog>,
@@ -177,7 +186,8 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
             Timeouts::from_object(&planned).get("create", DEFAULT_TIMEOUT),
             ctx.cancellation_token().clone(),
         );
-        let before = guarded(&wait, sc.read_properties(&id))
+        let before = sc
+            .read_when_available(&id, &wait)
             .await
             .map_err(|e| api_diagnostic("Cannot read the provisioned product", &e))?;
 
@@ -279,7 +289,8 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
             Timeouts::from_object(&planned).get("update", DEFAULT_TIMEOUT),
             ctx.cancellation_token().clone(),
         );
-        let before = guarded(&wait, sc.read_properties(&id))
+        let before = sc
+            .read_when_available(&id, &wait)
             .await
             .map_err(|e| api_diagnostic("Cannot read the provisioned product", &e))?;
 
@@ -351,14 +362,15 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
             Timeouts::from_object(&prior).get("delete", DEFAULT_TIMEOUT),
             ctx.cancellation_token().clone(),
         );
-        let before = match guarded(&wait, sc.read_properties(&id)).await {
+        let before = match sc.read_when_available(&id, &wait).await {
             Ok(before) => before,
             // Gone already: nothing to restore.
             Err(ApiError::NotFound { .. }) => return Ok(()),
             Err(e) => return Err(api_diagnostic("Cannot read the provisioned product", &e).into()),
         };
         let mut state = prior.clone();
-        let token = token(ctx);
+        // A fresh token: the one in private state belongs to the last create or update.
+        let token = new_idempotency_token();
         let result = change(
             &sc,
             &id,
@@ -508,13 +520,12 @@ fn api_diagnostic(summary: &str, e: &ApiError) -> Diagnostic {
     Diagnostic::error(summary, e.to_string())
 }
 
-/// The plan-time token, or a fresh one for plans made before tokens were planned.
-fn token(ctx: &Context<ServiceCatalog>) -> String {
-    ctx.private
-        .get::<String>(TOKEN)
-        .ok()
-        .flatten()
-        .unwrap_or_else(new_idempotency_token)
+/// The plan-time token (taken out of private state, so it is never stored for a later change),
+/// or a fresh one for plans made before tokens were planned.
+fn token(ctx: &mut Context<ServiceCatalog>) -> String {
+    let planned = ctx.private.get::<String>(TOKEN).ok().flatten();
+    ctx.private.remove(TOKEN);
+    planned.unwrap_or_else(new_idempotency_token)
 }
 
 fn new_idempotency_token() -> String {
@@ -596,7 +607,7 @@ impl Validator for PropertiesFormat {
             diags.attribute_error(
                 path.clone(),
                 "No properties",
-                "properties must set OWNER and/or LAUNCH_ROLE.",
+                "properties must set at least one key: OWNER and/or LAUNCH_ROLE.",
             );
         }
         for (key, v) in entries {

@@ -7,6 +7,18 @@
 //!
 //! Every wait is bounded by a [`Wait`] (deadline + cancellation token); cancellation also aborts
 //! an in-flight request.
+//!
+//! Choices where the reference is silent or unverified:
+//! - Deleted vs hidden: after a `ResourceNotFoundException`, an account-level search decides. No
+//!   match → [`ApiError::NotFound`]; a match, or the search refused (access denied / invalid
+//!   parameters) → [`ApiError::NotVisible`]. Describe succeeding while the account-level search
+//!   misses or is refused is also `NotVisible` (OWNER cannot be read without it).
+//! - The owner matches when either `UserArn` or `UserArnSession` equals the expected ARN.
+//! - `RecordType` is never looked at; `IN_PROGRESS_IN_ERROR` is polled through to `FAILED`.
+//! - A `DescribeRecord` poll still throttled after the SDK's retries costs that poll, not the wait.
+//! - `update_properties` checks `DescribeProvisionedProduct` before each attempt, so a busy product
+//!   costs no rejected `UpdateProvisionedProductProperties` call; `InvalidStateException` is
+//!   still handled for records the status does not show.
 
 use std::fmt;
 use std::future::Future;
@@ -547,6 +559,38 @@ impl ServiceCatalog {
         })
     }
 
+    /// Reads the product once it can take a change: while it is busy (`UNDER_CHANGE`,
+    /// `PLAN_IN_PROGRESS`), re-reads with back-off within `wait`. Diffing against this state, not
+    /// one read while a change was still running, is what keeps a finished change from being
+    /// sent twice.
+    pub async fn read_when_available(
+        &self,
+        id: &str,
+        wait: &Wait,
+    ) -> Result<ProductState, ApiError> {
+        const DURING: &str = "waiting for the provisioned product to become available";
+        let mut backoff = self.backoff.clone();
+        loop {
+            let state = wait.guard(DURING, self.read_properties(id)).await??;
+            if !state.is_busy() {
+                return Ok(state);
+            }
+            if wait.remaining().is_zero() {
+                return Err(ApiError::Busy {
+                    id: id.to_owned(),
+                    state: state
+                        .status
+                        .map_or_else(String::new, |s| s.as_str().to_owned()),
+                });
+            }
+            tracing::debug!(
+                provisioned_product_id = id,
+                "product busy; waiting before diffing"
+            );
+            wait.pause(&mut backoff, DURING).await?;
+        }
+    }
+
     /// Re-reads the product until the search shows `expected_owner` or `wait` ends, and returns
     /// what is live either way (the search index may lag a successful change for a short time).
     pub async fn wait_for_owner(
@@ -595,7 +639,7 @@ impl ServiceCatalog {
     }
 
     /// Account-level search for exactly `id`, paging as needed.
-    async fn search_by_id(
+    pub(super) async fn search_by_id(
         &self,
         id: &str,
     ) -> Result<Option<ProvisionedProductAttribute>, ServiceFailure> {

@@ -12,7 +12,7 @@ use aws_smithy_types::error::display::DisplayErrorContext;
 pub const ACCESS_NEEDED: &str = "the provider's credentials need account-level access to provisioned products: \
 allow servicecatalog:DescribeProvisionedProduct, servicecatalog:SearchProvisionedProducts, \
 servicecatalog:DescribeRecord and servicecatalog:UpdateProvisionedProductProperties with the condition \
-servicecatalog:accountLevel = self (as the AWSServiceCatalogAdminFullAccess managed policy does)";
+servicecatalog:accountLevel = self";
 
 /// One `RecordErrors` entry of a record.
 #[derive(Debug, Clone, PartialEq, Eq)]

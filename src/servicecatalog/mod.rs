@@ -25,6 +25,7 @@ pub mod arn;
 mod backoff;
 mod client;
 mod error;
+mod product;
 pub mod validate;
 
 use std::time::Duration;
@@ -32,6 +33,7 @@ use std::time::Duration;
 pub use backoff::Backoff;
 pub use client::{Applied, ProductState, RecordId, RecordOutcome, ServiceCatalog, Wait};
 pub use error::{ApiError, RecordError, ACCESS_NEEDED};
+pub use product::{ProductDetails, ProductLookup};
 pub use validate::{
     changed_properties, validate_properties, validate_property, validate_property_value,
     validate_provisioned_product_id, AcceptLanguage, PropertyKey, PropertyMap, ValidationError,

@@ -48,8 +48,10 @@
 //! ```
 //!
 //! Choices where the protocol or the framework left room:
-//! - Protocol 6.9; RPCs we do not offer (functions, ephemeral resources, identity, move) answer
-//!   with an error diagnostic or an empty list, never a gRPC error.
+//! - Protocol 6.9; RPCs we do not offer (functions, ephemeral resources, move) answer with an
+//!   error diagnostic or an empty list, never a gRPC error.
+//! - Resource identity: a resource declares only an [`IdentitySchema`]; the server fills and
+//!   checks identity data on every call (rules in [`identity`]).
 //! - `plan_destroy` is advertised: `modify_plan` sees destroys, whose plan stays null.
 //! - Use-state-for-unknown copies the prior value even when it is null (framework v1.19).
 //! - A default makes an optional attribute optional+computed (Terraform requires that).
@@ -62,6 +64,7 @@
 //! - Timeouts parse as Go durations, except that negatives are rejected.
 
 pub mod diag;
+pub mod identity;
 pub mod object;
 pub mod path;
 pub mod plan;
@@ -76,6 +79,7 @@ pub mod value;
 
 pub use async_trait::async_trait;
 pub use diag::{Diagnostic, Diagnostics, Severity};
+pub use identity::{IdentityAttribute, IdentitySchema, ImportRole};
 pub use object::ObjectExt;
 pub use path::{AttributePath, PathStep};
 pub use private::PrivateState;

@@ -15,6 +15,7 @@ use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
 use super::diag::{Diagnostic, Diagnostics};
+use super::identity::IdentitySchema;
 use super::path::AttributePath;
 use super::private::PrivateState;
 use super::schema::Schema;
@@ -287,6 +288,50 @@ pub trait Resource<D>: Send + Sync + 'static {
         Err(Diagnostic::error(
             "Import not supported",
             format!("{} resources cannot be imported.", self.type_name()),
+        )
+        .into())
+    }
+
+    /// The resource's identity (protocol 6.9, Terraform >= 1.12), or `None` for none. The
+    /// server derives identity data from the state through [`Resource::identity_from_state`].
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+
+    /// The identity of a (non-null) state. Default: the state attributes of the identity's
+    /// attribute names.
+    fn identity_from_state(&self, identity: &IdentitySchema, state: &Value) -> Value {
+        identity.from_state(state)
+    }
+
+    /// Import by identity: the import id [`Resource::import`] gets for `identity` (decoded with
+    /// the identity schema). Default: the value of a single-attribute identity; an identity of
+    /// several attributes must override this.
+    fn import_id_from_identity(
+        &self,
+        schema: &IdentitySchema,
+        identity: &Value,
+    ) -> Result<String, Diagnostics> {
+        Ok(schema.single_import_id(identity)?)
+    }
+
+    /// Upgrades identity data stored at an older identity `version` (raw JSON) to the current
+    /// identity schema. Only called when `version` is older than the identity schema's.
+    fn upgrade_identity(
+        &self,
+        version: i64,
+        _raw: &serde_json::Value,
+    ) -> Result<Value, Diagnostics> {
+        let current = self
+            .identity_schema()
+            .map(|s| s.version)
+            .unwrap_or_default();
+        Err(Diagnostic::error(
+            "Unable to upgrade resource identity",
+            format!(
+                "{} has no upgrade of its identity from version {version} to {current}.",
+                self.type_name()
+            ),
         )
         .into())
     }

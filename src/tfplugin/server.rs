@@ -18,6 +18,7 @@ use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
 use super::diag::{path_to_proto, Diagnostic, Diagnostics};
+use super::identity::{self, IdentitySchema};
 use super::plan;
 use super::private::PrivateState;
 use super::proto;
@@ -50,6 +51,13 @@ struct Entry<H: ?Sized> {
     hooks: Arc<H>,
     schema: Schema,
     ty: Type,
+    /// Resources only: the identity schema and its implied type.
+    identity: Option<IdentityEntry>,
+}
+
+struct IdentityEntry {
+    schema: IdentitySchema,
+    ty: Type,
 }
 
 impl<H: ?Sized> Entry<H> {
@@ -58,6 +66,7 @@ impl<H: ?Sized> Entry<H> {
             ty: schema.implied_type(),
             schema,
             hooks,
+            identity: None,
         }
     }
 }
@@ -80,7 +89,12 @@ impl<P: Provider> Server<P> {
         let mut resources = BTreeMap::new();
         for hooks in provider.resources() {
             let name = hooks.type_name().to_string();
-            let entry = Entry::new(hooks.schema(), hooks);
+            let identity = hooks.identity_schema().map(|schema| IdentityEntry {
+                ty: schema.implied_type(),
+                schema,
+            });
+            let mut entry = Entry::new(hooks.schema(), hooks);
+            entry.identity = identity;
             if resources.insert(name.clone(), entry).is_some() {
                 tracing::warn!(tf_resource_type = %name, "resource type registered twice; the last one wins");
             }
@@ -139,6 +153,17 @@ impl<P: Provider> Server<P> {
                 diags.error(
                     "Invalid provider schema",
                     format!("{kind} {name}: {problem}. This is a bug in the provider."),
+                );
+            }
+        }
+        for (name, entry) in &self.resources {
+            let Some(ident) = &entry.identity else {
+                continue;
+            };
+            for problem in ident.schema.problems() {
+                diags.error(
+                    "Invalid provider schema",
+                    format!("resource {name} identity: {problem}. This is a bug in the provider."),
                 );
             }
         }
@@ -311,6 +336,7 @@ impl<P: Provider> Server<P> {
         let result: Result<(), Diagnostic> = async {
             let entry = self.resource(&req.type_name)?;
             let current = decode(req.current_state.as_ref(), &entry.ty, "current state")?;
+            let prior_identity = self.decode_identity(entry, req.current_identity.as_ref())?;
             let private = private_from(&req.private)?;
             let hooks = entry.hooks.clone();
             let mut ctx = self.context(private);
@@ -344,6 +370,14 @@ impl<P: Provider> Server<P> {
                     &state,
                 ));
             }
+            out.new_identity = Self::identity_answer(
+                &req.type_name,
+                entry,
+                &state,
+                &prior_identity,
+                "read",
+                &mut diags,
+            );
             out.new_state = Some(encode_or(&state, &current, &entry.ty, &mut diags));
             out.private = private.to_bytes();
             Ok(())
@@ -354,6 +388,7 @@ impl<P: Provider> Server<P> {
             // Echo the request state back so a failed read never drops the object.
             out.new_state = req.current_state;
             out.private = req.private;
+            out.new_identity = req.current_identity;
         }
         out.diagnostics = diags.into_proto();
         out
@@ -374,6 +409,7 @@ impl<P: Provider> Server<P> {
                 "proposed new state",
             )?;
             let config = decode(req.config.as_ref(), &entry.ty, "configuration")?;
+            let prior_identity = self.decode_identity(entry, req.prior_identity.as_ref())?;
             let private = private_from(&req.prior_private)?;
             let block = &entry.schema.block;
             let planned = plan::plan(block, &prior, &proposed, &config);
@@ -421,6 +457,19 @@ impl<P: Provider> Server<P> {
                 }
                 out.requires_replace = paths.iter().map(path_to_proto).collect();
             }
+            out.planned_identity = if proposed.is_null() {
+                req.prior_identity.clone()
+            } else {
+                let replacing = !out.requires_replace.is_empty();
+                Self::planned_identity(
+                    &req.type_name,
+                    entry,
+                    &resp.planned,
+                    &prior_identity,
+                    replacing,
+                    &mut diags,
+                )
+            };
             out.planned_state = Some(encode(&resp.planned, &entry.ty)?);
             out.planned_private = private.to_bytes();
             Ok(())
@@ -444,6 +493,7 @@ impl<P: Provider> Server<P> {
             let prior = decode(req.prior_state.as_ref(), &entry.ty, "prior state")?;
             let planned = decode(req.planned_state.as_ref(), &entry.ty, "planned state")?;
             let config = decode(req.config.as_ref(), &entry.ty, "configuration")?;
+            let planned_identity = self.decode_identity(entry, req.planned_identity.as_ref())?;
             let private = private_from(&req.planned_private)?;
             let op = match (prior.is_null(), planned.is_null()) {
                 (_, true) => Op::Delete,
@@ -520,6 +570,14 @@ impl<P: Provider> Server<P> {
                     diags.extend(plan::check_apply_result(&req.type_name, &planned, &state));
                 }
             }
+            out.new_identity = Self::identity_answer(
+                &req.type_name,
+                entry,
+                &state,
+                &planned_identity,
+                "apply",
+                &mut diags,
+            );
             out.new_state = Some(encode_or(&state, &fallback, &entry.ty, &mut diags));
             out.private = private.to_bytes();
             Ok(())
@@ -543,13 +601,14 @@ impl<P: Provider> Server<P> {
         let mut diags = Diagnostics::new();
         let result: Result<(), Diagnostic> = async {
             let entry = self.resource(&req.type_name)?;
+            let (id, requested) = self.import_target(entry, &req)?;
             let hooks = entry.hooks.clone();
             let mut ctx = self.context(PrivateState::new());
             let start = entry.schema.null_object();
-            let id = req.id.clone();
+            let hook_id = id.clone();
             let (private, resp) = guarded("ImportResourceState", async move {
                 let mut resp = StateResponse::new(start);
-                let r = hooks.import(&mut ctx, &id, &mut resp).await;
+                let r = hooks.import(&mut ctx, &hook_id, &mut resp).await;
                 if let Err(d) = r {
                     resp.diagnostics.extend(d);
                 }
@@ -563,18 +622,20 @@ impl<P: Provider> Server<P> {
             if resp.state.is_null() {
                 return Err(Diagnostic::error(
                     "Provider returned no state after import",
-                    format!(
-                        "{}: import of {:?} produced no state.",
-                        req.type_name, req.id
-                    ),
+                    format!("{}: import of {id:?} produced no state.", req.type_name),
                 ));
+            }
+            let identity =
+                Self::imported_identity(&req.type_name, entry, &resp.state, &requested, &mut diags);
+            if diags.has_errors() {
+                return Ok(());
             }
             out.imported_resources
                 .push(proto::import_resource_state::ImportedResource {
                     type_name: req.type_name.clone(),
                     state: Some(encode(&resp.state, &entry.ty)?),
                     private: private.to_bytes(),
-                    identity: None,
+                    identity,
                 });
             Ok(())
         }
@@ -584,6 +645,258 @@ impl<P: Provider> Server<P> {
         }
         out.diagnostics = diags.into_proto();
         out
+    }
+
+    /// What to import: the request's id, or (import by identity) the id the resource makes of the
+    /// request's identity, which is returned decoded too.
+    fn import_target(
+        &self,
+        entry: &Entry<dyn Resource<P::Data>>,
+        req: &proto::import_resource_state::Request,
+    ) -> Result<(String, Value), Diagnostic> {
+        let has_identity = req
+            .identity
+            .as_ref()
+            .is_some_and(|i| i.identity_data.is_some());
+        if !req.id.is_empty() || !has_identity {
+            return Ok((req.id.clone(), Value::Null));
+        }
+        let Some(ident) = &entry.identity else {
+            return Err(Diagnostic::error(
+                "Import by identity not supported",
+                format!(
+                    "{} has no resource identity; import it by id instead.",
+                    req.type_name
+                ),
+            ));
+        };
+        let requested = self.decode_identity(entry, req.identity.as_ref())?;
+        let missing = ident.schema.missing_required(&requested);
+        if let Some(first) = missing.first() {
+            return Err(Diagnostic::error(
+                "Invalid import identity",
+                format!(
+                    "Importing {} by identity needs {}; set it in the import block's identity.",
+                    req.type_name,
+                    missing.join(", ")
+                ),
+            )
+            .with_attribute(super::path::AttributePath::attr(*first)));
+        }
+        let id = entry
+            .hooks
+            .import_id_from_identity(&ident.schema, &requested)
+            .map_err(|d| {
+                d.iter().find(|d| d.is_error()).cloned().unwrap_or_else(|| {
+                    Diagnostic::error(
+                        "Invalid import identity",
+                        "The provider could not make an import id of the identity.",
+                    )
+                })
+            })?;
+        Ok((id, requested))
+    }
+
+    /// The identity of an imported state: derived from it, with attributes it leaves null taken
+    /// from the requested identity, which it must not contradict.
+    fn imported_identity(
+        type_name: &str,
+        entry: &Entry<dyn Resource<P::Data>>,
+        state: &Value,
+        requested: &Value,
+        diags: &mut Diagnostics,
+    ) -> Option<proto::ResourceIdentityData> {
+        let ident = entry.identity.as_ref()?;
+        let mut derived = entry.hooks.identity_from_state(&ident.schema, state);
+        let changed = identity::conflicting_attributes(requested, &derived);
+        if !changed.is_empty() {
+            diags.error(
+                "Imported object has a different identity",
+                format!(
+                    "{type_name}: the object imported for the requested identity differs from it \
+                     in {}. This is a bug in the provider.",
+                    changed.join(", ")
+                ),
+            );
+            return None;
+        }
+        if let (Value::Object(d), Value::Object(r)) = (&mut derived, requested) {
+            for (k, v) in r {
+                if d.get(k).is_none_or(Value::is_null) {
+                    d.insert(k.clone(), v.clone());
+                }
+            }
+        }
+        // Read fills in what import left open; an empty identity is simply not sent.
+        if identity::is_empty_identity(&derived) || !derived.is_wholly_known() {
+            return None;
+        }
+        encode_identity(&derived, &ident.ty)
+            .map_err(|d| diags.push(d))
+            .ok()
+    }
+
+    /// The identity Terraform sent, decoded with the resource's identity schema (null when the
+    /// resource has none or Terraform sent none).
+    fn decode_identity(
+        &self,
+        entry: &Entry<dyn Resource<P::Data>>,
+        data: Option<&proto::ResourceIdentityData>,
+    ) -> Result<Value, Diagnostic> {
+        match &entry.identity {
+            Some(ident) => decode(
+                data.and_then(|d| d.identity_data.as_ref()),
+                &ident.ty,
+                "resource identity",
+            ),
+            None => Ok(Value::Null),
+        }
+    }
+
+    /// The identity to answer Read or Apply with: the one of `state`, which must agree with
+    /// `expected` (the prior or planned identity). When it does not, that is an error and the
+    /// expected identity is sent back, so Terraform's record keeps naming the same object.
+    fn identity_answer(
+        type_name: &str,
+        entry: &Entry<dyn Resource<P::Data>>,
+        state: &Value,
+        expected: &Value,
+        when: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<proto::ResourceIdentityData> {
+        let ident = entry.identity.as_ref()?;
+        if state.is_null() {
+            return None;
+        }
+        let derived = entry.hooks.identity_from_state(&ident.schema, state);
+        if !identity::is_empty_identity(expected) {
+            let changed = identity::conflicting_attributes(expected, &derived);
+            if !changed.is_empty() {
+                diags.error(
+                    "Unexpected identity change",
+                    format!(
+                        "{type_name}: the {when} produced an identity that differs from the \
+                         prior one in {}. The identity of an existing object must never change. \
+                         This is a bug in the provider.",
+                        changed.join(", ")
+                    ),
+                );
+                return encode_identity(expected, &ident.ty).ok();
+            }
+        }
+        let missing = ident.schema.missing_required(&derived);
+        if !derived.is_wholly_known() || !missing.is_empty() {
+            diags.error(
+                "Provider produced an incomplete identity",
+                format!(
+                    "{type_name}: after {when}, the identity must be wholly known and set{}. \
+                     This is a bug in the provider.",
+                    if missing.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({} is null)", missing.join(", "))
+                    }
+                ),
+            );
+            return None;
+        }
+        encode_identity(&derived, &ident.ty)
+            .map_err(|d| diags.push(d))
+            .ok()
+    }
+
+    /// The planned identity of a create or update: a create plans the identity of its planned
+    /// state (unknowns allowed); an update keeps the prior identity unless it replaces the object.
+    fn planned_identity(
+        type_name: &str,
+        entry: &Entry<dyn Resource<P::Data>>,
+        planned: &Value,
+        prior_identity: &Value,
+        replacing: bool,
+        diags: &mut Diagnostics,
+    ) -> Option<proto::ResourceIdentityData> {
+        let ident = entry.identity.as_ref()?;
+        let derived = entry.hooks.identity_from_state(&ident.schema, planned);
+        if identity::is_empty_identity(prior_identity) || replacing {
+            return encode_identity(&derived, &ident.ty)
+                .map_err(|d| diags.push(d))
+                .ok();
+        }
+        let changed = identity::conflicting_attributes(prior_identity, &derived);
+        if !changed.is_empty() && derived.is_wholly_known() {
+            diags.error(
+                "Unexpected identity change",
+                format!(
+                    "{type_name}: the plan changes the identity ({}) of an existing object \
+                     without replacing it. The identity of an existing object must never change. \
+                     This is a bug in the provider.",
+                    changed.join(", ")
+                ),
+            );
+        }
+        encode_identity(prior_identity, &ident.ty)
+            .map_err(|d| diags.push(d))
+            .ok()
+    }
+
+    async fn upgrade_identity(
+        &self,
+        req: proto::upgrade_resource_identity::Request,
+    ) -> (Option<proto::ResourceIdentityData>, Diagnostics) {
+        let fail = |detail: String| {
+            (
+                None,
+                Diagnostic::error("Unable to upgrade resource identity", detail).into(),
+            )
+        };
+        let entry = match self.resource(&req.type_name) {
+            Ok(e) => e,
+            Err(d) => return (None, d.into()),
+        };
+        let Some(ident) = &entry.identity else {
+            return fail(format!(
+                "{} has no resource identity, so there is none to upgrade.",
+                req.type_name
+            ));
+        };
+        let raw = match identity::raw_identity_json(&req.raw_identity) {
+            Ok(raw) => raw,
+            Err(e) => return fail(format!("{e}.")),
+        };
+        let mut json: serde_json::Value = match serde_json::from_slice(&raw) {
+            Ok(j) => j,
+            Err(e) => return fail(format!("The stored identity is not valid JSON: {e}.")),
+        };
+        let current = ident.schema.version;
+        let upgraded = if req.version == current {
+            normalize_json(&mut json, &ident.ty);
+            match value::decode_json(json.to_string().as_bytes(), &ident.ty) {
+                Ok(v) => v,
+                Err(e) => return (None, decode_error("stored identity", e).into()),
+            }
+        } else if req.version > current {
+            return fail(format!(
+                "The stored identity of {} has version {}, newer than this provider's {current}; \
+                 it was written by a newer provider version.",
+                req.type_name, req.version
+            ));
+        } else {
+            let hooks = entry.hooks.clone();
+            let version = req.version;
+            let ran = guarded("UpgradeResourceIdentity", async move {
+                hooks.upgrade_identity(version, &json)
+            })
+            .await;
+            match ran {
+                Ok(Ok(v)) => v,
+                Ok(Err(d)) => return (None, d),
+                Err(d) => return (None, d.into()),
+            }
+        };
+        match encode_identity(&upgraded, &ident.ty) {
+            Ok(data) => (Some(data), Diagnostics::new()),
+            Err(d) => (None, d.into()),
+        }
     }
 
     async fn read_data(
@@ -759,6 +1072,12 @@ fn decode_error(what: &str, e: super::value::ValueError) -> Diagnostic {
     } else {
         diag.with_attribute(e.path)
     }
+}
+
+fn encode_identity(v: &Value, ty: &Type) -> Result<proto::ResourceIdentityData, Diagnostic> {
+    Ok(proto::ResourceIdentityData {
+        identity_data: Some(encode(v, ty)?),
+    })
 }
 
 /// msgpack first; JSON when msgpack is empty; an absent value is null.
@@ -998,9 +1317,16 @@ impl<P: Provider> ProviderRpc for Server<P> {
         &self,
         _request: Request<proto::get_resource_identity_schemas::Request>,
     ) -> Result<Response<proto::get_resource_identity_schemas::Response>, Status> {
-        Ok(Response::new(
-            proto::get_resource_identity_schemas::Response::default(),
-        ))
+        let sp = span("GetResourceIdentitySchemas", "");
+        let out = proto::get_resource_identity_schemas::Response {
+            identity_schemas: self
+                .resources
+                .iter()
+                .filter_map(|(n, e)| Some((n.clone(), e.identity.as_ref()?.schema.to_proto())))
+                .collect(),
+            diagnostics: Vec::new(),
+        };
+        logged(&sp, &[], out)
     }
 
     async fn upgrade_resource_identity(
@@ -1008,15 +1334,17 @@ impl<P: Provider> ProviderRpc for Server<P> {
         request: Request<proto::upgrade_resource_identity::Request>,
     ) -> Result<Response<proto::upgrade_resource_identity::Response>, Status> {
         let req = request.into_inner();
-        let diags: Diagnostics = Diagnostic::error(
-            "Resource identity not supported",
-            format!("This provider defines no identity for {:?}.", req.type_name),
+        let sp = span("UpgradeResourceIdentity", &req.type_name);
+        let (upgraded_identity, diags) = self.upgrade_identity(req).instrument(sp.clone()).await;
+        let diagnostics = diags.into_proto();
+        logged(
+            &sp,
+            &diagnostics,
+            proto::upgrade_resource_identity::Response {
+                upgraded_identity,
+                diagnostics: diagnostics.clone(),
+            },
         )
-        .into();
-        Ok(Response::new(proto::upgrade_resource_identity::Response {
-            upgraded_identity: None,
-            diagnostics: diags.into_proto(),
-        }))
     }
 
     async fn configure_provider(
