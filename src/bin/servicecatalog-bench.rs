@@ -256,19 +256,24 @@ struct Scanner {
 
 impl Scanner {
     fn feed(&mut self, chunk: &[u8]) -> (u64, u64) {
+        let carried = self.carry.len();
         let mut data = std::mem::take(&mut self.carry);
         data.extend_from_slice(chunk);
-        let all = count(&data, TARGET);
-        let describe = count(&data, DESCRIBE_RECORD);
-        // Keep less than the shortest needle, so no match is counted twice.
-        let keep = (TARGET.len() - 1).min(data.len());
+        let all = count_new(&data, TARGET, carried);
+        let describe = count_new(&data, DESCRIBE_RECORD, carried);
+        // Enough for the longest needle to straddle reads; count_new skips what was counted.
+        let keep = (DESCRIBE_RECORD.len() - 1).min(data.len());
         self.carry = data[data.len() - keep..].to_vec();
         (all, describe)
     }
 }
 
-fn count(hay: &[u8], needle: &[u8]) -> u64 {
-    hay.windows(needle.len()).filter(|w| *w == needle).count() as u64
+/// Matches of `needle` in `hay` that end after the first `carried` bytes (those were seen before).
+fn count_new(hay: &[u8], needle: &[u8], carried: usize) -> u64 {
+    hay.windows(needle.len())
+        .enumerate()
+        .filter(|(i, w)| i + needle.len() > carried && *w == needle)
+        .count() as u64
 }
 
 fn load_average() -> String {
