@@ -177,18 +177,14 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
         req: CreateRequest,
         resp: &mut StateResponse,
     ) -> HookResult {
-        let sc = ctx.provider_data()?.clone();
         let planned = req.planned;
-        let id = string(&planned, PRODUCT_ID);
-        let desired = properties_of(field(&planned, PROPERTIES));
-        let wait = Wait::new(
-            Timeouts::from_object(&planned).get("create", DEFAULT_TIMEOUT),
-            ctx.cancellation_token().clone(),
-        );
-        let before = sc
-            .read_when_available(&id, &wait)
-            .await
-            .map_err(|e| api_diagnostic("Cannot read the provisioned product", &e))?;
+        let Start {
+            sc,
+            id,
+            desired,
+            wait,
+            before,
+        } = Start::new(ctx, &planned, "create").await?;
 
         let mut state = planned.clone();
         set(&mut state, ID, Value::string(&id));
@@ -280,18 +276,14 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
         req: UpdateRequest,
         resp: &mut StateResponse,
     ) -> HookResult {
-        let sc = ctx.provider_data()?.clone();
         let planned = req.planned;
-        let id = string(&planned, PRODUCT_ID);
-        let desired = properties_of(field(&planned, PROPERTIES));
-        let wait = Wait::new(
-            Timeouts::from_object(&planned).get("update", DEFAULT_TIMEOUT),
-            ctx.cancellation_token().clone(),
-        );
-        let before = sc
-            .read_when_available(&id, &wait)
-            .await
-            .map_err(|e| api_diagnostic("Cannot read the provisioned product", &e))?;
+        let Start {
+            sc,
+            id,
+            desired,
+            wait,
+            before,
+        } = Start::new(ctx, &planned, "update").await?;
 
         let mut state = planned.clone();
         for name in [RECORD_ID, RECORD_STATUS] {
@@ -413,6 +405,42 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
         set(&mut resp.state, ORIGINAL_PROPERTIES, properties);
         set(&mut resp.state, RESTORE_ON_DESTROY, Value::Bool(false));
         Ok(())
+    }
+}
+
+/// What create and update both start from: the client, the product, the desired values, the
+/// wait for the operation, and what is live once the product is free to change.
+struct Start {
+    sc: ServiceCatalog,
+    id: String,
+    desired: PropertyMap,
+    wait: Wait,
+    before: ProductState,
+}
+
+impl Start {
+    async fn new(
+        ctx: &Context<ServiceCatalog>,
+        planned: &Value,
+        operation: &str,
+    ) -> Result<Self, Diagnostics> {
+        let sc = ctx.provider_data()?.clone();
+        let id = string(planned, PRODUCT_ID);
+        let wait = Wait::new(
+            Timeouts::from_object(planned).get(operation, DEFAULT_TIMEOUT),
+            ctx.cancellation_token().clone(),
+        );
+        let before = sc
+            .read_when_available(&id, &wait)
+            .await
+            .map_err(|e| api_diagnostic("Cannot read the provisioned product", &e))?;
+        Ok(Self {
+            desired: properties_of(field(planned, PROPERTIES)),
+            sc,
+            id,
+            wait,
+            before,
+        })
     }
 }
 

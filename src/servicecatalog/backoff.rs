@@ -3,33 +3,38 @@
 
 use std::time::Duration;
 
-/// Exponential back-off with downward jitter, capped, and never past a deadline.
+/// Proportional back-off with downward jitter: each delay is a fixed fraction of the time
+/// waited so far, kept within `min..=max`. Polls therefore come every `min` at first and then
+/// grow geometrically, so a record that finishes between two polls is seen at most about
+/// `ratio` × its duration late, and the number of polls grows with the logarithm of the wait.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Backoff {
-    next: Duration,
-    factor: f64,
+    min: Duration,
+    ratio: f64,
     max: Duration,
     jitter: f64,
+    waited: Duration,
 }
 
 impl Backoff {
-    /// A schedule starting at `initial`, multiplied by `factor` after every step, capped at `max`.
+    /// A schedule whose delays are `ratio` × the time waited so far, within `min..=max`.
     /// `jitter` in `0.0..=1.0` is the largest fraction taken off a step at random.
-    pub fn new(initial: Duration, factor: f64, max: Duration, jitter: f64) -> Self {
+    pub fn new(min: Duration, ratio: f64, max: Duration, jitter: f64) -> Self {
         Backoff {
-            next: initial.min(max),
-            factor: factor.max(1.0),
+            min: min.min(max),
+            ratio: ratio.max(0.0),
             max,
             jitter: jitter.clamp(0.0, 1.0),
+            waited: Duration::ZERO,
         }
     }
 
-    /// The schedule for polling `DescribeRecord` and busy products: 200 ms, doubling, at most 10 s,
-    /// up to 20% jitter. The first poll comes well under a second after the change was accepted.
+    /// The schedule for polling `DescribeRecord` and busy products: every 250 ms for the first
+    /// 1.25 s, then 20% of the time waited so far, at most 10 s, up to 20% jitter.
     pub fn polling() -> Self {
         Backoff::new(
-            Duration::from_millis(200),
-            2.0,
+            Duration::from_millis(250),
+            0.2,
             Duration::from_secs(10),
             0.2,
         )
@@ -37,15 +42,17 @@ impl Backoff {
 
     /// The un-jittered delay the next step would use.
     pub fn peek(&self) -> Duration {
-        self.next
+        self.waited.mul_f64(self.ratio).clamp(self.min, self.max)
     }
 
     /// Returns the next delay and advances the schedule. `random` is a sample in `0.0..1.0`;
     /// the delay is `base * (1 - jitter * random)`, so jitter never pushes a step past `max`.
     pub fn next_delay(&mut self, random: f64) -> Duration {
-        let base = self.next;
-        self.next = base.mul_f64(self.factor).min(self.max);
-        base.mul_f64(1.0 - self.jitter * random.clamp(0.0, 1.0))
+        let delay = self
+            .peek()
+            .mul_f64(1.0 - self.jitter * random.clamp(0.0, 1.0));
+        self.waited += delay;
+        delay
     }
 
     /// Like [`next_delay`](Self::next_delay) but never longer than `remaining` (time left to the deadline).
@@ -75,35 +82,63 @@ mod tests {
     }
 
     #[test]
-    fn polling_schedule_grows_from_sub_second_to_ten_seconds() {
+    fn polling_schedule_starts_sub_second_and_grows_in_proportion_to_the_wait() {
         let mut b = Backoff::polling();
-        let steps: Vec<Duration> = (0..10).map(|_| b.next_delay(0.0)).collect();
+        let steps: Vec<Duration> = (0..8).map(|_| b.next_delay(0.0)).collect();
         assert_eq!(
             steps,
             vec![
-                ms(200),
-                ms(400),
-                ms(800),
-                ms(1600),
-                ms(3200),
-                ms(6400),
-                ms(10_000),
-                ms(10_000),
-                ms(10_000),
-                ms(10_000)
+                ms(250),
+                ms(250),
+                ms(250),
+                ms(250),
+                ms(250),
+                ms(250),
+                ms(300),
+                ms(360)
             ]
         );
+        // Late in a long wait the step is 20% of the time waited, capped at 10 s.
+        let mut long = Backoff::polling();
+        let mut waited = Duration::ZERO;
+        let mut polls = 0;
+        while waited < Duration::from_secs(20) {
+            waited += long.next_delay(0.0);
+            polls += 1;
+        }
+        assert!(polls < 25, "{polls} polls for 20 s");
+        assert!(long.peek() <= Duration::from_secs(10));
+        let mut capped = Backoff::polling();
+        for _ in 0..200 {
+            capped.next_delay(0.0);
+        }
+        assert_eq!(capped.peek(), Duration::from_secs(10));
+    }
+
+    #[test]
+    fn a_finished_record_is_seen_within_a_fifth_of_its_duration() {
+        // For any finish time past the sub-second start, the next poll is at most 20% later.
+        let mut b = Backoff::polling();
+        let mut polls = vec![Duration::ZERO];
+        while *polls.last().unwrap() < Duration::from_secs(60) {
+            let next = *polls.last().unwrap() + b.next_delay(0.0);
+            polls.push(next);
+        }
+        for pair in polls.windows(2) {
+            let (before, after) = (pair[0], pair[1]);
+            let allowed = before.mul_f64(0.2).max(ms(250));
+            assert!(after - before <= allowed, "{before:?} -> {after:?}");
+        }
     }
 
     #[test]
     fn jitter_only_shortens_and_by_at_most_the_fraction() {
         let mut b = Backoff::polling();
-        assert_eq!(b.next_delay(0.5), ms(180));
-        // 400 ms with the largest jitter sample close to 1.0 → just above 320 ms.
+        assert_eq!(b.next_delay(0.5), ms(225));
         let d = b.next_delay(0.999_999);
-        assert!(d > ms(319) && d < ms(400), "{d:?}");
+        assert!(d > ms(199) && d < ms(250), "{d:?}");
         // Once capped, a jittered step stays within [8 s, 10 s].
-        let mut capped = Backoff::new(ms(10_000), 2.0, ms(10_000), 0.2);
+        let mut capped = Backoff::new(ms(10_000), 0.2, ms(10_000), 0.2);
         for r in [0.0, 0.3, 0.999] {
             let d = capped.next_delay(r);
             assert!(d <= ms(10_000) && d >= ms(8_000), "{d:?}");
@@ -120,9 +155,9 @@ mod tests {
 
     #[test]
     fn bad_parameters_are_clamped() {
-        let mut b = Backoff::new(ms(50_000), 0.5, ms(1_000), 3.0);
-        assert_eq!(b.peek(), ms(1_000), "initial capped at max");
-        // factor < 1 would shrink the schedule: treated as 1; jitter > 1 treated as 1.
+        let mut b = Backoff::new(ms(50_000), -1.0, ms(1_000), 3.0);
+        assert_eq!(b.peek(), ms(1_000), "min capped at max");
+        // A negative ratio is treated as 0 (steps stay at min); jitter > 1 is treated as 1.
         assert_eq!(b.next_delay(0.0), ms(1_000));
         assert_eq!(b.next_delay(0.5), ms(500));
         assert_eq!(b.peek(), ms(1_000));

@@ -1,0 +1,123 @@
+//! A provider that does nothing, built on the same protocol layer as the real one
+//! (`plugin::serve` + `tfplugin::provider_routes`): the benchmark baseline. It offers one
+//! resource, `noop_thing` (required `name`, computed `id`), and never makes an API call, so
+//! what it costs is Terraform's own work plus our protocol layer.
+//!
+//! Terraform starts it like any provider (dev_overrides with the binary renamed or linked to
+//! `terraform-provider-noop`); see `docs/performance.md`.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use servicecatalog_provider::plugin::{self, Launch, ServeOptions};
+use servicecatalog_provider::tfplugin::{
+    self, async_trait, Attribute, ConfigureRequest, Context, CreateRequest, DeleteRequest,
+    Diagnostics, HookResult, ObjectExt, Provider, ReadRequest, Resource, Schema, StateResponse,
+    Type, UpdateRequest, Value,
+};
+
+/// The `noop` provider: no configuration, one resource.
+struct NoopProvider;
+
+#[async_trait]
+impl Provider for NoopProvider {
+    type Data = ();
+
+    fn schema(&self) -> Schema {
+        Schema::new().description("A provider that does nothing (benchmark baseline).")
+    }
+
+    async fn configure(
+        &self,
+        _ctx: &Context<()>,
+        _req: ConfigureRequest,
+        _diags: &mut Diagnostics,
+    ) -> Option<()> {
+        Some(())
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn Resource<()>>> {
+        vec![Arc::new(NoopThing)]
+    }
+}
+
+/// `noop_thing`: state is the config plus `id = "noop-<name>"`.
+struct NoopThing;
+
+#[async_trait]
+impl Resource<()> for NoopThing {
+    fn type_name(&self) -> &str {
+        "noop_thing"
+    }
+
+    fn schema(&self) -> Schema {
+        Schema::new()
+            .description("Stores its name; nothing else.")
+            .attribute(Attribute::required("name", Type::String))
+            .attribute(Attribute::computed("id", Type::String).use_state_for_unknown())
+    }
+
+    async fn create(
+        &self,
+        _ctx: &mut Context<()>,
+        req: CreateRequest,
+        resp: &mut StateResponse,
+    ) -> HookResult {
+        let id = format!("noop-{}", req.planned.str_attr("name").unwrap_or_default());
+        resp.state = req.planned.with_attr("id", Value::String(id));
+        Ok(())
+    }
+
+    async fn read(
+        &self,
+        _ctx: &mut Context<()>,
+        _req: ReadRequest,
+        _resp: &mut StateResponse,
+    ) -> HookResult {
+        // The state is the truth: read leaves it as it is.
+        Ok(())
+    }
+
+    async fn update(
+        &self,
+        _ctx: &mut Context<()>,
+        req: UpdateRequest,
+        resp: &mut StateResponse,
+    ) -> HookResult {
+        resp.state = req.planned;
+        Ok(())
+    }
+
+    async fn delete(
+        &self,
+        _ctx: &mut Context<()>,
+        _req: DeleteRequest,
+        _resp: &mut StateResponse,
+    ) -> HookResult {
+        Ok(())
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    plugin::logging::init_from_env();
+    plugin::install_crypto_provider();
+    let opts = match Launch::from_env() {
+        Ok(launch) => ServeOptions::managed(launch),
+        Err(err) => {
+            eprintln!("{err}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Err(err) = plugin::spawn_signal_handler(&opts) {
+        eprintln!("cannot install signal handlers: {err}");
+        return ExitCode::FAILURE;
+    }
+    match plugin::serve(tfplugin::provider_routes(NoopProvider), opts).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("{err}");
+            ExitCode::FAILURE
+        }
+    }
+}
