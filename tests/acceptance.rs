@@ -13,7 +13,9 @@ mod acceptance;
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use acceptance::{assumed_role, map_of, role, string_map, user, Acc, CountingEndpoint, ADDR};
+use acceptance::{
+    assumed_role, map_of, role, skip_on_aws, string_map, user, Acc, Backend, CountingEndpoint, ADDR,
+};
 use aws_sdk_servicecatalog::types::RecordStatus;
 use servicecatalog_provider::emulator::Faults;
 use terraform::{Cmd, PlanOutcome, Workdir};
@@ -46,11 +48,11 @@ async fn assert_state(acc: &Acc, pp: &str, props: &[(&str, &str)]) -> serde_json
 
 #[tokio::test]
 async fn create_with_owner_only() {
-    let acc = Acc::start().await;
-    let pp = acc.seed("owner-only").await;
+    let acc = Acc::start_on_backend().await;
+    let pp = acc.product("owner-only").await;
     let owner_before = acc.owner(&pp).await;
     let role_before = acc.launch_role(&pp).await;
-    let team = role("TeamRole");
+    let team = acc.owner_value(&role("TeamRole"));
 
     acc.wd
         .apply_step(&acc.config(&pp, &[("OWNER", &team)], ""))
@@ -62,7 +64,11 @@ async fn create_with_owner_only() {
         role_before,
         "unmanaged LAUNCH_ROLE untouched"
     );
-    assert_eq!(acc.change_records(&pp).await.len(), 1, "exactly one change");
+    assert_eq!(
+        acc.new_change_records(&pp).await.len(),
+        1,
+        "exactly one change"
+    );
     let s = assert_state(&acc, &pp, &[("OWNER", &team)]).await;
     assert_eq!(
         string_map(&s["original_properties"]).get("OWNER"),
@@ -75,6 +81,12 @@ async fn create_with_owner_only() {
 
 #[tokio::test]
 async fn create_with_launch_role_only() {
+    if skip_on_aws(
+        "create_with_launch_role_only",
+        "sets a known launch role out of band first and counts that record",
+    ) {
+        return;
+    }
     let acc = Acc::start().await;
     let pp = acc.seed("launch-role-only").await;
     let launch0 = role("Launch0");
@@ -117,6 +129,12 @@ async fn create_with_launch_role_only() {
 
 #[tokio::test]
 async fn create_with_both_update_in_place_and_replace_on_new_id() {
+    if skip_on_aws(
+        "create_with_both_update_in_place_and_replace_on_new_id",
+        "needs two products",
+    ) {
+        return;
+    }
     let acc = Acc::start().await;
     let pp = acc.seed("both").await;
     let other = acc.seed("both-other").await;
@@ -226,6 +244,12 @@ async fn create_with_both_update_in_place_and_replace_on_new_id() {
 
 #[tokio::test]
 async fn import_with_cli_fills_live_values() {
+    if skip_on_aws(
+        "import_with_cli_fills_live_values",
+        "seeds several products with chosen owners",
+    ) {
+        return;
+    }
     let acc = Acc::start().await;
     let bob = user("bob");
     let launch_b = role("LaunchB");
@@ -293,14 +317,23 @@ async fn import_with_cli_fills_live_values() {
 
 #[tokio::test]
 async fn import_block_fills_live_values() {
-    let acc = Acc::start().await;
-    let carol = user("carol");
-    let pp = acc.seed("import-block").await;
-    acc.change_out_of_band(&pp, &[("OWNER", &carol)]).await;
+    let acc = Acc::start_on_backend().await;
+    let pp = acc.product("import-block").await;
+    // On AWS the product's live values are imported as they are.
+    let (carol, launch) = if acc.is_aws() {
+        (acc.owner(&pp).await, acc.launch_role(&pp).await)
+    } else {
+        let carol = user("carol");
+        acc.change_out_of_band(&pp, &[("OWNER", &carol)]).await;
+        (carol, None)
+    };
+    let before = acc.new_change_records(&pp).await.len();
+    let mut props = vec![("OWNER", carol.as_str())];
+    props.extend(launch.as_deref().map(|l| ("LAUNCH_ROLE", l)));
 
     let config = format!(
         "{}\nimport {{\n  to = {ADDR}\n  id = {}\n}}\n",
-        acc.config(&pp, &[("OWNER", &carol)], ""),
+        acc.config(&pp, &props, ""),
         terraform::hcl_string(&pp)
     );
     acc.wd.write_config(&config);
@@ -314,15 +347,11 @@ async fn import_block_fills_live_values() {
     acc.wd.apply_step(&config).await;
     let s = acc.wd.resource_values(ADDR).await;
     assert_eq!(s["id"], pp.as_str(), "{s}");
-    assert_eq!(
-        string_map(&s["properties"]),
-        map_of(&[("OWNER", &carol)]),
-        "{s}"
-    );
+    assert_eq!(string_map(&s["properties"]), map_of(&props), "{s}");
     assert_eq!(acc.owner(&pp).await, carol);
     assert_eq!(
-        acc.change_records(&pp).await.len(),
-        1,
+        acc.new_change_records(&pp).await.len(),
+        before,
         "import changes nothing"
     );
     acc.finish().await;
@@ -330,13 +359,16 @@ async fn import_block_fills_live_values() {
 
 #[tokio::test]
 async fn drift_shows_as_update_and_is_repaired() {
-    let acc = Acc::start().await;
-    let pp = acc.seed("drift").await;
-    let team = role("TeamRole");
+    let acc = Acc::start_on_backend().await;
+    let pp = acc.product("drift").await;
+    let team = acc.owner_value(&role("TeamRole"));
     let config = acc.config(&pp, &[("OWNER", &team)], "");
     acc.wd.apply_step(&config).await;
 
-    let mallory = user("mallory");
+    // On AWS the drift puts the original owner back: a principal known to exist.
+    let mallory = acc
+        .original_owner()
+        .map_or_else(|| user("mallory"), str::to_string);
     acc.change_out_of_band(&pp, &[("OWNER", &mallory)]).await;
 
     match acc.wd.plan_detailed_exitcode().await {
@@ -360,7 +392,7 @@ async fn drift_shows_as_update_and_is_repaired() {
     acc.wd.apply_step(&config).await;
     assert_eq!(acc.owner(&pp).await, team);
     assert_eq!(
-        acc.change_records(&pp).await.len(),
+        acc.new_change_records(&pp).await.len(),
         3,
         "create, drift, one repair"
     );
@@ -369,13 +401,14 @@ async fn drift_shows_as_update_and_is_repaired() {
 
 #[tokio::test]
 async fn destroy_without_restore_only_forgets() {
-    let acc = Acc::start().await;
-    let pp = acc.seed("destroy-forget").await;
-    let team = role("TeamRole");
-    let launch = role("LaunchX");
-    acc.wd
-        .apply_step(&acc.config(&pp, &[("OWNER", &team), ("LAUNCH_ROLE", &launch)], ""))
-        .await;
+    let acc = Acc::start_on_backend().await;
+    let pp = acc.product("destroy-forget").await;
+    let team = acc.owner_value(&role("TeamRole"));
+    let launch = acc.launch_role_value(&role("LaunchX"));
+    let launch_before = acc.launch_role(&pp).await;
+    let mut props = vec![("OWNER", team.as_str())];
+    props.extend(launch.as_deref().map(|l| ("LAUNCH_ROLE", l)));
+    acc.wd.apply_step(&acc.config(&pp, &props, "")).await;
     let changes = acc.change_records(&pp).await.len();
 
     acc.wd.destroy().await;
@@ -384,7 +417,7 @@ async fn destroy_without_restore_only_forgets() {
         "state is empty"
     );
     assert_eq!(acc.owner(&pp).await, team, "values stay live");
-    assert_eq!(acc.launch_role(&pp).await.as_deref(), Some(launch.as_str()));
+    assert_eq!(acc.launch_role(&pp).await, launch.or(launch_before));
     assert_eq!(
         acc.change_records(&pp).await.len(),
         changes,
@@ -395,45 +428,54 @@ async fn destroy_without_restore_only_forgets() {
 
 #[tokio::test]
 async fn destroy_with_restore_puts_back_the_original_values() {
-    let acc = Acc::start().await;
-    let pp = acc.seed("destroy-restore").await;
-    let launch0 = role("Launch0");
-    acc.change_out_of_band(&pp, &[("LAUNCH_ROLE", &launch0)])
-        .await;
+    let acc = Acc::start_on_backend().await;
+    let pp = acc.product("destroy-restore").await;
+    if !acc.is_aws() {
+        acc.change_out_of_band(&pp, &[("LAUNCH_ROLE", &role("Launch0"))])
+            .await;
+    }
+    let launch0 = acc.launch_role(&pp).await;
     let owner0 = acc.owner(&pp).await;
+    let before = acc.new_change_records(&pp).await.len();
 
     let restore = "  restore_on_destroy = true";
-    let a = role("OwnerA");
-    let launch_a = role("LaunchA");
-    acc.wd
-        .apply_step(&acc.config(&pp, &[("OWNER", &a), ("LAUNCH_ROLE", &launch_a)], restore))
-        .await;
-    // A second change must not move the remembered originals.
-    let b = user("ownerb");
-    acc.wd
-        .apply_step(&acc.config(&pp, &[("OWNER", &b), ("LAUNCH_ROLE", &launch_a)], restore))
-        .await;
+    let a = acc.owner_value(&role("OwnerA"));
+    let launch_a = acc.launch_role_value(&role("LaunchA"));
+    let props = |owner: &str| {
+        let mut p = vec![("OWNER".to_string(), owner.to_string())];
+        p.extend(launch_a.clone().map(|l| ("LAUNCH_ROLE".to_string(), l)));
+        p
+    };
+    let config = |owner: &str| {
+        let p = props(owner);
+        let refs: Vec<(&str, &str)> = p.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        acc.config(&pp, &refs, restore)
+    };
+    acc.wd.apply_step(&config(&a)).await;
+    // A second change must not move the remembered originals (on AWS there is one owner value).
+    let applies = if acc.is_aws() {
+        1
+    } else {
+        acc.wd.apply_step(&config(&user("ownerb"))).await;
+        2
+    };
     let s = acc.wd.resource_values(ADDR).await;
-    assert_eq!(
-        string_map(&s["original_properties"]),
-        map_of(&[("OWNER", &owner0), ("LAUNCH_ROLE", &launch0)]),
-        "{s}"
-    );
+    let mut originals = map_of(&[("OWNER", &owner0)]);
+    if launch_a.is_some() {
+        originals.insert("LAUNCH_ROLE".into(), launch0.clone().unwrap_or_default());
+    }
+    assert_eq!(string_map(&s["original_properties"]), originals, "{s}");
     assert_eq!(s["restore_on_destroy"], true, "{s}");
 
     acc.wd.destroy().await;
     assert!(acc.wd.resource_state(ADDR).await.is_none());
     assert_eq!(acc.owner(&pp).await, owner0, "owner restored");
-    assert_eq!(
-        acc.launch_role(&pp).await.as_deref(),
-        Some(launch0.as_str()),
-        "launch role restored"
-    );
-    let changes = acc.change_records(&pp).await;
+    assert_eq!(acc.launch_role(&pp).await, launch0, "launch role restored");
+    let changes = acc.new_change_records(&pp).await;
     assert_eq!(
         changes.len(),
-        4,
-        "seed change, two applies, one restore: {changes:?}"
+        before + applies + 1,
+        "the applies and one restore: {changes:?}"
     );
     assert_eq!(
         changes.last().and_then(|r| r.status()),
@@ -444,6 +486,12 @@ async fn destroy_with_restore_puts_back_the_original_values() {
 
 #[tokio::test]
 async fn failed_record_is_reported_and_a_later_apply_converges() {
+    if skip_on_aws(
+        "failed_record_is_reported_and_a_later_apply_converges",
+        "fault injection",
+    ) {
+        return;
+    }
     let acc = Acc::start().await;
     let pp = acc.seed("failing").await;
     let owner0 = acc.owner(&pp).await;
@@ -503,6 +551,12 @@ async fn failed_record_is_reported_and_a_later_apply_converges() {
 
 #[tokio::test]
 async fn busy_product_is_waited_for() {
+    if skip_on_aws(
+        "busy_product_is_waited_for",
+        "record latency and a product held busy",
+    ) {
+        return;
+    }
     let acc = Acc::start().await;
     let pp = acc.seed("busy").await;
     // From now on records take a few seconds, so an out-of-band change keeps the product busy.
@@ -544,6 +598,12 @@ async fn busy_product_is_waited_for() {
 
 #[tokio::test]
 async fn throttling_and_server_errors_are_retried_with_one_record_per_change() {
+    if skip_on_aws(
+        "throttling_and_server_errors_are_retried_with_one_record_per_change",
+        "fault injection",
+    ) {
+        return;
+    }
     let acc = Acc::start().await;
     let pp = acc.seed("faults").await;
 
@@ -733,6 +793,12 @@ fn invalid_cases() -> Vec<Invalid> {
 
 #[tokio::test]
 async fn invalid_input_is_rejected_at_validate_and_plan_without_api_calls() {
+    if skip_on_aws(
+        "invalid_input_is_rejected_at_validate_and_plan_without_api_calls",
+        "points the provider at a local counting endpoint",
+    ) {
+        return;
+    }
     // Any API call would open a connection here.
     let endpoint = CountingEndpoint::start().await;
     let wd = Workdir::new();
@@ -778,6 +844,12 @@ async fn invalid_input_is_rejected_at_validate_and_plan_without_api_calls() {
 
 #[tokio::test]
 async fn timeout_names_the_record_and_a_later_apply_converges() {
+    if skip_on_aws(
+        "timeout_names_the_record_and_a_later_apply_converges",
+        "record latency",
+    ) {
+        return;
+    }
     let acc = Acc::start().await;
     let pp = acc.seed("timeout").await;
     // The record takes far longer than the configured timeout.
@@ -842,6 +914,12 @@ async fn timeout_names_the_record_and_a_later_apply_converges() {
 
 #[tokio::test]
 async fn interrupt_during_a_long_record_wait_exits_promptly() {
+    if skip_on_aws(
+        "interrupt_during_a_long_record_wait_exits_promptly",
+        "record latency",
+    ) {
+        return;
+    }
     let acc = Acc::start().await;
     let pp = acc.seed("cancel").await;
     acc.set_faults(Faults {
@@ -922,6 +1000,12 @@ async fn interrupt_during_a_long_record_wait_exits_promptly() {
 
 #[tokio::test]
 async fn search_lag_after_a_change_is_tolerated() {
+    if skip_on_aws(
+        "search_lag_after_a_change_is_tolerated",
+        "fault injection (search lag)",
+    ) {
+        return;
+    }
     let acc = Acc::start().await;
     let pp = acc.seed("search-lag").await;
     // The next searches after the owner change still show the previous owner.
@@ -941,6 +1025,12 @@ async fn search_lag_after_a_change_is_tolerated() {
 
 #[tokio::test]
 async fn deleted_product_leaves_state_with_a_warning() {
+    if skip_on_aws(
+        "deleted_product_leaves_state_with_a_warning",
+        "deletes a product",
+    ) {
+        return;
+    }
     let acc = Acc::start().await;
     let pp = acc.seed("deleted").await;
     let team = role("TeamRole");
@@ -979,6 +1069,12 @@ async fn deleted_product_leaves_state_with_a_warning() {
 
 #[tokio::test]
 async fn hidden_product_is_not_taken_for_deleted() {
+    if skip_on_aws(
+        "hidden_product_is_not_taken_for_deleted",
+        "hides a product from the caller",
+    ) {
+        return;
+    }
     use servicecatalog_provider::emulator::{AccessLevel, EmulatorConfig, Principal, Principals};
     let limited = user("limited");
     let acc = Acc::with_config(EmulatorConfig {
@@ -1023,6 +1119,12 @@ async fn hidden_product_is_not_taken_for_deleted() {
 
 #[tokio::test]
 async fn credentials_never_reach_state_logs_or_output() {
+    if skip_on_aws(
+        "credentials_never_reach_state_logs_or_output",
+        "uses the emulator's static test keys",
+    ) {
+        return;
+    }
     let mut acc = Acc::start().await;
     let pp = acc.seed("secrets").await;
     let secret = "sEcReT-acceptance-7f3a9c";
@@ -1054,6 +1156,12 @@ async fn credentials_never_reach_state_logs_or_output() {
 
 #[tokio::test]
 async fn empty_provider_block_uses_the_aws_environment() {
+    if skip_on_aws(
+        "empty_provider_block_uses_the_aws_environment",
+        "points the AWS environment at the emulator",
+    ) {
+        return;
+    }
     let mut acc = Acc::start().await;
     let pp = acc.seed("env-config").await;
     let team = role("TeamRole");
@@ -1097,4 +1205,123 @@ async fn empty_provider_block_uses_the_aws_environment() {
     .await;
     assert_eq!(acc.owner(&pp2).await, ops_owner);
     acc.finish().await;
+}
+
+/// The backend switch: unset means the emulator; `TF_ACC_AWS=1` without what it needs fails
+/// with a message naming the missing variable, instead of touching any AWS account.
+#[test]
+fn aws_mode_is_skipped_with_a_clear_message_without_credentials() {
+    use acceptance::{AwsTarget, ENV_AWS, ENV_LAUNCH_ROLE, ENV_OWNER, ENV_PRODUCT};
+    let parse = |vars: &[(&str, &str)]| {
+        let vars: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Backend::from_vars(move |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+    };
+    assert_eq!(parse(&[]), Ok(Backend::Emulator));
+    assert_eq!(parse(&[(ENV_AWS, "")]), Ok(Backend::Emulator));
+    assert_eq!(parse(&[(ENV_AWS, "0")]), Ok(Backend::Emulator));
+
+    let err = parse(&[(ENV_AWS, "yes")]).unwrap_err();
+    assert!(
+        err.contains("TF_ACC_AWS") && err.contains("\"yes\""),
+        "{err}"
+    );
+
+    let err = parse(&[(ENV_AWS, "1")]).unwrap_err();
+    assert!(err.contains("TF_ACC_AWS_PROVISIONED_PRODUCT_ID"), "{err}");
+
+    let product = (ENV_PRODUCT, "pp-abcd27bm4mldq");
+    let err = parse(&[(ENV_AWS, "1"), product]).unwrap_err();
+    assert!(err.contains("TF_ACC_AWS_OWNER_ARN"), "{err}");
+
+    let owner = (ENV_OWNER, "arn:aws:iam::111122223333:role/Team");
+    let err = parse(&[(ENV_AWS, "1"), product, owner]).unwrap_err();
+    assert!(err.contains("AWS_REGION"), "{err}");
+
+    let err = parse(&[(ENV_AWS, "1"), (ENV_PRODUCT, "prod-1"), owner]).unwrap_err();
+    assert!(
+        err.contains(ENV_PRODUCT) && err.contains("\"prod-1\""),
+        "{err}"
+    );
+    let err = parse(&[(ENV_AWS, "1"), product, (ENV_OWNER, "Team")]).unwrap_err();
+    assert!(err.contains(ENV_OWNER) && err.contains("\"Team\""), "{err}");
+
+    let region = ("AWS_REGION", "eu-west-1");
+    assert_eq!(
+        parse(&[(ENV_AWS, "1"), product, owner, region]),
+        Ok(Backend::Aws(AwsTarget {
+            product_id: "pp-abcd27bm4mldq".into(),
+            owner_arn: "arn:aws:iam::111122223333:role/Team".into(),
+            launch_role_arn: None,
+            region: "eu-west-1".into(),
+        }))
+    );
+    let launch = (ENV_LAUNCH_ROLE, "arn:aws:iam::111122223333:role/Launch");
+    match parse(&[(ENV_AWS, "true"), product, owner, region, launch]) {
+        Ok(Backend::Aws(t)) => assert_eq!(t.launch_role_arn.as_deref(), Some(launch.1)),
+        other => panic!("expected AWS mode: {other:?}"),
+    }
+}
+
+/// In AWS mode Terraform gets the real credentials/profile/region variables; on the emulator the
+/// harness stays isolated and none of them reach it.
+#[test]
+fn aws_passthrough_only_in_aws_mode() {
+    let wd = Workdir::new();
+    let cmd = wd.command(&["version"]);
+    let envs: Vec<String> = cmd
+        .as_std()
+        .get_envs()
+        .map(|(k, _)| k.to_string_lossy().into_owned())
+        .collect();
+    for k in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_PROFILE",
+        "AWS_REGION",
+        "AWS_SESSION_TOKEN",
+    ] {
+        assert!(
+            !envs.iter().any(|e| e == k),
+            "{k} reaches an emulator workdir"
+        );
+    }
+    let aws = acceptance::aws_workdir();
+    let cmd = aws.command(&["version"]);
+    let get = |k: &str| {
+        cmd.as_std()
+            .get_envs()
+            .find(|(n, _)| *n == k)
+            .and_then(|(_, v)| v.map(|v| v.to_string_lossy().into_owned()))
+    };
+    // Instance metadata is allowed unless the real environment says otherwise.
+    let imds = std::env::var("AWS_EC2_METADATA_DISABLED")
+        .ok()
+        .filter(|v| !v.is_empty());
+    assert_eq!(
+        get("AWS_EC2_METADATA_DISABLED"),
+        Some(imds.unwrap_or_else(|| "false".into()))
+    );
+    for k in [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_PROFILE",
+        "AWS_REGION",
+        "AWS_ENDPOINT_URL",
+    ] {
+        assert_eq!(
+            get(k),
+            std::env::var(k).ok().filter(|v| !v.is_empty()),
+            "{k}"
+        );
+    }
+    if let Ok(home) = std::env::var("HOME") {
+        if std::env::var_os("AWS_CONFIG_FILE").is_none() {
+            let want = std::path::Path::new(&home).join(".aws/config");
+            assert_eq!(
+                get("AWS_CONFIG_FILE"),
+                Some(want.to_string_lossy().into_owned())
+            );
+        }
+    }
 }

@@ -1,11 +1,18 @@
 //! Fixture for the acceptance suite: one in-process emulator (random port) per test, an SDK client
 //! to seed products and read live values the way a user would check them, a Terraform workdir, and
 //! HCL builders for the provider and resource blocks.
+//!
+//! It also owns the backend switch (see `docs/acceptance-tests.md`): with `TF_ACC_AWS=1` there is
+//! no emulator; tests run against one existing provisioned product in real AWS
+//! (`TF_ACC_AWS_PROVISIONED_PRODUCT_ID`) with the default credential chain, one test at a time,
+//! and the product's original `OWNER`/`LAUNCH_ROLE` are put back when each test ends (even when it
+//! panics). Only tests that start with [`Acc::start_on_backend`] follow the switch; tests that
+//! need the emulator call [`skip_on_aws`] first, and [`Acc::start`] is always the emulator.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use aws_sdk_servicecatalog::config::{BehaviorVersion, Credentials, Region};
@@ -37,17 +44,129 @@ pub fn assumed_role(role: &str, session: &str) -> String {
 }
 
 /// One test's world: emulator, SDK client, Terraform workdir.
+///
+/// On the emulator `emu` is set and `endpoint` is its URL; in AWS mode both are absent and `aws`
+/// holds the product under test, its original values and the one-test-at-a-time lock.
 pub struct Acc {
-    pub emu: RunningEmulator,
+    emu: Option<RunningEmulator>,
     pub sc: Client,
     pub wd: Workdir,
     endpoint: String,
+    aws: Option<AwsSession>,
 }
 
 impl Acc {
-    /// Emulator whose records complete at once.
+    /// Emulator whose records complete at once (always the emulator, whatever `TF_ACC_AWS` says).
     pub async fn start() -> Acc {
         Acc::with_record_latency(Duration::ZERO).await
+    }
+
+    /// For tests that can run on either backend: the emulator, or with `TF_ACC_AWS=1` the
+    /// configured real product. Only the acceptance suites opt in, so other suites sharing this
+    /// fixture never reach AWS.
+    pub async fn start_on_backend() -> Acc {
+        match backend() {
+            Backend::Emulator => Acc::start().await,
+            Backend::Aws(target) => Acc::aws(target).await,
+        }
+    }
+
+    async fn aws(target: &'static AwsTarget) -> Acc {
+        // Every test changes the same product: one at a time.
+        let lock = aws_lock().clone().lock_owned().await;
+        let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(Region::new(target.region.clone()))
+            .load()
+            .await;
+        let sc = Client::new(&conf);
+        let mut acc = Acc {
+            emu: None,
+            sc,
+            wd: aws_workdir(),
+            endpoint: String::new(),
+            aws: None,
+        };
+        let pp = target.product_id.as_str();
+        let owner = acc.owner(pp).await;
+        let launch_role = acc.launch_role(pp).await;
+        assert_ne!(
+            owner, target.owner_arn,
+            "{ENV_OWNER} must differ from the product's current owner, or the tests cannot see a change"
+        );
+        let baseline = acc.change_records(pp).await.len();
+        acc.aws = Some(AwsSession {
+            target,
+            owner,
+            launch_role,
+            baseline,
+            restored: false,
+            _lock: lock,
+        });
+        acc
+    }
+
+    /// True when this test talks to real AWS.
+    pub fn is_aws(&self) -> bool {
+        self.aws.is_some()
+    }
+
+    /// The emulator (panics in AWS mode: guard the test with [`skip_on_aws`]).
+    pub fn emu(&self) -> &RunningEmulator {
+        self.emu
+            .as_ref()
+            .expect("this test needs the emulator: guard it with skip_on_aws")
+    }
+
+    /// A product to manage: on the emulator a freshly seeded one named `name`; in AWS mode the
+    /// configured product (one per test).
+    pub async fn product(&self, name: &str) -> String {
+        match &self.aws {
+            Some(s) => s.target.product_id.clone(),
+            None => self.seed(name).await,
+        }
+    }
+
+    /// The product's owner when the test took it (AWS mode only).
+    pub fn original_owner(&self) -> Option<&str> {
+        self.aws.as_ref().map(|s| s.owner.as_str())
+    }
+
+    /// An owner ARN to set: `emulator_value` on the emulator, `TF_ACC_AWS_OWNER_ARN` in AWS mode.
+    pub fn owner_value(&self, emulator_value: &str) -> String {
+        match &self.aws {
+            Some(s) => s.target.owner_arn.clone(),
+            None => emulator_value.to_string(),
+        }
+    }
+
+    /// A launch role ARN to set: `emulator_value` on the emulator, `TF_ACC_AWS_LAUNCH_ROLE_ARN`
+    /// in AWS mode (`None` there when it is not configured or the product has no launch role to
+    /// restore).
+    pub fn launch_role_value(&self, emulator_value: &str) -> Option<String> {
+        match &self.aws {
+            // Without an original launch role there is nothing to restore it to.
+            Some(s) => s.launch_role.as_ref().and(s.target.launch_role_arn.clone()),
+            None => Some(emulator_value.to_string()),
+        }
+    }
+
+    /// Change records made since this test took the product (seeded products start at zero).
+    pub async fn new_change_records(&self, pp: &str) -> Vec<RecordDetail> {
+        let skip = self.aws.as_ref().map_or(0, |s| s.baseline);
+        self.change_records(pp)
+            .await
+            .into_iter()
+            .skip(skip)
+            .collect()
+    }
+
+    /// A further Terraform workdir with the same environment rules as `wd`.
+    pub fn workdir(&self) -> Workdir {
+        if self.is_aws() {
+            aws_workdir()
+        } else {
+            Workdir::new()
+        }
     }
 
     pub async fn with_record_latency(record_latency: Duration) -> Acc {
@@ -63,9 +182,10 @@ impl Acc {
         let endpoint = emu.endpoint_url();
         Acc {
             sc: sdk_client(&endpoint),
-            emu,
+            emu: Some(emu),
             wd: Workdir::new(),
             endpoint,
+            aws: None,
         }
     }
 
@@ -75,16 +195,21 @@ impl Acc {
 
     /// Replaces the emulator's injected faults.
     pub fn set_faults(&self, faults: Faults) {
-        self.emu.set_faults(faults).expect("faults accepted");
+        self.emu().set_faults(faults).expect("faults accepted");
     }
 
     /// The faults still pending (counters go down as requests consume them).
     pub fn faults(&self) -> Faults {
-        self.emu.faults()
+        self.emu().faults()
     }
 
-    /// Provisions a product through the normal API and waits until its record succeeded.
+    /// Provisions a product through the normal API and waits until its record succeeded
+    /// (emulator only; AWS-capable tests use [`Acc::product`]).
     pub async fn seed(&self, name: &str) -> String {
+        assert!(
+            !self.is_aws(),
+            "seeding products needs the emulator: guard the test with skip_on_aws or use Acc::product"
+        );
         let out = self
             .sc
             .provision_product()
@@ -262,9 +387,17 @@ impl Acc {
             .collect()
     }
 
-    /// Provider block + required_providers for this emulator, with extra provider arguments.
+    /// Provider block + required_providers for this emulator, with extra provider arguments. In
+    /// AWS mode the block has no endpoint, region or keys: the provider uses the environment.
     pub fn provider_hcl(&self, extra: &str) -> String {
-        provider_hcl(&self.endpoint, extra)
+        if self.is_aws() {
+            format!(
+                "{}\nprovider \"servicecatalog\" {{\n{extra}\n}}\n",
+                terraform::required_providers()
+            )
+        } else {
+            provider_hcl(&self.endpoint, extra)
+        }
     }
 
     /// Full config: provider block and one resource `this`.
@@ -276,9 +409,268 @@ impl Acc {
         )
     }
 
-    pub async fn finish(self) {
-        self.emu.shutdown().await;
+    /// Ends the test: stops the emulator, or in AWS mode puts the product's original values back
+    /// and checks they are live again.
+    pub async fn finish(mut self) {
+        if let Some(emu) = self.emu.take() {
+            emu.shutdown().await;
+        }
+        if let Some((pp, owner, launch_role)) = self.aws.as_ref().map(AwsSession::originals) {
+            restore(&self.sc, &pp, &owner, launch_role.as_deref()).await;
+            if let Some(s) = self.aws.as_mut() {
+                s.restored = true;
+            }
+            assert_eq!(self.owner(&pp).await, owner, "original owner restored");
+            assert_eq!(
+                self.launch_role(&pp).await,
+                launch_role,
+                "original launch role restored"
+            );
+        }
     }
+}
+
+/// The real product a test in AWS mode holds, and what to put back.
+struct AwsSession {
+    target: &'static AwsTarget,
+    owner: String,
+    launch_role: Option<String>,
+    /// Change records the product had before the test.
+    baseline: usize,
+    restored: bool,
+    _lock: tokio::sync::OwnedMutexGuard<()>,
+}
+
+impl AwsSession {
+    fn originals(&self) -> (String, String, Option<String>) {
+        (
+            self.target.product_id.clone(),
+            self.owner.clone(),
+            self.launch_role.clone(),
+        )
+    }
+}
+
+impl Drop for AwsSession {
+    // A test that panicked never reached `finish`: restore on a thread of its own, since the
+    // test's runtime may be unwinding.
+    fn drop(&mut self) {
+        if self.restored {
+            return;
+        }
+        let (pp, owner, launch_role) = self.originals();
+        let region = self.target.region.clone();
+        let joined = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime for the restore");
+            rt.block_on(async {
+                let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .region(Region::new(region))
+                    .load()
+                    .await;
+                restore(&Client::new(&conf), &pp, &owner, launch_role.as_deref()).await;
+            });
+        })
+        .join();
+        if joined.is_err() {
+            eprintln!("TF_ACC_AWS: restoring the product's original OWNER/LAUNCH_ROLE failed; check it by hand");
+        }
+    }
+}
+
+/// Puts `OWNER` (and `LAUNCH_ROLE`, when the product had one) back and waits for the record.
+async fn restore(sc: &Client, pp: &str, owner: &str, launch_role: Option<&str>) {
+    let mut req = sc
+        .update_provisioned_product_properties()
+        .provisioned_product_id(pp)
+        .idempotency_token(uuid::Uuid::new_v4().to_string())
+        .provisioned_product_properties(PropertyKey::Owner, owner);
+    if let Some(r) = launch_role {
+        req = req.provisioned_product_properties(PropertyKey::LaunchRole, r);
+    }
+    let out = req
+        .send()
+        .await
+        .expect("restore: UpdateProvisionedProductProperties");
+    let record_id = out.record_id().expect("restore: record id").to_string();
+    for _ in 0..600 {
+        let status = sc
+            .describe_record()
+            .id(&record_id)
+            .send()
+            .await
+            .expect("restore: DescribeRecord")
+            .record_detail()
+            .and_then(|d| d.status())
+            .cloned();
+        match status {
+            Some(RecordStatus::Succeeded) => return,
+            Some(RecordStatus::Failed) => panic!("restore record {record_id} failed"),
+            _ => tokio::time::sleep(Duration::from_secs(1)).await,
+        }
+    }
+    panic!("restore record {record_id} did not finish");
+}
+
+/// Variable that turns on AWS mode (`1` or `true`).
+pub const ENV_AWS: &str = "TF_ACC_AWS";
+/// The existing provisioned product the AWS-mode tests change and restore.
+pub const ENV_PRODUCT: &str = "TF_ACC_AWS_PROVISIONED_PRODUCT_ID";
+/// An owner to set (IAM user/role ARN), different from the product's current owner.
+pub const ENV_OWNER: &str = "TF_ACC_AWS_OWNER_ARN";
+/// A launch role to set (optional: launch-role steps are skipped without it).
+pub const ENV_LAUNCH_ROLE: &str = "TF_ACC_AWS_LAUNCH_ROLE_ARN";
+
+/// Where the suite runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Backend {
+    /// An in-process emulator per test (the default).
+    Emulator,
+    /// Real AWS, one existing product.
+    Aws(AwsTarget),
+}
+
+/// The real product and the values AWS-mode tests set on it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwsTarget {
+    pub product_id: String,
+    pub owner_arn: String,
+    pub launch_role_arn: Option<String>,
+    pub region: String,
+}
+
+impl Backend {
+    /// Reads the switch from variables looked up through `var` (empty counts as unset).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Result<Backend, String> {
+        let get = |k: &str| {
+            var(k)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+        };
+        match get(ENV_AWS).as_deref() {
+            None | Some("0") | Some("false") => return Ok(Backend::Emulator),
+            Some("1") | Some("true") => {}
+            Some(other) => {
+                return Err(format!(
+                    "{ENV_AWS}={other:?} is not understood: use 1 (real AWS) or leave it unset (emulator)"
+                ))
+            }
+        }
+        let need =
+            |k: &str, what: &str| get(k).ok_or_else(|| format!("{ENV_AWS}=1 needs {k}: {what}"));
+        let product_id = need(
+            ENV_PRODUCT,
+            "the id (pp-...) of an existing provisioned product the tests may change and restore",
+        )?;
+        if !product_id.starts_with("pp-") {
+            return Err(format!(
+                "{ENV_PRODUCT}={product_id:?} is not a provisioned product id (pp-...)"
+            ));
+        }
+        let owner_arn = need(
+            ENV_OWNER,
+            "an IAM user or role ARN to set as owner, other than the current owner",
+        )?;
+        let launch_role_arn = get(ENV_LAUNCH_ROLE);
+        for (k, v) in [
+            (ENV_OWNER, Some(&owner_arn)),
+            (ENV_LAUNCH_ROLE, launch_role_arn.as_ref()),
+        ] {
+            if let Some(v) = v.filter(|v| !v.starts_with("arn:")) {
+                return Err(format!("{k}={v:?} is not an ARN (arn:aws:iam::...)"));
+            }
+        }
+        let region = need(
+            "AWS_REGION",
+            "the region of the provisioned product (the provider and the checks both use it)",
+        )?;
+        Ok(Backend::Aws(AwsTarget {
+            product_id,
+            owner_arn,
+            launch_role_arn,
+            region,
+        }))
+    }
+}
+
+/// The backend for this test process, read once from the environment; a bad setting panics with
+/// a message naming the variable.
+pub fn backend() -> &'static Backend {
+    static BACKEND: OnceLock<Backend> = OnceLock::new();
+    BACKEND.get_or_init(|| {
+        Backend::from_vars(|k| std::env::var(k).ok()).unwrap_or_else(|e| panic!("{e}"))
+    })
+}
+
+/// True (after printing why) when the suite runs on real AWS and this test needs the emulator.
+pub fn skip_on_aws(test: &str, reason: &str) -> bool {
+    if matches!(backend(), Backend::Aws(_)) {
+        eprintln!("SKIP {test}: needs the emulator ({reason}); {ENV_AWS}=1 runs against real AWS");
+        true
+    } else {
+        false
+    }
+}
+
+fn aws_lock() -> &'static Arc<tokio::sync::Mutex<()>> {
+    static LOCK: OnceLock<Arc<tokio::sync::Mutex<()>>> = OnceLock::new();
+    LOCK.get_or_init(|| Arc::new(tokio::sync::Mutex::new(())))
+}
+
+/// Variables passed from the real environment to Terraform in AWS mode: credentials, profile,
+/// region, and what the default chain needs (SSO cache under `HOME`, web identity, containers).
+pub const AWS_PASSTHROUGH: &[&str] = &[
+    "HOME",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ROLE_ARN",
+    "AWS_ROLE_SESSION_NAME",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "AWS_EC2_METADATA_DISABLED",
+    "AWS_CA_BUNDLE",
+    // Part of the default chain too (VPC endpoints; a rehearsal against a local emulator).
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_SERVICE_CATALOG",
+    "AWS_MAX_ATTEMPTS",
+    "AWS_RETRY_MODE",
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "NO_PROXY",
+];
+
+/// A workdir for AWS mode: the harness's isolated environment, with the real AWS settings passed
+/// through. Unset files fall back to the real `~/.aws` ones (the harness points them at empty files).
+pub fn aws_workdir() -> Workdir {
+    let mut wd = Workdir::new();
+    let real = |k: &str| std::env::var_os(k).filter(|v| !v.is_empty());
+    // The harness disables instance metadata; in AWS mode the chain may need it.
+    wd.set_env("AWS_EC2_METADATA_DISABLED", "false");
+    for k in AWS_PASSTHROUGH {
+        if let Some(v) = real(k) {
+            wd.set_env(k, v);
+        }
+    }
+    if let Some(home) = real("HOME").map(std::path::PathBuf::from) {
+        if real("AWS_CONFIG_FILE").is_none() {
+            wd.set_env("AWS_CONFIG_FILE", home.join(".aws/config"));
+        }
+        if real("AWS_SHARED_CREDENTIALS_FILE").is_none() {
+            wd.set_env("AWS_SHARED_CREDENTIALS_FILE", home.join(".aws/credentials"));
+        }
+    }
+    wd
 }
 
 /// One line per record (id, status, times, errors) for failure messages.
