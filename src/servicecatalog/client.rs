@@ -361,7 +361,9 @@ impl ServiceCatalog {
     }
 
     /// Calls `UpdateProvisionedProductProperties` with `changes` (only the keys that differ),
-    /// first waiting with back-off while the product is busy, within `wait`.
+    /// retrying with back-off while the service answers `InvalidStateException` (the product is
+    /// busy), within `wait`. Callers read the product first ([`ServiceCatalog::read_when_available`]),
+    /// so a busy status is already waited out and no extra read is spent here.
     ///
     /// The same `idempotency_token` is sent on every attempt, so a retry never makes a second change.
     pub async fn update_properties(
@@ -382,51 +384,39 @@ impl ServiceCatalog {
         let language = self.language(accept_language);
         let mut backoff = self.backoff.clone();
         loop {
-            let state = match wait.guard(DURING, self.describe(id)).await? {
-                Ok(state) => state,
-                Err(f) if f.is("ResourceNotFoundException") => {
-                    return Err(self.classify_missing(id).await)
-                }
-                Err(f) => return Err(f.into_api_error()),
-            };
-            let busy_with = if let Some(status) = state.status.as_ref().filter(|s| is_busy(s)) {
-                status.as_str().to_owned()
-            } else {
-                let mut call = self
-                    .client
-                    .update_provisioned_product_properties()
-                    .provisioned_product_id(id)
-                    .idempotency_token(idempotency_token)
-                    .set_accept_language(language.clone());
-                for (key, value) in changes {
-                    call = call.provisioned_product_properties(key.to_sdk(), value);
-                }
-                let during = "calling UpdateProvisionedProductProperties";
-                match wait.guard(during, call.send()).await? {
-                    Ok(out) => {
-                        let record_id =
-                            out.record_id().filter(|r| !r.is_empty()).ok_or_else(|| {
-                                ApiError::Other {
-                                    operation: "UpdateProvisionedProductProperties",
-                                    message: "the response has no RecordId".to_owned(),
-                                }
-                            })?;
-                        tracing::debug!(
-                            provisioned_product_id = id,
-                            record_id,
-                            "property update accepted"
-                        );
-                        return Ok(RecordId::new(record_id));
-                    }
-                    Err(e) => {
-                        let f = ServiceFailure::from_sdk("UpdateProvisionedProductProperties", e);
-                        if f.is("InvalidStateException") {
-                            f.message
-                        } else if f.is("ResourceNotFoundException") {
-                            return Err(self.classify_missing(id).await);
-                        } else {
-                            return Err(f.into_api_error());
+            let mut call = self
+                .client
+                .update_provisioned_product_properties()
+                .provisioned_product_id(id)
+                .idempotency_token(idempotency_token)
+                .set_accept_language(language.clone());
+            for (key, value) in changes {
+                call = call.provisioned_product_properties(key.to_sdk(), value);
+            }
+            let during = "calling UpdateProvisionedProductProperties";
+            let busy_with = match wait.guard(during, call.send()).await? {
+                Ok(out) => {
+                    let record_id = out.record_id().filter(|r| !r.is_empty()).ok_or_else(|| {
+                        ApiError::Other {
+                            operation: "UpdateProvisionedProductProperties",
+                            message: "the response has no RecordId".to_owned(),
                         }
+                    })?;
+                    tracing::debug!(
+                        provisioned_product_id = id,
+                        record_id,
+                        "property update accepted"
+                    );
+                    return Ok(RecordId::new(record_id));
+                }
+                Err(e) => {
+                    let f = ServiceFailure::from_sdk("UpdateProvisionedProductProperties", e);
+                    if f.is("InvalidStateException") {
+                        f.message
+                    } else if f.is("ResourceNotFoundException") {
+                        return Err(self.classify_missing(id).await);
+                    } else {
+                        return Err(f.into_api_error());
                     }
                 }
             };
