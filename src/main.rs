@@ -21,9 +21,9 @@ struct Cli {
     debug: bool,
 }
 
-/// The tfplugin6 provider service.
-fn provider_routes() -> Routes {
-    tfplugin::provider_routes(ServiceCatalogProvider)
+/// The tfplugin6 provider service; `Shutdown` cancels its in-flight calls.
+fn provider_routes(opts: &ServeOptions) -> Routes {
+    tfplugin::provider_routes_until(ServiceCatalogProvider, &opts.shutdown_token())
 }
 
 #[tokio::main]
@@ -47,7 +47,7 @@ async fn main() -> ExitCode {
         eprintln!("cannot install signal handlers: {err}");
         return ExitCode::FAILURE;
     }
-    match plugin::serve(provider_routes(), opts).await {
+    match plugin::serve(provider_routes(&opts), opts).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!(error = %err, "provider server failed");

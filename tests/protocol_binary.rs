@@ -284,3 +284,59 @@ async fn a_ten_mib_request_is_accepted() {
     assert!(errs[0].detail.contains("1024"), "{}", errs[0].detail);
     process.shutdown().await.expect("shutdown");
 }
+
+#[tokio::test]
+async fn shutdown_cancels_an_in_flight_apply_which_still_answers() {
+    let emulator = Emulator::start(EmulatorConfig {
+        record_latency: Duration::from_secs(120),
+        ..Default::default()
+    })
+    .await
+    .expect("emulator");
+    let product = emulator
+        .seed_provisioned_product(SeedProduct {
+            name: "shutdown".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("seed");
+    let (mut process, mut client) = launch().await;
+    configure(&mut client, &emulator).await;
+
+    let ty = resource_schema().implied_type();
+    let config = config_for(&product.id, Value::map([("OWNER", Value::string(OWNER))]));
+    let planned = plan(&mut client, &config).await;
+    let mut apply_client = client.clone();
+    let request = proto::apply_resource_change::Request {
+        type_name: RESOURCE.into(),
+        prior_state: dynamic(&Value::Null, &ty),
+        planned_state: planned.planned_state.clone(),
+        config: dynamic(&config, &ty),
+        planned_private: planned.planned_private.clone(),
+        provider_meta: None,
+        planned_identity: planned.planned_identity.clone(),
+    };
+    let apply = tokio::spawn(async move { apply_client.apply_resource_change(request).await });
+    while !emulator
+        .records_for(&product.id)
+        .iter()
+        .any(|r| r.record_type == "UPDATE_PROVISIONED_PRODUCT_PROPERTIES")
+    {
+        assert!(!apply.is_finished(), "apply ended before changing anything");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let status = process.shutdown().await.expect("shutdown");
+    assert!(status.success(), "{status:?}");
+    // The call was cancelled and answered (a diagnostic), not cut off with the connection.
+    let resp = apply
+        .await
+        .expect("apply task")
+        .expect("ApplyResourceChange answered before the process exited")
+        .into_inner();
+    let errs = errors(&resp.diagnostics);
+    assert!(
+        errs.iter().any(|d| d.detail.contains("cancelled")),
+        "{errs:?}"
+    );
+}

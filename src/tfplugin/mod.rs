@@ -89,6 +89,8 @@ pub use provider::{
     StateResponse, UpdateRequest,
 };
 pub use schema::{Attribute, Block, NestedBlock, Nesting, Presence, Schema};
-pub use server::{provider_routes, provider_service, Server, MAX_MESSAGE_SIZE};
+pub use server::{
+    provider_routes, provider_routes_until, provider_service, Server, MAX_MESSAGE_SIZE,
+};
 pub use timeouts::Timeouts;
 pub use value::{Number, Type, Value};

@@ -46,6 +46,22 @@ pub fn provider_routes<P: Provider>(provider: P) -> tonic::service::Routes {
     tonic::service::Routes::new(provider_service(provider))
 }
 
+/// [`provider_routes`] whose in-flight calls are also cancelled when `shutdown` is (the plugin
+/// host's `Shutdown`), so they end at once with a diagnostic instead of being cut off by the
+/// host's grace period. `StopProvider` still only cancels calls, never the server.
+pub fn provider_routes_until<P: Provider>(
+    provider: P,
+    shutdown: &CancellationToken,
+) -> tonic::service::Routes {
+    let mut server = Server::new(provider);
+    server.stop = shutdown.child_token();
+    tonic::service::Routes::new(
+        ProviderServer::new(server)
+            .max_decoding_message_size(MAX_MESSAGE_SIZE)
+            .max_encoding_message_size(MAX_MESSAGE_SIZE),
+    )
+}
+
 /// A registered type with its schema and implied type, computed once.
 struct Entry<H: ?Sized> {
     hooks: Arc<H>,
