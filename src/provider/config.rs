@@ -27,6 +27,7 @@ use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 
 use crate::servicecatalog::arn::{Arn, PrincipalKind};
 use crate::servicecatalog::{AcceptLanguage, ServiceCatalog};
+use crate::tfplugin::timeouts::parse_duration;
 
 /// Shortest `assume_role.duration` STS accepts.
 pub const MIN_ASSUME_ROLE_DURATION: Duration = Duration::from_secs(15 * 60);
@@ -146,64 +147,6 @@ fn display_url(url: &str) -> String {
         Err(_) if url.contains('@') => "(value not shown: it may contain user info)".to_owned(),
         Err(_) => url.to_owned(),
     }
-}
-
-/// Parses a Go-style duration (`1h`, `45m`, `1h30m`, `900s`, `1.5h`), as Terraform AWS configs write it.
-pub fn parse_go_duration(value: &str) -> Result<Duration, String> {
-    const UNITS: [(&str, f64); 8] = [
-        ("ns", 1e-9),
-        ("us", 1e-6),
-        ("µs", 1e-6),
-        ("μs", 1e-6),
-        ("ms", 1e-3),
-        ("s", 1.0),
-        ("m", 60.0),
-        ("h", 3600.0),
-    ];
-    if value == "0" {
-        return Ok(Duration::ZERO);
-    }
-    if value.is_empty() {
-        return Err("it is empty".to_owned());
-    }
-    if value.starts_with('-') {
-        return Err("it is negative".to_owned());
-    }
-    let mut rest = value.strip_prefix('+').unwrap_or(value);
-    if rest.is_empty() {
-        return Err("it has no number".to_owned());
-    }
-    let mut total = 0f64;
-    while !rest.is_empty() {
-        let num_len = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let (num, after) = rest.split_at(num_len);
-        if num.is_empty() || num == "." || num.matches('.').count() > 1 {
-            return Err(format!("expected a number at {rest:?}"));
-        }
-        let number: f64 = num
-            .parse()
-            .map_err(|_| format!("{num:?} is not a number"))?;
-        let unit_len = after
-            .find(|c: char| c.is_ascii_digit() || c == '.')
-            .unwrap_or(after.len());
-        let (unit, next) = after.split_at(unit_len);
-        let scale = UNITS
-            .iter()
-            .find(|(name, _)| *name == unit)
-            .map(|(_, scale)| *scale)
-            .ok_or_else(|| {
-                if unit.is_empty() {
-                    format!("{num:?} has no unit (use h, m, s, ms, us or ns)")
-                } else {
-                    format!("unknown unit {unit:?} (use h, m, s, ms, us or ns)")
-                }
-            })?;
-        total += number * scale;
-        rest = next;
-    }
-    Duration::try_from_secs_f64(total).map_err(|_| "it is too large".to_owned())
 }
 
 fn check_not_empty(errors: &mut Vec<ConfigError>, argument: &'static str, value: &Option<String>) {
@@ -333,7 +276,7 @@ impl ProviderConfig {
                 check_chars(&mut errors, "assume_role.external_id", id, 2..=1224, ":/");
             }
             if let Some(duration) = &role.duration {
-                match parse_go_duration(duration) {
+                match parse_duration(duration).map_err(|e| e.reason) {
                     Err(reason) => errors.push(ConfigError::invalid(
                         "assume_role.duration",
                         format!("{duration:?} is not a duration ({reason}); write it like 1h, 45m or 1h30m"),
@@ -472,7 +415,7 @@ async fn with_assumed_role(sdk: SdkConfig, role: &AssumeRole) -> SdkConfig {
     if let Some(duration) = role
         .duration
         .as_deref()
-        .and_then(|d| parse_go_duration(d).ok())
+        .and_then(|d| parse_duration(d).ok())
     {
         builder = builder.session_length(duration);
     }
@@ -560,10 +503,14 @@ mod tests {
             ("1500ms", 1),
         ];
         for (s, secs) in ok {
-            assert_eq!(parse_go_duration(s).map(|d| d.as_secs()), Ok(secs), "{s}");
+            assert_eq!(
+                parse_duration(s).map(|d| d.as_secs()).ok(),
+                Some(secs),
+                "{s}"
+            );
         }
         for bad in ["", "1", "h", "1d", "-1h", "1h-", "1..5h", "abc", "+"] {
-            assert!(parse_go_duration(bad).is_err(), "{bad:?} should fail");
+            assert!(parse_duration(bad).is_err(), "{bad:?} should fail");
         }
     }
 
