@@ -228,7 +228,7 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
             OWNER_CONSISTENCY_BOUND * 2,
             ctx.cancellation_token().clone(),
         );
-        let mut live = match guarded(&wait, sc.read_properties(&id)).await {
+        let mut live = match sc.read_properties_within(&id, &wait).await {
             Ok(live) => live,
             Err(ApiError::NotFound { .. }) => {
                 resp.remove();
@@ -251,12 +251,10 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
             let ours_is_last = live.last_record_id.as_deref() == field(&state, RECORD_ID).as_str()
                 && field(&state, RECORD_STATUS).as_str() == Some(RecordStatus::Succeeded.as_str());
             if !live.owner_is(owner) && ours_is_last {
-                live = guarded(
-                    &wait,
-                    sc.wait_for_owner(&id, owner, &wait.capped(OWNER_CONSISTENCY_BOUND)),
-                )
-                .await
-                .map_err(|e| api_diagnostic("Cannot read the provisioned product", &e))?;
+                live = sc
+                    .wait_for_owner(&id, owner, &wait.capped(OWNER_CONSISTENCY_BOUND))
+                    .await
+                    .map_err(|e| api_diagnostic("Cannot read the provisioned product", &e))?;
             }
         }
         let mut refreshed = state.clone();
@@ -395,7 +393,8 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
             OWNER_CONSISTENCY_BOUND * 2,
             ctx.cancellation_token().clone(),
         );
-        let live = guarded(&wait, sc.read_properties(id))
+        let live = sc
+            .read_properties_within(id, &wait)
             .await
             .map_err(|e| api_diagnostic("Cannot import the provisioned product", &e))?;
         let properties = map_value(&live.properties());
@@ -522,21 +521,6 @@ fn live_values(live: &ProductState, managed: &PropertyMap) -> PropertyMap {
             _ => live.get(*key).map(|v| (*key, v.to_owned())),
         })
         .collect()
-}
-
-/// Runs an API call unless the wait is cancelled first.
-async fn guarded<T>(
-    wait: &Wait,
-    call: impl std::future::Future<Output = Result<T, ApiError>>,
-) -> Result<T, ApiError> {
-    tokio::select! {
-        biased;
-        _ = wait.cancel_token().cancelled() => Err(ApiError::Cancelled {
-            during: "reading the provisioned product".to_owned(),
-            record_id: None,
-        }),
-        result = call => result,
-    }
 }
 
 fn api_diagnostic(summary: &str, e: &ApiError) -> Diagnostic {

@@ -571,10 +571,7 @@ impl ServiceCatalog {
                 self.wait_for_owner(id, owner, &wait.capped(OWNER_CONSISTENCY_BOUND))
                     .await
             }
-            _ => wait
-                .guard("reading the provisioned product", self.read_properties(id))
-                .await
-                .and_then(|read| read),
+            _ => self.read_properties_within(id, wait).await,
         };
         let after = match read_back {
             Ok(after) => after,
@@ -592,6 +589,16 @@ impl ServiceCatalog {
         })
     }
 
+    /// [`ServiceCatalog::read_properties`], given up at once when `wait` is cancelled.
+    pub async fn read_properties_within(
+        &self,
+        id: &str,
+        wait: &Wait,
+    ) -> Result<ProductState, ApiError> {
+        wait.guard("reading the provisioned product", self.read_properties(id))
+            .await?
+    }
+
     /// Reads the product once it can take a change: while it is busy (`UNDER_CHANGE`,
     /// `PLAN_IN_PROGRESS`), re-reads with back-off within `wait`. Diffing against this state, not
     /// one read while a change was still running, is what keeps a finished change from being
@@ -604,7 +611,7 @@ impl ServiceCatalog {
         const DURING: &str = "waiting for the provisioned product to become available";
         let mut backoff = self.backoff.clone();
         loop {
-            let state = wait.guard(DURING, self.read_properties(id)).await??;
+            let state = self.read_properties_within(id, wait).await?;
             if !state.is_busy() {
                 return Ok(state);
             }
