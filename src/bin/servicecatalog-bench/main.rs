@@ -9,8 +9,8 @@
 //! printed with the load average seen when it was taken. See `docs/performance.md`.
 //!
 //! Modules: `setup` (emulator, call counter, work directory), `calls` (API call counting),
-//! `terraform` (runs and configurations), `rss` (peak RSS sampler), `handshake` (launch
-//! timing), `report` (the measured sections and their tables).
+//! `terraform` (runs and configurations), `rss` (peak RSS sampler, load average), `handshake`
+//! (launch timing), `report` (the measured sections and their tables).
 
 mod calls;
 mod handshake;

@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::UNIX_EPOCH;
 
 use crate::handshake::handshake_time;
+use crate::rss::load_average;
 use crate::setup::Bench;
 use crate::terraform::{write_noop_config, write_sc_config};
 use crate::{Result, OWNER_PREFIX};
@@ -255,14 +256,6 @@ impl Bench {
         writeln!(self.out)?;
         Ok(())
     }
-}
-
-/// The 1-minute load average, printed next to every figure (`?` when unreadable).
-pub fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "?".to_owned())
 }
 
 fn median(values: &mut [f64]) -> f64 {

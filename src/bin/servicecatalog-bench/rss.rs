@@ -1,4 +1,5 @@
-//! Peak RSS of the provider processes terraform starts, sampled from `/proc` while it runs.
+//! What `/proc` tells: the peak RSS of the provider processes terraform starts (sampled while
+//! it runs), and the load average printed next to every figure.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -76,4 +77,12 @@ fn children_peak_rss(parent: u32) -> u64 {
         }
     }
     peak
+}
+
+/// The 1-minute load average, printed next to every figure (`?` when unreadable).
+pub fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".to_owned())
 }

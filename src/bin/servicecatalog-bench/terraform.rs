@@ -6,8 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime};
 
-use crate::report::load_average;
-use crate::rss::RssSampler;
+use crate::rss::{load_average, RssSampler};
 use crate::Result;
 
 /// One terraform run: wall time, when it ended, the largest VmHWM of its provider children,
