@@ -1,6 +1,7 @@
 //! The provider's AWS configuration (`provider "servicecatalog" { ... }`): validation with
 //! messages that name the argument, and building the Service Catalog client through
-//! `aws-config`'s default chain.
+//! `aws-config`'s default chain. Every rule on the arguments lives here (the provider schema
+//! declares no validators), and runs at validate time and again at configure.
 //!
 //! Precedence: provider arguments > environment > shared config/credentials files > container
 //! and instance credentials, which is `aws-config`'s own order once the arguments are applied as
@@ -28,6 +29,7 @@ use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 use crate::servicecatalog::arn::{Arn, PrincipalKind};
 use crate::servicecatalog::{AcceptLanguage, ServiceCatalog};
 use crate::tfplugin::timeouts::parse_duration;
+use crate::tfplugin::Number;
 
 /// Shortest `assume_role.duration` STS accepts.
 pub const MIN_ASSUME_ROLE_DURATION: Duration = Duration::from_secs(15 * 60);
@@ -183,6 +185,31 @@ fn check_chars(
     }
 }
 
+/// `max_retries` from the provider block's number: a whole number (its range is checked by
+/// [`ProviderConfig::validate`]), else an error quoting the value.
+pub fn max_retries_from(number: &Number) -> Result<i64, ConfigError> {
+    if let Some(n) = number.as_i64() {
+        return Ok(n);
+    }
+    match number.to_f64() {
+        // Whole, but beyond i64: out of range like any other too-large value.
+        Some(f) if f.is_finite() && f.fract() == 0.0 => Err(max_retries_out_of_range(number)),
+        _ => Err(ConfigError::invalid(
+            "max_retries",
+            format!(
+                "{number} is not a whole number; use a count of retries from 0 to {MAX_RETRIES_LIMIT}"
+            ),
+        )),
+    }
+}
+
+fn max_retries_out_of_range(value: impl fmt::Display) -> ConfigError {
+    ConfigError::invalid(
+        "max_retries",
+        format!("{value} is out of range; use 0 to {MAX_RETRIES_LIMIT}"),
+    )
+}
+
 impl ProviderConfig {
     /// Checks every argument without touching the network or the environment, and returns all problems.
     pub fn validate(&self) -> Result<(), Vec<ConfigError>> {
@@ -300,10 +327,7 @@ impl ProviderConfig {
 
         if let Some(n) = self.max_retries {
             if !(0..=MAX_RETRIES_LIMIT).contains(&n) {
-                errors.push(ConfigError::invalid(
-                    "max_retries",
-                    format!("{n} is out of range; use 0 to {MAX_RETRIES_LIMIT}"),
-                ));
+                errors.push(max_retries_out_of_range(n));
             }
         }
 
@@ -560,6 +584,46 @@ mod tests {
                 msg.contains(&format!("`{want_arg}`")),
                 "{msg} names the argument"
             );
+        }
+    }
+
+    #[test]
+    fn max_retries_must_be_a_whole_number_in_range() {
+        let from = |text: &str| max_retries_from(&text.parse::<Number>().expect("a number"));
+        assert_eq!(from("3"), Ok(3));
+        assert_eq!(from("3.0"), Ok(3));
+        assert_eq!(max_retries_from(&Number::Float(100.0)), Ok(100));
+        for (number, says) in [
+            (Number::Float(2.5), "2.5 is not a whole number"),
+            (
+                "2.5".parse().expect("a number"),
+                "2.5 is not a whole number",
+            ),
+            (
+                "-0.5".parse().expect("a number"),
+                "-0.5 is not a whole number",
+            ),
+            (
+                "1e30".parse().expect("a number"),
+                "1e30 is out of range; use 0 to 100",
+            ),
+        ] {
+            let err = max_retries_from(&number).expect_err(says);
+            assert_eq!(err.argument(), Some("max_retries"));
+            let msg = err.to_string();
+            assert!(msg.contains(says), "{msg} should contain {says}");
+            assert!(msg.contains("`max_retries`"), "{msg} names the argument");
+        }
+        // Whole numbers keep their range errors, from validate.
+        for (n, says) in [(-1, "-1 is out of range"), (101, "101 is out of range")] {
+            let config = ProviderConfig {
+                max_retries: Some(from(&n.to_string()).expect("whole")),
+                ..Default::default()
+            };
+            let errors = invalid(&config);
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!(errors[0].0, Some("max_retries"));
+            assert!(errors[0].1.contains(says), "{}", errors[0].1);
         }
     }
 

@@ -8,12 +8,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use crate::servicecatalog::ServiceCatalog;
-use crate::tfplugin::validator::{length, one_of};
 use crate::tfplugin::{
-    timeouts, Attribute, AttributePath, Block, ConfigureRequest, Context, DataSource, Diagnostics,
-    HookResult, NestedBlock, Provider, Resource, Schema, Type, Value,
+    Attribute, AttributePath, Block, ConfigureRequest, Context, DataSource, Diagnostic,
+    Diagnostics, HookResult, NestedBlock, Provider, Resource, Schema, Type, Value,
 };
-use config::{AssumeRole, ProviderConfig};
+use config::{AssumeRole, ConfigError, ProviderConfig};
 
 /// The provider type name, as in `provider "servicecatalog" {}`.
 pub const TYPE_NAME: &str = "servicecatalog";
@@ -86,14 +85,11 @@ impl Provider for ServiceCatalogProvider {
                      mode). Defaults to `AWS_MAX_ATTEMPTS` - 1, else 2.",
                 ),
             )
-            .attribute(
-                string(
-                    "accept_language",
-                    "Default language code for API messages: `en`, `jp` or `zh`. Resources may \
-                     override it.",
-                )
-                .validator(one_of(["en", "jp", "zh"])),
-            )
+            .attribute(string(
+                "accept_language",
+                "Default language code for API messages: `en`, `jp` or `zh`. Resources may \
+                 override it.",
+            ))
             .block(
                 NestedBlock::single(
                     "assume_role",
@@ -103,36 +99,25 @@ impl Provider for ServiceCatalogProvider {
                             Attribute::required("role_arn", Type::String)
                                 .description("ARN of the IAM role to assume."),
                         )
-                        .attribute(
-                            string(
-                                "session_name",
-                                "Session name (2 to 64 characters of `[\\w+=,.@-]`).",
-                            )
-                            .validator(length(2, 64)),
-                        )
+                        .attribute(string(
+                            "session_name",
+                            "Session name (2 to 64 characters of `[\\w+=,.@-]`).",
+                        ))
                         .attribute(string(
                             "external_id",
                             "External id the role's trust policy requires.",
                         ))
-                        .attribute(
-                            string(
-                                "duration",
-                                "Session duration as a duration string, 15m to 12h (e.g. `1h`).",
-                            )
-                            .validator(timeouts::duration()),
-                        ),
+                        .attribute(string(
+                            "duration",
+                            "Session duration as a duration string, 15m to 12h (e.g. `1h`).",
+                        )),
                 )
                 .items(0, 1),
             )
     }
 
     async fn validate(&self, _ctx: &Context<ServiceCatalog>, config: &Value) -> HookResult {
-        // Only what is known now can be checked; the rest is checked again at configure.
-        let parsed = provider_config(config);
-        match parsed.validate() {
-            Ok(()) => Ok(()),
-            Err(errors) => Err(config_diagnostics(errors, config)),
-        }
+        validate_config(config)
     }
 
     async fn configure(
@@ -149,18 +134,15 @@ impl Provider for ServiceCatalogProvider {
             );
             return None;
         }
-        let config = provider_config(&req.config);
+        let (config, errors) = provider_config(&req.config);
+        if !errors.is_empty() {
+            diags.extend(config_diagnostics(errors));
+            return None;
+        }
         match config.load().await {
             Ok(client) => Some(client),
             Err(e) => {
-                let mut diag = crate::tfplugin::Diagnostic::error(
-                    "Invalid provider configuration",
-                    e.to_string(),
-                );
-                if let Some(argument) = e.argument() {
-                    diag = diag.with_attribute(argument_path(argument));
-                }
-                diags.push(diag);
+                diags.extend(config_diagnostics(vec![e]));
                 None
             }
         }
@@ -175,8 +157,23 @@ impl Provider for ServiceCatalogProvider {
     }
 }
 
-/// The known parts of the provider block as a [`ProviderConfig`] (unknown values count as unset).
-fn provider_config(config: &Value) -> ProviderConfig {
+/// Checks the provider block's known values. Only what is known now can be checked; the rest is
+/// checked again at configure. Every rule on the arguments lives in `ProviderConfig` (none in
+/// the schema), so each bad value gets exactly one diagnostic.
+fn validate_config(config: &Value) -> HookResult {
+    let (parsed, mut errors) = provider_config(config);
+    errors.extend(parsed.validate().err().unwrap_or_default());
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(config_diagnostics(errors))
+    }
+}
+
+/// The known parts of the provider block as a [`ProviderConfig`] (unknown values count as
+/// unset), and the arguments whose values it cannot hold (a fractional `max_retries`).
+fn provider_config(config: &Value) -> (ProviderConfig, Vec<ConfigError>) {
+    let mut errors = Vec::new();
     let string = |v: &Value, name: &str| v.get(name).and_then(Value::as_str).map(str::to_owned);
     let strings = |name: &str| {
         config.get(name).and_then(Value::as_elements).map(|items| {
@@ -196,7 +193,11 @@ fn provider_config(config: &Value) -> ProviderConfig {
             external_id: string(block, "external_id"),
             duration: string(block, "duration"),
         });
-    ProviderConfig {
+    let max_retries = config
+        .get("max_retries")
+        .and_then(Value::as_number)
+        .and_then(|n| config::max_retries_from(n).map_err(|e| errors.push(e)).ok());
+    let parsed = ProviderConfig {
         region: string(config, "region"),
         profile: string(config, "profile"),
         access_key: string(config, "access_key"),
@@ -206,12 +207,10 @@ fn provider_config(config: &Value) -> ProviderConfig {
         shared_credentials_files: strings("shared_credentials_files"),
         assume_role,
         endpoint: string(config, "endpoint"),
-        max_retries: config
-            .get("max_retries")
-            .and_then(Value::as_number)
-            .map(|n| n.as_i64().unwrap_or(-1)),
+        max_retries,
         accept_language: string(config, "accept_language"),
-    }
+    };
+    (parsed, errors)
 }
 
 fn argument_path(argument: &str) -> AttributePath {
@@ -220,12 +219,12 @@ fn argument_path(argument: &str) -> AttributePath {
         .fold(AttributePath::root(), |path, step| path.join_attr(step))
 }
 
-fn config_diagnostics(errors: Vec<config::ConfigError>, _config: &Value) -> Diagnostics {
+/// One error diagnostic per problem, pointing at its argument.
+fn config_diagnostics(errors: Vec<ConfigError>) -> Diagnostics {
     errors
         .into_iter()
         .map(|e| {
-            let diag =
-                crate::tfplugin::Diagnostic::error("Invalid provider configuration", e.to_string());
+            let diag = Diagnostic::error("Invalid provider configuration", e.to_string());
             match e.argument() {
                 Some(argument) => diag.with_attribute(argument_path(argument)),
                 None => diag,
@@ -265,7 +264,8 @@ mod tests {
                 ]),
             ),
         ]);
-        let parsed = provider_config(&config);
+        let (parsed, errors) = provider_config(&config);
+        assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(parsed.region.as_deref(), Some("eu-west-1"));
         assert_eq!(parsed.access_key, None);
         assert_eq!(parsed.max_retries, Some(5));
@@ -280,10 +280,81 @@ mod tests {
     #[test]
     fn config_errors_point_at_the_argument() {
         let config = Value::object([("region", Value::string("Not A Region"))]);
-        let errors = provider_config(&config).validate().expect_err("bad region");
-        let diags = config_diagnostics(errors, &config);
+        let errors = provider_config(&config)
+            .0
+            .validate()
+            .expect_err("bad region");
+        let diags = config_diagnostics(errors);
         let first = diags.iter().next().expect("one diagnostic");
         assert_eq!(first.attribute, Some(AttributePath::attr("region")));
         assert!(first.detail.contains("Not A Region"), "{}", first.detail);
+    }
+
+    #[test]
+    fn a_fractional_max_retries_is_one_error_naming_the_value() {
+        let config = Value::object([
+            ("max_retries", Value::number(2.5)),
+            ("accept_language", Value::string("de")),
+        ]);
+        let (parsed, errors) = provider_config(&config);
+        assert_eq!(parsed.max_retries, None);
+        assert_eq!(errors.len(), 1, "{errors:?}");
+        let diags = validate_config(&config).expect_err("invalid");
+        let found: Vec<_> = diags
+            .iter()
+            .map(|d| (d.attribute.clone(), d.detail.clone()))
+            .collect();
+        assert_eq!(found.len(), 2, "one diagnostic per bad value: {found:?}");
+        assert_eq!(found[0].0, Some(AttributePath::attr("max_retries")));
+        assert!(
+            found[0].1.contains("2.5 is not a whole number"),
+            "{}",
+            found[0].1
+        );
+        assert_eq!(found[1].0, Some(AttributePath::attr("accept_language")));
+        assert!(found[1].1.contains("\"de\""), "{}", found[1].1);
+    }
+
+    /// The framework's schema checks and the provider's own together give one diagnostic per
+    /// bad value: no rule is checked twice.
+    #[test]
+    fn each_bad_argument_gets_one_diagnostic() {
+        let config = Value::object([
+            ("accept_language", Value::string("de")),
+            ("max_retries", Value::number(1000)),
+            (
+                "assume_role",
+                Value::object([
+                    (
+                        "role_arn",
+                        Value::string("arn:aws:iam::123456789012:role/x"),
+                    ),
+                    ("session_name", Value::string("x")),
+                    ("duration", Value::string("5m")),
+                ]),
+            ),
+        ]);
+        let schema = ServiceCatalogProvider.schema();
+        let mut diags = crate::tfplugin::plan::validate_config(&schema.block, &config);
+        diags.extend(validate_config(&config).expect_err("invalid"));
+        let mut paths: Vec<String> = diags
+            .iter()
+            .map(|d| {
+                d.attribute
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default()
+            })
+            .collect();
+        paths.sort();
+        assert_eq!(
+            paths,
+            [
+                "accept_language",
+                "assume_role.duration",
+                "assume_role.session_name",
+                "max_retries"
+            ]
+        );
     }
 }
