@@ -65,6 +65,7 @@
 
 pub mod diag;
 pub mod identity;
+pub mod model;
 pub mod object;
 pub mod path;
 pub mod plan;
@@ -74,12 +75,14 @@ pub mod provider;
 pub mod schema;
 pub mod server;
 pub mod timeouts;
+pub mod typed;
 pub mod validator;
 pub mod value;
 
 pub use async_trait::async_trait;
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use identity::{IdentityAttribute, IdentitySchema, ImportRole};
+pub use model::{Field, FromValue, IntoValue, Model};
 pub use object::ObjectExt;
 pub use path::{AttributePath, PathStep};
 pub use private::PrivateState;
@@ -93,4 +96,5 @@ pub use server::{
     provider_routes, provider_routes_until, provider_service, Server, MAX_MESSAGE_SIZE,
 };
 pub use timeouts::Timeouts;
+pub use typed::{ModelPlan, ModelResponse, TypedDataSource, TypedResource};
 pub use value::{Number, Type, Value};

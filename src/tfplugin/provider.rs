@@ -45,11 +45,6 @@ impl<D> Context<D> {
         self.data.as_deref().ok_or(NotConfigured)
     }
 
-    /// The provider data as a shared handle, to move into spawned tasks.
-    pub fn provider_data_arc(&self) -> Result<Arc<D>, NotConfigured> {
-        self.data.clone().ok_or(NotConfigured)
-    }
-
     /// Cancelled when Terraform sends StopProvider (e.g. on Ctrl-C).
     pub fn cancellation_token(&self) -> &CancellationToken {
         &self.cancel
@@ -203,23 +198,35 @@ pub struct DataReadRequest {
 /// the prior state (update, delete), the current state (read), the config (data source read),
 /// a null-attribute object (import). Null after read means the object is gone; delete is
 /// turned into null by the server when the hook reports no error.
+///
+/// Typed resources ([`TypedResource`](super::typed::TypedResource)) see a
+/// `StateResponse<Option<Model>>`, where `None` is null.
 #[derive(Clone, Debug)]
-pub struct StateResponse {
-    pub state: Value,
+pub struct StateResponse<S = Value> {
+    pub state: S,
     pub diagnostics: Diagnostics,
 }
 
-impl StateResponse {
-    pub fn new(state: Value) -> Self {
+impl<S> StateResponse<S> {
+    pub fn new(state: S) -> Self {
         Self {
             state,
             diagnostics: Diagnostics::new(),
         }
     }
+}
 
+impl StateResponse {
     /// Read found the object gone: Terraform drops it from state and plans a create.
     pub fn remove(&mut self) {
         self.state = Value::Null;
+    }
+}
+
+impl<M> StateResponse<Option<M>> {
+    /// Read found the object gone: Terraform drops it from state and plans a create.
+    pub fn remove(&mut self) {
+        self.state = None;
     }
 }
 
@@ -230,6 +237,12 @@ pub trait Resource<D>: Send + Sync + 'static {
     fn type_name(&self) -> &str;
 
     fn schema(&self) -> Schema;
+
+    /// Mistakes in how the resource is put together (e.g. a typed model naming an attribute
+    /// the schema lacks), reported with the schema's problems.
+    fn model_problems(&self) -> Vec<String> {
+        Vec::new()
+    }
 
     /// Extra checks on config (read-only attributes and validators already ran). Config may
     /// hold unknown values.
@@ -363,6 +376,11 @@ pub trait DataSource<D>: Send + Sync + 'static {
     fn type_name(&self) -> &str;
 
     fn schema(&self) -> Schema;
+
+    /// Mistakes in how the data source is put together, reported with the schema's problems.
+    fn model_problems(&self) -> Vec<String> {
+        Vec::new()
+    }
 
     async fn validate(&self, _ctx: &Context<D>, _config: &Value) -> HookResult {
         Ok(())

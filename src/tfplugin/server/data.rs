@@ -50,7 +50,7 @@ impl<P: Provider> Rpc<P> for proto::validate_data_resource_config::Request {
         Config { entry, config }: Self::Request,
         diags: &mut Diagnostics,
     ) -> Result<(), Diagnostic> {
-        diags.extend(plan::validate_config(&entry.schema.block, &config));
+        diags.extend(plan::validate(&entry.schema, &config));
         let hooks = entry.hooks.clone();
         let ctx = server.context(PrivateState::new());
         let checked = guarded(<Self as Rpc<P>>::NAME, async move {
@@ -89,7 +89,7 @@ impl<P: Provider> Rpc<P> for proto::read_data_source::Request {
         Config { entry, config }: Self::Request,
         diags: &mut Diagnostics,
     ) -> Result<Self::Response, Diagnostic> {
-        diags.extend(plan::validate_config(&entry.schema.block, &config));
+        diags.extend(plan::validate(&entry.schema, &config));
         if diags.has_errors() {
             return Ok(None);
         }

@@ -52,7 +52,7 @@ impl<P: Provider> Rpc<P> for proto::validate_resource_config::Request {
         Validate { entry, config }: Self::Request,
         diags: &mut Diagnostics,
     ) -> Result<(), Diagnostic> {
-        diags.extend(plan::validate_config(&entry.schema.block, &config));
+        diags.extend(plan::validate(&entry.schema, &config));
         let hooks = entry.hooks.clone();
         let ctx = server.context(PrivateState::new());
         let checked = guarded(<Self as Rpc<P>>::NAME, async move {
