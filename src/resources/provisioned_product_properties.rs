@@ -307,23 +307,21 @@ impl TypedResource<ServiceCatalog> for ProvisionedProductProperties {
         // A fresh token: the one in private state belongs to the last create or update.
         let change = prior.change(restore, new_idempotency_token(), "delete");
         let sc = ctx.provider_data()?;
-        match sc.change(&change, ctx.cancellation_token()).await {
-            Ok(_) => Ok(()),
+        let outcome = sc.change(&change, ctx.cancellation_token()).await;
+        match &outcome {
             // Gone already: nothing to restore.
             Err(ChangeError {
                 error: ApiError::NotFound { .. },
                 before: None,
                 ..
-            }) => Ok(()),
-            Err(e) => {
-                // The resource stays in state, with what is really live.
-                let outcome = Err(e);
-                if before(&outcome).is_some() {
-                    resp.state = Some(prior.changed(&change.desired, &outcome));
-                }
-                outcome.map(drop).map_err(change_diagnostic)
+            }) => return Ok(()),
+            // On error the resource stays in state, with what is really live.
+            Err(e) if e.before.is_some() => {
+                resp.state = Some(prior.changed(&change.desired, &outcome));
             }
+            _ => {}
         }
+        outcome.map(drop).map_err(change_diagnostic)
     }
 
     async fn import(

@@ -85,18 +85,6 @@ impl RecordOutcome {
         self.status == RecordStatus::Succeeded
     }
 
-    /// `Ok` for `SUCCEEDED`, [`ApiError::RecordFailed`] otherwise.
-    pub fn into_result(self) -> Result<RecordOutcome, ApiError> {
-        if self.succeeded() {
-            Ok(self)
-        } else {
-            Err(ApiError::RecordFailed {
-                record_id: self.record_id.into_string(),
-                errors: self.errors,
-            })
-        }
-    }
-
     /// The record and its final status.
     pub fn to_ref(&self) -> RecordRef {
         RecordRef {

@@ -27,7 +27,7 @@ impl Wait {
     }
 
     /// The same wait, ending no later than `bound` from now.
-    pub fn capped(&self, bound: Duration) -> Self {
+    pub(super) fn capped(&self, bound: Duration) -> Self {
         Wait {
             deadline: self.deadline.min(Instant::now() + bound),
             cancel: self.cancel.clone(),
@@ -35,7 +35,7 @@ impl Wait {
     }
 
     /// Time left before the deadline (zero once it has passed).
-    pub fn remaining(&self) -> Duration {
+    pub(super) fn remaining(&self) -> Duration {
         self.deadline.saturating_duration_since(Instant::now())
     }
 

@@ -1,12 +1,14 @@
-//! What a provider author implements: [`Provider`], [`Resource`] and [`DataSource`], and the
-//! [`Context`], requests and responses their hooks see. No protocol types appear here; the
-//! server (`server.rs`) decodes, applies the plan rules (`plan.rs`) and encodes around them.
+//! What the server calls: [`Provider`], [`Resource`] and [`DataSource`], and the [`Context`],
+//! requests and responses their hooks see, over [`Value`]s. No protocol types appear here; the
+//! server ([`server`](super::server)) decodes, applies the plan rules ([`plan`](super::plan))
+//! and encodes around them. Resources and data sources are usually written over typed models
+//! instead ([`typed`](super::typed)), which implement these traits.
 //!
 //! Hooks that can fail return `Result<(), Diagnostics>`; `?` works on a [`Diagnostic`], a
 //! [`ValueError`](super::value::ValueError), a
-//! [`PrivateStateError`](super::private::PrivateStateError) or [`NotConfigured`]. Apply-style hooks write into a [`StateResponse`], so a
-//! hook can record a partial state and still fail: the state sent back is always whatever
-//! `resp.state` holds, and Terraform keeps it.
+//! [`PrivateStateError`](super::private::PrivateStateError) or [`NotConfigured`]. Apply-style
+//! hooks write into a [`StateResponse`], so a hook can record a partial state and still fail:
+//! the state sent back is always whatever `resp.state` holds, and Terraform keeps it.
 
 use std::fmt;
 use std::sync::Arc;

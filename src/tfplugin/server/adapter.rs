@@ -1,6 +1,10 @@
 //! The thin tonic adapter: [`Rpc`] says how one RPC's wire request becomes a typed request, which
-//! dispatcher call serves it and how the answer goes back on the wire; [`Server::serve`] runs
+//! dispatcher call serves it and how the answer goes back on the wire; `Server::serve` runs
 //! that sequence for any RPC; each generated trait method is one line over it.
+//!
+//! Every RPC of protocol 6.9 is unary. A server-streaming one (6.10's `ListResource`) would get
+//! a second wrapper beside `serve`, with the same span, decode and logging, whose call yields a
+//! stream of answers.
 
 use async_trait::async_trait;
 use tonic::{Request, Response, Status};
