@@ -16,9 +16,57 @@ use super::super::proto::provider_server::Provider as ProviderRpc;
 use super::super::provider::Provider;
 use super::Server;
 
+/// The resource, data source or function type a wire request names (`tf_resource_type` in
+/// logs); empty for provider-wide calls.
+pub(crate) trait TypeName {
+    fn type_name(&self) -> &str;
+}
+
+macro_rules! type_names {
+    (named: $($rpc:ident),* ; function: $($fn_rpc:ident),* ; provider_wide: $($wide:ident),* $(,)?) => {
+        $(impl TypeName for proto::$rpc::Request {
+            fn type_name(&self) -> &str {
+                &self.type_name
+            }
+        })*
+        $(impl TypeName for proto::$fn_rpc::Request {
+            fn type_name(&self) -> &str {
+                &self.name
+            }
+        })*
+        $(impl TypeName for proto::$wide::Request {
+            fn type_name(&self) -> &str {
+                ""
+            }
+        })*
+    };
+}
+
+type_names!(
+    named: validate_resource_config, validate_data_resource_config, upgrade_resource_state,
+        upgrade_resource_identity, read_resource, plan_resource_change, apply_resource_change,
+        import_resource_state, read_data_source, validate_ephemeral_resource_config,
+        open_ephemeral_resource, renew_ephemeral_resource, close_ephemeral_resource;
+    function: call_function;
+    provider_wide: get_metadata, get_provider_schema, validate_provider_config,
+        get_resource_identity_schemas, configure_provider, get_functions, stop_provider,
+);
+
+impl TypeName for proto::move_resource_state::Request {
+    fn type_name(&self) -> &str {
+        &self.target_type_name
+    }
+}
+
+/// What a dispatcher call works with: the server, and the diagnostics of the answer so far.
+pub(crate) struct Cx<'a, P: Provider> {
+    pub(crate) server: &'a Server<P>,
+    pub(crate) diags: &'a mut Diagnostics,
+}
+
 /// One unary RPC, implemented on its wire request type (in the dispatcher file of its concern).
 #[async_trait]
-pub(crate) trait Rpc<P: Provider>: Sized + Send + Sync + 'static {
+pub(crate) trait Rpc<P: Provider>: TypeName + Sized + Send + Sync + 'static {
     /// The RPC's name, logged as `tf_rpc`.
     const NAME: &'static str;
     /// The request with its values decoded, as the dispatcher takes it.
@@ -26,33 +74,72 @@ pub(crate) trait Rpc<P: Provider>: Sized + Send + Sync + 'static {
     /// What the dispatcher answers, before encoding.
     type Response: Send;
     /// The wire answer.
-    type Answer: Answer;
-
-    /// The type the call is about (`tf_resource_type`); empty for provider-wide calls.
-    fn type_name(&self) -> &str {
-        ""
-    }
+    type Answer: Answer + Default;
 
     /// Decodes the wire request (values with the schema of the type it names).
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic>;
 
-    /// Serves a decoded request. Warnings and non-fatal errors go into `diags`; an `Err` ends
-    /// the call and is added to them.
-    async fn call(
-        server: &Server<P>,
-        req: Self::Request,
-        diags: &mut Diagnostics,
-    ) -> Result<Self::Response, Diagnostic>;
+    /// Serves a decoded request. Warnings and errors that still leave an answer go into
+    /// `cx.diags`; an `Err` ends the call and is added to them.
+    async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic>;
 
     /// The wire answer; `resp` is `None` when decoding or the call failed (`self` is the wire
-    /// request, for answers that echo it then).
-    fn encode(self, resp: Option<Self::Response>, diags: Diagnostics) -> Self::Answer;
+    /// request, for answers that echo it then). Default: the diagnostics alone.
+    fn encode(self, resp: Option<Self::Response>, diags: Diagnostics) -> Self::Answer {
+        let _ = resp;
+        let mut answer = Self::Answer::default();
+        answer.set_diagnostics(diags.into_proto());
+        answer
+    }
 }
 
-/// A wire answer, as far as the log line needs it.
+/// An RPC answered from the server alone, with nothing to decode: schemas, metadata, stop, and
+/// what the provider does not offer. Served as an [`Rpc`] through [`Queried`].
+pub(crate) trait Query<P: Provider>: TypeName + Clone + Send + Sync + 'static {
+    const NAME: &'static str;
+    type Answer: Answer + Default;
+
+    /// The answer; its diagnostics go into `diags`.
+    fn answer(&self, server: &Server<P>, diags: &mut Diagnostics) -> Self::Answer;
+}
+
+/// A [`Query`] as an [`Rpc`]: `self.serve(request.map(Queried))`.
+pub(crate) struct Queried<Q>(Q);
+
+impl<Q: TypeName> TypeName for Queried<Q> {
+    fn type_name(&self) -> &str {
+        self.0.type_name()
+    }
+}
+
+#[async_trait]
+impl<P: Provider, Q: Query<P>> Rpc<P> for Queried<Q> {
+    const NAME: &'static str = Q::NAME;
+    type Request = Q;
+    type Response = Q::Answer;
+    type Answer = Q::Answer;
+
+    fn decode(&self, _: &Server<P>) -> Result<Q, Diagnostic> {
+        Ok(self.0.clone())
+    }
+
+    async fn call(query: Q, cx: Cx<'_, P>) -> Result<Q::Answer, Diagnostic> {
+        Ok(query.answer(cx.server, cx.diags))
+    }
+
+    fn encode(self, resp: Option<Q::Answer>, diags: Diagnostics) -> Q::Answer {
+        let mut answer = resp.unwrap_or_default();
+        answer.set_diagnostics(diags.into_proto());
+        answer
+    }
+}
+
+/// A wire answer, as far as the wrapper needs it.
 pub(crate) trait Answer: Send + 'static {
-    /// Its diagnostics (counted, never logged).
+    /// Its diagnostics (counted in the log, never logged).
     fn diagnostics(&self) -> &[proto::Diagnostic];
+
+    fn set_diagnostics(&mut self, diagnostics: Vec<proto::Diagnostic>);
 }
 
 macro_rules! answers_with_diagnostics {
@@ -60,6 +147,10 @@ macro_rules! answers_with_diagnostics {
         impl Answer for proto::$rpc::Response {
             fn diagnostics(&self) -> &[proto::Diagnostic] {
                 &self.diagnostics
+            }
+
+            fn set_diagnostics(&mut self, diagnostics: Vec<proto::Diagnostic>) {
+                self.diagnostics = diagnostics;
             }
         }
     )*};
@@ -88,18 +179,20 @@ answers_with_diagnostics!(
     close_ephemeral_resource,
 );
 
-/// Function errors and stop errors are not diagnostics.
-impl Answer for proto::call_function::Response {
-    fn diagnostics(&self) -> &[proto::Diagnostic] {
-        &[]
-    }
+/// Function errors and stop errors are not diagnostics (neither answer carries any).
+macro_rules! answers_without_diagnostics {
+    ($($rpc:ident),* $(,)?) => {$(
+        impl Answer for proto::$rpc::Response {
+            fn diagnostics(&self) -> &[proto::Diagnostic] {
+                &[]
+            }
+
+            fn set_diagnostics(&mut self, _: Vec<proto::Diagnostic>) {}
+        }
+    )*};
 }
 
-impl Answer for proto::stop_provider::Response {
-    fn diagnostics(&self) -> &[proto::Diagnostic] {
-        &[]
-    }
-}
+answers_without_diagnostics!(call_function, stop_provider);
 
 impl<P: Provider> Server<P> {
     /// Serves one RPC: span, decode, dispatch, encode, log.
@@ -114,9 +207,11 @@ impl<P: Provider> Server<P> {
         let mut diags = Diagnostics::new();
         let resp = match span.in_scope(|| wire.decode(self)) {
             Ok(req) => {
-                R::call(self, req, &mut diags)
-                    .instrument(span.clone())
-                    .await
+                let cx = Cx {
+                    server: self,
+                    diags: &mut diags,
+                };
+                R::call(req, cx).instrument(span.clone()).await
             }
             Err(d) => Err(d),
         };
@@ -140,14 +235,14 @@ impl<P: Provider> ProviderRpc for Server<P> {
         &self,
         r: Request<proto::get_metadata::Request>,
     ) -> Answered<proto::get_metadata::Response> {
-        self.serve(r).await
+        self.serve(r.map(Queried)).await
     }
 
     async fn get_provider_schema(
         &self,
         r: Request<proto::get_provider_schema::Request>,
     ) -> Answered<proto::get_provider_schema::Response> {
-        self.serve(r).await
+        self.serve(r.map(Queried)).await
     }
 
     async fn validate_provider_config(
@@ -182,7 +277,7 @@ impl<P: Provider> ProviderRpc for Server<P> {
         &self,
         r: Request<proto::get_resource_identity_schemas::Request>,
     ) -> Answered<proto::get_resource_identity_schemas::Response> {
-        self.serve(r).await
+        self.serve(r.map(Queried)).await
     }
 
     async fn upgrade_resource_identity(
@@ -231,7 +326,7 @@ impl<P: Provider> ProviderRpc for Server<P> {
         &self,
         r: Request<proto::move_resource_state::Request>,
     ) -> Answered<proto::move_resource_state::Response> {
-        self.serve(r).await
+        self.serve(r.map(Queried)).await
     }
 
     async fn read_data_source(
@@ -245,48 +340,48 @@ impl<P: Provider> ProviderRpc for Server<P> {
         &self,
         r: Request<proto::validate_ephemeral_resource_config::Request>,
     ) -> Answered<proto::validate_ephemeral_resource_config::Response> {
-        self.serve(r).await
+        self.serve(r.map(Queried)).await
     }
 
     async fn open_ephemeral_resource(
         &self,
         r: Request<proto::open_ephemeral_resource::Request>,
     ) -> Answered<proto::open_ephemeral_resource::Response> {
-        self.serve(r).await
+        self.serve(r.map(Queried)).await
     }
 
     async fn renew_ephemeral_resource(
         &self,
         r: Request<proto::renew_ephemeral_resource::Request>,
     ) -> Answered<proto::renew_ephemeral_resource::Response> {
-        self.serve(r).await
+        self.serve(r.map(Queried)).await
     }
 
     async fn close_ephemeral_resource(
         &self,
         r: Request<proto::close_ephemeral_resource::Request>,
     ) -> Answered<proto::close_ephemeral_resource::Response> {
-        self.serve(r).await
+        self.serve(r.map(Queried)).await
     }
 
     async fn get_functions(
         &self,
         r: Request<proto::get_functions::Request>,
     ) -> Answered<proto::get_functions::Response> {
-        self.serve(r).await
+        self.serve(r.map(Queried)).await
     }
 
     async fn call_function(
         &self,
         r: Request<proto::call_function::Request>,
     ) -> Answered<proto::call_function::Response> {
-        self.serve(r).await
+        self.serve(r.map(Queried)).await
     }
 
     async fn stop_provider(
         &self,
         r: Request<proto::stop_provider::Request>,
     ) -> Answered<proto::stop_provider::Response> {
-        self.serve(r).await
+        self.serve(r.map(Queried)).await
     }
 }

@@ -11,8 +11,8 @@ use super::super::private::PrivateState;
 use super::super::proto;
 use super::super::provider::{DataReadRequest, Provider, StateResponse};
 use super::super::value::Value;
-use super::adapter::Rpc;
-use super::{absorb, codec, guarded, DataSourceEntry, Server};
+use super::adapter::{Cx, Rpc};
+use super::{absorb, codec, guarded, validate, DataSourceEntry, Server};
 
 /// A data source request, decoded: its config.
 pub(crate) struct Config<D> {
@@ -37,34 +37,15 @@ impl<P: Provider> Rpc<P> for proto::validate_data_resource_config::Request {
     type Response = ();
     type Answer = proto::validate_data_resource_config::Response;
 
-    fn type_name(&self) -> &str {
-        &self.type_name
-    }
-
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
         decode_config(server, &self.type_name, self.config.as_ref())
     }
 
-    async fn call(
-        server: &Server<P>,
-        Config { entry, config }: Self::Request,
-        diags: &mut Diagnostics,
-    ) -> Result<(), Diagnostic> {
-        diags.extend(plan::validate(&entry.schema, &config));
+    async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<(), Diagnostic> {
+        let Config { entry, config } = req;
         let hooks = entry.hooks.clone();
-        let ctx = server.context(PrivateState::new());
-        let checked = guarded(<Self as Rpc<P>>::NAME, async move {
-            hooks.validate(&ctx, &config).await
-        })
-        .await?;
-        absorb(diags, Diagnostics::new(), checked);
-        Ok(())
-    }
-
-    fn encode(self, _: Option<()>, diags: Diagnostics) -> Self::Answer {
-        Self::Answer {
-            diagnostics: diags.into_proto(),
-        }
+        let check = |ctx, config| async move { hooks.validate(&ctx, &config).await };
+        validate(<Self as Rpc<P>>::NAME, &entry.schema, config, cx, check).await
     }
 }
 
@@ -76,19 +57,12 @@ impl<P: Provider> Rpc<P> for proto::read_data_source::Request {
     type Response = Option<(Arc<DataSourceEntry<P::Data>>, Value)>;
     type Answer = proto::read_data_source::Response;
 
-    fn type_name(&self) -> &str {
-        &self.type_name
-    }
-
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
         decode_config(server, &self.type_name, self.config.as_ref())
     }
 
-    async fn call(
-        server: &Server<P>,
-        Config { entry, config }: Self::Request,
-        diags: &mut Diagnostics,
-    ) -> Result<Self::Response, Diagnostic> {
+    async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic> {
+        let (Config { entry, config }, Cx { server, diags }) = (req, cx);
         diags.extend(plan::validate(&entry.schema, &config));
         if diags.has_errors() {
             return Ok(None);

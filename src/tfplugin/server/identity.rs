@@ -10,39 +10,22 @@ use super::super::identity::{self, conflicting_attributes, is_empty_identity};
 use super::super::proto;
 use super::super::provider::Provider;
 use super::super::value::Value;
-use super::adapter::Rpc;
+use super::adapter::{Cx, Query, Rpc};
 use super::{codec, guarded, ResourceEntry, Server};
 
-#[async_trait]
-impl<P: Provider> Rpc<P> for proto::get_resource_identity_schemas::Request {
+impl<P: Provider> Query<P> for proto::get_resource_identity_schemas::Request {
     const NAME: &'static str = "GetResourceIdentitySchemas";
-    type Request = ();
-    type Response = proto::get_resource_identity_schemas::Response;
     type Answer = proto::get_resource_identity_schemas::Response;
 
-    fn decode(&self, _: &Server<P>) -> Result<(), Diagnostic> {
-        Ok(())
-    }
-
-    async fn call(
-        server: &Server<P>,
-        _: (),
-        _: &mut Diagnostics,
-    ) -> Result<Self::Response, Diagnostic> {
-        Ok(Self::Response {
-            identity_schemas: server
-                .resources
-                .iter()
-                .filter_map(|(n, e)| Some((n.clone(), e.identity.as_ref()?.schema.to_proto())))
-                .collect(),
+    fn answer(&self, server: &Server<P>, _: &mut Diagnostics) -> Self::Answer {
+        let identities = server.resources.iter().filter_map(|(name, entry)| {
+            let schema = &entry.identity.as_ref()?.schema;
+            Some((name.clone(), schema.to_proto()))
+        });
+        Self::Answer {
+            identity_schemas: identities.collect(),
             diagnostics: Vec::new(),
-        })
-    }
-
-    fn encode(self, resp: Option<Self::Response>, diags: Diagnostics) -> Self::Answer {
-        let mut answer = resp.unwrap_or_default();
-        answer.diagnostics = diags.into_proto();
-        answer
+        }
     }
 }
 
@@ -65,10 +48,6 @@ impl<P: Provider> Rpc<P> for proto::upgrade_resource_identity::Request {
     type Response = Option<(Arc<ResourceEntry<P::Data>>, Value)>;
     type Answer = proto::upgrade_resource_identity::Response;
 
-    fn type_name(&self) -> &str {
-        &self.type_name
-    }
-
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
         let entry = server.resource(&self.type_name)?;
         if entry.identity.is_none() {
@@ -88,11 +67,8 @@ impl<P: Provider> Rpc<P> for proto::upgrade_resource_identity::Request {
         })
     }
 
-    async fn call(
-        _: &Server<P>,
-        req: Self::Request,
-        diags: &mut Diagnostics,
-    ) -> Result<Self::Response, Diagnostic> {
+    async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic> {
+        let diags = cx.diags;
         let UpgradeIdentity {
             entry,
             version,

@@ -11,7 +11,7 @@ use super::super::private::PrivateState;
 use super::super::proto;
 use super::super::provider::{Provider, StateResponse};
 use super::super::value::Value;
-use super::adapter::Rpc;
+use super::adapter::{Cx, Rpc};
 use super::{codec, guarded, identity, ResourceEntry, Server};
 
 /// ImportResourceState, decoded: the id, or the identity to import by.
@@ -38,10 +38,6 @@ impl<P: Provider> Rpc<P> for proto::import_resource_state::Request {
     type Response = Option<Imported<P::Data>>;
     type Answer = proto::import_resource_state::Response;
 
-    fn type_name(&self) -> &str {
-        &self.type_name
-    }
-
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
         let entry = server.resource(&self.type_name)?;
         let by_identity = self.id.is_empty()
@@ -61,11 +57,8 @@ impl<P: Provider> Rpc<P> for proto::import_resource_state::Request {
         })
     }
 
-    async fn call(
-        server: &Server<P>,
-        req: Self::Request,
-        diags: &mut Diagnostics,
-    ) -> Result<Self::Response, Diagnostic> {
+    async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic> {
+        let Cx { server, diags } = cx;
         let Import {
             entry,
             id,

@@ -21,8 +21,8 @@ use super::super::provider::{
     UpdateRequest,
 };
 use super::super::value::Value;
-use super::adapter::Rpc;
-use super::{absorb, codec, guarded, identity, ResourceEntry, Server};
+use super::adapter::{Cx, Rpc};
+use super::{absorb, codec, guarded, identity, validate, ResourceEntry, Server};
 
 /// ValidateResourceConfig, decoded.
 pub(crate) struct Validate<D> {
@@ -37,36 +37,17 @@ impl<P: Provider> Rpc<P> for proto::validate_resource_config::Request {
     type Response = ();
     type Answer = proto::validate_resource_config::Response;
 
-    fn type_name(&self) -> &str {
-        &self.type_name
-    }
-
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
         let entry = server.resource(&self.type_name)?;
         let config = codec::decode(self.config.as_ref(), &entry.ty, "configuration")?;
         Ok(Validate { entry, config })
     }
 
-    async fn call(
-        server: &Server<P>,
-        Validate { entry, config }: Self::Request,
-        diags: &mut Diagnostics,
-    ) -> Result<(), Diagnostic> {
-        diags.extend(plan::validate(&entry.schema, &config));
+    async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<(), Diagnostic> {
+        let Validate { entry, config } = req;
         let hooks = entry.hooks.clone();
-        let ctx = server.context(PrivateState::new());
-        let checked = guarded(<Self as Rpc<P>>::NAME, async move {
-            hooks.validate(&ctx, &config).await
-        })
-        .await?;
-        absorb(diags, Diagnostics::new(), checked);
-        Ok(())
-    }
-
-    fn encode(self, _: Option<()>, diags: Diagnostics) -> Self::Answer {
-        Self::Answer {
-            diagnostics: diags.into_proto(),
-        }
+        let check = |ctx, config| async move { hooks.validate(&ctx, &config).await };
+        validate(<Self as Rpc<P>>::NAME, &entry.schema, config, cx, check).await
     }
 }
 
@@ -95,10 +76,6 @@ impl<P: Provider> Rpc<P> for proto::read_resource::Request {
     type Response = Refreshed<P::Data>;
     type Answer = proto::read_resource::Response;
 
-    fn type_name(&self) -> &str {
-        &self.type_name
-    }
-
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
         let entry = server.resource(&self.type_name)?;
         Ok(Read {
@@ -109,11 +86,8 @@ impl<P: Provider> Rpc<P> for proto::read_resource::Request {
         })
     }
 
-    async fn call(
-        server: &Server<P>,
-        req: Self::Request,
-        diags: &mut Diagnostics,
-    ) -> Result<Self::Response, Diagnostic> {
+    async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic> {
+        let Cx { server, diags } = cx;
         let Read {
             entry,
             current,
@@ -181,14 +155,37 @@ impl<P: Provider> Rpc<P> for proto::read_resource::Request {
     }
 }
 
-/// PlanResourceChange, decoded.
-pub(crate) struct Plan<D> {
+/// PlanResourceChange or ApplyResourceChange, decoded: both carry the prior state, the next
+/// state (proposed or planned), the config, an identity (prior or planned) and private state.
+pub(crate) struct Change<D> {
     entry: Arc<ResourceEntry<D>>,
     prior: Value,
-    proposed: Value,
+    next: Value,
     config: Value,
-    prior_identity: Value,
+    identity: Value,
     private: PrivateState,
+}
+
+/// The values of a Plan or Apply request; `next` is the next state and what it is called.
+fn decode_change<P: Provider>(
+    server: &Server<P>,
+    type_name: &str,
+    prior: Option<&proto::DynamicValue>,
+    next: (Option<&proto::DynamicValue>, &str),
+    config: Option<&proto::DynamicValue>,
+    identity: Option<&proto::ResourceIdentityData>,
+    private: &[u8],
+) -> Result<Change<P::Data>, Diagnostic> {
+    let entry = server.resource(type_name)?;
+    let ty = &entry.ty;
+    Ok(Change {
+        prior: codec::decode(prior, ty, "prior state")?,
+        next: codec::decode(next.0, ty, next.1)?,
+        config: codec::decode(config, ty, "configuration")?,
+        identity: codec::decode_identity(&entry, identity)?,
+        private: codec::private(private)?,
+        entry,
+    })
 }
 
 /// A plan (null for a destroy), what it replaces, and its identity.
@@ -203,38 +200,33 @@ pub(crate) struct Planned<D> {
 #[async_trait]
 impl<P: Provider> Rpc<P> for proto::plan_resource_change::Request {
     const NAME: &'static str = "PlanResourceChange";
-    type Request = Plan<P::Data>;
+    type Request = Change<P::Data>;
     type Response = Planned<P::Data>;
     type Answer = proto::plan_resource_change::Response;
 
-    fn type_name(&self) -> &str {
-        &self.type_name
-    }
-
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
-        let entry = server.resource(&self.type_name)?;
-        let ty = &entry.ty;
-        Ok(Plan {
-            prior: codec::decode(self.prior_state.as_ref(), ty, "prior state")?,
-            proposed: codec::decode(self.proposed_new_state.as_ref(), ty, "proposed new state")?,
-            config: codec::decode(self.config.as_ref(), ty, "configuration")?,
-            prior_identity: codec::decode_identity(&entry, self.prior_identity.as_ref())?,
-            private: codec::private(&self.prior_private)?,
-            entry,
-        })
-    }
-
-    async fn call(
-        server: &Server<P>,
-        req: Self::Request,
-        diags: &mut Diagnostics,
-    ) -> Result<Self::Response, Diagnostic> {
-        let Plan {
-            entry,
+        let proposed = (self.proposed_new_state.as_ref(), "proposed new state");
+        let (prior, config) = (self.prior_state.as_ref(), self.config.as_ref());
+        let identity = self.prior_identity.as_ref();
+        decode_change(
+            server,
+            &self.type_name,
             prior,
             proposed,
             config,
-            prior_identity,
+            identity,
+            &self.prior_private,
+        )
+    }
+
+    async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic> {
+        let Cx { server, diags } = cx;
+        let Change {
+            entry,
+            prior,
+            next: proposed,
+            config,
+            identity: prior_identity,
             private,
         } = req;
         let block = &entry.schema.block;
@@ -320,16 +312,6 @@ impl<P: Provider> Rpc<P> for proto::plan_resource_change::Request {
     }
 }
 
-/// ApplyResourceChange, decoded.
-pub(crate) struct Apply<D> {
-    entry: Arc<ResourceEntry<D>>,
-    prior: Value,
-    planned: Value,
-    config: Value,
-    planned_identity: Value,
-    private: PrivateState,
-}
-
 /// What an apply leaves: the state (or `fallback` if it does not fit the schema), private
 /// state and identity.
 pub(crate) struct Applied<D> {
@@ -350,38 +332,33 @@ enum Op {
 #[async_trait]
 impl<P: Provider> Rpc<P> for proto::apply_resource_change::Request {
     const NAME: &'static str = "ApplyResourceChange";
-    type Request = Apply<P::Data>;
+    type Request = Change<P::Data>;
     type Response = Applied<P::Data>;
     type Answer = proto::apply_resource_change::Response;
 
-    fn type_name(&self) -> &str {
-        &self.type_name
-    }
-
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
-        let entry = server.resource(&self.type_name)?;
-        let ty = &entry.ty;
-        Ok(Apply {
-            prior: codec::decode(self.prior_state.as_ref(), ty, "prior state")?,
-            planned: codec::decode(self.planned_state.as_ref(), ty, "planned state")?,
-            config: codec::decode(self.config.as_ref(), ty, "configuration")?,
-            planned_identity: codec::decode_identity(&entry, self.planned_identity.as_ref())?,
-            private: codec::private(&self.planned_private)?,
-            entry,
-        })
-    }
-
-    async fn call(
-        server: &Server<P>,
-        req: Self::Request,
-        diags: &mut Diagnostics,
-    ) -> Result<Self::Response, Diagnostic> {
-        let Apply {
-            entry,
+        let planned = (self.planned_state.as_ref(), "planned state");
+        let (prior, config) = (self.prior_state.as_ref(), self.config.as_ref());
+        let identity = self.planned_identity.as_ref();
+        decode_change(
+            server,
+            &self.type_name,
             prior,
             planned,
             config,
-            planned_identity,
+            identity,
+            &self.planned_private,
+        )
+    }
+
+    async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic> {
+        let Cx { server, diags } = cx;
+        let Change {
+            entry,
+            prior,
+            next: planned,
+            config,
+            identity: planned_identity,
             private,
         } = req;
         let op = match (prior.is_null(), planned.is_null()) {

@@ -44,11 +44,12 @@ use tracing::Instrument;
 
 use super::diag::{Diagnostic, Diagnostics};
 use super::identity::IdentitySchema;
+use super::plan;
 use super::private::PrivateState;
 use super::proto::provider_server::ProviderServer;
 use super::provider::{Context, DataSource, HookResult, Provider, Resource};
 use super::schema::Schema;
-use super::value::Type;
+use super::value::{Type, Value};
 
 /// Largest message accepted or sent, either way (Terraform's own plugins use the same).
 pub const MAX_MESSAGE_SIZE: usize = 256 * 1024 * 1024;
@@ -235,6 +236,27 @@ async fn guarded<T: Send + 'static>(
             ))
         }
     }
+}
+
+/// Validate*Config: the schema's checks (attribute and config validators), then the type's
+/// own `check`, run guarded with a fresh context.
+async fn validate<P, F, Fut>(
+    rpc: &'static str,
+    schema: &Schema,
+    config: Value,
+    cx: adapter::Cx<'_, P>,
+    check: F,
+) -> Result<(), Diagnostic>
+where
+    P: Provider,
+    F: FnOnce(Context<P::Data>, Value) -> Fut,
+    Fut: Future<Output = HookResult> + Send + 'static,
+{
+    cx.diags.extend(plan::validate(schema, &config));
+    let ctx = cx.server.context(PrivateState::new());
+    let checked = guarded(rpc, check(ctx, config)).await?;
+    absorb(cx.diags, Diagnostics::new(), checked);
+    Ok(())
 }
 
 /// A hook's diagnostics, then its error, in that order.

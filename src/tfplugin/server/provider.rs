@@ -6,13 +6,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::super::diag::{Diagnostic, Diagnostics};
-use super::super::plan;
 use super::super::private::PrivateState;
 use super::super::proto;
 use super::super::provider::{ConfigureRequest, Provider};
 use super::super::value::Value;
-use super::adapter::Rpc;
-use super::{codec, guarded, Server};
+use super::adapter::{Cx, Query, Rpc};
+use super::{codec, guarded, validate, Server};
 
 fn capabilities() -> proto::ServerCapabilities {
     proto::ServerCapabilities {
@@ -22,68 +21,34 @@ fn capabilities() -> proto::ServerCapabilities {
     }
 }
 
-#[async_trait]
-impl<P: Provider> Rpc<P> for proto::get_metadata::Request {
+impl<P: Provider> Query<P> for proto::get_metadata::Request {
     const NAME: &'static str = "GetMetadata";
-    type Request = ();
-    type Response = proto::get_metadata::Response;
     type Answer = proto::get_metadata::Response;
 
-    fn decode(&self, _: &Server<P>) -> Result<(), Diagnostic> {
-        Ok(())
-    }
-
-    async fn call(
-        server: &Server<P>,
-        _: (),
-        _: &mut Diagnostics,
-    ) -> Result<Self::Response, Diagnostic> {
+    fn answer(&self, server: &Server<P>, _: &mut Diagnostics) -> Self::Answer {
         use proto::get_metadata::{DataSourceMetadata, ResourceMetadata};
-        Ok(proto::get_metadata::Response {
+        let data_sources = server.data_sources.keys().cloned();
+        let resources = server.resources.keys().cloned();
+        Self::Answer {
             server_capabilities: Some(capabilities()),
-            data_sources: server
-                .data_sources
-                .keys()
-                .map(|n| DataSourceMetadata {
-                    type_name: n.clone(),
-                })
+            data_sources: data_sources
+                .map(|type_name| DataSourceMetadata { type_name })
                 .collect(),
-            resources: server
-                .resources
-                .keys()
-                .map(|n| ResourceMetadata {
-                    type_name: n.clone(),
-                })
+            resources: resources
+                .map(|type_name| ResourceMetadata { type_name })
                 .collect(),
             ..Default::default()
-        })
-    }
-
-    fn encode(self, resp: Option<Self::Response>, diags: Diagnostics) -> Self::Answer {
-        let mut answer = resp.unwrap_or_default();
-        answer.diagnostics = diags.into_proto();
-        answer
+        }
     }
 }
 
-#[async_trait]
-impl<P: Provider> Rpc<P> for proto::get_provider_schema::Request {
+impl<P: Provider> Query<P> for proto::get_provider_schema::Request {
     const NAME: &'static str = "GetProviderSchema";
-    type Request = ();
-    type Response = proto::get_provider_schema::Response;
     type Answer = proto::get_provider_schema::Response;
 
-    fn decode(&self, _: &Server<P>) -> Result<(), Diagnostic> {
-        Ok(())
-    }
-
-    async fn call(
-        server: &Server<P>,
-        _: (),
-        diags: &mut Diagnostics,
-    ) -> Result<Self::Response, Diagnostic> {
+    fn answer(&self, server: &Server<P>, diags: &mut Diagnostics) -> Self::Answer {
         diags.extend(schema_problems(server));
-        Ok(proto::get_provider_schema::Response {
+        Self::Answer {
             provider: Some(server.provider_schema.to_proto()),
             resource_schemas: server
                 .resources
@@ -97,13 +62,7 @@ impl<P: Provider> Rpc<P> for proto::get_provider_schema::Request {
                 .collect(),
             server_capabilities: Some(capabilities()),
             ..Default::default()
-        })
-    }
-
-    fn encode(self, resp: Option<Self::Response>, diags: Diagnostics) -> Self::Answer {
-        let mut answer = resp.unwrap_or_default();
-        answer.diagnostics = diags.into_proto();
-        answer
+        }
     }
 }
 
@@ -172,28 +131,10 @@ impl<P: Provider> Rpc<P> for proto::validate_provider_config::Request {
         codec::decode(self.config.as_ref(), &server.provider_type, what)
     }
 
-    async fn call(
-        server: &Server<P>,
-        config: Value,
-        diags: &mut Diagnostics,
-    ) -> Result<(), Diagnostic> {
-        diags.extend(plan::validate(&server.provider_schema, &config));
-        let provider = server.provider.clone();
-        let ctx = server.context(PrivateState::new());
-        let checked = guarded(<Self as Rpc<P>>::NAME, async move {
-            provider.validate(&ctx, &config).await
-        })
-        .await?;
-        if let Err(d) = checked {
-            diags.extend(d);
-        }
-        Ok(())
-    }
-
-    fn encode(self, _: Option<()>, diags: Diagnostics) -> Self::Answer {
-        Self::Answer {
-            diagnostics: diags.into_proto(),
-        }
+    async fn call(config: Value, cx: Cx<'_, P>) -> Result<(), Diagnostic> {
+        let (provider, schema) = (cx.server.provider.clone(), &cx.server.provider_schema);
+        let check = |ctx, config| async move { provider.validate(&ctx, &config).await };
+        validate(<Self as Rpc<P>>::NAME, schema, config, cx, check).await
     }
 }
 
@@ -212,55 +153,32 @@ impl<P: Provider> Rpc<P> for proto::configure_provider::Request {
         })
     }
 
-    async fn call(
-        server: &Server<P>,
-        req: ConfigureRequest,
-        diags: &mut Diagnostics,
-    ) -> Result<(), Diagnostic> {
-        let provider = server.provider.clone();
-        let ctx = server.context(PrivateState::new());
+    async fn call(req: ConfigureRequest, cx: Cx<'_, P>) -> Result<(), Diagnostic> {
+        let provider = cx.server.provider.clone();
+        let ctx = cx.server.context(PrivateState::new());
         let (data, found) = guarded(<Self as Rpc<P>>::NAME, async move {
             let mut diags = Diagnostics::new();
             let data = provider.configure(&ctx, req, &mut diags).await;
             (data, diags)
         })
         .await?;
-        diags.extend(found);
+        cx.diags.extend(found);
         if let Some(data) = data {
-            if let Ok(mut slot) = server.data.write() {
+            if let Ok(mut slot) = cx.server.data.write() {
                 *slot = Some(Arc::new(data));
             }
         }
         Ok(())
     }
-
-    fn encode(self, _: Option<()>, diags: Diagnostics) -> Self::Answer {
-        Self::Answer {
-            diagnostics: diags.into_proto(),
-        }
-    }
 }
 
-#[async_trait]
-impl<P: Provider> Rpc<P> for proto::stop_provider::Request {
+impl<P: Provider> Query<P> for proto::stop_provider::Request {
     const NAME: &'static str = "StopProvider";
-    type Request = ();
-    type Response = ();
     type Answer = proto::stop_provider::Response;
 
-    fn decode(&self, _: &Server<P>) -> Result<(), Diagnostic> {
-        Ok(())
-    }
-
-    async fn call(server: &Server<P>, _: (), _: &mut Diagnostics) -> Result<(), Diagnostic> {
+    fn answer(&self, server: &Server<P>, _: &mut Diagnostics) -> Self::Answer {
         tracing::info!("cancelling in-flight operations");
         server.stop.stop();
-        Ok(())
-    }
-
-    fn encode(self, _: Option<()>, _: Diagnostics) -> Self::Answer {
-        Self::Answer {
-            error: String::new(),
-        }
+        Self::Answer::default()
     }
 }

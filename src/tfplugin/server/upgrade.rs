@@ -11,7 +11,7 @@ use super::super::private::PrivateState;
 use super::super::proto;
 use super::super::provider::{Provider, StateResponse};
 use super::super::value::Value;
-use super::adapter::Rpc;
+use super::adapter::{Cx, Rpc};
 use super::{absorb, codec, guarded, ResourceEntry, Server};
 
 /// UpgradeResourceState, decoded: the stored state as JSON.
@@ -32,10 +32,6 @@ impl<P: Provider> Rpc<P> for proto::upgrade_resource_state::Request {
     /// The upgraded state, or `None` when the upgrade failed (its diagnostics say why).
     type Response = Option<(Arc<ResourceEntry<P::Data>>, Value)>;
     type Answer = proto::upgrade_resource_state::Response;
-
-    fn type_name(&self) -> &str {
-        &self.type_name
-    }
 
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
         let entry = server.resource(&self.type_name)?;
@@ -58,11 +54,8 @@ impl<P: Provider> Rpc<P> for proto::upgrade_resource_state::Request {
         })
     }
 
-    async fn call(
-        server: &Server<P>,
-        req: Self::Request,
-        diags: &mut Diagnostics,
-    ) -> Result<Self::Response, Diagnostic> {
+    async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic> {
+        let Cx { server, diags } = cx;
         let Upgrade {
             entry,
             version,
