@@ -489,3 +489,27 @@ fn planned_token(ctx: &mut Context<ServiceCatalog>) -> String {
 fn new_idempotency_token() -> String {
     uuid::Uuid::new_v4().to_string()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tfplugin::model::unknown_attributes;
+    use crate::tfplugin::Model;
+
+    #[test]
+    fn the_models_match_the_schema() {
+        let schema = TypedResource::schema(&ProvisionedProductProperties);
+        assert!(schema.problems().is_empty(), "{:?}", schema.problems());
+        assert!(unknown_attributes::<Properties>(&schema).is_empty());
+        assert!(unknown_attributes::<Planned>(&schema).is_empty());
+        let implied = schema.implied_type();
+        let crate::tfplugin::Type::Object(all) = implied else {
+            panic!("a resource schema implies an object type");
+        };
+        let mut names: Vec<&str> = all.keys().map(String::as_str).collect();
+        let mut model = Properties::ATTRIBUTES.to_vec();
+        names.sort_unstable();
+        model.sort_unstable();
+        assert_eq!(model, names, "the state model holds every attribute");
+    }
+}

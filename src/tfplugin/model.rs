@@ -45,6 +45,7 @@ use std::str::FromStr;
 
 use super::object::ObjectExt;
 use super::path::AttributePath;
+use super::schema::Schema;
 use super::value::{Number, Value, ValueError};
 
 /// A value that a plan may leave unknown: null, unknown, or known.
@@ -315,14 +316,14 @@ pub fn set_attribute<T: IntoValue>(object: &mut Value, name: &str, value: T) {
     object.set_attr(name, value.into_value());
 }
 
-/// Attribute names of `M` that `schema_attributes` lacks (a model out of step with its schema).
-pub fn unknown_attributes<'a, M: Model>(
-    schema_attributes: impl IntoIterator<Item = &'a str> + Clone,
-) -> Vec<&'static str> {
+/// Attribute names of `M` that `schema` lacks (a model out of step with its schema; check it in
+/// a unit test of the resource).
+pub fn unknown_attributes<M: Model>(schema: &Schema) -> Vec<&'static str> {
+    let block = &schema.block;
     M::ATTRIBUTES
         .iter()
         .copied()
-        .filter(|a| !schema_attributes.clone().into_iter().any(|s| s == *a))
+        .filter(|a| block.get_attribute(a).is_none() && block.nested_block(a).is_none())
         .collect()
 }
 
@@ -474,7 +475,13 @@ mod tests {
 
     #[test]
     fn unknown_attributes_lists_what_the_schema_lacks() {
-        let missing = unknown_attributes::<Sample>(["name", "count", "id", "tags"]);
-        assert_eq!(missing, ["type"]);
+        use crate::tfplugin::schema::Attribute;
+        use crate::tfplugin::value::Type;
+        let schema = Schema::new()
+            .attribute(Attribute::required("name", Type::String))
+            .attribute(Attribute::optional("count", Type::Number))
+            .attribute(Attribute::computed("id", Type::String))
+            .attribute(Attribute::optional("tags", Type::map(Type::String)));
+        assert_eq!(unknown_attributes::<Sample>(&schema), ["type"]);
     }
 }

@@ -240,12 +240,6 @@ pub trait Resource<D>: Send + Sync + 'static {
 
     fn schema(&self) -> Schema;
 
-    /// Mistakes in how the resource is put together (e.g. a typed model naming an attribute
-    /// the schema lacks), reported with the schema's problems.
-    fn model_problems(&self) -> Vec<String> {
-        Vec::new()
-    }
-
     /// Extra checks on config (read-only attributes and validators already ran). Config may
     /// hold unknown values.
     async fn validate(&self, _ctx: &Context<D>, _config: &Value) -> HookResult {
@@ -378,11 +372,6 @@ pub trait DataSource<D>: Send + Sync + 'static {
     fn type_name(&self) -> &str;
 
     fn schema(&self) -> Schema;
-
-    /// Mistakes in how the data source is put together, reported with the schema's problems.
-    fn model_problems(&self) -> Vec<String> {
-        Vec::new()
-    }
 
     async fn validate(&self, _ctx: &Context<D>, _config: &Value) -> HookResult {
         Ok(())

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 
 use super::diag::{Diagnostic, Diagnostics};
 use super::identity::IdentitySchema;
-use super::model::{unknown_attributes, Model};
+use super::model::Model;
 use super::path::AttributePath;
 use super::provider::{
     Context, CreateRequest, DataReadRequest, DataSource, DeleteRequest, HookResult, PlanRequest,
@@ -156,19 +156,6 @@ fn into_state<M: Model>(typed: ModelResponse<M>, base: &Value, resp: &mut StateR
     resp.diagnostics.extend(typed.diagnostics);
 }
 
-fn model_problems<M: Model>(schema: &Schema) -> Vec<String> {
-    let names = schema
-        .block
-        .attributes
-        .iter()
-        .map(|a| a.name.as_str())
-        .chain(schema.block.blocks.iter().map(|b| b.type_name.as_str()));
-    unknown_attributes::<M>(names)
-        .into_iter()
-        .map(|a| format!("the model's attribute {a:?} is not in the schema"))
-        .collect()
-}
-
 #[async_trait]
 impl<D, R> Resource<D> for R
 where
@@ -181,13 +168,6 @@ where
 
     fn schema(&self) -> Schema {
         TypedResource::schema(self)
-    }
-
-    fn model_problems(&self) -> Vec<String> {
-        let schema = TypedResource::schema(self);
-        let mut problems = model_problems::<R::Model>(&schema);
-        problems.extend(model_problems::<R::Plan>(&schema));
-        problems
     }
 
     fn identity_schema(&self) -> Option<IdentitySchema> {
@@ -290,10 +270,6 @@ where
 
     fn schema(&self) -> Schema {
         TypedDataSource::schema(self)
-    }
-
-    fn model_problems(&self) -> Vec<String> {
-        model_problems::<S::Model>(&TypedDataSource::schema(self))
     }
 
     async fn read(

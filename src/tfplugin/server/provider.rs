@@ -78,25 +78,7 @@ fn schema_problems<P: Provider>(server: &Server<P>) -> Diagnostics {
         .data_sources
         .iter()
         .map(|(n, e)| ("data source", n.as_str(), &e.schema));
-    let models = server
-        .resources
-        .iter()
-        .map(|(n, e)| ("resource", n, e.hooks.model_problems()))
-        .chain(
-            server
-                .data_sources
-                .iter()
-                .map(|(n, e)| ("data source", n, e.hooks.model_problems())),
-        );
     let mut diags = Diagnostics::new();
-    for (kind, name, problems) in models {
-        for problem in problems {
-            diags.error(
-                "Invalid provider schema",
-                format!("{kind} {name}: {problem}. This is a bug in the provider."),
-            );
-        }
-    }
     for (kind, name, schema) in provider.chain(resources).chain(data_sources) {
         for problem in schema.problems() {
             diags.error(
