@@ -252,6 +252,27 @@ async fn stop_provider_cancels_an_in_flight_apply_while_the_server_keeps_answeri
         .await
         .expect("ValidateResourceConfig after StopProvider");
     assert!(errors(&again.into_inner().diagnostics).is_empty());
+    // Calls made after StopProvider get a fresh token: a read reaches the API and completes.
+    let read = client
+        .read_resource(proto::read_resource::Request {
+            type_name: RESOURCE.into(),
+            current_state: resp.new_state.clone(),
+            private: resp.private.clone(),
+            current_identity: resp.new_identity.clone(),
+            ..Default::default()
+        })
+        .await
+        .expect("ReadResource after StopProvider")
+        .into_inner();
+    assert!(
+        errors(&read.diagnostics).is_empty(),
+        "{:?}",
+        read.diagnostics
+    );
+    assert_eq!(
+        undynamic(&read.new_state, &ty).get("record_id"),
+        Some(&Value::string(&record.id))
+    );
     let status = process.shutdown().await.expect("shutdown");
     assert!(status.success(), "{status:?}");
 }

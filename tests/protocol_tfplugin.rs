@@ -67,7 +67,8 @@ impl Provider for TestProvider {
     }
 }
 
-/// `toy_thing`: `behavior` selects what create does (ok, panic, partial, wait, drift).
+/// `toy_thing`: `behavior` selects what create does (ok, panic, partial, wait, check_stop,
+/// drift).
 struct Toy {
     started: Arc<Notify>,
 }
@@ -154,6 +155,9 @@ impl Resource<Client> for Toy {
                 self.started.notify_one();
                 ctx.cancelled().await;
                 Err(Diagnostic::error("Create cancelled", "stopped by Terraform").into())
+            }
+            Some("check_stop") if ctx.is_cancelled() => {
+                Err(Diagnostic::error("Create cancelled", "stopped before it began").into())
             }
             Some("drift") => {
                 set(&mut state, "name", s("not-what-was-planned"));
@@ -713,9 +717,28 @@ async fn stop_cancels_in_flight_apply_while_the_server_keeps_answering() {
         .expect("apply did not observe StopProvider")
         .unwrap();
     assert_eq!(errors(&a.diagnostics)[0].summary, "Create cancelled");
-    // operations after the stop start cancelled (Terraform sends none, but none may hang)
-    let later = create(&mut c, &toy(&[("name", s("b")), ("behavior", s("wait"))])).await;
-    assert_eq!(errors(&later.diagnostics)[0].summary, "Create cancelled");
+    // a call made after the stop gets a fresh token: it runs normally
+    let later = create(
+        &mut c,
+        &toy(&[("name", s("b")), ("behavior", s("check_stop"))]),
+    )
+    .await;
+    assert!(later.diagnostics.is_empty(), "{:?}", later.diagnostics);
+    assert_eq!(undv(&later.new_state).get("name"), Some(&s("b")));
+    // and a later stop cancels what is in flight then
+    let mut c3 = c.clone();
+    let in_flight = tokio::spawn(async move {
+        create(&mut c3, &toy(&[("name", s("c")), ("behavior", s("wait"))])).await
+    });
+    started.notified().await;
+    c.stop_provider(proto::stop_provider::Request {})
+        .await
+        .unwrap();
+    let a = tokio::time::timeout(Duration::from_secs(60), in_flight)
+        .await
+        .expect("apply did not observe the second StopProvider")
+        .unwrap();
+    assert_eq!(errors(&a.diagnostics)[0].summary, "Create cancelled");
     let again = c
         .get_provider_schema(proto::get_provider_schema::Request {})
         .await

@@ -6,14 +6,15 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use servicecatalog_provider::emulator::model::Change;
+use servicecatalog_provider::emulator::model::Change as RecordChange;
 use servicecatalog_provider::emulator::{
     AccessLevel, Emulator, EmulatorConfig, Faults, Principal, Principals, RunningEmulator,
     SeedProduct,
 };
 use servicecatalog_provider::provider::config::ProviderConfig;
 use servicecatalog_provider::servicecatalog::{
-    ApiError, Backoff, PropertyKey, PropertyMap, RecordId, RecordStatus, ServiceCatalog, Wait,
+    ApiError, Backoff, Change, ChangeError, Changed, PropertyKey, PropertyMap, RecordId,
+    RecordOutcome, RecordStatus, ServiceCatalog, Wait,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -86,6 +87,23 @@ fn wait(timeout: Duration) -> Wait {
     Wait::new(timeout, CancellationToken::new())
 }
 
+/// Makes `desired` live on product `id`, as the resource does.
+async fn apply(
+    sc: &ServiceCatalog,
+    id: &str,
+    desired: &PropertyMap,
+    token: &str,
+) -> Result<Changed, ChangeError> {
+    let change = Change {
+        id: id.to_owned(),
+        desired: desired.clone(),
+        idempotency_token: token.to_owned(),
+        accept_language: None,
+        timeout: HANG_GUARD,
+    };
+    sc.change(&change, &CancellationToken::new()).await
+}
+
 fn props(entries: &[(PropertyKey, &str)]) -> PropertyMap {
     entries.iter().map(|(k, v)| (*k, (*v).to_owned())).collect()
 }
@@ -96,7 +114,7 @@ fn sent_properties(emulator: &RunningEmulator, id: &str) -> Vec<BTreeMap<String,
         .records_for(id)
         .into_iter()
         .filter_map(|r| match r.change {
-            Change::Properties { properties, .. } => Some(properties),
+            RecordChange::Properties { properties, .. } => Some(properties),
             _ => None,
         })
         .collect()
@@ -135,14 +153,13 @@ async fn updates_owner_and_launch_role_and_reads_them_back() {
         (PropertyKey::LaunchRole, LAUNCH_1),
     ]);
 
-    let applied = sc
-        .apply_properties(&id, &desired, "token-both-1", None, &wait(HANG_GUARD))
+    let applied = apply(&sc, &id, &desired, "token-both-1")
         .await
         .expect("apply");
-    let outcome = applied.outcome.expect("a record was made");
+    let outcome = applied.record.expect("a record was made");
     assert_eq!(outcome.status, RecordStatus::Succeeded);
     assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
-    assert_eq!(applied.changes, desired);
+    assert_eq!(applied.sent, desired);
     assert_eq!(
         applied.before.owner.as_deref(),
         Some("arn:aws:iam::123456789012:user/admin")
@@ -174,37 +191,30 @@ async fn only_differing_keys_are_sent_and_no_change_means_no_call() {
         (PropertyKey::Owner, OWNER_A),
         (PropertyKey::LaunchRole, LAUNCH_1),
     ]);
-    let applied = sc
-        .apply_properties(&id, &first, "token-diff-1", None, &wait(HANG_GUARD))
+    let applied = apply(&sc, &id, &first, "token-diff-1")
         .await
         .expect("first apply");
-    assert_eq!(
-        applied.changes,
-        props(&[(PropertyKey::LaunchRole, LAUNCH_1)])
-    );
+    assert_eq!(applied.sent, props(&[(PropertyKey::LaunchRole, LAUNCH_1)]));
 
     let second = props(&[
         (PropertyKey::Owner, OWNER_B),
         (PropertyKey::LaunchRole, LAUNCH_1),
     ]);
-    let applied = sc
-        .apply_properties(&id, &second, "token-diff-2", None, &wait(HANG_GUARD))
+    let applied = apply(&sc, &id, &second, "token-diff-2")
         .await
         .expect("second apply");
-    assert_eq!(applied.changes, props(&[(PropertyKey::Owner, OWNER_B)]));
+    assert_eq!(applied.sent, props(&[(PropertyKey::Owner, OWNER_B)]));
     assert_eq!(applied.after.properties(), second);
 
-    let applied = sc
-        .apply_properties(&id, &second, "token-diff-3", None, &wait(HANG_GUARD))
+    let applied = apply(&sc, &id, &second, "token-diff-3")
         .await
         .expect("no-op apply");
-    assert!(applied.changes.is_empty());
-    assert!(applied.outcome.is_none());
+    assert!(applied.sent.is_empty());
+    assert!(applied.record.is_none());
 
     // Managing only LAUNCH_ROLE never touches OWNER.
     let role_only = props(&[(PropertyKey::LaunchRole, LAUNCH_2)]);
-    let applied = sc
-        .apply_properties(&id, &role_only, "token-diff-4", None, &wait(HANG_GUARD))
+    let applied = apply(&sc, &id, &role_only, "token-diff-4")
         .await
         .expect("role-only apply");
     assert_eq!(applied.after.owner.as_deref(), Some(OWNER_B));
@@ -283,22 +293,24 @@ async fn failed_record_quotes_record_errors_and_keeps_live_values() {
         })
         .unwrap();
     let desired = props(&[(PropertyKey::Owner, OWNER_B)]);
-    let applied = sc
-        .apply_properties(&id, &desired, "token-fail-1", None, &wait(HANG_GUARD))
+    let failed = apply(&sc, &id, &desired, "token-fail-1")
         .await
-        .expect("a FAILED record is an outcome");
-    let outcome = applied.outcome.clone().expect("record");
-    assert_eq!(outcome.status, RecordStatus::Failed);
-    assert!(!outcome.errors.is_empty());
+        .expect_err("a FAILED record is an error");
+    assert!(failed.record_failed(), "{failed:?}");
+    let record = failed.record.clone().expect("the record is named");
+    assert_eq!(record.status, Some(RecordStatus::Failed));
     assert_eq!(
-        applied.after.owner.as_deref(),
+        failed.live.as_ref().and_then(|l| l.owner.as_deref()),
         Some(OWNER_A),
         "nothing changed"
     );
-    let err = outcome.clone().into_result().unwrap_err();
-    let msg = err.to_string();
-    assert!(msg.contains(outcome.record_id.as_str()), "{msg}");
-    for e in &outcome.errors {
+    let ApiError::RecordFailed { errors, .. } = &failed.error else {
+        panic!("expected RecordFailed, got {:?}", failed.error);
+    };
+    assert!(!errors.is_empty());
+    let msg = failed.to_string();
+    assert!(msg.contains(record.id.as_str()), "{msg}");
+    for e in errors {
         assert!(
             msg.contains(&e.code) && msg.contains(&e.description),
             "{msg}"
@@ -308,11 +320,8 @@ async fn failed_record_quotes_record_errors_and_keeps_live_values() {
 
     // Once the cause is gone, a later apply converges.
     emulator.set_faults(Faults::default()).unwrap();
-    let applied = sc
-        .apply_properties(&id, &desired, "token-fail-2", None, &wait(HANG_GUARD))
-        .await
-        .unwrap();
-    assert!(applied.outcome.unwrap().succeeded());
+    let applied = apply(&sc, &id, &desired, "token-fail-2").await.unwrap();
+    assert!(applied.record.unwrap().succeeded());
     assert_eq!(applied.after.owner.as_deref(), Some(OWNER_B));
     emulator.shutdown().await;
 }
@@ -439,17 +448,11 @@ async fn throttling_and_server_errors_are_retried_by_the_sdk_once_per_change() {
             .operations
             .insert("UpdateProvisionedProductProperties".into());
         emulator.set_faults(faults).unwrap();
-        let applied = sc
-            .apply_properties(
-                &id,
-                &props(&[(PropertyKey::Owner, owner)]),
-                &format!("token-retry-{i}"),
-                None,
-                &wait(HANG_GUARD),
-            )
+        let desired = props(&[(PropertyKey::Owner, owner)]);
+        let applied = apply(&sc, &id, &desired, &format!("token-retry-{i}"))
             .await
             .unwrap_or_else(|e| panic!("{label}: {e}"));
-        assert!(applied.outcome.unwrap().succeeded(), "{label}");
+        assert!(applied.record.unwrap().succeeded(), "{label}");
         assert_eq!(applied.after.owner.as_deref(), Some(owner), "{label}");
         assert_eq!(
             sent_properties(&emulator, &id).len(),
@@ -555,40 +558,45 @@ async fn lagging_search_is_tolerated_after_an_owner_change() {
             ..Default::default()
         })
         .unwrap();
-    let applied = sc
-        .apply_properties(
-            &id,
-            &props(&[(PropertyKey::Owner, OWNER_A)]),
-            "token-lag",
-            None,
-            &wait(HANG_GUARD),
-        )
-        .await
-        .unwrap();
+    let desired = props(&[(PropertyKey::Owner, OWNER_A)]);
+    let applied = apply(&sc, &id, &desired, "token-lag").await.unwrap();
     assert_eq!(applied.after.owner.as_deref(), Some(OWNER_A));
 
-    // A bound that ends at once reports what is live, even if it is still the old owner.
     emulator
         .set_faults(Faults {
             search_lag_calls: 50,
             ..Default::default()
         })
         .unwrap();
+    let managed = props(&[(PropertyKey::Owner, OWNER_B)]);
     let record = sc
-        .update_properties(
-            &id,
-            &props(&[(PropertyKey::Owner, OWNER_B)]),
-            "token-lag-2",
-            None,
-            &wait(HANG_GUARD),
-        )
+        .update_properties(&id, &managed, "token-lag-2", None, &wait(HANG_GUARD))
         .await
         .unwrap();
-    sc.wait_for_record(&record, &wait(HANG_GUARD))
+    let outcome = sc
+        .wait_for_record(&record, &wait(HANG_GUARD))
         .await
         .unwrap();
-    let live = sc
-        .wait_for_owner(&id, OWNER_B, &wait(Duration::from_millis(100)))
+    let lag_left = || {
+        emulator.snapshot().products[&id]
+            .stale_owner
+            .as_ref()
+            .map_or(0, |s| s.calls_left)
+    };
+    let cancel = CancellationToken::new();
+    // Not known to be our change: what is live is reported after one read, as drift.
+    let before = lag_left();
+    let live = sc.refresh(&id, &managed, None, &cancel).await.unwrap();
+    assert_eq!(live.owner.as_deref(), Some(OWNER_A));
+    assert_eq!(lag_left(), before - 1, "one search");
+    // Our change is the last record: the search is re-read until the bound, which reports what
+    // is live even if it is still the old owner.
+    let short = sc
+        .clone()
+        .with_owner_consistency(Duration::from_millis(300));
+    let ours = RecordOutcome::to_ref(&outcome);
+    let live = short
+        .refresh(&id, &managed, Some(&ours), &cancel)
         .await
         .unwrap();
     assert_eq!(
@@ -596,6 +604,7 @@ async fn lagging_search_is_tolerated_after_an_owner_change() {
         Some(OWNER_A),
         "the search still lags"
     );
+    assert!(lag_left() < before - 2, "re-read while waiting");
     emulator.shutdown().await;
 }
 

@@ -13,27 +13,44 @@
 use async_trait::async_trait;
 
 use crate::servicecatalog::{
-    validate_provisioned_product_id, ApiError, ProductLookup, ServiceCatalog,
+    validate_provisioned_product_id, validate_provisioned_product_name, ApiError, ProductDetails,
+    ProductLookup, ServiceCatalog,
 };
+use crate::tfplugin::validator::{check, exactly_one_of};
 use crate::tfplugin::{
-    Attribute, AttributePath, Context, DataReadRequest, DataSource, Diagnostic, Diagnostics,
-    HookResult, ObjectExt, Schema, StateResponse, Type, Value,
+    Attribute, AttributePath, Context, Diagnostic, Diagnostics, Schema, Type, TypedDataSource,
 };
 
 pub const TYPE_NAME: &str = "servicecatalog_provisioned_product";
 
-const ID: &str = "id";
-const NAME: &str = "name";
-
-/// Longest provisioned product name the API accepts.
-const MAX_NAME_LEN: usize = 128;
+crate::model! {
+    /// The lookup (`id` or `name`) in, everything the service reports out.
+    #[derive(Clone, Debug, Default, PartialEq)]
+    pub struct ProvisionedProductModel {
+        pub id: Option<String>,
+        pub name: Option<String>,
+        pub arn: Option<String>,
+        pub product_type: Option<String> as "type",
+        pub status: Option<String>,
+        pub status_message: Option<String>,
+        pub product_id: Option<String>,
+        pub provisioning_artifact_id: Option<String>,
+        pub last_record_id: Option<String>,
+        pub created_time: Option<String>,
+        pub launch_role_arn: Option<String>,
+        pub owner: Option<String>,
+        pub owner_session: Option<String>,
+    }
+}
 
 /// The data source.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ProvisionedProduct;
 
 #[async_trait]
-impl DataSource<ServiceCatalog> for ProvisionedProduct {
+impl TypedDataSource<ServiceCatalog> for ProvisionedProduct {
+    type Model = ProvisionedProductModel;
+
     fn type_name(&self) -> &str {
         TYPE_NAME
     }
@@ -48,13 +65,33 @@ impl DataSource<ServiceCatalog> for ProvisionedProduct {
                  The owner is read with an account-level `SearchProvisionedProducts`, so the \
                  provider's credentials need account-level access.",
             )
-            .attribute(Attribute::optional_computed(ID, Type::String).description(
-                "Id of the provisioned product, e.g. `pp-abcd27bm4mldq`. Set this or `name`; \
-                 when looking up by `name`, it is filled in.",
-            ))
-            .attribute(Attribute::optional_computed(NAME, Type::String).description(
-                "Name of the provisioned product. Set this or `id`; when looking up by `id`, it \
-                 is filled in.",
+            .attribute(
+                Attribute::optional_computed("id", Type::String)
+                    .validator(check(
+                        "Invalid provisioned product id",
+                        "1 to 100 letters, digits, '_' or '-'",
+                        validate_provisioned_product_id,
+                    ))
+                    .description(
+                        "Id of the provisioned product, e.g. `pp-abcd27bm4mldq`. Set this or \
+                         `name`; when looking up by `name`, it is filled in.",
+                    ),
+            )
+            .attribute(
+                Attribute::optional_computed("name", Type::String)
+                    .validator(check(
+                        "Invalid provisioned product name",
+                        "1 to 128 letters, digits, '.', '_' or '-', starting with a letter or digit",
+                        validate_provisioned_product_name,
+                    ))
+                    .description(
+                        "Name of the provisioned product. Set this or `id`; when looking up by \
+                         `id`, it is filled in.",
+                    ),
+            )
+            .config_validator(exactly_one_of(["id", "name"]).summaries(
+                "Missing provisioned product id or name",
+                "Conflicting provisioned product id and name",
             ))
             .attribute(computed("arn", "ARN of the provisioned product."))
             .attribute(computed(
@@ -101,141 +138,50 @@ impl DataSource<ServiceCatalog> for ProvisionedProduct {
             ))
     }
 
-    async fn validate(&self, _ctx: &Context<ServiceCatalog>, config: &Value) -> HookResult {
-        let mut diags = Diagnostics::new();
-        check_lookup(config, &mut diags);
-        if diags.is_empty() {
-            Ok(())
-        } else {
-            Err(diags)
-        }
-    }
-
     async fn read(
         &self,
         ctx: &Context<ServiceCatalog>,
-        req: DataReadRequest,
-        resp: &mut StateResponse,
-    ) -> HookResult {
-        let mut diags = Diagnostics::new();
-        check_lookup(&req.config, &mut diags);
-        if diags.has_errors() {
-            return Err(diags);
-        }
-        let (attr, lookup) = match (req.config.str_attr(ID), req.config.str_attr(NAME)) {
-            (Some(id), _) => (ID, ProductLookup::Id(id)),
-            (None, Some(name)) => (NAME, ProductLookup::Name(name)),
-            // Unknown at read time: Terraform only reads data sources with known config.
+        config: ProvisionedProductModel,
+    ) -> Result<ProvisionedProductModel, Diagnostics> {
+        // The layer validated the config: exactly one of them is set.
+        let (attr, lookup) = match (&config.id, &config.name) {
+            (Some(id), _) => ("id", ProductLookup::Id(id)),
+            (None, Some(name)) => ("name", ProductLookup::Name(name)),
             (None, None) => {
                 return Err(Diagnostic::error(
                     "Missing provisioned product id or name",
-                    "Set exactly one of `id` and `name` to a known value.",
+                    "Set exactly one of `id` and `name`.",
                 )
-                .with_attribute(AttributePath::attr(ID))
+                .with_attribute(AttributePath::attr("id"))
                 .into())
             }
         };
         let sc = ctx.provider_data()?;
-        let details = tokio::select! {
-            biased;
-            _ = ctx.cancelled() => {
-                return Err(Diagnostic::error(
-                    "Read cancelled",
-                    format!("Reading the provisioned product with {lookup} was cancelled."),
-                )
-                .into())
-            }
-            r = sc.describe_product(lookup) => r,
-        };
-        let d = details.map_err(|e| read_error(&e, attr, lookup))?;
-        let text = |v: Option<String>| v.map_or(Value::Null, Value::String);
-        let state = &mut resp.state;
-        state.set_attr(ID, Value::string(d.id));
-        state.set_attr(NAME, text(d.name));
-        state.set_attr("arn", text(d.arn));
-        state.set_attr("type", text(d.product_type));
-        state.set_attr("status", text(d.status.map(|s| s.as_str().to_owned())));
-        state.set_attr("status_message", text(d.status_message));
-        state.set_attr("product_id", text(d.product_id));
-        state.set_attr("provisioning_artifact_id", text(d.provisioning_artifact_id));
-        state.set_attr("last_record_id", text(d.last_record_id));
-        state.set_attr("created_time", text(d.created_time));
-        state.set_attr("launch_role_arn", text(d.launch_role_arn));
-        state.set_attr("owner", text(d.owner));
-        state.set_attr("owner_session", text(d.owner_session));
-        Ok(())
+        let details = sc
+            .describe_product(lookup, ctx.cancellation_token())
+            .await
+            .map_err(|e| read_error(&e, attr, lookup))?;
+        Ok(details.into())
     }
 }
 
-/// Exactly one of `id` and `name`, each well formed when known.
-fn check_lookup(config: &Value, diags: &mut Diagnostics) {
-    let set = |name: &str| !matches!(config.get(name), None | Some(Value::Null));
-    match (set(ID), set(NAME)) {
-        (false, false) => diags.attribute_error(
-            AttributePath::attr(ID),
-            "Missing provisioned product id or name",
-            "Set exactly one of `id` and `name`: neither is set.",
-        ),
-        (true, true) => diags.attribute_error(
-            AttributePath::attr(NAME),
-            "Conflicting provisioned product id and name",
-            format!(
-                "Set exactly one of `id` and `name`, not both (id = {}, name = {}).",
-                shown(config.get(ID)),
-                shown(config.get(NAME)),
-            ),
-        ),
-        _ => {}
-    }
-    if let Some(id) = config.str_attr(ID) {
-        if let Err(e) = validate_provisioned_product_id(id) {
-            diags.attribute_error(
-                AttributePath::attr(ID),
-                "Invalid provisioned product id",
-                format!("{e} (e.g. pp-abcd27bm4mldq)."),
-            );
+impl From<ProductDetails> for ProvisionedProductModel {
+    fn from(d: ProductDetails) -> Self {
+        ProvisionedProductModel {
+            id: Some(d.id),
+            name: d.name,
+            arn: d.arn,
+            product_type: d.product_type,
+            status: d.status.map(|s| s.as_str().to_owned()),
+            status_message: d.status_message,
+            product_id: d.product_id,
+            provisioning_artifact_id: d.provisioning_artifact_id,
+            last_record_id: d.last_record_id,
+            created_time: d.created_time,
+            launch_role_arn: d.launch_role_arn,
+            owner: d.owner,
+            owner_session: d.owner_session,
         }
-    }
-    if let Some(name) = config.str_attr(NAME) {
-        if let Err(reason) = check_name(name) {
-            diags.attribute_error(
-                AttributePath::attr(NAME),
-                "Invalid provisioned product name",
-                format!("name {name:?} {reason}."),
-            );
-        }
-    }
-}
-
-/// The API's name rule: 1..128 characters, `[a-zA-Z0-9][a-zA-Z0-9._-]*`.
-fn check_name(name: &str) -> Result<(), String> {
-    let mut chars = name.chars();
-    match chars.next() {
-        None => return Err("is empty".to_owned()),
-        Some(c) if !c.is_ascii_alphanumeric() => {
-            return Err(format!("must start with a letter or digit, not {c:?}"))
-        }
-        _ => {}
-    }
-    let len = name.chars().count();
-    if len > MAX_NAME_LEN {
-        return Err(format!(
-            "is {len} characters long; the limit is {MAX_NAME_LEN}"
-        ));
-    }
-    if let Some(c) = chars.find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))) {
-        return Err(format!(
-            "may only hold letters, digits, '.', '_' and '-', not {c:?}"
-        ));
-    }
-    Ok(())
-}
-
-fn shown(v: Option<&Value>) -> String {
-    match v {
-        Some(Value::String(s)) => format!("{s:?}"),
-        Some(Value::Unknown) => "(known after apply)".to_owned(),
-        _ => "null".to_owned(),
     }
 }
 
@@ -248,6 +194,10 @@ fn read_error(e: &ApiError, attr: &str, lookup: ProductLookup<'_>) -> Diagnostic
                  (DescribeProvisionedProduct: ResourceNotFoundException)."
             ),
         ),
+        ApiError::Cancelled { .. } => Diagnostic::error(
+            "Read cancelled",
+            format!("Reading the provisioned product with {lookup} was cancelled."),
+        ),
         other => Diagnostic::error(
             "Cannot read the provisioned product",
             format!("Reading the provisioned product with {lookup}: {other}"),
@@ -259,24 +209,24 @@ fn read_error(e: &ApiError, attr: &str, lookup: ProductLookup<'_>) -> Diagnostic
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tfplugin::plan;
+    use crate::tfplugin::{Model, ObjectExt, Value};
 
     fn config(id: Value, name: Value) -> Value {
-        ProvisionedProduct
-            .schema()
+        TypedDataSource::schema(&ProvisionedProduct)
             .null_object()
-            .with_attr(ID, id)
-            .with_attr(NAME, name)
+            .with_attr("id", id)
+            .with_attr("name", name)
     }
 
     fn errors(config: &Value) -> Vec<Diagnostic> {
-        let mut diags = Diagnostics::new();
-        check_lookup(config, &mut diags);
-        diags.iter().cloned().collect()
+        let schema = TypedDataSource::schema(&ProvisionedProduct);
+        plan::validate(&schema, config).into_iter().collect()
     }
 
     #[test]
     fn schema_is_sound_and_documented() {
-        let schema = ProvisionedProduct.schema();
+        let schema = TypedDataSource::schema(&ProvisionedProduct);
         assert!(schema.problems().is_empty(), "{:?}", schema.problems());
         for a in &schema.block.attributes {
             assert!(!a.description.is_empty(), "{} has no description", a.name);
@@ -292,12 +242,17 @@ mod tests {
 
         let neither = errors(&config(Value::Null, Value::Null));
         assert_eq!(neither.len(), 1);
-        assert_eq!(neither[0].attribute, Some(AttributePath::attr(ID)));
+        assert_eq!(neither[0].summary, "Missing provisioned product id or name");
+        assert_eq!(neither[0].attribute, Some(AttributePath::attr("id")));
         assert!(neither[0].detail.contains("`id` and `name`"), "{neither:?}");
 
         let both = errors(&config(Value::string("pp-abc"), Value::string("web-1")));
         assert_eq!(both.len(), 1);
-        assert_eq!(both[0].attribute, Some(AttributePath::attr(NAME)));
+        assert_eq!(
+            both[0].summary,
+            "Conflicting provisioned product id and name"
+        );
+        assert_eq!(both[0].attribute, Some(AttributePath::attr("name")));
         assert!(
             both[0].detail.contains("\"pp-abc\"") && both[0].detail.contains("\"web-1\""),
             "{both:?}"
@@ -307,12 +262,26 @@ mod tests {
     #[test]
     fn malformed_values_are_named() {
         let bad_id = errors(&config(Value::string("pp abc"), Value::Null));
-        assert_eq!(bad_id[0].attribute, Some(AttributePath::attr(ID)));
+        assert_eq!(bad_id[0].attribute, Some(AttributePath::attr("id")));
         assert!(bad_id[0].detail.contains("pp abc"), "{bad_id:?}");
         let bad_name = errors(&config(Value::Null, Value::string("-web")));
-        assert_eq!(bad_name[0].attribute, Some(AttributePath::attr(NAME)));
+        assert_eq!(bad_name[0].attribute, Some(AttributePath::attr("name")));
         assert!(bad_name[0].detail.contains("\"-web\""), "{bad_name:?}");
-        assert!(check_name(&"a".repeat(129)).is_err());
-        assert!(check_name("web.app_1-x").is_ok());
+    }
+
+    #[test]
+    fn the_model_reads_the_whole_schema() {
+        let schema = TypedDataSource::schema(&ProvisionedProduct);
+        let names: Vec<&str> = schema
+            .block
+            .attributes
+            .iter()
+            .map(|a| a.name.as_str())
+            .collect();
+        let mut model = ProvisionedProductModel::ATTRIBUTES.to_vec();
+        model.sort_unstable();
+        let mut names = names;
+        names.sort_unstable();
+        assert_eq!(model, names);
     }
 }

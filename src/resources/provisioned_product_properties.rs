@@ -8,50 +8,74 @@
 //!   retried apply of the same plan never makes a second change.
 //! - Read refreshes only the keys this resource manages. While the search index still shows the
 //!   previous owner after our own successful change (the product's last record is ours), read
-//!   waits a short, bounded time for it.
+//!   waits a short, bounded time for it (`ServiceCatalog::refresh`).
 //! - A `FAILED` create leaves nothing in state (nothing changed); a timed-out or cancelled create
 //!   keeps the record id in state, since the change may still complete.
 //! - Destroy forgets the resource, or with `restore_on_destroy` puts back `original_properties`.
 //!   A property that had no value before cannot be unset (the API has no way to), so it is left
 //!   as it is, with a warning.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
 
 use crate::servicecatalog::{
-    validate_property, validate_provisioned_product_id, AcceptLanguage, ApiError, ProductState,
-    PropertyKey, PropertyMap, RecordStatus, ServiceCatalog, Wait, OWNER_CONSISTENCY_BOUND,
+    validate_property, validate_provisioned_product_id, AcceptLanguage, ApiError, Change,
+    ChangeError, Changed, ProductState, PropertyMap, RecordId, RecordOutcome, RecordRef,
+    RecordStatus, ServiceCatalog,
 };
-use crate::tfplugin::validator::{one_of, Validator};
+use crate::tfplugin::validator::{check, check_entries, not_empty, one_of};
 use crate::tfplugin::{
-    timeouts, timeouts::Timeouts, Attribute, AttributePath, Context, CreateRequest, DeleteRequest,
-    Diagnostic, Diagnostics, HookResult, IdentityAttribute, IdentitySchema, PlanRequest,
-    PlanResponse, ReadRequest, Resource, Schema, StateResponse, Type, UpdateRequest, Value,
+    timeouts, Attribute, Context, Diagnostic, Diagnostics, Field, HookResult, IdentityAttribute,
+    IdentitySchema, ModelPlan, ModelResponse, Schema, Timeouts, Type, TypedResource, Value,
 };
 
 pub const TYPE_NAME: &str = "servicecatalog_provisioned_product_properties";
-
-const ID: &str = "id";
-const PRODUCT_ID: &str = "provisioned_product_id";
-const PROPERTIES: &str = "properties";
-const ACCEPT_LANGUAGE: &str = "accept_language";
-const RESTORE_ON_DESTROY: &str = "restore_on_destroy";
-const RECORD_ID: &str = "record_id";
-const RECORD_STATUS: &str = "record_status";
-const ORIGINAL_PROPERTIES: &str = "original_properties";
 
 /// Create, update and delete wait this long by default (as terraform-provider-aws does).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
 /// Planned private state key of the idempotency token.
 const TOKEN: &str = "idempotency_token";
 
+crate::model! {
+    /// The resource's config, planned state at apply, and state.
+    #[derive(Clone, Debug)]
+    pub struct Properties {
+        /// Same as `provisioned_product_id` (unknown in a plan whose product id is).
+        pub id: Field<String>,
+        pub provisioned_product_id: String,
+        pub properties: PropertyMap,
+        pub accept_language: Option<AcceptLanguage>,
+        pub restore_on_destroy: bool,
+        pub record_id: Field<String>,
+        pub record_status: Field<String>,
+        pub original_properties: Field<PropertyMap>,
+        pub timeouts: Timeouts,
+    }
+}
+
+crate::model! {
+    /// What planning reads and sets; config may still be unknown then, in whole or per key.
+    pub struct Planned {
+        pub id: Field<String>,
+        pub provisioned_product_id: Field<String>,
+        pub properties: Field<BTreeMap<String, Field<String>>>,
+        pub record_id: Field<String>,
+        pub record_status: Field<String>,
+        pub original_properties: Field<PropertyMap>,
+    }
+}
+
 /// The resource.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ProvisionedProductProperties;
 
 #[async_trait]
-impl Resource<ServiceCatalog> for ProvisionedProductProperties {
+impl TypedResource<ServiceCatalog> for ProvisionedProductProperties {
+    type Model = Properties;
+    type Plan = Planned;
+
     fn type_name(&self) -> &str {
         TYPE_NAME
     }
@@ -68,26 +92,38 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
                  as drift.",
             )
             .attribute(
-                Attribute::computed(ID, Type::String)
+                Attribute::computed("id", Type::String)
                     .use_state_for_unknown()
                     .description("The provisioned product id (same as `provisioned_product_id`)."),
             )
             .attribute(
-                Attribute::required(PRODUCT_ID, Type::String)
+                Attribute::required("provisioned_product_id", Type::String)
                     .requires_replace()
-                    .validator(std::sync::Arc::new(ProductIdFormat))
+                    .validator(check(
+                        "Invalid provisioned product id",
+                        "1 to 100 letters, digits, '_' or '-'",
+                        validate_provisioned_product_id,
+                    ))
                     .description(
                         "Id of the provisioned product, e.g. `pp-abcd27bm4mldq`. Changing it \
                          replaces the resource.",
                     ),
             )
             .attribute(
-                Attribute::required(PROPERTIES, Type::map(Type::String))
-                    .validator(std::sync::Arc::new(PropertiesFormat))
+                Attribute::required("properties", Type::map(Type::String))
+                    .validator(not_empty(
+                        "No properties",
+                        "properties must set at least one key: OWNER and/or LAUNCH_ROLE.",
+                    ))
+                    .validator(check_entries(
+                        "Invalid property",
+                        "OWNER and/or LAUNCH_ROLE, each an ARN of the right kind",
+                        validate_property,
+                    ))
                     .description(properties_doc),
             )
             .attribute(
-                Attribute::optional(ACCEPT_LANGUAGE, Type::String)
+                Attribute::optional("accept_language", Type::String)
                     .validator(one_of(["en", "jp", "zh"]))
                     .description(
                         "Language code for API messages: `en`, `jp` or `zh`. Defaults to the \
@@ -95,7 +131,7 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
                     ),
             )
             .attribute(
-                Attribute::optional(RESTORE_ON_DESTROY, Type::Bool)
+                Attribute::optional("restore_on_destroy", Type::Bool)
                     .default(Value::Bool(false))
                     .description(
                         "On destroy, put back the values in `original_properties`. When false \
@@ -104,17 +140,17 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
                     ),
             )
             .attribute(
-                Attribute::computed(RECORD_ID, Type::String)
+                Attribute::computed("record_id", Type::String)
                     .description("Id of the record of the last change this resource made."),
             )
             .attribute(
-                Attribute::computed(RECORD_STATUS, Type::String).description(
+                Attribute::computed("record_status", Type::String).description(
                     "Status of that record: `SUCCEEDED`, `FAILED`, or the last status seen when \
                  waiting ended early.",
                 ),
             )
             .attribute(
-                Attribute::computed(ORIGINAL_PROPERTIES, Type::map(Type::String))
+                Attribute::computed("original_properties", Type::map(Type::String))
                     .use_state_for_unknown()
                     .description(
                         "The live values of the managed keys before this resource first changed \
@@ -127,7 +163,7 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
     fn identity_schema(&self) -> Option<IdentitySchema> {
         Some(
             IdentitySchema::new().attribute(
-                IdentityAttribute::required_for_import(PRODUCT_ID, Type::String)
+                IdentityAttribute::required_for_import("provisioned_product_id", Type::String)
                     .description("Id of the provisioned product, e.g. `pp-abcd27bm4mldq`."),
             ),
         )
@@ -136,37 +172,29 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
     async fn modify_plan(
         &self,
         ctx: &mut Context<ServiceCatalog>,
-        req: PlanRequest,
-        resp: &mut PlanResponse,
+        plan: &mut ModelPlan<Planned>,
     ) -> HookResult {
-        if req.is_destroy() {
+        let prior = plan.prior.as_ref();
+        let planned = &mut plan.planned;
+        planned.id = planned.provisioned_product_id.clone();
+        if let Some(prior) = prior.filter(|p| p.properties == planned.properties) {
+            // Nothing to send: the last change's record stays what it was.
+            planned.record_id = prior.record_id.clone();
+            planned.record_status = prior.record_status.clone();
+            planned.original_properties = prior.original_properties.clone();
             return Ok(());
         }
-        let planned = &mut resp.planned;
-        let product_id = field(planned, PRODUCT_ID).clone();
-        set(planned, ID, product_id);
-
-        let prior_properties = field(&req.prior, PROPERTIES);
-        if req.is_create() || field(planned, PROPERTIES) != prior_properties {
-            ctx.private.set(TOKEN, &new_idempotency_token())?;
-            set(planned, RECORD_ID, Value::Unknown);
-            set(planned, RECORD_STATUS, Value::Unknown);
-            // A newly managed key needs its original value read at apply time.
-            let adds_keys = match (
-                field(planned, PROPERTIES).as_map(),
-                prior_properties.as_map(),
-            ) {
-                (Some(new), Some(old)) => new.keys().any(|k| !old.contains_key(k)),
-                _ => true,
-            };
-            if req.is_create() || adds_keys {
-                set(planned, ORIGINAL_PROPERTIES, Value::Unknown);
-            }
-        } else {
-            // Nothing to send: the last change's record stays what it was.
-            for name in [RECORD_ID, RECORD_STATUS, ORIGINAL_PROPERTIES] {
-                set(planned, name, field(&req.prior, name).clone());
-            }
+        ctx.private.set(TOKEN, &new_idempotency_token())?;
+        planned.record_id = Field::Unknown;
+        planned.record_status = Field::Unknown;
+        // A newly managed key needs its original value read at apply time.
+        let old_keys = prior.and_then(|p| p.properties.known());
+        let adds_keys = match (planned.properties.known(), old_keys) {
+            (Some(new), Some(old)) => new.keys().any(|k| !old.contains_key(k)),
+            _ => true,
+        };
+        if adds_keys {
+            planned.original_properties = Field::Unknown;
         }
         Ok(())
     }
@@ -174,61 +202,35 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
     async fn create(
         &self,
         ctx: &mut Context<ServiceCatalog>,
-        req: CreateRequest,
-        resp: &mut StateResponse,
+        plan: Properties,
+        resp: &mut ModelResponse<Properties>,
     ) -> HookResult {
-        let planned = req.planned;
-        let Start {
-            sc,
-            id,
-            desired,
-            wait,
-            before,
-        } = Start::new(ctx, &planned, "create").await?;
-
-        let mut state = planned.clone();
-        set(&mut state, ID, Value::string(&id));
-        set(
-            &mut state,
-            ORIGINAL_PROPERTIES,
-            map_value(&before.properties_for(desired.keys().copied())),
-        );
-        set(&mut state, RECORD_ID, Value::Null);
-        set(&mut state, RECORD_STATUS, Value::Null);
-        let token = token(ctx);
-        let result = change(
-            &sc,
-            &id,
-            &desired,
-            &before,
-            &token,
-            language(&planned),
-            &wait,
-            &mut state,
-        )
-        .await;
-        resp.state = match &result {
+        let change = plan.change(plan.properties.clone(), planned_token(ctx), "create");
+        let sc = ctx.provider_data()?;
+        let outcome = sc.change(&change, ctx.cancellation_token()).await;
+        resp.state = match (&outcome, before(&outcome)) {
             // Nothing changed, so there is nothing to keep track of.
-            Err(Failure::Record(_)) => Value::Null,
-            _ => state,
+            (Err(e), _) if e.record_failed() => None,
+            (_, Some(before)) => Some(plan.created(before).changed(&change.desired, &outcome)),
+            (_, None) => None,
         };
-        result.map_err(Failure::into_diagnostics)
+        outcome.map(drop).map_err(change_diagnostic)
     }
 
     async fn read(
         &self,
         ctx: &mut Context<ServiceCatalog>,
-        req: ReadRequest,
-        resp: &mut StateResponse,
+        state: Properties,
+        resp: &mut ModelResponse<Properties>,
     ) -> HookResult {
-        let sc = ctx.provider_data()?.clone();
-        let state = req.state;
-        let id = string(&state, PRODUCT_ID);
-        let wait = Wait::new(
-            OWNER_CONSISTENCY_BOUND * 2,
-            ctx.cancellation_token().clone(),
-        );
-        let mut live = match sc.read_properties_within(&id, &wait).await {
+        let sc = ctx.provider_data()?;
+        let id = state.provisioned_product_id.clone();
+        let last_change = state.last_change();
+        let cancel = ctx.cancellation_token();
+        let live = match sc
+            .refresh(&id, &state.properties, last_change.as_ref(), cancel)
+            .await
+        {
             Ok(live) => live,
             Err(ApiError::NotFound { .. }) => {
                 resp.remove();
@@ -244,96 +246,51 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
             }
             Err(e) => return Err(api_diagnostic("Cannot read the provisioned product", &e).into()),
         };
-
-        let managed = properties_of(field(&state, PROPERTIES));
-        if let Some(owner) = managed.get(&PropertyKey::Owner) {
-            // Our own change succeeded but the search may not show it yet: wait, briefly.
-            let ours_is_last = live.last_record_id.as_deref() == field(&state, RECORD_ID).as_str()
-                && field(&state, RECORD_STATUS).as_str() == Some(RecordStatus::Succeeded.as_str());
-            if !live.owner_is(owner) && ours_is_last {
-                live = sc
-                    .wait_for_owner(&id, owner, &wait.capped(OWNER_CONSISTENCY_BOUND))
-                    .await
-                    .map_err(|e| api_diagnostic("Cannot read the provisioned product", &e))?;
-            }
-        }
-        let mut refreshed = state.clone();
-        set(&mut refreshed, ID, Value::string(&id));
-        set(
-            &mut refreshed,
-            PROPERTIES,
-            map_value(&live_values(&live, &managed)),
-        );
-        resp.state = refreshed;
+        resp.state = Some(Properties {
+            id: Field::Known(id),
+            properties: live.values_of(&state.properties),
+            ..state
+        });
         Ok(())
     }
 
     async fn update(
         &self,
         ctx: &mut Context<ServiceCatalog>,
-        req: UpdateRequest,
-        resp: &mut StateResponse,
+        prior: Properties,
+        plan: Properties,
+        resp: &mut ModelResponse<Properties>,
     ) -> HookResult {
-        let planned = req.planned;
-        let Start {
-            sc,
-            id,
-            desired,
-            wait,
-            before,
-        } = Start::new(ctx, &planned, "update").await?;
-
-        let mut state = planned.clone();
-        for name in [RECORD_ID, RECORD_STATUS] {
-            if field(&state, name).is_unknown() {
-                set(&mut state, name, field(&req.prior, name).clone());
-            }
+        let change = plan.change(plan.properties.clone(), planned_token(ctx), "update");
+        let sc = ctx.provider_data()?;
+        let outcome = sc.change(&change, ctx.cancellation_token()).await;
+        if let Some(before) = before(&outcome) {
+            let updated = plan.updated(&prior, before);
+            resp.state = Some(updated.changed(&change.desired, &outcome));
         }
-        if field(&state, ORIGINAL_PROPERTIES).is_unknown() {
-            // Keep the originals known so far; read the ones of newly managed keys now.
-            let mut original = properties_of(field(&req.prior, ORIGINAL_PROPERTIES));
-            let managed_before = properties_of(field(&req.prior, PROPERTIES));
-            for key in desired.keys().filter(|k| !managed_before.contains_key(k)) {
-                if let Some(value) = before.get(*key) {
-                    original.insert(*key, value.to_owned());
-                }
-            }
-            set(&mut state, ORIGINAL_PROPERTIES, map_value(&original));
-        }
-        let token = token(ctx);
-        let result = change(
-            &sc,
-            &id,
-            &desired,
-            &before,
-            &token,
-            language(&planned),
-            &wait,
-            &mut state,
-        )
-        .await;
-        resp.state = state;
-        result.map_err(Failure::into_diagnostics)
+        outcome.map(drop).map_err(change_diagnostic)
     }
 
     async fn delete(
         &self,
         ctx: &mut Context<ServiceCatalog>,
-        req: DeleteRequest,
-        resp: &mut StateResponse,
+        prior: Properties,
+        resp: &mut ModelResponse<Properties>,
     ) -> HookResult {
-        let prior = req.prior;
-        if field(&prior, RESTORE_ON_DESTROY).as_bool() != Some(true) {
+        if !prior.restore_on_destroy {
             return Ok(());
         }
-        let sc = ctx.provider_data()?.clone();
-        let id = string(&prior, PRODUCT_ID);
-        let original = properties_of(field(&prior, ORIGINAL_PROPERTIES));
+        let id = &prior.provisioned_product_id;
+        let original = prior
+            .original_properties
+            .known()
+            .cloned()
+            .unwrap_or_default();
         let mut restore = PropertyMap::new();
-        for key in properties_of(field(&prior, PROPERTIES)).into_keys() {
-            match original.get(&key) {
+        for key in prior.properties.keys() {
+            match original.get(key) {
                 Some(value) => {
-                    restore.insert(key, value.clone());
+                    restore.insert(*key, value.clone());
                 }
                 None => resp.diagnostics.push(Diagnostic::warning(
                     "Property left as it is",
@@ -347,180 +304,174 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
         if restore.is_empty() {
             return Ok(());
         }
-        let wait = Wait::new(
-            Timeouts::from_object(&prior).get("delete", DEFAULT_TIMEOUT),
-            ctx.cancellation_token().clone(),
-        );
-        let before = match sc.read_when_available(&id, &wait).await {
-            Ok(before) => before,
-            // Gone already: nothing to restore.
-            Err(ApiError::NotFound { .. }) => return Ok(()),
-            Err(e) => return Err(api_diagnostic("Cannot read the provisioned product", &e).into()),
-        };
-        let mut state = prior.clone();
         // A fresh token: the one in private state belongs to the last create or update.
-        let token = new_idempotency_token();
-        let result = change(
-            &sc,
-            &id,
-            &restore,
-            &before,
-            &token,
-            language(&prior),
-            &wait,
-            &mut state,
-        )
-        .await;
-        // On error the resource stays in state, with what is really live.
-        resp.state = state;
-        result.map_err(Failure::into_diagnostics)
+        let change = prior.change(restore, new_idempotency_token(), "delete");
+        let sc = ctx.provider_data()?;
+        let outcome = sc.change(&change, ctx.cancellation_token()).await;
+        match &outcome {
+            // Gone already: nothing to restore.
+            Err(ChangeError {
+                error: ApiError::NotFound { .. },
+                before: None,
+                ..
+            }) => return Ok(()),
+            // On error the resource stays in state, with what is really live.
+            Err(e) if e.before.is_some() => {
+                resp.state = Some(prior.changed(&change.desired, &outcome));
+            }
+            _ => {}
+        }
+        outcome.map(drop).map_err(change_diagnostic)
     }
 
     async fn import(
         &self,
         ctx: &mut Context<ServiceCatalog>,
         id: &str,
-        resp: &mut StateResponse,
-    ) -> HookResult {
+    ) -> Result<Properties, Diagnostics> {
         validate_provisioned_product_id(id).map_err(|e| {
             Diagnostic::error(
                 "Invalid import id",
                 format!("Expected a provisioned product id, e.g. pp-abcd27bm4mldq: {e}"),
             )
         })?;
-        let sc = ctx.provider_data()?.clone();
-        let wait = Wait::new(
-            OWNER_CONSISTENCY_BOUND * 2,
-            ctx.cancellation_token().clone(),
-        );
+        let sc = ctx.provider_data()?;
         let live = sc
-            .read_properties_within(id, &wait)
+            .refresh(id, &PropertyMap::new(), None, ctx.cancellation_token())
             .await
             .map_err(|e| api_diagnostic("Cannot import the provisioned product", &e))?;
-        let properties = map_value(&live.properties());
-        set(&mut resp.state, ID, Value::string(id));
-        set(&mut resp.state, PRODUCT_ID, Value::string(id));
-        set(&mut resp.state, PROPERTIES, properties.clone());
-        set(&mut resp.state, ORIGINAL_PROPERTIES, properties);
-        set(&mut resp.state, RESTORE_ON_DESTROY, Value::Bool(false));
-        Ok(())
-    }
-}
-
-/// What create and update both start from: the client, the product, the desired values, the
-/// wait for the operation, and what is live once the product is free to change.
-struct Start {
-    sc: ServiceCatalog,
-    id: String,
-    desired: PropertyMap,
-    wait: Wait,
-    before: ProductState,
-}
-
-impl Start {
-    async fn new(
-        ctx: &Context<ServiceCatalog>,
-        planned: &Value,
-        operation: &str,
-    ) -> Result<Self, Diagnostics> {
-        let sc = ctx.provider_data()?.clone();
-        let id = string(planned, PRODUCT_ID);
-        let wait = Wait::new(
-            Timeouts::from_object(planned).get(operation, DEFAULT_TIMEOUT),
-            ctx.cancellation_token().clone(),
-        );
-        let before = sc
-            .read_when_available(&id, &wait)
-            .await
-            .map_err(|e| api_diagnostic("Cannot read the provisioned product", &e))?;
-        Ok(Self {
-            desired: properties_of(field(planned, PROPERTIES)),
-            sc,
-            id,
-            wait,
-            before,
+        Ok(Properties {
+            id: Field::Known(id.to_owned()),
+            provisioned_product_id: id.to_owned(),
+            properties: live.properties(),
+            accept_language: None,
+            restore_on_destroy: false,
+            record_id: Field::Null,
+            record_status: Field::Null,
+            original_properties: Field::Known(live.properties()),
+            timeouts: Timeouts::default(),
         })
     }
 }
 
-/// How a change went wrong: the record failed (nothing changed), or anything else.
-enum Failure {
-    Record(ApiError),
-    Other(ApiError),
-}
-
-impl Failure {
-    fn into_diagnostics(self) -> Diagnostics {
-        match self {
-            Failure::Record(e) => api_diagnostic("The property change failed", &e).into(),
-            Failure::Other(e) => api_diagnostic("The property change did not complete", &e).into(),
+impl Properties {
+    /// The change that makes `desired` live on this object's product.
+    fn change(&self, desired: PropertyMap, idempotency_token: String, operation: &str) -> Change {
+        Change {
+            id: self.provisioned_product_id.clone(),
+            desired,
+            idempotency_token,
+            accept_language: self.accept_language,
+            timeout: self.timeouts.get(operation, DEFAULT_TIMEOUT),
         }
     }
-}
 
-/// Sends the keys of `desired` that differ from `before`, waits for the record, and leaves in
-/// `state` what is really live afterwards (with the record id and status).
-#[allow(clippy::too_many_arguments)]
-async fn change(
-    sc: &ServiceCatalog,
-    id: &str,
-    desired: &PropertyMap,
-    before: &ProductState,
-    token: &str,
-    language: Option<AcceptLanguage>,
-    wait: &Wait,
-    state: &mut Value,
-) -> Result<(), Failure> {
-    // Until a record succeeds, what is live is what was there before.
-    set(state, PROPERTIES, map_value(&live_values(before, desired)));
-    let applied = match sc
-        .apply_from(id, before.clone(), desired, token, language, wait)
-        .await
-    {
-        Ok(applied) => applied,
-        Err(e) => {
-            if let Some(record_id) = e.record_id() {
-                set(state, RECORD_ID, Value::string(record_id));
-                let status = match &e {
-                    ApiError::Timeout { status, .. } => Value::string(status),
-                    _ => Value::Null,
-                };
-                set(state, RECORD_STATUS, status);
+    /// A created object before its change: what was live of its keys is the original.
+    fn created(self, before: &ProductState) -> Self {
+        Properties {
+            id: Field::Known(self.provisioned_product_id.clone()),
+            original_properties: Field::Known(
+                before.properties_for(self.properties.keys().copied()),
+            ),
+            record_id: Field::Null,
+            record_status: Field::Null,
+            ..self
+        }
+    }
+
+    /// An updated object before its change: the last record until a new one is made, and the
+    /// originals of keys it starts managing read now.
+    fn updated(self, prior: &Properties, before: &ProductState) -> Self {
+        let original = match self.original_properties {
+            Field::Unknown => {
+                let mut original = prior
+                    .original_properties
+                    .known()
+                    .cloned()
+                    .unwrap_or_default();
+                for key in self.properties.keys() {
+                    match before.get(*key) {
+                        Some(value) if !prior.properties.contains_key(key) => {
+                            original.insert(*key, value.to_owned());
+                        }
+                        _ => {}
+                    }
+                }
+                Field::Known(original)
             }
-            return Err(Failure::Other(e));
+            planned => planned,
+        };
+        Properties {
+            record_id: self.record_id.or_if_unknown(prior.record_id.clone()),
+            record_status: self
+                .record_status
+                .or_if_unknown(prior.record_status.clone()),
+            original_properties: original,
+            ..self
         }
-    };
-    let Some(outcome) = applied.outcome else {
-        set(state, PROPERTIES, map_value(desired));
-        return Ok(());
-    };
-    set(state, RECORD_ID, Value::string(outcome.record_id.as_str()));
-    set(state, RECORD_STATUS, Value::string(outcome.status.as_str()));
-    if outcome.succeeded() {
-        set(state, PROPERTIES, map_value(desired));
-        return Ok(());
     }
-    set(
-        state,
-        PROPERTIES,
-        map_value(&live_values(&applied.after, desired)),
-    );
-    Err(Failure::Record(ApiError::RecordFailed {
-        record_id: outcome.record_id.into_string(),
-        errors: outcome.errors,
-    }))
+
+    /// This object after a change of `desired`: what is live of those keys, and its record.
+    fn changed(self, desired: &PropertyMap, outcome: &Result<Changed, ChangeError>) -> Self {
+        let (properties, record) = match outcome {
+            Ok(changed) => (
+                desired.clone(),
+                changed.record.as_ref().map(RecordOutcome::to_ref),
+            ),
+            Err(e) => (
+                e.live
+                    .as_ref()
+                    .map(|live| live.values_of(desired))
+                    .unwrap_or_default(),
+                e.record.clone(),
+            ),
+        };
+        let (record_id, record_status) = match record {
+            Some(record) => (
+                Field::Known(record.id.into_string()),
+                record
+                    .status
+                    .map_or(Field::Null, |s| Field::Known(s.as_str().to_owned())),
+            ),
+            None => (self.record_id, self.record_status),
+        };
+        Properties {
+            properties,
+            record_id,
+            record_status,
+            ..self
+        }
+    }
+
+    /// The last change this object's state records.
+    fn last_change(&self) -> Option<RecordRef> {
+        Some(RecordRef {
+            id: RecordId::new(self.record_id.known()?.clone()),
+            status: self
+                .record_status
+                .known()
+                .map(|s| RecordStatus::from(s.as_str())),
+        })
+    }
 }
 
-/// The live values of the keys in `managed`; a live value equal to the managed one in another
-/// spelling (the owner's session ARN) keeps the managed spelling.
-fn live_values(live: &ProductState, managed: &PropertyMap) -> PropertyMap {
-    managed
-        .iter()
-        .filter_map(|(key, value)| match key {
-            PropertyKey::Owner if live.owner_is(value) => Some((*key, value.clone())),
-            _ => live.get(*key).map(|v| (*key, v.to_owned())),
-        })
-        .collect()
+/// What was live before a change, if the product could be read.
+fn before(outcome: &Result<Changed, ChangeError>) -> Option<&ProductState> {
+    match outcome {
+        Ok(changed) => Some(&changed.before),
+        Err(e) => e.before.as_ref(),
+    }
+}
+
+fn change_diagnostic(e: ChangeError) -> Diagnostics {
+    let summary = if e.before.is_none() {
+        "Cannot read the provisioned product"
+    } else if e.record_failed() {
+        "The property change failed"
+    } else {
+        "The property change did not complete"
+    };
+    api_diagnostic(summary, &e.error).into()
 }
 
 fn api_diagnostic(summary: &str, e: &ApiError) -> Diagnostic {
@@ -529,7 +480,7 @@ fn api_diagnostic(summary: &str, e: &ApiError) -> Diagnostic {
 
 /// The plan-time token (taken out of private state, so it is never stored for a later change),
 /// or a fresh one for plans made before tokens were planned.
-fn token(ctx: &mut Context<ServiceCatalog>) -> String {
+fn planned_token(ctx: &mut Context<ServiceCatalog>) -> String {
     let planned = ctx.private.get::<String>(TOKEN).ok().flatten();
     ctx.private.remove(TOKEN);
     planned.unwrap_or_else(new_idempotency_token)
@@ -539,89 +490,26 @@ fn new_idempotency_token() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
-fn language(object: &Value) -> Option<AcceptLanguage> {
-    field(object, ACCEPT_LANGUAGE)
-        .as_str()
-        .and_then(|l| l.parse().ok())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tfplugin::model::unknown_attributes;
+    use crate::tfplugin::Model;
 
-fn field<'a>(object: &'a Value, name: &str) -> &'a Value {
-    object.get(name).unwrap_or(&Value::Null)
-}
-
-fn string(object: &Value, name: &str) -> String {
-    field(object, name).as_str().unwrap_or_default().to_owned()
-}
-
-fn set(object: &mut Value, name: &str, value: Value) {
-    if let Value::Object(fields) = object {
-        fields.insert(name.to_owned(), value);
-    }
-}
-
-/// The known, valid entries of a `properties`-style map value (validation rejected the rest).
-fn properties_of(value: &Value) -> PropertyMap {
-    value
-        .as_map()
-        .into_iter()
-        .flatten()
-        .filter_map(|(k, v)| Some((k.parse().ok()?, v.as_str()?.to_owned())))
-        .collect()
-}
-
-fn map_value(properties: &PropertyMap) -> Value {
-    Value::map(
-        properties
-            .iter()
-            .map(|(k, v)| (k.as_str(), Value::string(v))),
-    )
-}
-
-/// `provisioned_product_id` as the API accepts it.
-#[derive(Debug)]
-struct ProductIdFormat;
-
-impl Validator for ProductIdFormat {
-    fn description(&self) -> String {
-        "1 to 100 letters, digits, '_' or '-'".to_owned()
-    }
-
-    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
-        if let Some(Err(e)) = value.as_str().map(validate_provisioned_product_id) {
-            diags.attribute_error(
-                path.clone(),
-                "Invalid provisioned product id",
-                e.to_string(),
-            );
-        }
-    }
-}
-
-/// `properties`: known keys, and values of the right kind of ARN.
-#[derive(Debug)]
-struct PropertiesFormat;
-
-impl Validator for PropertiesFormat {
-    fn description(&self) -> String {
-        "OWNER and/or LAUNCH_ROLE, each an ARN of the right kind".to_owned()
-    }
-
-    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
-        let Some(entries) = value.as_map() else {
-            return;
+    #[test]
+    fn the_models_match_the_schema() {
+        let schema = TypedResource::schema(&ProvisionedProductProperties);
+        assert!(schema.problems().is_empty(), "{:?}", schema.problems());
+        assert!(unknown_attributes::<Properties>(&schema).is_empty());
+        assert!(unknown_attributes::<Planned>(&schema).is_empty());
+        let implied = schema.implied_type();
+        let crate::tfplugin::Type::Object(all) = implied else {
+            panic!("a resource schema implies an object type");
         };
-        if entries.is_empty() {
-            diags.attribute_error(
-                path.clone(),
-                "No properties",
-                "properties must set at least one key: OWNER and/or LAUNCH_ROLE.",
-            );
-        }
-        for (key, v) in entries {
-            let Some(v) = v.as_str() else { continue };
-            if let Err(e) = validate_property(key, v) {
-                diags.attribute_error(path.join_key(key), "Invalid property", e.to_string());
-            }
-        }
+        let mut names: Vec<&str> = all.keys().map(String::as_str).collect();
+        let mut model = Properties::ATTRIBUTES.to_vec();
+        names.sort_unstable();
+        model.sort_unstable();
+        assert_eq!(model, names, "the state model holds every attribute");
     }
 }

@@ -1,44 +1,68 @@
-//! The small Service Catalog API layer the resource uses: update properties, wait for the record, read owner and launch role.
+//! The Service Catalog API layer the resource and data source use. Its entry points are few
+//! and typed:
 //!
-//! - [`validate`]: pure checks for `terraform validate` (ids, property keys/values, `accept_language`).
-//! - [`arn`]: the ARN parse those checks share.
-//! - [`ServiceCatalog`]: the API calls and their waits, bounded by a [`Wait`].
-//! - [`Backoff`]: the polling schedule. [`ApiError`]: what can go wrong.
+//! - [`ServiceCatalog::refresh`]: what is live of a product's managed properties, with the
+//!   read-after-write policy for our own owner changes (module `read`).
+//! - [`ServiceCatalog::change`]: a whole property change (read once free, send what differs,
+//!   wait for the record, read back), given as a [`Change`]; it answers [`Changed`] or a
+//!   [`ChangeError`] carrying the record and what is live (module `change`).
+//! - [`ServiceCatalog::describe_product`]: everything the data source shows (module `product`).
+//! - The steps, for tests and tools: [`ServiceCatalog::read_properties`],
+//!   [`ServiceCatalog::update_properties`], [`ServiceCatalog::wait_for_record`] (module
+//!   `record`), each bounded by a [`Wait`] (deadline + cancellation).
 //!
-//! [`ServiceCatalog::apply_properties`] (or [`ServiceCatalog::apply_from`] a state already read)
-//! does a whole change in one call; the steps it takes are:
+//! Around them: [`validate`] (pure checks for `terraform validate`), [`arn`] (the ARN parse they
+//! share), [`Backoff`] (the polling schedule), [`ApiError`] (what can go wrong).
+//!
 //! ```no_run
+//! # use std::time::Duration;
 //! # use servicecatalog_provider::servicecatalog::*;
-//! # async fn apply(sc: &ServiceCatalog, desired: &PropertyMap, token: &str, wait: &Wait) -> Result<(), ApiError> {
-//! let live = sc.read_properties("pp-abcd27bm4mldq").await?;
-//! let changes = changed_properties(&live.properties(), desired);
-//! if !changes.is_empty() {
-//!     let record = sc.update_properties("pp-abcd27bm4mldq", &changes, token, None, wait).await?;
-//!     sc.wait_for_record(&record, wait).await?.into_result()?;
-//!     if let Some(owner) = changes.get(&PropertyKey::Owner) {
-//!         sc.wait_for_owner("pp-abcd27bm4mldq", owner, &wait.capped(OWNER_CONSISTENCY_BOUND)).await?;
-//!     }
-//! }
+//! # use tokio_util::sync::CancellationToken;
+//! # async fn example(sc: &ServiceCatalog) -> Result<(), ChangeError> {
+//! let cancel = CancellationToken::new();
+//! let desired = PropertyMap::from([(PropertyKey::Owner, "arn:aws:iam::123456789012:role/Team".to_owned())]);
+//! let change = Change {
+//!     id: "pp-abcd27bm4mldq".to_owned(),
+//!     desired: desired.clone(),
+//!     idempotency_token: "a-token-made-at-plan-time".to_owned(),
+//!     accept_language: None,
+//!     timeout: Duration::from_secs(1800),
+//! };
+//! let changed = sc.change(&change, &cancel).await?;
+//! let last = changed.record.as_ref().map(RecordOutcome::to_ref);
+//! let live = sc.refresh(&change.id, &desired, last.as_ref(), &cancel).await.map_err(|error| {
+//!     ChangeError { error, before: None, record: None, live: None }
+//! })?;
+//! assert_eq!(live.values_of(&desired), desired);
 //! # Ok(()) }
 //! ```
 
 pub mod arn;
 mod backoff;
+mod change;
 mod client;
 mod error;
 mod product;
+mod read;
+mod record;
 pub mod validate;
+mod wait;
 
 use std::time::Duration;
 
 pub use backoff::Backoff;
-pub use client::{Applied, ProductState, RecordId, RecordOutcome, ServiceCatalog, Wait};
+pub use change::{Change, ChangeError, Changed};
+pub use client::ServiceCatalog;
 pub use error::{ApiError, RecordError, ACCESS_NEEDED};
 pub use product::{ProductDetails, ProductLookup};
+pub use read::ProductState;
+pub use record::{RecordId, RecordOutcome, RecordRef};
 pub use validate::{
     changed_properties, validate_properties, validate_property, validate_property_value,
-    validate_provisioned_product_id, AcceptLanguage, PropertyKey, PropertyMap, ValidationError,
+    validate_provisioned_product_id, validate_provisioned_product_name, AcceptLanguage,
+    PropertyKey, PropertyMap, ValidationError,
 };
+pub use wait::Wait;
 
 /// SDK enums callers see in [`ProductState`] and [`RecordOutcome`].
 pub use aws_sdk_servicecatalog::types::{ProvisionedProductStatus, RecordStatus};

@@ -9,6 +9,7 @@ use std::fmt;
 
 use aws_sdk_servicecatalog::types::ProvisionedProductStatus;
 use aws_smithy_types::date_time::Format;
+use tokio_util::sync::CancellationToken;
 
 use super::client::ServiceCatalog;
 use super::error::{ApiError, ServiceFailure};
@@ -54,7 +55,8 @@ pub struct ProductDetails {
 }
 
 impl ServiceCatalog {
-    /// Describes one provisioned product, owner included.
+    /// Describes one provisioned product, owner included; given up at once when `cancel` is
+    /// cancelled.
     ///
     /// A product that does not exist is [`ApiError::NotFound`] with `id` holding the id or name
     /// looked up; one that exists but whose owner these credentials cannot read is
@@ -62,11 +64,23 @@ impl ServiceCatalog {
     pub async fn describe_product(
         &self,
         lookup: ProductLookup<'_>,
+        cancel: &CancellationToken,
     ) -> Result<ProductDetails, ApiError> {
+        tokio::select! {
+            biased;
+            _ = cancel.cancelled() => Err(ApiError::Cancelled {
+                during: format!("reading the provisioned product with {lookup}"),
+                record_id: None,
+            }),
+            details = self.describe_lookup(lookup) => details,
+        }
+    }
+
+    async fn describe_lookup(&self, lookup: ProductLookup<'_>) -> Result<ProductDetails, ApiError> {
         let call = self
             .client()
             .describe_provisioned_product()
-            .set_accept_language(self.accept_language().map(|l| l.as_str().to_owned()));
+            .set_accept_language(self.language(None));
         let call = match lookup {
             ProductLookup::Id(id) => call.id(id),
             ProductLookup::Name(name) => call.name(name),

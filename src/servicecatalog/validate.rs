@@ -16,6 +16,8 @@ use super::arn::{Arn, ArnError, PrincipalKind};
 pub const MAX_ID_LEN: usize = 100;
 /// Longest property value the API accepts (shape `PropertyValue`).
 pub const MAX_PROPERTY_VALUE_LEN: usize = 1024;
+/// Longest provisioned product name the API accepts.
+pub const MAX_NAME_LEN: usize = 128;
 
 /// A property that `UpdateProvisionedProductProperties` can change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -136,6 +138,35 @@ pub enum ValidationError {
         /// The first offending character.
         found: char,
     },
+    /// Provisioned product name is empty.
+    #[error("provisioned product name must not be empty")]
+    EmptyName,
+    /// Provisioned product name longer than [`MAX_NAME_LEN`]; shortened in the message.
+    #[error(
+        "provisioned product name {preview:?}... is {len} characters long; at most 128 are allowed"
+    )]
+    NameTooLong {
+        /// The first characters of the name.
+        preview: String,
+        /// Its length in characters.
+        len: usize,
+    },
+    /// Provisioned product name starting with something other than a letter or digit.
+    #[error("provisioned product name {value:?} must start with a letter or digit, not {found:?}")]
+    NameStart {
+        /// The name as given.
+        value: String,
+        /// Its first character.
+        found: char,
+    },
+    /// Provisioned product name with a character outside `[a-zA-Z0-9._-]`.
+    #[error("provisioned product name {value:?} contains {found:?}; only letters, digits, '.', '_' and '-' are allowed")]
+    NameCharacter {
+        /// The name as given.
+        value: String,
+        /// The first offending character.
+        found: char,
+    },
     /// A property map without entries.
     #[error("no properties given: set OWNER and/or LAUNCH_ROLE")]
     NoProperties,
@@ -213,6 +244,37 @@ pub fn validate_provisioned_product_id(id: &str) -> Result<(), ValidationError> 
     {
         return Err(ValidationError::IdCharacter {
             value: id.to_owned(),
+            found,
+        });
+    }
+    Ok(())
+}
+
+/// Checks a provisioned product name as the API does: 1..128 characters,
+/// `[a-zA-Z0-9][a-zA-Z0-9._-]*`.
+pub fn validate_provisioned_product_name(name: &str) -> Result<(), ValidationError> {
+    let Some(first) = name.chars().next() else {
+        return Err(ValidationError::EmptyName);
+    };
+    if !first.is_ascii_alphanumeric() {
+        return Err(ValidationError::NameStart {
+            value: name.to_owned(),
+            found: first,
+        });
+    }
+    let len = name.chars().count();
+    if len > MAX_NAME_LEN {
+        return Err(ValidationError::NameTooLong {
+            preview: name.chars().take(40).collect(),
+            len,
+        });
+    }
+    if let Some(found) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')))
+    {
+        return Err(ValidationError::NameCharacter {
+            value: name.to_owned(),
             found,
         });
     }
@@ -309,6 +371,23 @@ mod tests {
     const USER: &str = "arn:aws:iam::123456789012:user/alice";
     const ROLE: &str = "arn:aws:iam::123456789012:role/team/Deploy";
     const SESSION: &str = "arn:aws:sts::123456789012:assumed-role/Admin/alice";
+
+    #[test]
+    fn provisioned_product_names() {
+        for name in ["web.app_1-x", "a", "9", &"n".repeat(128)] {
+            assert_eq!(validate_provisioned_product_name(name), Ok(()), "{name}");
+        }
+        assert_eq!(
+            validate_provisioned_product_name(""),
+            Err(ValidationError::EmptyName)
+        );
+        let e = validate_provisioned_product_name("-web").unwrap_err();
+        assert!(e.to_string().contains("\"-web\""), "{e}");
+        let e = validate_provisioned_product_name("web app").unwrap_err();
+        assert!(e.to_string().contains("' '"), "{e}");
+        let e = validate_provisioned_product_name(&"n".repeat(129)).unwrap_err();
+        assert!(e.to_string().contains("129 characters"), "{e}");
+    }
 
     #[test]
     fn provisioned_product_ids() {

@@ -1,22 +1,45 @@
-//! The tfplugin6 protocol layer and the authoring layer on top of it: generated stubs
-//! ([`proto`]), values ([`value`]), schemas ([`schema`]), diagnostics ([`diag`]), the plan
-//! rules ([`plan`]), the traits resources are written against ([`provider`]), private state,
-//! timeouts, validators, and the gRPC service ([`server`]).
+//! The tfplugin6 protocol layer and the authoring layer on top of it.
 //!
-//! A resource is a schema plus CRUD hooks; the server does the protocol and the plan rules:
+//! - Protocol: generated stubs ([`proto`]), values ([`value`]), schemas ([`schema`]),
+//!   diagnostics ([`diag`]), attribute paths ([`path`]), private state ([`private`]) and
+//!   resource identity ([`identity`]).
+//! - The gRPC service ([`server`]): a thin tonic adapter (one generic wrapper for every RPC)
+//!   over a dispatcher with one file per concern, which applies the plan rules ([`plan`]) and
+//!   identity rules around the hooks.
+//! - Authoring: the traits the dispatcher calls ([`provider`]: [`Provider`], [`Resource`],
+//!   [`DataSource`], over [`Value`]s) and, on top of them, typed models ([`model`], [`typed`]:
+//!   [`TypedResource`], [`TypedDataSource`]), declared validators ([`validator`]) and the
+//!   `timeouts` block ([`timeouts`]).
+//!
+//! A resource is a schema plus hooks over a typed model; the layer does the protocol, the plan
+//! rules and validation:
 //!
 //! ```no_run
-//! use std::sync::Arc;
+//! use servicecatalog_provider::model;
 //! use servicecatalog_provider::tfplugin::{
-//!     async_trait, timeouts, Attribute, Context, CreateRequest, DeleteRequest, HookResult,
-//!     ObjectExt, ReadRequest, Resource, Schema, StateResponse, Type, UpdateRequest, Value,
+//!     async_trait, timeouts, Attribute, Context, Field, HookResult, ModelResponse, Schema,
+//!     Timeouts, Type, TypedResource,
 //! };
 //!
 //! struct Client;
 //! struct Owner;
 //!
+//! model! {
+//!     #[derive(Clone)]
+//!     struct OwnerModel {
+//!         product_id: String,
+//!         owner: String,
+//!         /// Computed: unknown in the plan of a create.
+//!         id: Field<String>,
+//!         timeouts: Timeouts,
+//!     }
+//! }
+//!
 //! #[async_trait]
-//! impl Resource<Client> for Owner {
+//! impl TypedResource<Client> for Owner {
+//!     type Model = OwnerModel;
+//!     type Plan = ();
+//!
 //!     fn type_name(&self) -> &str { "example_owner" }
 //!
 //!     fn schema(&self) -> Schema {
@@ -28,22 +51,21 @@
 //!             .block(timeouts::block(&["create", "update"]))
 //!     }
 //!
-//!     async fn create(&self, ctx: &mut Context<Client>, req: CreateRequest,
-//!                     resp: &mut StateResponse) -> HookResult {
+//!     async fn create(&self, ctx: &mut Context<Client>, plan: OwnerModel,
+//!                     resp: &mut ModelResponse<OwnerModel>) -> HookResult {
 //!         let _client = ctx.provider_data()?;
-//!         let id = req.planned.str_attr("product_id").unwrap_or_default().to_string();
-//!         resp.state = req.planned.with_attr("id", Value::String(id));
+//!         resp.state = Some(OwnerModel { id: Field::Known(plan.product_id.clone()), ..plan });
 //!         Ok(())
 //!     }
-//!     async fn read(&self, _: &mut Context<Client>, _: ReadRequest,
-//!                   _: &mut StateResponse) -> HookResult { Ok(()) }
-//!     async fn update(&self, _: &mut Context<Client>, req: UpdateRequest,
-//!                     resp: &mut StateResponse) -> HookResult {
-//!         resp.state = req.planned;
+//!     async fn read(&self, _: &mut Context<Client>, _: OwnerModel,
+//!                   _: &mut ModelResponse<OwnerModel>) -> HookResult { Ok(()) }
+//!     async fn update(&self, _: &mut Context<Client>, _prior: OwnerModel, plan: OwnerModel,
+//!                     resp: &mut ModelResponse<OwnerModel>) -> HookResult {
+//!         resp.state = Some(plan);
 //!         Ok(())
 //!     }
-//!     async fn delete(&self, _: &mut Context<Client>, _: DeleteRequest,
-//!                     _: &mut StateResponse) -> HookResult { Ok(()) }
+//!     async fn delete(&self, _: &mut Context<Client>, _: OwnerModel,
+//!                     _: &mut ModelResponse<OwnerModel>) -> HookResult { Ok(()) }
 //! }
 //! ```
 //!
@@ -52,7 +74,10 @@
 //!   error diagnostic or an empty list, never a gRPC error.
 //! - Resource identity: a resource declares only an [`IdentitySchema`]; the server fills and
 //!   checks identity data on every call (rules in [`identity`]).
-//! - `plan_destroy` is advertised: `modify_plan` sees destroys, whose plan stays null.
+//! - `plan_destroy` is advertised: `Resource::modify_plan` sees destroys, whose plan stays null
+//!   (`TypedResource::modify_plan` does not).
+//! - StopProvider cancels the calls in flight; calls made after it get a fresh token (as
+//!   terraform-plugin-go renews its stop channel).
 //! - Use-state-for-unknown copies the prior value even when it is null (framework v1.19).
 //! - A default makes an optional attribute optional+computed (Terraform requires that).
 //! - Same-version UpgradeResourceState drops stored attributes the schema no longer has and
@@ -65,6 +90,7 @@
 
 pub mod diag;
 pub mod identity;
+pub mod model;
 pub mod object;
 pub mod path;
 pub mod plan;
@@ -74,12 +100,14 @@ pub mod provider;
 pub mod schema;
 pub mod server;
 pub mod timeouts;
+pub mod typed;
 pub mod validator;
 pub mod value;
 
 pub use async_trait::async_trait;
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use identity::{IdentityAttribute, IdentitySchema, ImportRole};
+pub use model::{Field, FromValue, IntoValue, Model};
 pub use object::ObjectExt;
 pub use path::{AttributePath, PathStep};
 pub use private::PrivateState;
@@ -93,4 +121,5 @@ pub use server::{
     provider_routes, provider_routes_until, provider_service, Server, MAX_MESSAGE_SIZE,
 };
 pub use timeouts::Timeouts;
+pub use typed::{ModelPlan, ModelResponse, TypedDataSource, TypedResource};
 pub use value::{Number, Type, Value};

@@ -1,5 +1,6 @@
-//! Small conveniences for reading and writing the attributes of object values (configs,
-//! plans, states), so resource code reads as attribute names rather than map plumbing.
+//! Small conveniences for reading and writing single attributes of object values (configs,
+//! plans, states), for tests and value-level hooks; typed models ([`model`](super::model)) are
+//! the way resources read and write whole objects.
 
 use super::value::Value;
 
@@ -14,9 +15,6 @@ pub trait ObjectExt {
 
     /// The attribute as a string, if it is a known string.
     fn str_attr(&self, name: &str) -> Option<&str>;
-
-    /// The attribute is absent, null, or unknown.
-    fn attr_is_unset(&self, name: &str) -> bool;
 }
 
 impl ObjectExt for Value {
@@ -34,13 +32,6 @@ impl ObjectExt for Value {
     fn str_attr(&self, name: &str) -> Option<&str> {
         self.get(name).and_then(Value::as_str)
     }
-
-    fn attr_is_unset(&self, name: &str) -> bool {
-        matches!(
-            self.get(name),
-            None | Some(Value::Null) | Some(Value::Unknown)
-        )
-    }
 }
 
 #[cfg(test)]
@@ -52,7 +43,7 @@ mod tests {
         let obj = Value::Object(Default::default())
             .with_attr("owner", Value::String("arn:aws:iam::1:user/a".into()));
         assert_eq!(obj.str_attr("owner"), Some("arn:aws:iam::1:user/a"));
-        assert!(obj.attr_is_unset("launch_role"));
+        assert_eq!(obj.str_attr("launch_role"), None);
         let mut not_obj = Value::Null;
         not_obj.set_attr("owner", Value::Null);
         assert_eq!(not_obj, Value::Null);

@@ -3,7 +3,7 @@
 //! apply-consistency check):
 //!
 //! - validate: config may not set read-only (computed-only) attributes; per-attribute
-//!   validators run on known, non-null values;
+//!   validators run on known, non-null values; then the schema's config validators;
 //! - plan: schema defaults fill null config values; write-only attributes plan null; when the
 //!   plan differs from prior state (or on create), computed attributes that config leaves null
 //!   become unknown, unless marked use-state-for-unknown (then the prior value is kept);
@@ -18,8 +18,18 @@
 
 use super::diag::Diagnostics;
 use super::path::AttributePath;
-use super::schema::{Block, Nesting};
+use super::schema::{Block, Nesting, Schema};
 use super::value::Value;
+
+/// Every check of a config the schema declares: [`validate_config`] and the schema's config
+/// validators.
+pub fn validate(schema: &Schema, config: &Value) -> Diagnostics {
+    let mut diags = validate_config(&schema.block, config);
+    for validator in &schema.validators {
+        validator.validate(&schema.block, config, &mut diags);
+    }
+    diags
+}
 
 /// Config checks the framework does for every resource: read-only attributes, validators.
 pub fn validate_config(block: &Block, config: &Value) -> Diagnostics {

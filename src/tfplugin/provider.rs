@@ -1,12 +1,14 @@
-//! What a provider author implements: [`Provider`], [`Resource`] and [`DataSource`], and the
-//! [`Context`], requests and responses their hooks see. No protocol types appear here; the
-//! server (`server.rs`) decodes, applies the plan rules (`plan.rs`) and encodes around them.
+//! What the server calls: [`Provider`], [`Resource`] and [`DataSource`], and the [`Context`],
+//! requests and responses their hooks see, over [`Value`]s. No protocol types appear here; the
+//! server ([`server`](super::server)) decodes, applies the plan rules ([`plan`](super::plan))
+//! and encodes around them. Resources and data sources are usually written over typed models
+//! instead ([`typed`](super::typed)), which implement these traits.
 //!
 //! Hooks that can fail return `Result<(), Diagnostics>`; `?` works on a [`Diagnostic`], a
 //! [`ValueError`](super::value::ValueError), a
-//! [`PrivateStateError`](super::private::PrivateStateError) or [`NotConfigured`]. Apply-style hooks write into a [`StateResponse`], so a
-//! hook can record a partial state and still fail: the state sent back is always whatever
-//! `resp.state` holds, and Terraform keeps it.
+//! [`PrivateStateError`](super::private::PrivateStateError) or [`NotConfigured`]. Apply-style
+//! hooks write into a [`StateResponse`], so a hook can record a partial state and still fail:
+//! the state sent back is always whatever `resp.state` holds, and Terraform keeps it.
 
 use std::fmt;
 use std::sync::Arc;
@@ -43,11 +45,6 @@ impl<D> Context<D> {
     /// What `Provider::configure` produced (e.g. the API client).
     pub fn provider_data(&self) -> Result<&D, NotConfigured> {
         self.data.as_deref().ok_or(NotConfigured)
-    }
-
-    /// The provider data as a shared handle, to move into spawned tasks.
-    pub fn provider_data_arc(&self) -> Result<Arc<D>, NotConfigured> {
-        self.data.clone().ok_or(NotConfigured)
     }
 
     /// Cancelled when Terraform sends StopProvider (e.g. on Ctrl-C).
@@ -203,23 +200,35 @@ pub struct DataReadRequest {
 /// the prior state (update, delete), the current state (read), the config (data source read),
 /// a null-attribute object (import). Null after read means the object is gone; delete is
 /// turned into null by the server when the hook reports no error.
+///
+/// Typed resources ([`TypedResource`](super::typed::TypedResource)) see a
+/// `StateResponse<Option<Model>>`, where `None` is null.
 #[derive(Clone, Debug)]
-pub struct StateResponse {
-    pub state: Value,
+pub struct StateResponse<S = Value> {
+    pub state: S,
     pub diagnostics: Diagnostics,
 }
 
-impl StateResponse {
-    pub fn new(state: Value) -> Self {
+impl<S> StateResponse<S> {
+    pub fn new(state: S) -> Self {
         Self {
             state,
             diagnostics: Diagnostics::new(),
         }
     }
+}
 
+impl StateResponse {
     /// Read found the object gone: Terraform drops it from state and plans a create.
     pub fn remove(&mut self) {
         self.state = Value::Null;
+    }
+}
+
+impl<M> StateResponse<Option<M>> {
+    /// Read found the object gone: Terraform drops it from state and plans a create.
+    pub fn remove(&mut self) {
+        self.state = None;
     }
 }
 

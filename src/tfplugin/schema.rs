@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 
 use super::proto;
-use super::validator::DynValidator;
+use super::validator::{ConfigValidator, DynConfigValidator, DynValidator};
 use super::value::{Type, Value};
 
 /// A versioned top-level block: the whole schema of a provider, resource or data source.
@@ -25,6 +25,8 @@ pub struct Schema {
     /// Bump when stored state needs an upgrade (see `Resource::upgrade_state`).
     pub version: i64,
     pub block: Block,
+    /// Rules across attributes, run at validate time (not part of the wire schema).
+    pub validators: Vec<DynConfigValidator>,
 }
 
 impl Schema {
@@ -55,6 +57,12 @@ impl Schema {
 
     pub fn block(mut self, block: NestedBlock) -> Self {
         self.block.blocks.push(block);
+        self
+    }
+
+    /// A rule across attributes, e.g. [`exactly_one_of`](super::validator::exactly_one_of).
+    pub fn config_validator(mut self, validator: impl ConfigValidator + 'static) -> Self {
+        self.validators.push(std::sync::Arc::new(validator));
         self
     }
 

@@ -17,10 +17,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::diag::Diagnostics;
+use super::model::{FromValue, IntoValue};
 use super::path::AttributePath;
 use super::schema::{Attribute, Block, NestedBlock};
 use super::validator::{DynValidator, Validator};
-use super::value::{Type, Value};
+use super::value::{Type, Value, ValueError};
 
 /// Name of the nested block.
 pub const BLOCK_NAME: &str = "timeouts";
@@ -41,30 +42,52 @@ pub fn block(operations: &[&str]) -> NestedBlock {
     NestedBlock::single(BLOCK_NAME, inner)
 }
 
-/// The timeouts configured on a resource object (config, plan or state).
+/// The timeouts configured on a resource object (config, plan or state). As a model field
+/// (named `timeouts`) it reads the block and writes it back as it was.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Timeouts {
     set: BTreeMap<String, Duration>,
+    /// The block as configured.
+    block: Value,
 }
 
 impl Timeouts {
     /// Reads the `timeouts` block of `object`; a missing block or null/unknown entries mean
     /// "not set". Unparseable entries are ignored here (validation has already rejected them).
     pub fn from_object(object: &Value) -> Self {
+        Self::from_block(object.get(BLOCK_NAME).unwrap_or(&Value::Null))
+    }
+
+    fn from_block(block: &Value) -> Self {
         let mut set = BTreeMap::new();
-        if let Some(Value::Object(fields)) = object.get(BLOCK_NAME) {
+        if let Value::Object(fields) = block {
             for (name, v) in fields {
                 if let Some(d) = v.as_str().and_then(|s| parse_duration(s).ok()) {
                     set.insert(name.clone(), d);
                 }
             }
         }
-        Self { set }
+        Self {
+            set,
+            block: block.clone(),
+        }
     }
 
     /// The configured duration for `operation`, or `default`.
     pub fn get(&self, operation: &str, default: Duration) -> Duration {
         self.set.get(operation).copied().unwrap_or(default)
+    }
+}
+
+impl FromValue for Timeouts {
+    fn from_value(block: &Value, _: &AttributePath) -> Result<Self, ValueError> {
+        Ok(Self::from_block(block))
+    }
+}
+
+impl IntoValue for Timeouts {
+    fn into_value(self) -> Value {
+        self.block
     }
 }
 

@@ -1,11 +1,17 @@
-//! Per-attribute validators, run at validate time on known, non-null values only (config may
-//! still hold unknowns then; those are checked again once known).
+//! Validators, declared in the schema and run by the layer at validate time:
+//!
+//! - [`Validator`]: one attribute, run on known, non-null values only (config may still hold
+//!   unknowns then; Terraform validates again once they are known). [`check`] and
+//!   [`check_entries`] wrap a pure `fn(&str) -> Result<_, impl Display>` check.
+//! - [`ConfigValidator`]: the whole config, for rules across attributes, e.g. [`exactly_one_of`]
+//!   (as terraform-plugin-framework's config validators).
 
-use std::fmt;
+use std::fmt::{self, Display};
 use std::sync::Arc;
 
 use super::diag::Diagnostics;
 use super::path::AttributePath;
+use super::schema::Block;
 use super::value::Value;
 
 /// Checks one attribute value. Only ever called with a wholly known, non-null value.
@@ -149,6 +155,245 @@ pub fn each_value(inner: DynValidator) -> DynValidator {
     Arc::new(EachValue(inner))
 }
 
+/// A check's error message, if the value fails it.
+type CheckFn = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
+type CheckEntryFn = Box<dyn Fn(&str, &str) -> Option<String> + Send + Sync>;
+
+/// A pure check of a string, as a validator: its error is the diagnostic's detail.
+struct Check {
+    summary: String,
+    description: String,
+    check: CheckFn,
+}
+
+impl fmt::Debug for Check {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Check")
+            .field("description", &self.description)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Validator for Check {
+    fn description(&self) -> String {
+        self.description.clone()
+    }
+
+    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
+        let Some(s) = value.as_str() else { return };
+        if let Some(detail) = (self.check)(s) {
+            diags.attribute_error(path.clone(), self.summary.clone(), detail);
+        }
+    }
+}
+
+/// A string attribute checked by `check`; its error becomes the detail of an error with
+/// `summary`. `description` says what a valid value looks like.
+pub fn check<T: 'static, E: Display + 'static>(
+    summary: impl Into<String>,
+    description: impl Into<String>,
+    check: fn(&str) -> Result<T, E>,
+) -> DynValidator {
+    Arc::new(Check {
+        summary: summary.into(),
+        description: description.into(),
+        check: Box::new(move |s| check(s).err().map(|e| e.to_string())),
+    })
+}
+
+/// A pure check of each (key, value) entry of a map of strings.
+struct CheckEntries {
+    summary: String,
+    description: String,
+    check: CheckEntryFn,
+}
+
+impl fmt::Debug for CheckEntries {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CheckEntries")
+            .field("description", &self.description)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Validator for CheckEntries {
+    fn description(&self) -> String {
+        self.description.clone()
+    }
+
+    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
+        let Value::Map(entries) = value else { return };
+        for (key, v) in entries {
+            let Some(v) = v.as_str() else { continue };
+            if let Some(detail) = (self.check)(key, v) {
+                diags.attribute_error(path.join_key(key), self.summary.clone(), detail);
+            }
+        }
+    }
+}
+
+/// Each entry of a map of strings checked by `check(key, value)`; an error points at the
+/// entry.
+pub fn check_entries<T: 'static, E: Display + 'static>(
+    summary: impl Into<String>,
+    description: impl Into<String>,
+    check: fn(&str, &str) -> Result<T, E>,
+) -> DynValidator {
+    Arc::new(CheckEntries {
+        summary: summary.into(),
+        description: description.into(),
+        check: Box::new(move |k, v| check(k, v).err().map(|e| e.to_string())),
+    })
+}
+
+#[derive(Debug)]
+struct NotEmpty {
+    summary: String,
+    detail: String,
+}
+
+impl Validator for NotEmpty {
+    fn description(&self) -> String {
+        "at least one element".to_owned()
+    }
+
+    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
+        let empty = match value {
+            Value::Map(m) => m.is_empty(),
+            Value::List(xs) | Value::Set(xs) => xs.is_empty(),
+            _ => false,
+        };
+        if empty {
+            diags.attribute_error(path.clone(), self.summary.clone(), self.detail.clone());
+        }
+    }
+}
+
+/// A map, list or set with at least one element; an empty one is an error with `summary` and
+/// `detail`.
+pub fn not_empty(summary: impl Into<String>, detail: impl Into<String>) -> DynValidator {
+    Arc::new(NotEmpty {
+        summary: summary.into(),
+        detail: detail.into(),
+    })
+}
+
+/// Checks a whole configuration: rules across attributes. Runs at validate time on the config
+/// as it is then (it may hold unknown values); `block` is the schema's, for attribute flags.
+pub trait ConfigValidator: Send + Sync + fmt::Debug {
+    /// The rule, in words.
+    fn description(&self) -> String;
+
+    /// Adds errors (on attribute paths) for a config breaking the rule.
+    fn validate(&self, block: &Block, config: &Value, diags: &mut Diagnostics);
+}
+
+/// Shared config validator handle, as stored in a schema.
+pub type DynConfigValidator = Arc<dyn ConfigValidator>;
+
+/// Exactly one of some top-level attributes is set; build it with [`exactly_one_of`]. An
+/// unknown value counts as set (it will be one value at apply).
+#[derive(Debug, Clone)]
+pub struct ExactlyOneOf {
+    names: Vec<String>,
+    missing: String,
+    conflicting: String,
+}
+
+/// Exactly one of the attributes `names` must be set: none set is an error on the first,
+/// two set is an error on the second one set (quoting both values unless sensitive).
+pub fn exactly_one_of<I, S>(names: I) -> ExactlyOneOf
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
+    ExactlyOneOf {
+        names: names.into_iter().map(Into::into).collect(),
+        missing: "Missing attribute configuration".to_owned(),
+        conflicting: "Invalid attribute combination".to_owned(),
+    }
+}
+
+impl ExactlyOneOf {
+    /// The summaries of the two errors (none set, several set).
+    pub fn summaries(mut self, missing: impl Into<String>, conflicting: impl Into<String>) -> Self {
+        self.missing = missing.into();
+        self.conflicting = conflicting.into();
+        self
+    }
+
+    fn listed(&self) -> String {
+        let quoted: Vec<String> = self.names.iter().map(|n| format!("`{n}`")).collect();
+        match quoted.split_last() {
+            Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+            _ => quoted.join(""),
+        }
+    }
+}
+
+impl ConfigValidator for ExactlyOneOf {
+    fn description(&self) -> String {
+        format!("exactly one of {} is set", self.listed())
+    }
+
+    fn validate(&self, block: &Block, config: &Value, diags: &mut Diagnostics) {
+        let value = |name: &str| config.get(name).unwrap_or(&Value::Null);
+        let set: Vec<&String> = self.names.iter().filter(|n| !value(n).is_null()).collect();
+        match set.as_slice() {
+            [] => {
+                let Some(first) = self.names.first() else {
+                    return;
+                };
+                let none = if self.names.len() == 2 {
+                    "neither"
+                } else {
+                    "none"
+                };
+                diags.attribute_error(
+                    AttributePath::attr(first),
+                    self.missing.clone(),
+                    format!("Set exactly one of {}: {none} is set.", self.listed()),
+                );
+            }
+            [_] => {}
+            [_, second, ..] => {
+                let shown: Vec<String> = set
+                    .iter()
+                    .map(|n| {
+                        let sensitive = block.get_attribute(n).is_some_and(|a| a.sensitive);
+                        format!("{n} = {}", shown(value(n), sensitive))
+                    })
+                    .collect();
+                let not_both = if set.len() == 2 {
+                    "not both"
+                } else {
+                    "not several"
+                };
+                diags.attribute_error(
+                    AttributePath::attr(*second),
+                    self.conflicting.clone(),
+                    format!(
+                        "Set exactly one of {}, {not_both} ({}).",
+                        self.listed(),
+                        shown.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// A configured value for a message: quoted when it is a (non-sensitive) string.
+fn shown(v: &Value, sensitive: bool) -> String {
+    match v {
+        _ if sensitive => "(sensitive value)".to_owned(),
+        Value::String(s) => format!("{s:?}"),
+        Value::Unknown => "(known after apply)".to_owned(),
+        Value::Null => "null".to_owned(),
+        other => format!("({})", other.kind_name()),
+    }
+}
+
 fn quoted_list(items: &[String]) -> String {
     items
         .iter()
@@ -187,6 +432,88 @@ mod tests {
         assert!(run(&l, Value::String("abc".into())).is_empty());
         assert!(run(&l, Value::String("".into())).has_errors());
         assert!(run(&l, Value::String("abcd".into())).has_errors());
+    }
+
+    fn digits(s: &str) -> Result<(), String> {
+        match s.chars().find(|c| !c.is_ascii_digit()) {
+            Some(c) => Err(format!("{s:?} holds {c:?}, not only digits")),
+            None => Ok(()),
+        }
+    }
+
+    #[test]
+    fn pure_checks_become_errors_on_the_attribute_or_entry() {
+        let v = check("Invalid code", "digits only", digits);
+        assert!(run(&v, Value::string("123")).is_empty());
+        let diags = run(&v, Value::string("12a"));
+        let d = diags.iter().next().unwrap();
+        assert_eq!(d.summary, "Invalid code");
+        assert_eq!(d.detail, "\"12a\" holds 'a', not only digits");
+        assert_eq!(d.attribute, Some(AttributePath::attr("a")));
+
+        let v = check_entries("Invalid entry", "digit values", |_: &str, value: &str| {
+            digits(value)
+        });
+        let m = Value::map([("ok", Value::string("1")), ("bad", Value::string("x"))]);
+        let diags = run(&v, m);
+        assert_eq!(diags.len(), 1);
+        let at = diags.iter().next().unwrap().attribute.clone().unwrap();
+        assert_eq!(at, AttributePath::attr("a").join_key("bad"));
+
+        let v = not_empty("Nothing set", "Set at least one entry.");
+        assert!(run(&v, Value::map([("k", Value::string("v"))])).is_empty());
+        let diags = run(&v, Value::Map(Default::default()));
+        assert_eq!(
+            diags.iter().next().unwrap().detail,
+            "Set at least one entry."
+        );
+    }
+
+    #[test]
+    fn exactly_one_of_points_at_the_attribute_and_quotes_only_what_it_may() {
+        use crate::tfplugin::schema::Attribute;
+        use crate::tfplugin::value::Type;
+        let block = Block::new()
+            .attribute(Attribute::optional("id", Type::String))
+            .attribute(Attribute::optional("name", Type::String))
+            .attribute(Attribute::optional("key", Type::String).sensitive());
+        let rule = exactly_one_of(["id", "name"]).summaries("Missing id or name", "Both");
+        let run = |rule: &ExactlyOneOf, pairs: &[(&str, Value)]| {
+            let config = Value::object(pairs.iter().cloned());
+            let mut diags = Diagnostics::new();
+            rule.validate(&block, &config, &mut diags);
+            diags.into_iter().collect::<Vec<_>>()
+        };
+        assert!(run(&rule, &[("id", Value::string("x"))]).is_empty());
+        // unknown counts as set
+        assert!(run(&rule, &[("name", Value::Unknown)]).is_empty());
+
+        let neither = run(&rule, &[("id", Value::Null)]);
+        assert_eq!(neither.len(), 1);
+        assert_eq!(neither[0].summary, "Missing id or name");
+        assert_eq!(neither[0].attribute, Some(AttributePath::attr("id")));
+        assert_eq!(
+            neither[0].detail,
+            "Set exactly one of `id` and `name`: neither is set."
+        );
+
+        let both = run(
+            &rule,
+            &[("id", Value::string("x")), ("name", Value::string("y"))],
+        );
+        assert_eq!(both[0].attribute, Some(AttributePath::attr("name")));
+        assert_eq!(
+            both[0].detail,
+            "Set exactly one of `id` and `name`, not both (id = \"x\", name = \"y\")."
+        );
+
+        let secret = exactly_one_of(["id", "key"]);
+        let both = run(
+            &secret,
+            &[("id", Value::string("x")), ("key", Value::string("s3cret"))],
+        );
+        assert!(!both[0].detail.contains("s3cret"), "{}", both[0].detail);
+        assert_eq!(both[0].summary, "Invalid attribute combination");
     }
 
     #[test]

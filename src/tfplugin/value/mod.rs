@@ -59,8 +59,9 @@ pub enum Number {
 /// A cty value.
 ///
 /// Equality is structural, except that numbers compare numerically and sets ignore order.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub enum Value {
+    #[default]
     Null,
     /// Not known until apply. Any msgpack extension decodes to this, refined or not.
     Unknown,

@@ -1,0 +1,464 @@
+//! The resource lifecycle: ValidateResourceConfig, ReadResource, PlanResourceChange and
+//! ApplyResourceChange, with the plan rules (`plan.rs`) and identity rules around the hooks.
+//!
+//! - A read that fails keeps the object: the answer echoes the request's state (a hook that
+//!   panics leaves the current state).
+//! - An apply whose hook panics leaves what was there: nothing on create, the prior object on
+//!   update and delete. A create or update reporting success must leave a state, and that state
+//!   must agree with the plan.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::super::diag::{path_to_proto, Diagnostic, Diagnostics};
+use super::super::path::AttributePath;
+use super::super::plan;
+use super::super::private::PrivateState;
+use super::super::proto;
+use super::super::provider::{
+    CreateRequest, DeleteRequest, PlanRequest, PlanResponse, Provider, ReadRequest, StateResponse,
+    UpdateRequest,
+};
+use super::super::value::Value;
+use super::adapter::{Cx, Rpc};
+use super::{absorb, codec, guarded, identity, validate, ResourceEntry, Server};
+
+/// ValidateResourceConfig, decoded.
+pub(crate) struct Validate<D> {
+    entry: Arc<ResourceEntry<D>>,
+    config: Value,
+}
+
+#[async_trait]
+impl<P: Provider> Rpc<P> for proto::validate_resource_config::Request {
+    const NAME: &'static str = "ValidateResourceConfig";
+    type Request = Validate<P::Data>;
+    type Response = ();
+    type Answer = proto::validate_resource_config::Response;
+
+    fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
+        let entry = server.resource(&self.type_name)?;
+        let config = codec::decode(self.config.as_ref(), &entry.ty, "configuration")?;
+        Ok(Validate { entry, config })
+    }
+
+    async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<(), Diagnostic> {
+        let Validate { entry, config } = req;
+        let hooks = entry.hooks.clone();
+        let check = |ctx, config| async move { hooks.validate(&ctx, &config).await };
+        validate(<Self as Rpc<P>>::NAME, &entry.schema, config, cx, check).await
+    }
+}
+
+/// ReadResource, decoded.
+pub(crate) struct Read<D> {
+    entry: Arc<ResourceEntry<D>>,
+    current: Value,
+    identity: Value,
+    private: PrivateState,
+}
+
+/// What a read leaves: the state (or `fallback` if it does not fit the schema), private state
+/// and identity.
+pub(crate) struct Refreshed<D> {
+    entry: Arc<ResourceEntry<D>>,
+    state: Value,
+    fallback: Value,
+    private: PrivateState,
+    identity: Option<Value>,
+}
+
+#[async_trait]
+impl<P: Provider> Rpc<P> for proto::read_resource::Request {
+    const NAME: &'static str = "ReadResource";
+    type Request = Read<P::Data>;
+    type Response = Refreshed<P::Data>;
+    type Answer = proto::read_resource::Response;
+
+    fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
+        let entry = server.resource(&self.type_name)?;
+        Ok(Read {
+            current: codec::decode(self.current_state.as_ref(), &entry.ty, "current state")?,
+            identity: codec::decode_identity(&entry, self.current_identity.as_ref())?,
+            private: codec::private(&self.private)?,
+            entry,
+        })
+    }
+
+    async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic> {
+        let Cx { server, diags } = cx;
+        let Read {
+            entry,
+            current,
+            identity,
+            private,
+        } = req;
+        let hooks = entry.hooks.clone();
+        let mut ctx = server.context(private.clone());
+        let state = current.clone();
+        let ran = guarded(<Self as Rpc<P>>::NAME, async move {
+            let mut resp = StateResponse::new(state.clone());
+            let r = hooks.read(&mut ctx, ReadRequest { state }, &mut resp).await;
+            (ctx.private, resp, r)
+        })
+        .await;
+        let (private, mut state) = match ran {
+            Ok((private, resp, r)) => {
+                absorb(diags, resp.diagnostics, r);
+                (private, resp.state)
+            }
+            // Keep the object as it was rather than have Terraform forget it.
+            Err(d) => {
+                diags.push(d);
+                (private, current.clone())
+            }
+        };
+        plan::null_write_only(&entry.schema.block, &mut state);
+        if !diags.has_errors() && !state.is_null() {
+            diags.extend(plan::check_apply_result(
+                &entry.name,
+                &Value::Unknown,
+                &state,
+            ));
+        }
+        let identity = identity::answer(&entry, &state, &identity, "read", diags);
+        Ok(Refreshed {
+            entry,
+            state,
+            fallback: current,
+            private,
+            identity,
+        })
+    }
+
+    fn encode(self, resp: Option<Self::Response>, mut diags: Diagnostics) -> Self::Answer {
+        let Some(r) = resp else {
+            // Nothing ran: echo the request so a failed read never drops the object.
+            return Self::Answer {
+                new_state: self.current_state,
+                private: self.private,
+                new_identity: self.current_identity,
+                diagnostics: diags.into_proto(),
+                deferred: None,
+            };
+        };
+        let new_identity = codec::identity_data(&r.entry, r.identity, &mut diags);
+        let new_state = codec::encode_or(&r.state, &r.fallback, &r.entry.ty, &mut diags);
+        Self::Answer {
+            new_state: Some(new_state),
+            private: r.private.to_bytes(),
+            new_identity,
+            diagnostics: diags.into_proto(),
+            deferred: None,
+        }
+    }
+}
+
+/// PlanResourceChange or ApplyResourceChange, decoded: both carry the prior state, the next
+/// state (proposed or planned), the config, an identity (prior or planned) and private state.
+pub(crate) struct Change<D> {
+    entry: Arc<ResourceEntry<D>>,
+    prior: Value,
+    next: Value,
+    config: Value,
+    identity: Value,
+    private: PrivateState,
+}
+
+/// The values of a Plan or Apply request; `next` is the next state and what it is called.
+fn decode_change<P: Provider>(
+    server: &Server<P>,
+    type_name: &str,
+    prior: Option<&proto::DynamicValue>,
+    next: (Option<&proto::DynamicValue>, &str),
+    config: Option<&proto::DynamicValue>,
+    identity: Option<&proto::ResourceIdentityData>,
+    private: &[u8],
+) -> Result<Change<P::Data>, Diagnostic> {
+    let entry = server.resource(type_name)?;
+    let ty = &entry.ty;
+    Ok(Change {
+        prior: codec::decode(prior, ty, "prior state")?,
+        next: codec::decode(next.0, ty, next.1)?,
+        config: codec::decode(config, ty, "configuration")?,
+        identity: codec::decode_identity(&entry, identity)?,
+        private: codec::private(private)?,
+        entry,
+    })
+}
+
+/// A plan (null for a destroy), what it replaces, and its identity.
+pub(crate) struct Planned<D> {
+    entry: Arc<ResourceEntry<D>>,
+    planned: Value,
+    requires_replace: Vec<AttributePath>,
+    private: PrivateState,
+    identity: Option<Value>,
+}
+
+#[async_trait]
+impl<P: Provider> Rpc<P> for proto::plan_resource_change::Request {
+    const NAME: &'static str = "PlanResourceChange";
+    type Request = Change<P::Data>;
+    type Response = Planned<P::Data>;
+    type Answer = proto::plan_resource_change::Response;
+
+    fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
+        let proposed = (self.proposed_new_state.as_ref(), "proposed new state");
+        let (prior, config) = (self.prior_state.as_ref(), self.config.as_ref());
+        let identity = self.prior_identity.as_ref();
+        decode_change(
+            server,
+            &self.type_name,
+            prior,
+            proposed,
+            config,
+            identity,
+            &self.prior_private,
+        )
+    }
+
+    async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic> {
+        let Cx { server, diags } = cx;
+        let Change {
+            entry,
+            prior,
+            next: proposed,
+            config,
+            identity: prior_identity,
+            private,
+        } = req;
+        let block = &entry.schema.block;
+        let planned = plan::plan(block, &prior, &proposed, &config);
+        let hooks = entry.hooks.clone();
+        let mut ctx = server.context(private);
+        let preq = PlanRequest {
+            prior: prior.clone(),
+            proposed: proposed.clone(),
+            config: config.clone(),
+        };
+        let (private, resp, r) = guarded(<Self as Rpc<P>>::NAME, async move {
+            let mut resp = PlanResponse {
+                planned,
+                requires_replace: Vec::new(),
+                diagnostics: Diagnostics::new(),
+            };
+            let r = hooks.modify_plan(&mut ctx, preq, &mut resp).await;
+            (ctx.private, resp, r)
+        })
+        .await?;
+        let PlanResponse {
+            mut planned,
+            requires_replace: extra,
+            diagnostics,
+        } = resp;
+        absorb(diags, diagnostics, r);
+        if proposed.is_null() {
+            return Ok(Planned {
+                entry,
+                planned: Value::Null,
+                requires_replace: Vec::new(),
+                private,
+                identity: None,
+            });
+        }
+        plan::null_write_only(block, &mut planned);
+        diags.extend(plan::check_plan(block, &prior, &config, &planned));
+        let mut requires_replace = plan::requires_replace(block, &prior, &planned);
+        if !prior.is_null() {
+            for p in extra {
+                if !requires_replace.contains(&p) {
+                    requires_replace.push(p);
+                }
+            }
+        }
+        let replacing = !requires_replace.is_empty();
+        let identity = identity::planned(&entry, &planned, &prior_identity, replacing, diags);
+        Ok(Planned {
+            entry,
+            planned,
+            requires_replace,
+            private,
+            identity,
+        })
+    }
+
+    fn encode(self, resp: Option<Self::Response>, mut diags: Diagnostics) -> Self::Answer {
+        let Some(p) = resp else {
+            return Self::Answer {
+                diagnostics: diags.into_proto(),
+                ..Default::default()
+            };
+        };
+        // A destroy keeps the prior identity as Terraform sent it.
+        let planned_identity = if p.planned.is_null() {
+            self.prior_identity
+        } else {
+            codec::identity_data(&p.entry, p.identity, &mut diags)
+        };
+        let planned_state = codec::encode(&p.planned, &p.entry.ty)
+            .map_err(|d| diags.push(d))
+            .ok();
+        Self::Answer {
+            planned_state,
+            requires_replace: p.requires_replace.iter().map(path_to_proto).collect(),
+            planned_private: p.private.to_bytes(),
+            planned_identity,
+            diagnostics: diags.into_proto(),
+            legacy_type_system: false,
+            deferred: None,
+        }
+    }
+}
+
+/// What an apply leaves: the state (or `fallback` if it does not fit the schema), private
+/// state and identity.
+pub(crate) struct Applied<D> {
+    entry: Arc<ResourceEntry<D>>,
+    state: Value,
+    fallback: Value,
+    private: PrivateState,
+    identity: Option<Value>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Op {
+    Create,
+    Update,
+    Delete,
+}
+
+#[async_trait]
+impl<P: Provider> Rpc<P> for proto::apply_resource_change::Request {
+    const NAME: &'static str = "ApplyResourceChange";
+    type Request = Change<P::Data>;
+    type Response = Applied<P::Data>;
+    type Answer = proto::apply_resource_change::Response;
+
+    fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
+        let planned = (self.planned_state.as_ref(), "planned state");
+        let (prior, config) = (self.prior_state.as_ref(), self.config.as_ref());
+        let identity = self.planned_identity.as_ref();
+        decode_change(
+            server,
+            &self.type_name,
+            prior,
+            planned,
+            config,
+            identity,
+            &self.planned_private,
+        )
+    }
+
+    async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic> {
+        let Cx { server, diags } = cx;
+        let Change {
+            entry,
+            prior,
+            next: planned,
+            config,
+            identity: planned_identity,
+            private,
+        } = req;
+        let op = match (prior.is_null(), planned.is_null()) {
+            (_, true) => Op::Delete,
+            (true, false) => Op::Create,
+            (false, false) => Op::Update,
+        };
+        // What stays in state if the hook dies: nothing new, or the prior object.
+        let fallback = if op == Op::Create {
+            Value::Null
+        } else {
+            prior.clone()
+        };
+        let hooks = entry.hooks.clone();
+        let mut ctx = server.context(private.clone());
+        let (start, planned_in) = (fallback.clone(), planned.clone());
+        let ran = guarded(<Self as Rpc<P>>::NAME, async move {
+            let mut resp = StateResponse::new(start);
+            let r = match op {
+                Op::Create => {
+                    let req = CreateRequest {
+                        config,
+                        planned: planned_in,
+                    };
+                    hooks.create(&mut ctx, req, &mut resp).await
+                }
+                Op::Update => {
+                    let req = UpdateRequest {
+                        prior,
+                        config,
+                        planned: planned_in,
+                    };
+                    hooks.update(&mut ctx, req, &mut resp).await
+                }
+                Op::Delete if prior.is_null() => Ok(()),
+                Op::Delete => {
+                    let req = DeleteRequest { prior };
+                    hooks.delete(&mut ctx, req, &mut resp).await
+                }
+            };
+            (ctx.private, resp, r)
+        })
+        .await;
+        let (private, mut state) = match ran {
+            Ok((private, resp, r)) => {
+                absorb(diags, resp.diagnostics, r);
+                (private, resp.state)
+            }
+            Err(d) => {
+                diags.push(d);
+                (private, fallback.clone())
+            }
+        };
+        if op == Op::Delete && !diags.has_errors() {
+            state = Value::Null;
+        }
+        plan::null_write_only(&entry.schema.block, &mut state);
+        if !diags.has_errors() && op != Op::Delete {
+            if state.is_null() {
+                diags.push(Diagnostic::error(
+                    "Provider returned no state after apply",
+                    format!(
+                        "{}: the {} reported success but left no state. This is a bug in \
+                         the provider.",
+                        entry.name,
+                        if op == Op::Create { "create" } else { "update" }
+                    ),
+                ));
+            } else {
+                diags.extend(plan::check_apply_result(&entry.name, &planned, &state));
+            }
+        }
+        let identity = identity::answer(&entry, &state, &planned_identity, "apply", diags);
+        Ok(Applied {
+            entry,
+            state,
+            fallback,
+            private,
+            identity,
+        })
+    }
+
+    fn encode(self, resp: Option<Self::Response>, mut diags: Diagnostics) -> Self::Answer {
+        let Some(a) = resp else {
+            // Nothing ran: leave Terraform's record as it was.
+            return Self::Answer {
+                new_state: self.prior_state,
+                private: self.planned_private,
+                diagnostics: diags.into_proto(),
+                ..Default::default()
+            };
+        };
+        let new_identity = codec::identity_data(&a.entry, a.identity, &mut diags);
+        let new_state = codec::encode_or(&a.state, &a.fallback, &a.entry.ty, &mut diags);
+        Self::Answer {
+            new_state: Some(new_state),
+            private: a.private.to_bytes(),
+            new_identity,
+            diagnostics: diags.into_proto(),
+            legacy_type_system: false,
+        }
+    }
+}

@@ -1,0 +1,287 @@
+//! The tfplugin6 gRPC service, in the two halves terraform-plugin-go (`tf6server`, the gRPC
+//! adapter) and terraform-plugin-framework (`fwserver`, dispatch on typed requests) have:
+//!
+//! - `adapter`: the thin tonic adapter. One generic wrapper serves every RPC: a `tf_rpc` span
+//!   (`tf_rpc`, `tf_resource_type`, `tf_req_id`), decode the wire request into a typed request,
+//!   call the dispatcher, encode the answer (always msgpack), log counts (never values). Each
+//!   generated trait method is one line over it.
+//! - The dispatcher, one file per concern, on decoded requests: `provider` (schema, metadata,
+//!   validate, configure, stop), `lifecycle` (validate, read, plan, apply of resources),
+//!   `import`, `data` (data sources), `identity`, `upgrade` (stored state), `unsupported`
+//!   (functions, ephemeral resources, move), with `codec` (DynamicValue decode/encode, stored
+//!   JSON) shared by all.
+//!
+//! A new RPC is an `adapter::Rpc` impl for its wire request in its concern's file (decode,
+//! call, encode) plus the one line in the adapter. Errors inside a handler propagate with `?`:
+//! the wrapper adds them to the answer's diagnostics.
+//!
+//! Every hook runs in its own task, so a panic becomes an error diagnostic and the server keeps
+//! serving.
+//!
+//! Cancellation: every call's [`Context`] gets a child of the current stop token. StopProvider
+//! cancels that token, so every call in flight sees the cancellation and ends with a diagnostic,
+//! and then renews it: calls made after StopProvider run normally, as with terraform-plugin-go,
+//! which renews its stop channel. The server keeps answering throughout. With
+//! [`provider_routes_until`], the plugin host's `Shutdown` cancels for good: stop tokens are
+//! children of its token.
+
+mod adapter;
+mod codec;
+mod data;
+mod identity;
+mod import;
+mod lifecycle;
+mod provider;
+mod unsupported;
+mod upgrade;
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use super::diag::{Diagnostic, Diagnostics};
+use super::identity::IdentitySchema;
+use super::plan;
+use super::private::PrivateState;
+use super::proto::provider_server::ProviderServer;
+use super::provider::{Context, DataSource, HookResult, Provider, Resource};
+use super::schema::Schema;
+use super::value::{Type, Value};
+
+/// Largest message accepted or sent, either way (Terraform's own plugins use the same).
+pub const MAX_MESSAGE_SIZE: usize = 256 * 1024 * 1024;
+
+/// The generated gRPC service for `provider`, with 256 MiB message limits both ways; add it to
+/// a `tonic::service::Routes` or a tonic `Server`.
+pub fn provider_service<P: Provider>(provider: P) -> ProviderServer<Server<P>> {
+    service(Server::new(provider, CancellationToken::new()))
+}
+
+/// [`provider_service`] as routes, ready for the plugin host's `serve`.
+pub fn provider_routes<P: Provider>(provider: P) -> tonic::service::Routes {
+    tonic::service::Routes::new(provider_service(provider))
+}
+
+/// [`provider_routes`] whose in-flight calls are also cancelled when `shutdown` is (the plugin
+/// host's `Shutdown`), so they end at once with a diagnostic instead of being cut off by the
+/// host's grace period. `StopProvider` still only cancels calls, never the server.
+pub fn provider_routes_until<P: Provider>(
+    provider: P,
+    shutdown: &CancellationToken,
+) -> tonic::service::Routes {
+    tonic::service::Routes::new(service(Server::new(provider, shutdown.child_token())))
+}
+
+fn service<P: Provider>(server: Server<P>) -> ProviderServer<Server<P>> {
+    ProviderServer::new(server)
+        .max_decoding_message_size(MAX_MESSAGE_SIZE)
+        .max_encoding_message_size(MAX_MESSAGE_SIZE)
+}
+
+/// A registered type with its schema and implied type, computed once.
+pub(crate) struct Entry<H: ?Sized> {
+    name: String,
+    hooks: Arc<H>,
+    schema: Schema,
+    ty: Type,
+    /// Resources only: the identity schema and its implied type.
+    identity: Option<IdentityEntry>,
+}
+
+pub(crate) struct IdentityEntry {
+    schema: IdentitySchema,
+    ty: Type,
+}
+
+type ResourceEntry<D> = Entry<dyn Resource<D>>;
+type DataSourceEntry<D> = Entry<dyn DataSource<D>>;
+
+impl<H: ?Sized> Entry<H> {
+    fn new(name: &str, schema: Schema, hooks: Arc<H>) -> Self {
+        Self {
+            name: name.to_string(),
+            ty: schema.implied_type(),
+            schema,
+            hooks,
+            identity: None,
+        }
+    }
+}
+
+/// StopProvider's token: cancelled by a stop, then replaced by a fresh one.
+struct StopSignal {
+    root: CancellationToken,
+    current: Mutex<CancellationToken>,
+}
+
+impl StopSignal {
+    fn new(root: CancellationToken) -> Self {
+        Self {
+            current: Mutex::new(root.child_token()),
+            root,
+        }
+    }
+
+    /// The token for a call starting now.
+    fn token(&self) -> CancellationToken {
+        self.current
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .child_token()
+    }
+
+    /// Cancels every call in flight; later calls get a fresh token.
+    fn stop(&self) {
+        let mut current = self.current.lock().unwrap_or_else(PoisonError::into_inner);
+        current.cancel();
+        *current = self.root.child_token();
+    }
+}
+
+/// Implements the protocol for one [`Provider`]; build it with [`provider_service`].
+pub struct Server<P: Provider> {
+    provider: Arc<P>,
+    provider_schema: Schema,
+    provider_type: Type,
+    resources: BTreeMap<String, Arc<ResourceEntry<P::Data>>>,
+    data_sources: BTreeMap<String, Arc<DataSourceEntry<P::Data>>>,
+    data: RwLock<Option<Arc<P::Data>>>,
+    stop: StopSignal,
+}
+
+impl<P: Provider> Server<P> {
+    /// A server whose calls are also cancelled when `root` is.
+    fn new(provider: P, root: CancellationToken) -> Self {
+        let provider_schema = provider.schema();
+        let provider_type = provider_schema.implied_type();
+        let mut resources = BTreeMap::new();
+        for hooks in provider.resources() {
+            let name = hooks.type_name().to_string();
+            let identity = hooks.identity_schema().map(|schema| IdentityEntry {
+                ty: schema.implied_type(),
+                schema,
+            });
+            let mut entry = Entry::new(&name, hooks.schema(), hooks);
+            entry.identity = identity;
+            if resources.insert(name.clone(), Arc::new(entry)).is_some() {
+                tracing::warn!(tf_resource_type = %name, "resource type registered twice; the last one wins");
+            }
+        }
+        let mut data_sources = BTreeMap::new();
+        for hooks in provider.data_sources() {
+            let name = hooks.type_name().to_string();
+            let entry = Entry::new(&name, hooks.schema(), hooks);
+            if data_sources.insert(name.clone(), Arc::new(entry)).is_some() {
+                tracing::warn!(tf_resource_type = %name, "data source type registered twice; the last one wins");
+            }
+        }
+        Self {
+            provider: Arc::new(provider),
+            provider_schema,
+            provider_type,
+            resources,
+            data_sources,
+            data: RwLock::new(None),
+            stop: StopSignal::new(root),
+        }
+    }
+
+    fn context(&self, private: PrivateState) -> Context<P::Data> {
+        let data = self.data.read().map(|d| d.clone()).unwrap_or_default();
+        Context::new(data, self.stop.token(), private)
+    }
+
+    fn resource(&self, type_name: &str) -> Result<Arc<ResourceEntry<P::Data>>, Diagnostic> {
+        self.resources
+            .get(type_name)
+            .cloned()
+            .ok_or_else(|| unknown_type("resource", type_name, self.resources.keys()))
+    }
+
+    fn data_source(&self, type_name: &str) -> Result<Arc<DataSourceEntry<P::Data>>, Diagnostic> {
+        self.data_sources
+            .get(type_name)
+            .cloned()
+            .ok_or_else(|| unknown_type("data source", type_name, self.data_sources.keys()))
+    }
+}
+
+/// Runs a hook in its own task so that a panic in it becomes a diagnostic.
+async fn guarded<T: Send + 'static>(
+    rpc: &'static str,
+    fut: impl Future<Output = T> + Send + 'static,
+) -> Result<T, Diagnostic> {
+    match tokio::spawn(fut.in_current_span()).await {
+        Ok(v) => Ok(v),
+        Err(e) => {
+            let panicked = e.is_panic();
+            if panicked {
+                // The panic message is not logged: it may quote sensitive values.
+                tracing::error!(rpc, "provider hook panicked");
+            }
+            Err(Diagnostic::error(
+                "Provider internal error",
+                format!(
+                    "The provider {} while handling {rpc}. This is a bug in the provider; \
+                     please report it with the steps that led here.",
+                    if panicked {
+                        "crashed"
+                    } else {
+                        "was interrupted"
+                    }
+                ),
+            ))
+        }
+    }
+}
+
+/// Validate*Config: the schema's checks (attribute and config validators), then the type's
+/// own `check`, run guarded with a fresh context.
+async fn validate<P, F, Fut>(
+    rpc: &'static str,
+    schema: &Schema,
+    config: Value,
+    cx: adapter::Cx<'_, P>,
+    check: F,
+) -> Result<(), Diagnostic>
+where
+    P: Provider,
+    F: FnOnce(Context<P::Data>, Value) -> Fut,
+    Fut: Future<Output = HookResult> + Send + 'static,
+{
+    cx.diags.extend(plan::validate(schema, &config));
+    let ctx = cx.server.context(PrivateState::new());
+    let checked = guarded(rpc, check(ctx, config)).await?;
+    absorb(cx.diags, Diagnostics::new(), checked);
+    Ok(())
+}
+
+/// A hook's diagnostics, then its error, in that order.
+fn absorb(diags: &mut Diagnostics, resp: Diagnostics, result: HookResult) {
+    diags.extend(resp);
+    if let Err(d) = result {
+        diags.extend(d);
+    }
+}
+
+fn unknown_type<'a>(
+    kind: &str,
+    type_name: &str,
+    known: impl Iterator<Item = &'a String>,
+) -> Diagnostic {
+    let known: Vec<_> = known.map(String::as_str).collect();
+    Diagnostic::error(
+        format!("Unknown {kind} type"),
+        format!(
+            "This provider has no {kind} type named {type_name:?} (it has: {}).",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        ),
+    )
+}
