@@ -2,54 +2,15 @@
 //! CLI reads products on the emulator (or, with `TF_ACC_AWS=1`, the configured real product), and
 //! every attribute is checked against what the API reports through the SDK.
 
-#[path = "support/terraform.rs"]
-mod terraform;
-
-#[path = "support/acceptance.rs"]
-mod acceptance;
-
-use acceptance::{role, Acc, ADDR};
-use aws_sdk_servicecatalog::types::ProvisionedProductAttribute;
 use serde_json::Value;
-use terraform::{find_resource, hcl_string, squash, Cmd};
+
+use crate::harness::hcl::{hcl_string, resource_hcl, ADDR};
+use crate::harness::sdk::role;
+use crate::harness::terraform::{find_resource, squash, Cmd};
+use crate::harness::world::Live;
+use crate::harness::World;
 
 const DS: &str = "data.servicecatalog_provisioned_product";
-
-/// What the API reports for a product, as the data source must show it.
-struct Live {
-    search: ProvisionedProductAttribute,
-    detail: aws_sdk_servicecatalog::types::ProvisionedProductDetail,
-}
-
-async fn live(acc: &Acc, pp: &str) -> Live {
-    let search = acc
-        .sc
-        .search_provisioned_products()
-        .access_level_filter(acceptance::account_level())
-        .filters(
-            aws_sdk_servicecatalog::types::ProvisionedProductViewFilterBy::SearchQuery,
-            vec![format!("id:{pp}")],
-        )
-        .send()
-        .await
-        .expect("SearchProvisionedProducts")
-        .provisioned_products()
-        .iter()
-        .find(|p| p.id() == Some(pp))
-        .cloned()
-        .unwrap_or_else(|| panic!("search does not show {pp}"));
-    let detail = acc
-        .sc
-        .describe_provisioned_product()
-        .id(pp)
-        .send()
-        .await
-        .expect("DescribeProvisionedProduct")
-        .provisioned_product_detail()
-        .cloned()
-        .expect("DescribeProvisionedProduct returns a detail");
-    Live { search, detail }
-}
 
 /// A string attribute, `None` when null.
 fn text(v: &Value, attr: &str) -> Option<String> {
@@ -118,14 +79,16 @@ fn data_hcl(label: &str, body: &str) -> String {
 
 #[tokio::test]
 async fn reads_by_id_and_by_name_what_the_api_reports() {
-    let acc = Acc::start_on_backend().await;
+    let acc = World::start_on_backend().await;
+    let wd = acc.workdir();
     let pp = acc.product("ds-read").await;
     if !acc.is_aws() {
         // A launch role, so that attribute is not trivially null.
         acc.change_out_of_band(&pp, &[("LAUNCH_ROLE", &role("DsLaunch"))])
             .await;
     }
-    let name = live(&acc, &pp)
+    let name = acc
+        .live(&pp)
         .await
         .detail
         .name()
@@ -138,10 +101,10 @@ async fn reads_by_id_and_by_name_what_the_api_reports() {
         data_hcl("by_id", &format!("  id = {}", hcl_string(&pp))),
         data_hcl("by_name", &format!("  name = {}", hcl_string(&name))),
     );
-    acc.wd.apply_step(&config).await;
+    wd.apply_step(&config).await;
 
-    let state = acc.wd.state_json().await;
-    let live = live(&acc, &pp).await;
+    let state = wd.state_json().await;
+    let live = acc.live(&pp).await;
     for label in ["by_id", "by_name"] {
         let v = find_resource(&state, &format!("{DS}.{label}"))
             .unwrap_or_else(|| panic!("no {label} in state: {state}"));
@@ -163,21 +126,22 @@ async fn reads_by_id_and_by_name_what_the_api_reports() {
 
 #[tokio::test]
 async fn reflects_the_owner_the_resource_set() {
-    let acc = Acc::start_on_backend().await;
+    let acc = World::start_on_backend().await;
+    let wd = acc.workdir();
     let pp = acc.product("ds-with-resource").await;
     let team = acc.owner_value(&role("DsTeam"));
     let config = format!(
         "{}\n{}\n{}",
         acc.provider_hcl(""),
-        acceptance::resource_hcl(&pp, &[("OWNER", &team)], ""),
+        resource_hcl(&pp, &[("OWNER", &team)], ""),
         data_hcl(
             "after",
             &format!("  id = {}\n  depends_on = [{ADDR}]", hcl_string(&pp))
         ),
     );
-    acc.wd.apply_step(&config).await;
+    wd.apply_step(&config).await;
 
-    let state = acc.wd.state_json().await;
+    let state = wd.state_json().await;
     let v = find_resource(&state, &format!("{DS}.after"))
         .unwrap_or_else(|| panic!("no data source in state: {state}"));
     let r = find_resource(&state, ADDR).unwrap_or_else(|| panic!("no resource: {state}"));
@@ -188,15 +152,15 @@ async fn reflects_the_owner_the_resource_set() {
         text(&r, "record_id"),
         "the data source sees the resource's change record: {v}\n{r}"
     );
-    assert_matches_api(&v, &pp, &live(&acc, &pp).await);
+    assert_matches_api(&v, &pp, &acc.live(&pp).await);
     acc.finish().await;
 }
 
 #[tokio::test]
 async fn neither_or_both_of_id_and_name_fail_validate() {
-    let acc = Acc::start_on_backend().await;
-    let neither = acc
-        .wd
+    let acc = World::start_on_backend().await;
+    let wd = acc.workdir();
+    let neither = wd
         .expect_error(
             &format!("{}\n{}", acc.provider_hcl(""), data_hcl("this", "")),
             Cmd::Validate,
@@ -209,8 +173,7 @@ async fn neither_or_both_of_id_and_name_fail_validate() {
         "{text}"
     );
 
-    let both = acc
-        .wd
+    let both = wd
         .expect_error(
             &format!(
                 "{}\n{}",
@@ -233,10 +196,10 @@ async fn neither_or_both_of_id_and_name_fail_validate() {
 
 #[tokio::test]
 async fn unknown_id_is_a_clear_error() {
-    let acc = Acc::start_on_backend().await;
+    let acc = World::start_on_backend().await;
+    let wd = acc.workdir();
     let missing = "pp-doesnotexist1";
-    let out = acc
-        .wd
+    let out = wd
         .expect_error(
             &format!(
                 "{}\n{}",

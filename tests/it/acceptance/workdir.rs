@@ -1,12 +1,13 @@
-//! Self-tests of the acceptance harness (`tests/support/terraform.rs`) on configurations that need
-//! no provider of ours (`terraform_data`, `local-exec`), so they pass before the provider exists.
+//! Self-tests of the Terraform harness (`harness/terraform.rs`) on configurations that need no
+//! provider of ours (`terraform_data`, `local-exec`): its checks can fail, its environment is
+//! isolated, and a missing `terraform` is an error that says how to install it.
 
-#[path = "support/terraform.rs"]
-mod terraform;
+use std::panic::AssertUnwindSafe;
 
 use futures::FutureExt;
-use std::panic::AssertUnwindSafe;
-use terraform::{Cmd, PlanOutcome, Workdir};
+
+use crate::harness::hcl::hcl_string;
+use crate::harness::terraform::{self, Cmd, PlanOutcome, Workdir};
 
 const DATA_A: &str = r#"
 resource "terraform_data" "x" {
@@ -184,9 +185,9 @@ fn missing_terraform_says_how_to_install_it() {
 
 #[test]
 fn hcl_strings_are_escaped() {
-    assert_eq!(terraform::hcl_string("a\"b"), r#""a\"b""#);
-    assert_eq!(terraform::hcl_string("${x}"), r#""$${x}""#);
-    assert_eq!(terraform::hcl_string(r"C:\x"), r#""C:\\x""#);
+    assert_eq!(hcl_string("a\"b"), r#""a\"b""#);
+    assert_eq!(hcl_string("${x}"), r#""$${x}""#);
+    assert_eq!(hcl_string(r"C:\x"), r#""C:\\x""#);
 }
 
 #[test]
