@@ -13,3 +13,4 @@
 mod harness;
 
 mod acceptance;
+mod protocol;

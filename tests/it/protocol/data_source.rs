@@ -1,25 +1,18 @@
 //! The `servicecatalog_provisioned_product` data source over real gRPC, against an in-process
 //! emulator: what it reads must be what the emulator reports through the AWS SDK.
 
-use aws_sdk_servicecatalog::types::{
-    AccessLevelFilter, AccessLevelFilterKey, ProvisionedProductViewFilterBy,
-};
 use aws_smithy_types::date_time::Format;
 use servicecatalog_provider::data_sources::provisioned_product::{ProvisionedProduct, TYPE_NAME};
-use servicecatalog_provider::tfplugin::proto;
-use servicecatalog_provider::tfplugin::{DataSource, ObjectExt, Type, Value};
+use servicecatalog_provider::tfplugin::{DataSource, ObjectExt, Value};
 
-#[path = "support/tfplugin.rs"]
-mod tfplugin_support;
+use super::{seed_owned, start};
+use crate::harness::plugin::{errors, path_of, Typed};
+use crate::harness::sdk::iam_arn;
+use crate::harness::World;
 
-#[path = "support/identity.rs"]
-mod identity_support;
-
-use identity_support::{iam_arn, Env};
-use tfplugin_support::{dynamic, errors, path_of, undynamic};
-
-fn ty() -> Type {
-    ProvisionedProduct.schema().implied_type()
+/// The data source, typed.
+fn ds() -> Typed {
+    Typed::new(TYPE_NAME, &ProvisionedProduct.schema())
 }
 
 fn config(id: Option<&str>, name: Option<&str>) -> Value {
@@ -31,61 +24,10 @@ fn config(id: Option<&str>, name: Option<&str>) -> Value {
         .with_attr("name", s(name))
 }
 
-async fn read_data(env: &mut Env, config: &Value) -> proto::read_data_source::Response {
-    env.client
-        .read_data_source(proto::read_data_source::Request {
-            type_name: TYPE_NAME.into(),
-            config: dynamic(config, &ty()),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-}
-
-async fn validate(env: &mut Env, config: &Value) -> Vec<proto::Diagnostic> {
-    env.client
-        .validate_data_resource_config(proto::validate_data_resource_config::Request {
-            type_name: TYPE_NAME.into(),
-            config: dynamic(config, &ty()),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .diagnostics
-}
-
 /// Every attribute as the emulator reports it through the SDK (Describe + account search).
-async fn expected(env: &Env, id: &str) -> Value {
-    let d = env
-        .sdk
-        .describe_provisioned_product()
-        .id(id)
-        .send()
-        .await
-        .expect("describe");
-    let d = d.provisioned_product_detail().expect("detail");
-    let search = env
-        .sdk
-        .search_provisioned_products()
-        .access_level_filter(
-            AccessLevelFilter::builder()
-                .key(AccessLevelFilterKey::Account)
-                .value("self")
-                .build(),
-        )
-        .filters(
-            ProvisionedProductViewFilterBy::SearchQuery,
-            vec![format!("id:{id}")],
-        )
-        .send()
-        .await
-        .expect("search");
-    let found = search
-        .provisioned_products()
-        .iter()
-        .find(|p| p.id() == Some(id))
-        .expect("search lists the product");
+async fn expected(world: &World, id: &str) -> Value {
+    let live = world.live(id).await;
+    let (d, found) = (&live.detail, &live.search);
     let s = |v: Option<&str>| v.map_or(Value::Null, Value::string);
     Value::object([
         ("id", s(d.id())),
@@ -100,7 +42,7 @@ async fn expected(env: &Env, id: &str) -> Value {
         (
             "created_time",
             s(d.created_time()
-                .map(|t| t.fmt(Format::DateTime).unwrap())
+                .map(|t| t.fmt(Format::DateTime).expect("a formattable time"))
                 .as_deref()),
         ),
         ("launch_role_arn", s(d.launch_role_arn())),
@@ -111,16 +53,16 @@ async fn expected(env: &Env, id: &str) -> Value {
 
 #[tokio::test]
 async fn read_by_id_matches_what_the_service_reports() {
-    let mut env = Env::start().await;
-    let pid = env.seed("ds-by-id").await;
-    let resp = read_data(&mut env, &config(Some(&pid), None)).await;
+    let (world, mut c) = start().await;
+    let pid = seed_owned(&world, "ds-by-id").await;
+    let resp = c.read_data(&ds(), &config(Some(&pid), None)).await;
     assert!(
         errors(&resp.diagnostics).is_empty(),
         "{:?}",
         resp.diagnostics
     );
-    let state = undynamic(&resp.state, &ty());
-    assert_eq!(state, expected(&env, &pid).await);
+    let state = ds().value(&resp.state);
+    assert_eq!(state, expected(&world, &pid).await);
     // the seeded values, so the comparison is not vacuous
     assert_eq!(state.str_attr("name"), Some("ds-by-id"));
     assert_eq!(
@@ -142,27 +84,27 @@ async fn read_by_id_matches_what_the_service_reports() {
 
 #[tokio::test]
 async fn read_by_name_finds_the_same_product() {
-    let mut env = Env::start().await;
-    let _other = env.seed("ds-other").await;
-    let pid = env.seed("ds-by-name").await;
-    let resp = read_data(&mut env, &config(None, Some("ds-by-name"))).await;
+    let (world, mut c) = start().await;
+    let _other = seed_owned(&world, "ds-other").await;
+    let pid = seed_owned(&world, "ds-by-name").await;
+    let resp = c.read_data(&ds(), &config(None, Some("ds-by-name"))).await;
     assert!(
         errors(&resp.diagnostics).is_empty(),
         "{:?}",
         resp.diagnostics
     );
-    let state = undynamic(&resp.state, &ty());
+    let state = ds().value(&resp.state);
     assert_eq!(state.str_attr("id"), Some(pid.as_str()));
-    assert_eq!(state, expected(&env, &pid).await);
+    assert_eq!(state, expected(&world, &pid).await);
 }
 
 #[tokio::test]
 async fn the_owner_read_follows_a_property_change() {
-    let mut env = Env::start().await;
-    let pid = env.seed("ds-owner").await;
+    let (world, mut c) = start().await;
+    let pid = seed_owned(&world, "ds-owner").await;
     let new_owner = iam_arn("role", "Platform");
-    let out = env
-        .sdk
+    let out = world
+        .sc
         .update_provisioned_product_properties()
         .provisioned_product_id(&pid)
         .provisioned_product_properties(
@@ -175,8 +117,8 @@ async fn the_owner_read_follows_a_property_change() {
         .expect("update properties");
     let record = out.record_id().expect("record id").to_owned();
     // the emulator runs with zero record latency: the record is terminal at the next read
-    let status = env
-        .sdk
+    let status = world
+        .sc
         .describe_record()
         .id(&record)
         .send()
@@ -189,21 +131,21 @@ async fn the_owner_read_follows_a_property_change() {
             .map(|s| s.as_str()),
         Some("SUCCEEDED")
     );
-    let resp = read_data(&mut env, &config(Some(&pid), None)).await;
+    let resp = c.read_data(&ds(), &config(Some(&pid), None)).await;
     assert!(
         errors(&resp.diagnostics).is_empty(),
         "{:?}",
         resp.diagnostics
     );
-    let state = undynamic(&resp.state, &ty());
+    let state = ds().value(&resp.state);
     assert_eq!(state.str_attr("owner"), Some(new_owner.as_str()));
     assert_eq!(state.str_attr("last_record_id"), Some(record.as_str()));
 }
 
 #[tokio::test]
 async fn neither_or_both_is_a_validate_error_on_the_attribute() {
-    let mut env = Env::start().await;
-    let neither = validate(&mut env, &config(None, None)).await;
+    let (_world, mut c) = start().await;
+    let neither = c.validate_data(&ds(), &config(None, None)).await;
     let errs = errors(&neither);
     assert_eq!(errs.len(), 1, "{neither:?}");
     assert_eq!(path_of(errs[0]), vec!["id".to_string()]);
@@ -213,7 +155,9 @@ async fn neither_or_both_is_a_validate_error_on_the_attribute() {
         errs[0].detail
     );
 
-    let both = validate(&mut env, &config(Some("pp-abcd27bm4mldq"), Some("web"))).await;
+    let both = c
+        .validate_data(&ds(), &config(Some("pp-abcd27bm4mldq"), Some("web")))
+        .await;
     let errs = errors(&both);
     assert_eq!(errs.len(), 1, "{both:?}");
     assert_eq!(path_of(errs[0]), vec!["name".to_string()]);
@@ -223,20 +167,24 @@ async fn neither_or_both_is_a_validate_error_on_the_attribute() {
         errs[0].detail
     );
 
-    let one = validate(&mut env, &config(Some("pp-abcd27bm4mldq"), None)).await;
+    let one = c
+        .validate_data(&ds(), &config(Some("pp-abcd27bm4mldq"), None))
+        .await;
     assert!(errors(&one).is_empty(), "{one:?}");
     // unknown at validate time (e.g. from another resource) is accepted
     let unknown = ProvisionedProduct
         .schema()
         .null_object()
         .with_attr("name", Value::Unknown);
-    assert!(errors(&validate(&mut env, &unknown).await).is_empty());
+    assert!(errors(&c.validate_data(&ds(), &unknown).await).is_empty());
 }
 
 #[tokio::test]
 async fn not_found_names_the_id_or_name() {
-    let mut env = Env::start().await;
-    let by_id = read_data(&mut env, &config(Some("pp-doesnotexist1"), None)).await;
+    let (_world, mut c) = start().await;
+    let by_id = c
+        .read_data(&ds(), &config(Some("pp-doesnotexist1"), None))
+        .await;
     let errs = errors(&by_id.diagnostics);
     assert_eq!(errs.len(), 1, "{:?}", by_id.diagnostics);
     assert_eq!(errs[0].summary, "Provisioned product not found");
@@ -247,7 +195,9 @@ async fn not_found_names_the_id_or_name() {
     );
     assert_eq!(path_of(errs[0]), vec!["id".to_string()]);
 
-    let by_name = read_data(&mut env, &config(None, Some("no-such-product"))).await;
+    let by_name = c
+        .read_data(&ds(), &config(None, Some("no-such-product")))
+        .await;
     let errs = errors(&by_name.diagnostics);
     assert_eq!(errs.len(), 1, "{:?}", by_name.diagnostics);
     assert!(

@@ -1,12 +1,10 @@
-//! The go-plugin host contract, checked by driving the built binary exactly as Terraform does.
-
-#[path = "support/plugin.rs"]
-mod plugin;
+//! The go-plugin host contract, checked by driving the built binary exactly as Terraform does,
+//! and by the real Terraform CLI (found through `dev_overrides`: handshake, AutoMTLS, logs,
+//! schema, shutdown).
 
 use std::net::Ipv4Addr;
 
 use base64::Engine as _;
-use plugin::{run_to_exit, ClientIdentity, PluginOptions, PluginProcess, SAFETY_TIMEOUT};
 use servicecatalog_provider::plugin::proto::grpc_broker_client::GrpcBrokerClient;
 use servicecatalog_provider::plugin::proto::grpc_stdio_client::GrpcStdioClient;
 use servicecatalog_provider::plugin::{MAGIC_COOKIE_KEY, PROVIDER_ADDRESS};
@@ -14,6 +12,12 @@ use tonic::transport::Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::HealthCheckRequest;
+
+use crate::harness::hcl::{required_providers, RESOURCE_TYPE};
+use crate::harness::plugin_process::{
+    run_to_exit, ClientIdentity, PluginOptions, PluginProcess, SAFETY_TIMEOUT,
+};
+use crate::harness::terraform::{self, Workdir};
 
 async fn health(channel: Channel, service: &str) -> Result<ServingStatus, tonic::Status> {
     let response = HealthClient::new(channel)
@@ -240,7 +244,6 @@ async fn without_client_cert_serves_plaintext_with_empty_cert_field() {
     assert_eq!(process.shutdown().await.unwrap().code(), Some(0));
 }
 
-#[cfg(unix)]
 #[tokio::test]
 async fn debug_mode_prints_reattach_json_and_serves_plaintext() {
     let mut process = PluginProcess::start_debug().await.unwrap();
@@ -262,22 +265,21 @@ async fn debug_mode_prints_reattach_json_and_serves_plaintext() {
     );
 
     // Ctrl-C stops a debug server cleanly.
-    process.signal("INT").unwrap();
+    process.signal("INT");
     let status = process.wait_exit(SAFETY_TIMEOUT).await.unwrap();
     assert_eq!(status.code(), Some(0));
 }
 
-#[cfg(unix)]
 #[tokio::test]
 async fn managed_mode_ignores_sigint_and_stops_on_sigterm() {
     let mut process = PluginProcess::start().await.unwrap();
-    process.signal("INT").unwrap();
+    process.signal("INT");
     assert_eq!(
         health(process.channel(), "plugin").await.unwrap(),
         ServingStatus::Serving
     );
     // Had SIGINT been fatal, the exit status would report the signal instead of code 0.
-    process.signal("TERM").unwrap();
+    process.signal("TERM");
     let status = process.wait_exit(SAFETY_TIMEOUT).await.unwrap();
     assert_eq!(status.code(), Some(0), "{status}");
 }
@@ -322,55 +324,28 @@ async fn without_tf_log_nothing_is_logged() {
     assert_eq!(process.stderr_lines(), Vec::<String>::new());
 }
 
-/// Runs `terraform validate` (it never configures the provider, so no AWS calls) against the
-/// binary through `dev_overrides` and returns Terraform's debug log, or `None` when `terraform`
-/// is not installed (the test is then skipped).
-async fn terraform_validate_log(extra_env: &[(&str, &str)]) -> Option<String> {
-    let version = tokio::process::Command::new("terraform")
-        .arg("version")
-        .output()
-        .await;
-    if !version.is_ok_and(|o| o.status.success()) {
-        eprintln!("terraform not found on PATH; skipping");
-        return None;
+/// Runs `terraform validate` of an empty provider block (validate never configures the
+/// provider, so no AWS calls) against the binary through `dev_overrides`; it must pass. Returns
+/// Terraform's debug log.
+async fn terraform_validate_log(extra_env: &[(&str, &str)]) -> String {
+    let mut wd = Workdir::new();
+    let log_path = wd.path().join("terraform.log");
+    wd.set_env("TF_LOG", "debug");
+    wd.set_env("TF_LOG_PATH", &log_path);
+    for (k, v) in extra_env {
+        wd.set_env(k, v);
     }
-    let dir = tempfile::tempdir().unwrap();
-    let binary_dir = std::path::Path::new(plugin::BINARY).parent().unwrap();
-    let cli_config = dir.path().join("cli.tfrc");
-    std::fs::write(
-        &cli_config,
-        format!(
-            "provider_installation {{\n  dev_overrides {{\n    \"servicecatalog/servicecatalog\" = {:?}\n  }}\n  direct {{}}\n}}\n",
-            binary_dir.display().to_string()
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("main.tf"),
-        "terraform {\n  required_providers {\n    servicecatalog = { source = \"servicecatalog/servicecatalog\" }\n  }\n}\nprovider \"servicecatalog\" {}\n",
-    )
-    .unwrap();
-    let log_path = dir.path().join("terraform.log");
-    let mut cmd = tokio::process::Command::new("terraform");
-    cmd.args(["validate", "-no-color"])
-        .current_dir(dir.path())
-        .env("TF_CLI_CONFIG_FILE", &cli_config)
-        .env("TF_LOG", "debug")
-        .env("TF_LOG_PATH", &log_path)
-        .env("CHECKPOINT_DISABLE", "1")
-        .env_remove("TF_REATTACH_PROVIDERS")
-        .env_remove("TF_DISABLE_PLUGIN_TLS")
-        .env_remove("TF_LOG_PROVIDER")
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
-    cmd.envs(extra_env.iter().copied());
-    // The outcome depends on the provider routes wired into the binary; only the
-    // transport is under test here, so the exit status is not asserted.
-    tokio::time::timeout(std::time::Duration::from_secs(120), cmd.output())
-        .await
-        .expect("terraform finished within the safety timeout")
-        .unwrap();
-    Some(std::fs::read_to_string(log_path).unwrap())
+    wd.write_config(&format!(
+        "{}\nprovider \"servicecatalog\" {{}}\n",
+        required_providers()
+    ));
+    let out = wd.validate().await;
+    assert!(
+        out.stdout.contains("The configuration is valid"),
+        "{}",
+        wd.transcript()
+    );
+    std::fs::read_to_string(log_path).expect("terraform wrote its log")
 }
 
 /// Our "listening" hclog line as go-plugin re-logged it (fields come in any order).
@@ -384,9 +359,7 @@ fn listening_line(log: &str) -> &str {
 
 #[tokio::test]
 async fn real_terraform_connects_over_automtls_reads_our_logs_and_shuts_us_down() {
-    let Some(log) = terraform_validate_log(&[]).await else {
-        return;
-    };
+    let log = terraform_validate_log(&[]).await;
     assert!(log.contains("configuring client automatic mTLS"), "{log}");
     assert!(log.contains("provider: using plugin: version=6"), "{log}");
     // Our hclog line, parsed and re-logged by go-plugin with its fields.
@@ -400,9 +373,7 @@ async fn real_terraform_connects_over_automtls_reads_our_logs_and_shuts_us_down(
 
 #[tokio::test]
 async fn real_terraform_with_tls_disabled_connects_in_plaintext() {
-    let Some(log) = terraform_validate_log(&[("TF_DISABLE_PLUGIN_TLS", "1")]).await else {
-        return;
-    };
+    let log = terraform_validate_log(&[("TF_DISABLE_PLUGIN_TLS", "1")]).await;
     assert!(!log.contains("configuring client automatic mTLS"), "{log}");
     assert!(log.contains("provider: using plugin: version=6"), "{log}");
     assert!(listening_line(&log).contains("tls=false"), "{log}");
@@ -410,4 +381,46 @@ async fn real_terraform_with_tls_disabled_connects_in_plaintext() {
         log.contains("shutdown requested by the plugin host"),
         "{log}"
     );
+}
+
+#[tokio::test]
+async fn providers_schema_lists_the_resource() {
+    let provider = terraform::provider_schema().await;
+    assert!(
+        provider.is_object(),
+        "no schema for {PROVIDER_ADDRESS}: {provider}"
+    );
+    let resource = &provider["resource_schemas"][RESOURCE_TYPE];
+    assert!(
+        resource.is_object(),
+        "{PROVIDER_ADDRESS} does not list {RESOURCE_TYPE}: {provider}"
+    );
+
+    // The attributes users write and read, with the kinds the spec gives them.
+    let attrs = &resource["block"]["attributes"];
+    assert_eq!(attrs["provisioned_product_id"]["required"], true, "{attrs}");
+    assert_eq!(attrs["properties"]["required"], true, "{attrs}");
+    assert_eq!(
+        attrs["properties"]["type"],
+        serde_json::json!(["map", "string"]),
+        "{attrs}"
+    );
+    for computed in ["id", "record_id", "record_status", "original_properties"] {
+        assert_eq!(attrs[computed]["computed"], true, "{computed}: {attrs}");
+    }
+    assert_eq!(attrs["restore_on_destroy"]["optional"], true, "{attrs}");
+    assert_eq!(attrs["accept_language"]["optional"], true, "{attrs}");
+    let timeouts = &resource["block"]["block_types"]["timeouts"]["block"]["attributes"];
+    for op in ["create", "update", "delete"] {
+        assert_eq!(timeouts[op]["optional"], true, "timeouts.{op}: {resource}");
+    }
+
+    // Provider secrets are marked sensitive so Terraform hides them.
+    let provider_attrs = &provider["provider"]["block"]["attributes"];
+    for secret in ["secret_key", "token"] {
+        assert_eq!(
+            provider_attrs[secret]["sensitive"], true,
+            "{secret}: {provider_attrs}"
+        );
+    }
 }

@@ -1,284 +1,35 @@
-//! The tfplugin6 layer over real gRPC: a toy provider served in-process on 127.0.0.1:0 and
-//! driven with the generated client stubs and msgpack from the codec.
+//! The tfplugin6 layer over real gRPC: a toy provider ([`toy`]) served in-process on
+//! 127.0.0.1:0 and driven with the generated client stubs and msgpack from the codec.
+
+mod toy;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use serde_json::json;
-use tokio::sync::Notify;
-use tonic::transport::Channel;
-
-#[path = "support/tfplugin.rs"]
-mod tfplugin_support;
-
-use servicecatalog_provider::tfplugin::proto::{self, provider_client::ProviderClient};
-use servicecatalog_provider::tfplugin::validator::{each_value, length, one_of};
+use servicecatalog_provider::tfplugin::proto;
 use servicecatalog_provider::tfplugin::value;
-use servicecatalog_provider::tfplugin::{
-    timeouts, Attribute, ConfigureRequest, Context, CreateRequest, DataReadRequest, DataSource,
-    DeleteRequest, Diagnostic, Diagnostics, HookResult, Number, PlanRequest, PlanResponse,
-    Provider, ReadRequest, Resource, Schema, StateResponse, Timeouts, Type, UpdateRequest, Value,
-};
-use tfplugin_support::{dynamic, errors, path_of, serve, undynamic};
+use servicecatalog_provider::tfplugin::{DataSource, Number, Provider, Type, Value};
+use tokio::sync::Notify;
 
-// ---------- the toy provider ----------
-
-struct Client {
-    endpoint: String,
-}
-
-struct TestProvider {
-    started: Arc<Notify>,
-}
-
-#[async_trait]
-impl Provider for TestProvider {
-    type Data = Client;
-
-    fn schema(&self) -> Schema {
-        Schema::new().attribute(Attribute::optional("endpoint", Type::String))
-    }
-
-    async fn configure(
-        &self,
-        _ctx: &Context<Client>,
-        req: ConfigureRequest,
-        _diags: &mut Diagnostics,
-    ) -> Option<Client> {
-        let endpoint = req
-            .config
-            .get("endpoint")
-            .and_then(Value::as_str)
-            .unwrap_or("default")
-            .to_string();
-        Some(Client { endpoint })
-    }
-
-    fn resources(&self) -> Vec<Arc<dyn Resource<Client>>> {
-        vec![Arc::new(Toy {
-            started: self.started.clone(),
-        })]
-    }
-
-    fn data_sources(&self) -> Vec<Arc<dyn DataSource<Client>>> {
-        vec![Arc::new(Echo)]
-    }
-}
-
-/// `toy_thing`: `behavior` selects what create does (ok, panic, partial, wait, drift).
-struct Toy {
-    started: Arc<Notify>,
-}
-
-fn s(v: &str) -> Value {
-    Value::String(v.into())
-}
-
-fn set(obj: &mut Value, name: &str, v: Value) {
-    if let Value::Object(m) = obj {
-        m.insert(name.to_string(), v);
-    }
-}
-
-#[async_trait]
-impl Resource<Client> for Toy {
-    fn type_name(&self) -> &str {
-        "toy_thing"
-    }
-
-    fn schema(&self) -> Schema {
-        Schema::new()
-            .version(1)
-            .description("A toy *thing*.")
-            .attribute(
-                Attribute::required("name", Type::String)
-                    .description("Name; changing it **replaces** the thing.")
-                    .requires_replace(),
-            )
-            .attribute(Attribute::optional("size", Type::Number))
-            .attribute(
-                Attribute::optional("mode", Type::String).validator(one_of(["fast", "slow"])),
-            )
-            .attribute(
-                Attribute::optional("tags", Type::Map(Box::new(Type::String)))
-                    .validator(each_value(length(1, 10))),
-            )
-            .attribute(Attribute::optional("token", Type::String).sensitive())
-            .attribute(Attribute::optional("behavior", Type::String))
-            .attribute(Attribute::computed("id", Type::String).use_state_for_unknown())
-            .attribute(Attribute::computed("revision", Type::String))
-            .block(timeouts::block(&["create", "delete"]))
-    }
-
-    async fn modify_plan(
-        &self,
-        ctx: &mut Context<Client>,
-        req: PlanRequest,
-        _resp: &mut PlanResponse,
-    ) -> HookResult {
-        if !req.is_destroy() {
-            ctx.private.set("plan_marker", &"p1")?;
-        }
-        Ok(())
-    }
-
-    async fn create(
-        &self,
-        ctx: &mut Context<Client>,
-        req: CreateRequest,
-        resp: &mut StateResponse,
-    ) -> HookResult {
-        let endpoint = ctx.provider_data()?.endpoint.clone();
-        let mut state = req.planned.clone();
-        set(&mut state, "id", s(&format!("{endpoint}/1")));
-        set(&mut state, "revision", s("r1"));
-        let marker: Option<String> = ctx.private.get("plan_marker").unwrap_or(None);
-        ctx.private.set("seen_plan_marker", &marker)?;
-        let _limit = Timeouts::from_object(&req.config).get("create", Duration::from_secs(60));
-        match req.config.get("behavior").and_then(Value::as_str) {
-            Some("panic") => panic!(
-                "toy create exploded with token {:?}",
-                req.config.get("token")
-            ),
-            Some("partial") => {
-                resp.state = state;
-                set(&mut resp.state, "revision", Value::Null);
-                Err(
-                    Diagnostic::error("Create half done", "the thing exists but is not tagged")
-                        .into(),
-                )
-            }
-            Some("wait") => {
-                self.started.notify_one();
-                ctx.cancelled().await;
-                Err(Diagnostic::error("Create cancelled", "stopped by Terraform").into())
-            }
-            Some("drift") => {
-                set(&mut state, "name", s("not-what-was-planned"));
-                resp.state = state;
-                Ok(())
-            }
-            _ => {
-                resp.state = state;
-                Ok(())
-            }
-        }
-    }
-
-    async fn read(
-        &self,
-        _ctx: &mut Context<Client>,
-        req: ReadRequest,
-        resp: &mut StateResponse,
-    ) -> HookResult {
-        if req.state.get("behavior").and_then(Value::as_str) == Some("gone") {
-            resp.remove();
-        }
-        Ok(())
-    }
-
-    async fn update(
-        &self,
-        _ctx: &mut Context<Client>,
-        req: UpdateRequest,
-        resp: &mut StateResponse,
-    ) -> HookResult {
-        let mut state = req.planned;
-        set(&mut state, "revision", s("r2"));
-        resp.state = state;
-        Ok(())
-    }
-
-    async fn delete(
-        &self,
-        _ctx: &mut Context<Client>,
-        _req: DeleteRequest,
-        _resp: &mut StateResponse,
-    ) -> HookResult {
-        Ok(())
-    }
-
-    /// Version 0 stored `size` as a string.
-    async fn upgrade_state(
-        &self,
-        _ctx: &Context<Client>,
-        version: i64,
-        raw: &serde_json::Value,
-        resp: &mut StateResponse,
-    ) -> HookResult {
-        assert_eq!(version, 0);
-        let mut v1 = raw.clone();
-        let size = raw["size"].as_str().and_then(|s| s.parse::<i64>().ok());
-        v1["size"] = json!(size);
-        resp.state = value::decode_json(v1.to_string().as_bytes(), &toy_type())?;
-        Ok(())
-    }
-
-    async fn import(
-        &self,
-        _ctx: &mut Context<Client>,
-        id: &str,
-        resp: &mut StateResponse,
-    ) -> HookResult {
-        set(&mut resp.state, "id", s(id));
-        set(&mut resp.state, "name", s("imported"));
-        Ok(())
-    }
-}
-
-struct Echo;
-
-#[async_trait]
-impl DataSource<Client> for Echo {
-    fn type_name(&self) -> &str {
-        "toy_echo"
-    }
-
-    fn schema(&self) -> Schema {
-        Schema::new()
-            .attribute(Attribute::required("input", Type::String))
-            .attribute(Attribute::computed("output", Type::String))
-    }
-
-    async fn read(
-        &self,
-        ctx: &Context<Client>,
-        req: DataReadRequest,
-        resp: &mut StateResponse,
-    ) -> HookResult {
-        let endpoint = &ctx.provider_data()?.endpoint;
-        let input = req
-            .config
-            .get("input")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        set(&mut resp.state, "output", s(&format!("{endpoint}:{input}")));
-        Ok(())
-    }
-}
+use self::toy::{s, set, toy_schema, toy_type, Echo, TestProvider};
+use crate::harness::plugin::{errors, path_of, PluginClient, Typed};
 
 // ---------- harness ----------
 
-async fn start() -> (ProviderClient<Channel>, Arc<Notify>) {
+async fn start() -> (PluginClient, Arc<Notify>) {
     let started = Arc::new(Notify::new());
-    let client = serve(TestProvider {
+    let client = PluginClient::serve(TestProvider {
         started: started.clone(),
     })
     .await;
     (client, started)
 }
 
-fn toy_schema() -> Schema {
-    Toy {
-        started: Arc::new(Notify::new()),
-    }
-    .schema()
-}
-
-fn toy_type() -> Type {
-    toy_schema().implied_type()
+/// `toy_thing`, typed.
+fn thing() -> Typed {
+    Typed::new("toy_thing", &toy_schema())
 }
 
 /// A toy_thing object: every attribute null, timeouts absent, then `pairs`.
@@ -291,93 +42,46 @@ fn toy(pairs: &[(&str, Value)]) -> Value {
 }
 
 fn dv(v: &Value) -> Option<proto::DynamicValue> {
-    dynamic(v, &toy_type())
+    thing().dv(v)
 }
 
 fn undv(d: &Option<proto::DynamicValue>) -> Value {
-    undynamic(d, &toy_type())
+    thing().value(d)
 }
 
-async fn configure(c: &mut ProviderClient<Channel>) {
-    let ty = TestProvider {
+async fn configure(c: &mut PluginClient) {
+    let schema = TestProvider {
         started: Arc::new(Notify::new()),
     }
-    .schema()
-    .implied_type();
+    .schema();
     let config = Value::Object([("endpoint".to_string(), s("emu"))].into());
-    let resp = c
-        .configure_provider(proto::configure_provider::Request {
-            terraform_version: "1.11.4".into(),
-            config: Some(proto::DynamicValue {
-                msgpack: value::encode_msgpack(&config, &ty).unwrap(),
-                json: vec![],
-            }),
-            client_capabilities: None,
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
-}
-
-async fn validate(c: &mut ProviderClient<Channel>, config: &Value) -> Vec<proto::Diagnostic> {
-    c.validate_resource_config(proto::validate_resource_config::Request {
-        type_name: "toy_thing".into(),
-        config: dv(config),
-        client_capabilities: None,
-    })
-    .await
-    .unwrap()
-    .into_inner()
-    .diagnostics
+    let diagnostics = c.configure(&schema, &config).await;
+    assert!(diagnostics.is_empty(), "{diagnostics:?}");
 }
 
 async fn plan(
-    c: &mut ProviderClient<Channel>,
+    c: &mut PluginClient,
     prior: &Value,
     proposed: &Value,
     config: &Value,
 ) -> proto::plan_resource_change::Response {
-    c.plan_resource_change(proto::plan_resource_change::Request {
-        type_name: "toy_thing".into(),
-        prior_state: dv(prior),
-        proposed_new_state: dv(proposed),
-        config: dv(config),
-        ..Default::default()
-    })
-    .await
-    .unwrap()
-    .into_inner()
+    c.plan(thing().plan(prior, proposed, config)).await
 }
 
 async fn apply(
-    c: &mut ProviderClient<Channel>,
+    c: &mut PluginClient,
     prior: &Value,
     planned: Option<proto::DynamicValue>,
     config: &Value,
     planned_private: Vec<u8>,
 ) -> proto::apply_resource_change::Response {
-    c.apply_resource_change(proto::apply_resource_change::Request {
-        type_name: "toy_thing".into(),
-        prior_state: dv(prior),
-        planned_state: planned,
-        config: dv(config),
-        planned_private,
-        ..Default::default()
-    })
-    .await
-    .unwrap()
-    .into_inner()
+    c.apply(thing().apply(prior, planned, config, planned_private))
+        .await
 }
 
 /// Plan then apply a create of `config`, as Terraform would.
-async fn create(
-    c: &mut ProviderClient<Channel>,
-    config: &Value,
-) -> proto::apply_resource_change::Response {
-    let p = plan(c, &Value::Null, config, config).await;
-    assert!(errors(&p.diagnostics).is_empty(), "{:?}", p.diagnostics);
-    apply(c, &Value::Null, p.planned_state, config, p.planned_private).await
+async fn create(c: &mut PluginClient, config: &Value) -> proto::apply_resource_change::Response {
+    c.create(&thing(), config).await.1
 }
 
 // ---------- tests ----------
@@ -386,6 +90,7 @@ async fn create(
 async fn schema_round_trips_types_flags_descriptions_and_blocks() {
     let (mut c, _) = start().await;
     let resp = c
+        .rpc
         .get_provider_schema(proto::get_provider_schema::Request {})
         .await
         .unwrap()
@@ -437,6 +142,7 @@ async fn schema_round_trips_types_flags_descriptions_and_blocks() {
     );
 
     let meta = c
+        .rpc
         .get_metadata(proto::get_metadata::Request {})
         .await
         .unwrap()
@@ -458,7 +164,7 @@ async fn validate_reports_exact_attribute_paths() {
             Value::Object([("create".into(), s("1d")), ("delete".into(), s("90s"))].into()),
         ),
     ]);
-    let diags = validate(&mut c, &config).await;
+    let diags = c.validate(&thing(), &config).await;
     let mut paths: Vec<_> = errors(&diags)
         .iter()
         .map(|d| path_of(d).join("."))
@@ -492,10 +198,11 @@ async fn validators_skip_unknown_values_and_json_config_is_read() {
             ),
         ),
     ]);
-    assert!(validate(&mut c, &config).await.is_empty());
+    assert!(c.validate(&thing(), &config).await.is_empty());
 
     // JSON fallback when msgpack is empty
     let resp = c
+        .rpc
         .validate_resource_config(proto::validate_resource_config::Request {
             type_name: "toy_thing".into(),
             config: Some(proto::DynamicValue {
@@ -519,6 +226,7 @@ async fn validators_skip_unknown_values_and_json_config_is_read() {
 async fn unknown_type_names_and_bad_values_are_diagnostics() {
     let (mut c, _) = start().await;
     let resp = c
+        .rpc
         .validate_resource_config(proto::validate_resource_config::Request {
             type_name: "toy_nope".into(),
             config: None,
@@ -538,6 +246,7 @@ async fn unknown_type_names_and_bad_values_are_diagnostics() {
     )
     .unwrap();
     let resp = c
+        .rpc
         .plan_resource_change(proto::plan_resource_change::Request {
             type_name: "toy_thing".into(),
             config: Some(proto::DynamicValue {
@@ -696,12 +405,14 @@ async fn stop_cancels_in_flight_apply_while_the_server_keeps_answering() {
     });
     started.notified().await;
     let schema = c
+        .rpc
         .get_provider_schema(proto::get_provider_schema::Request {})
         .await
         .unwrap()
         .into_inner();
     assert!(schema.resource_schemas.contains_key("toy_thing"));
     let stop = c
+        .rpc
         .stop_provider(proto::stop_provider::Request {})
         .await
         .unwrap()
@@ -717,6 +428,7 @@ async fn stop_cancels_in_flight_apply_while_the_server_keeps_answering() {
     let later = create(&mut c, &toy(&[("name", s("b")), ("behavior", s("wait"))])).await;
     assert_eq!(errors(&later.diagnostics)[0].summary, "Create cancelled");
     let again = c
+        .rpc
         .get_provider_schema(proto::get_provider_schema::Request {})
         .await
         .unwrap()
@@ -728,26 +440,29 @@ async fn stop_cancels_in_flight_apply_while_the_server_keeps_answering() {
 async fn a_ten_mib_request_is_accepted() {
     let (mut c, _) = start().await;
     let big = "x".repeat(10 * 1024 * 1024);
-    let diags = validate(&mut c, &toy(&[("name", s("a")), ("token", s(&big))])).await;
+    let diags = c
+        .validate(&thing(), &toy(&[("name", s("a")), ("token", s(&big))]))
+        .await;
     assert!(diags.is_empty(), "{diags:?}");
 }
 
 async fn upgrade(
-    c: &mut ProviderClient<Channel>,
+    c: &mut PluginClient,
     version: i64,
     raw: &serde_json::Value,
 ) -> proto::upgrade_resource_state::Response {
-    c.upgrade_resource_state(proto::upgrade_resource_state::Request {
-        type_name: "toy_thing".into(),
-        version,
-        raw_state: Some(proto::RawState {
-            json: serde_json::to_vec(raw).unwrap(),
-            flatmap: Default::default(),
-        }),
-    })
-    .await
-    .unwrap()
-    .into_inner()
+    c.rpc
+        .upgrade_resource_state(proto::upgrade_resource_state::Request {
+            type_name: "toy_thing".into(),
+            version,
+            raw_state: Some(proto::RawState {
+                json: serde_json::to_vec(raw).unwrap(),
+                flatmap: Default::default(),
+            }),
+        })
+        .await
+        .unwrap()
+        .into_inner()
 }
 
 #[tokio::test]
@@ -783,6 +498,7 @@ async fn upgrade_from_json_answers_msgpack() {
     );
 
     let flat = c
+        .rpc
         .upgrade_resource_state(proto::upgrade_resource_state::Request {
             type_name: "toy_thing".into(),
             version: 1,
@@ -812,6 +528,7 @@ async fn read_import_and_data_source() {
         ("behavior", s("gone")),
     ]);
     let r = c
+        .rpc
         .read_resource(proto::read_resource::Request {
             type_name: "toy_thing".into(),
             current_state: dv(&current),
@@ -824,6 +541,7 @@ async fn read_import_and_data_source() {
     assert_eq!(undv(&r.new_state), Value::Null, "gone objects read as null");
 
     let i = c
+        .rpc
         .import_resource_state(proto::import_resource_state::Request {
             type_name: "toy_thing".into(),
             id: "emu/42".into(),
@@ -837,22 +555,11 @@ async fn read_import_and_data_source() {
     assert_eq!(imported.get("id"), Some(&s("emu/42")));
     assert_eq!(imported.get("timeouts"), Some(&Value::Null));
 
-    let ety = Echo.schema().implied_type();
+    let echo = Typed::new("toy_echo", &Echo.schema());
     let cfg = Value::Object([("input".into(), s("hi")), ("output".into(), Value::Null)].into());
-    let d = c
-        .read_data_source(proto::read_data_source::Request {
-            type_name: "toy_echo".into(),
-            config: Some(proto::DynamicValue {
-                msgpack: value::encode_msgpack(&cfg, &ety).unwrap(),
-                json: vec![],
-            }),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let d = c.read_data(&echo, &cfg).await;
     assert!(d.diagnostics.is_empty(), "{:?}", d.diagnostics);
-    let state = value::decode_msgpack(&d.state.unwrap().msgpack, &ety).unwrap();
+    let state = echo.value(&d.state);
     assert_eq!(state.get("output"), Some(&s("emu:hi")));
 }
 
@@ -860,6 +567,7 @@ async fn read_import_and_data_source() {
 async fn unimplemented_rpcs_answer_cleanly() {
     let (mut c, _) = start().await;
     let m = c
+        .rpc
         .move_resource_state(proto::move_resource_state::Request {
             target_type_name: "toy_thing".into(),
             ..Default::default()
@@ -869,6 +577,7 @@ async fn unimplemented_rpcs_answer_cleanly() {
         .into_inner();
     assert_eq!(errors(&m.diagnostics).len(), 1);
     let f = c
+        .rpc
         .call_function(proto::call_function::Request {
             name: "f".into(),
             arguments: vec![],
@@ -878,18 +587,21 @@ async fn unimplemented_rpcs_answer_cleanly() {
         .into_inner();
     assert!(f.error.unwrap().text.contains("\"f\""));
     let g = c
+        .rpc
         .get_functions(proto::get_functions::Request {})
         .await
         .unwrap()
         .into_inner();
     assert!(g.functions.is_empty() && g.diagnostics.is_empty());
     let ids = c
+        .rpc
         .get_resource_identity_schemas(proto::get_resource_identity_schemas::Request {})
         .await
         .unwrap()
         .into_inner();
     assert!(ids.identity_schemas.is_empty() && ids.diagnostics.is_empty());
     let u = c
+        .rpc
         .upgrade_resource_identity(proto::upgrade_resource_identity::Request {
             type_name: "toy_thing".into(),
             ..Default::default()
@@ -899,6 +611,7 @@ async fn unimplemented_rpcs_answer_cleanly() {
         .into_inner();
     assert_eq!(errors(&u.diagnostics).len(), 1);
     let o = c
+        .rpc
         .open_ephemeral_resource(proto::open_ephemeral_resource::Request {
             type_name: "toy_secret".into(),
             ..Default::default()
@@ -955,12 +668,17 @@ async fn logs_carry_rpc_fields_but_no_attribute_values() {
         .with_writer(move || writer.clone())
         .with_ansi(false)
         .finish();
-    tracing::subscriber::set_global_default(subscriber).unwrap();
+    // Scoped to this thread, where the current-thread runtime also runs the in-process server:
+    // the other tests of the binary neither log here nor lose their own logging.
+    let _logging = tracing::subscriber::set_default(subscriber);
 
     let (mut c, _) = start().await;
     configure(&mut c).await;
+    // Other tests may have hit the server's callsites first, with no subscriber to interest;
+    // recompute their interest now that this thread has one.
+    tracing::callsite::rebuild_interest_cache();
     let config = toy(&[("name", s("visible-name")), ("token", s("s3cret-token"))]);
-    assert!(validate(&mut c, &config).await.is_empty());
+    assert!(c.validate(&thing(), &config).await.is_empty());
     let a = create(&mut c, &config).await;
     assert!(a.diagnostics.is_empty(), "{:?}", a.diagnostics);
 
