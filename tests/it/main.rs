@@ -13,4 +13,6 @@
 mod harness;
 
 mod acceptance;
+mod emulator;
 mod protocol;
+mod servicecatalog_api;

@@ -1,38 +1,23 @@
 //! Fault injection (throttling, 5xx before and after commit, latency, record failure, search lag),
 //! concurrency on one product, and the `/_emulator/` control API, driven by the real SDK client.
 
-#[path = "support/emulator.rs"]
-mod support;
-
 use std::time::{Duration, Instant};
 
 use aws_sdk_servicecatalog::error::ProvideErrorMetadata;
 use aws_sdk_servicecatalog::types::PropertyKey;
-use servicecatalog_provider::emulator::{EmulatorConfig, Faults, SeedProduct};
-use support::*;
+use servicecatalog_provider::emulator::{EmulatorConfig, Faults};
 
-async fn seeded(emu: &servicecatalog_provider::emulator::RunningEmulator, name: &str) -> String {
-    emu.seed_provisioned_product(SeedProduct {
-        name: name.into(),
-        ..Default::default()
-    })
-    .await
-    .unwrap()
-    .id
-}
-
-fn uppp_count(emu: &servicecatalog_provider::emulator::RunningEmulator, id: &str) -> usize {
-    emu.records_for(id)
-        .iter()
-        .filter(|r| r.record_type == "UPDATE_PROVISIONED_PRODUCT_PROPERTIES")
-        .count()
-}
+use super::{admin, final_status, start};
+use crate::harness::http::raw;
+use crate::harness::sdk::{self, iam_arn};
+use crate::harness::World;
 
 #[tokio::test]
 async fn sdk_retries_through_throttling() {
-    let (emu, _) = start_default().await;
-    let id = seeded(&emu, "t").await;
-    let c = client_with(&emu.endpoint_url(), "AKID", "s", 3);
+    let (world, _) = start(EmulatorConfig::default()).await;
+    let emu = world.emu();
+    let id = world.seed("t").await;
+    let c = world.client("AKID", "s", 3);
     emu.set_faults(Faults {
         throttle_next: 2,
         ..Default::default()
@@ -41,12 +26,12 @@ async fn sdk_retries_through_throttling() {
     let out = c
         .update_provisioned_product_properties()
         .provisioned_product_id(&id)
-        .provisioned_product_properties(PropertyKey::Owner, arn("user", "x"))
+        .provisioned_product_properties(PropertyKey::Owner, iam_arn("user", "x"))
         .send()
         .await
         .unwrap();
     assert_eq!(out.status().unwrap().as_str(), "CREATED");
-    assert_eq!(uppp_count(&emu, &id), 1);
+    assert_eq!(world.stored_change_records(&id).len(), 1);
     assert_eq!(emu.faults().throttle_next, 0);
 
     // Without retries the caller sees the throttling code.
@@ -55,21 +40,22 @@ async fn sdk_retries_through_throttling() {
         ..Default::default()
     })
     .unwrap();
-    let err = client(&emu)
+    let err = admin(&world)
         .describe_provisioned_product()
         .id(&id)
         .send()
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some("ThrottlingException"));
-    emu.shutdown().await;
+    world.finish().await;
 }
 
 #[tokio::test]
 async fn sdk_retries_through_5xx_before_and_after_commit_without_applying_twice() {
-    let (emu, _) = start_default().await;
-    let id = seeded(&emu, "s").await;
-    let c = client_with(&emu.endpoint_url(), "AKID", "s", 3);
+    let (world, _) = start(EmulatorConfig::default()).await;
+    let emu = world.emu();
+    let id = world.seed("s").await;
+    let c = world.client("AKID", "s", 3);
     emu.set_faults(Faults {
         server_error_next: 2,
         server_error_status: Some(503),
@@ -78,11 +64,11 @@ async fn sdk_retries_through_5xx_before_and_after_commit_without_applying_twice(
     .unwrap();
     c.update_provisioned_product_properties()
         .provisioned_product_id(&id)
-        .provisioned_product_properties(PropertyKey::Owner, arn("user", "x"))
+        .provisioned_product_properties(PropertyKey::Owner, iam_arn("user", "x"))
         .send()
         .await
         .unwrap();
-    assert_eq!(uppp_count(&emu, &id), 1);
+    assert_eq!(world.stored_change_records(&id).len(), 1);
 
     // The change is applied, the answer is lost as a 500; the retry (same auto-filled token) gets the
     // original record back.
@@ -94,16 +80,16 @@ async fn sdk_retries_through_5xx_before_and_after_commit_without_applying_twice(
     let out = c
         .update_provisioned_product_properties()
         .provisioned_product_id(&id)
-        .provisioned_product_properties(PropertyKey::LaunchRole, arn("role", "L"))
+        .provisioned_product_properties(PropertyKey::LaunchRole, iam_arn("role", "L"))
         .send()
         .await
         .unwrap();
-    assert_eq!(uppp_count(&emu, &id), 2);
+    assert_eq!(world.stored_change_records(&id).len(), 2);
     let last = emu.records_for(&id).pop().unwrap();
     assert_eq!(out.record_id(), Some(last.id.as_str()));
     assert_eq!(emu.faults().server_error_after_commit_next, 0);
 
-    let err = client(&emu);
+    let err = admin(&world);
     emu.set_faults(Faults {
         server_error_next: 1,
         ..Default::default()
@@ -117,13 +103,14 @@ async fn sdk_retries_through_5xx_before_and_after_commit_without_applying_twice(
         .unwrap_err();
     assert_eq!(e.raw_response().map(|r| r.status().as_u16()), Some(500));
     assert_eq!(e.code(), Some("InternalFailure"));
-    emu.shutdown().await;
+    world.finish().await;
 }
 
 #[tokio::test]
 async fn faults_can_target_one_operation_and_add_latency() {
-    let (emu, c) = start_default().await;
-    let id = seeded(&emu, "o").await;
+    let (world, c) = start(EmulatorConfig::default()).await;
+    let emu = world.emu();
+    let id = world.seed("o").await;
     emu.set_faults(Faults {
         throttle_next: 5,
         operations: ["UpdateProvisionedProductProperties".to_owned()].into(),
@@ -138,7 +125,7 @@ async fn faults_can_target_one_operation_and_add_latency() {
     let e = c
         .update_provisioned_product_properties()
         .provisioned_product_id(&id)
-        .provisioned_product_properties(PropertyKey::Owner, arn("user", "x"))
+        .provisioned_product_properties(PropertyKey::Owner, iam_arn("user", "x"))
         .send()
         .await
         .unwrap_err();
@@ -158,25 +145,28 @@ async fn faults_can_target_one_operation_and_add_latency() {
         .await
         .unwrap();
     assert!(t.elapsed() >= Duration::from_millis(200));
-    emu.shutdown().await;
+    world.finish().await;
 }
 
 #[tokio::test]
 async fn parallel_property_updates_on_one_product_accept_exactly_one() {
-    let emu = start(EmulatorConfig {
+    let world = World::with_config(EmulatorConfig {
         record_latency: Duration::from_secs(30),
         ..Default::default()
     })
     .await;
-    let id = seeded(&emu, "race").await;
+    let id = world.seed("race").await;
     let mut tasks = vec![];
     for i in 0..16 {
-        let c = client(&emu);
+        let c = admin(&world);
         let id = id.clone();
         tasks.push(tokio::spawn(async move {
             c.update_provisioned_product_properties()
                 .provisioned_product_id(&id)
-                .provisioned_product_properties(PropertyKey::Owner, arn("user", &format!("u{i}")))
+                .provisioned_product_properties(
+                    PropertyKey::Owner,
+                    iam_arn("user", &format!("u{i}")),
+                )
                 .send()
                 .await
                 .map(|o| o.record_id().unwrap().to_owned())
@@ -197,15 +187,16 @@ async fn parallel_property_updates_on_one_product_accept_exactly_one() {
         errors.iter().all(|c| c == "InvalidStateException"),
         "{errors:?}"
     );
-    assert_eq!(uppp_count(&emu, &id), 1);
-    emu.shutdown().await;
+    assert_eq!(world.stored_change_records(&id).len(), 1);
+    world.finish().await;
 }
 
 #[tokio::test]
 async fn record_failure_for_one_product_only() {
-    let (emu, c) = start_default().await;
-    let bad = seeded(&emu, "bad").await;
-    let good = seeded(&emu, "good").await;
+    let (world, c) = start(EmulatorConfig::default()).await;
+    let emu = world.emu();
+    let bad = world.seed("bad").await;
+    let good = world.seed("good").await;
     emu.set_faults(Faults {
         fail_provisioned_products: [bad.clone()].into(),
         ..Default::default()
@@ -215,31 +206,32 @@ async fn record_failure_for_one_product_only() {
         let out = c
             .update_provisioned_product_properties()
             .provisioned_product_id(id)
-            .provisioned_product_properties(PropertyKey::Owner, arn("user", "n"))
+            .provisioned_product_properties(PropertyKey::Owner, iam_arn("user", "n"))
             .send()
             .await
             .unwrap();
         assert_eq!(
-            wait_record(&c, out.record_id().unwrap()).await,
+            final_status(&c, out.record_id().unwrap()).await,
             want,
             "{id}"
         );
     }
     assert_eq!(
-        search_owner(&c, &bad).await.as_deref(),
-        Some(arn("user", "admin").as_str())
+        sdk::owner(&c, &bad).await.as_deref(),
+        Some(iam_arn("user", "admin").as_str())
     );
     assert_eq!(
-        search_owner(&c, &good).await.as_deref(),
-        Some(arn("user", "n").as_str())
+        sdk::owner(&c, &good).await.as_deref(),
+        Some(iam_arn("user", "n").as_str())
     );
-    emu.shutdown().await;
+    world.finish().await;
 }
 
 #[tokio::test]
 async fn search_lag_shows_the_previous_owner() {
-    let (emu, c) = start_default().await;
-    let id = seeded(&emu, "lag").await;
+    let (world, c) = start(EmulatorConfig::default()).await;
+    let emu = world.emu();
+    let id = world.seed("lag").await;
     emu.set_faults(Faults {
         search_lag_calls: 2,
         ..Default::default()
@@ -248,17 +240,20 @@ async fn search_lag_shows_the_previous_owner() {
     let out = c
         .update_provisioned_product_properties()
         .provisioned_product_id(&id)
-        .provisioned_product_properties(PropertyKey::Owner, arn("user", "new"))
+        .provisioned_product_properties(PropertyKey::Owner, iam_arn("user", "new"))
         .send()
         .await
         .unwrap();
-    assert_eq!(wait_record(&c, out.record_id().unwrap()).await, "SUCCEEDED");
-    let old = arn("user", "admin");
-    assert_eq!(search_owner(&c, &id).await.as_deref(), Some(old.as_str()));
-    assert_eq!(search_owner(&c, &id).await.as_deref(), Some(old.as_str()));
     assert_eq!(
-        search_owner(&c, &id).await.as_deref(),
-        Some(arn("user", "new").as_str())
+        final_status(&c, out.record_id().unwrap()).await,
+        "SUCCEEDED"
+    );
+    let old = iam_arn("user", "admin");
+    assert_eq!(sdk::owner(&c, &id).await.as_deref(), Some(old.as_str()));
+    assert_eq!(sdk::owner(&c, &id).await.as_deref(), Some(old.as_str()));
+    assert_eq!(
+        sdk::owner(&c, &id).await.as_deref(),
+        Some(iam_arn("user", "new").as_str())
     );
 
     // Time-based lag: an hour-long lag is certainly still running right after the change.
@@ -270,21 +265,22 @@ async fn search_lag_shows_the_previous_owner() {
     let out = c
         .update_provisioned_product_properties()
         .provisioned_product_id(&id)
-        .provisioned_product_properties(PropertyKey::Owner, arn("user", "newer"))
+        .provisioned_product_properties(PropertyKey::Owner, iam_arn("user", "newer"))
         .send()
         .await
         .unwrap();
-    wait_record(&c, out.record_id().unwrap()).await;
+    final_status(&c, out.record_id().unwrap()).await;
     assert_eq!(
-        search_owner(&c, &id).await.as_deref(),
-        Some(arn("user", "new").as_str())
+        sdk::owner(&c, &id).await.as_deref(),
+        Some(iam_arn("user", "new").as_str())
     );
-    emu.shutdown().await;
+    world.finish().await;
 }
 
 #[tokio::test]
 async fn control_api_sets_faults_seeds_dumps_and_resets() {
-    let (emu, c) = start_default().await;
+    let (world, c) = start(EmulatorConfig::default()).await;
+    let emu = world.emu();
     let addr = emu.addr();
     let json = [("Content-Type", "application/json")];
     let r = raw(
@@ -295,7 +291,7 @@ async fn control_api_sets_faults_seeds_dumps_and_resets() {
         br#"{"throttle_next": 1, "search_lag_ms": 1500}"#,
     )
     .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(emu.faults().throttle_next, 1);
     assert_eq!(emu.faults().search_lag, Duration::from_millis(1500));
     let r = raw(
@@ -320,7 +316,7 @@ async fn control_api_sets_faults_seeds_dumps_and_resets() {
     assert!(
         r.json()["error"].as_str().unwrap().contains("throttle_nxt"),
         "{}",
-        r.body
+        r.text()
     );
     let r = raw(
         addr,
@@ -331,7 +327,7 @@ async fn control_api_sets_faults_seeds_dumps_and_resets() {
     )
     .await;
     assert_eq!(r.status, 400);
-    assert!(r.body.contains("502"), "{}", r.body);
+    assert!(r.text().contains("502"), "{}", r.text());
     let r = raw(addr, "GET", "/_emulator/faults", &[], b"").await;
     assert_eq!(r.json()["search_lag_ms"], 1500);
 
@@ -342,12 +338,12 @@ async fn control_api_sets_faults_seeds_dumps_and_resets() {
         &json,
         format!(
             r#"{{"name":"seeded","owner_arn":"{}"}}"#,
-            arn("role", "Owner")
+            iam_arn("role", "Owner")
         )
         .as_bytes(),
     )
     .await;
-    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.status, 201, "{}", r.text());
     let id = r.json()["Id"].as_str().unwrap().to_owned();
     assert_eq!(r.json()["Status"], "AVAILABLE");
     let r = raw(
@@ -359,12 +355,12 @@ async fn control_api_sets_faults_seeds_dumps_and_resets() {
     )
     .await;
     assert_eq!(r.status, 400);
-    assert!(r.body.contains("'nobody'"), "{}", r.body);
+    assert!(r.text().contains("'nobody'"), "{}", r.text());
 
     emu.set_faults(Faults::default()).unwrap();
     assert_eq!(
-        search_owner(&c, &id).await.as_deref(),
-        Some(arn("role", "Owner").as_str())
+        sdk::owner(&c, &id).await.as_deref(),
+        Some(iam_arn("role", "Owner").as_str())
     );
     let r = raw(
         addr,
@@ -376,7 +372,7 @@ async fn control_api_sets_faults_seeds_dumps_and_resets() {
     .await;
     assert_eq!(r.json()["records"].as_array().unwrap().len(), 1);
     let r = raw(addr, "GET", "/_emulator/state", &[], b"").await;
-    assert!(r.json()["products"].get(&id).is_some(), "{}", r.body);
+    assert!(r.json()["products"].get(&id).is_some(), "{}", r.text());
 
     let r = raw(addr, "POST", "/_emulator/reset", &[], b"").await;
     assert_eq!(r.status, 200);
@@ -388,13 +384,14 @@ async fn control_api_sets_faults_seeds_dumps_and_resets() {
         .unwrap_err();
     assert_eq!(e.code(), Some("ResourceNotFoundException"));
     assert!(emu.snapshot().products.is_empty());
-    emu.shutdown().await;
+    world.finish().await;
 }
 
 #[tokio::test]
 async fn record_latency_can_be_changed_at_run_time() {
-    let (emu, c) = start_default().await;
-    let id = seeded(&emu, "slow").await;
+    let (world, c) = start(EmulatorConfig::default()).await;
+    let emu = world.emu();
+    let id = world.seed("slow").await;
     let r = raw(
         emu.addr(),
         "PATCH",
@@ -403,11 +400,11 @@ async fn record_latency_can_be_changed_at_run_time() {
         br#"{"record_latency_ms": 600000}"#,
     )
     .await;
-    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(r.status, 200, "{}", r.text());
     let out = c
         .update_provisioned_product_properties()
         .provisioned_product_id(&id)
-        .provisioned_product_properties(PropertyKey::Owner, arn("user", "x"))
+        .provisioned_product_properties(PropertyKey::Owner, iam_arn("user", "x"))
         .send()
         .await
         .unwrap();
@@ -425,10 +422,10 @@ async fn record_latency_can_be_changed_at_run_time() {
     let e = c
         .update_provisioned_product_properties()
         .provisioned_product_id(&id)
-        .provisioned_product_properties(PropertyKey::Owner, arn("user", "y"))
+        .provisioned_product_properties(PropertyKey::Owner, iam_arn("user", "y"))
         .send()
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("InvalidStateException"));
-    emu.shutdown().await;
+    world.finish().await;
 }

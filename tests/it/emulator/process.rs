@@ -1,70 +1,21 @@
-//! The `servicecatalog-emulator` binary: ready line, `--help`, graceful stop on SIGTERM, persistence across
-//! restarts, and no lost acknowledged change after a `kill -9` in the middle of a write burst.
-#![cfg(unix)]
+//! The `servicecatalog-emulator` binary: ready line, `--help`, graceful stop on SIGTERM, persistence
+//! across restarts, and no lost acknowledged change after a `kill -9` in the middle of a write burst.
 
-#[path = "support/emulator.rs"]
-mod support;
-
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aws_sdk_servicecatalog::types::PropertyKey;
 use servicecatalog_provider::emulator::State;
-use support::*;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
 
-const BIN: &str = env!("CARGO_BIN_EXE_servicecatalog-emulator");
-
-/// Starts the binary and waits for its `listening on http://ADDR` line.
-async fn spawn(args: &[&str]) -> (Child, String) {
-    let mut child = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0"])
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("spawn emulator");
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    tokio::time::timeout(
-        Duration::from_secs(30),
-        BufReader::new(stdout).read_line(&mut line),
-    )
-    .await
-    .expect("ready line in time")
-    .expect("read stdout");
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"));
-    assert!(
-        url.starts_with("http://127.0.0.1:") && !url.ends_with(":0"),
-        "{url}"
-    );
-    (child, url.to_owned())
-}
-
-async fn sigterm(child: &mut Child) -> std::process::ExitStatus {
-    let pid = child.id().expect("running").to_string();
-    let status = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    tokio::time::timeout(Duration::from_secs(10), child.wait())
-        .await
-        .expect("stops after SIGTERM")
-        .unwrap()
-}
+use crate::harness::emulator_process::{run_to_exit, EmulatorProcess};
+use crate::harness::sdk::{self, iam_arn, provision};
 
 #[tokio::test]
 async fn prints_ready_line_serves_and_stops_on_sigterm() {
-    let (mut child, url) = spawn(&["--account-id", "210987654321", "--region", "eu-west-1"]).await;
-    let c = client_with(&url, "AKID", "s", 1);
+    let emu =
+        EmulatorProcess::start(&["--account-id", "210987654321", "--region", "eu-west-1"]).await;
+    let c = emu.client("AKID", "s", 1);
     let (id, _) = provision(&c, "bin").await;
     let d = c
         .describe_provisioned_product()
@@ -82,12 +33,12 @@ async fn prints_ready_line_serves_and_stops_on_sigterm() {
         arn.starts_with("arn:aws:servicecatalog:eu-west-1:210987654321:stack/bin/"),
         "{arn}"
     );
-    assert!(sigterm(&mut child).await.success());
+    assert!(emu.sigterm().await.success());
 }
 
 #[tokio::test]
 async fn help_explains_the_flags_and_bad_flags_fail_clearly() {
-    let out = Command::new(BIN).arg("--help").output().await.unwrap();
+    let out = run_to_exit(&["--help"]).await;
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
     for flag in [
@@ -106,18 +57,10 @@ async fn help_explains_the_flags_and_bad_flags_fail_clearly() {
     ] {
         assert!(help.contains(flag), "--help lacks {flag}");
     }
-    let out = Command::new(BIN)
-        .args(["--record-latency", "soon"])
-        .output()
-        .await
-        .unwrap();
+    let out = run_to_exit(&["--record-latency", "soon"]).await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("'soon'"));
-    let out = Command::new(BIN)
-        .args(["--account-id", "12"])
-        .output()
-        .await
-        .unwrap();
+    let out = run_to_exit(&["--account-id", "12"]).await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("'12'"));
 }
@@ -127,26 +70,26 @@ async fn state_survives_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("state.json");
     let file_arg = file.to_str().unwrap();
-    let (mut child, url) = spawn(&["--state-file", file_arg]).await;
-    let c = client_with(&url, "AKID", "s", 1);
+    let emu = EmulatorProcess::start(&["--state-file", file_arg]).await;
+    let c = emu.client("AKID", "s", 1);
     let (id, _) = provision(&c, "keep").await;
     let send = |c: aws_sdk_servicecatalog::Client, id: String| async move {
         c.update_provisioned_product_properties()
             .provisioned_product_id(id)
-            .provisioned_product_properties(PropertyKey::Owner, arn("user", "kept"))
+            .provisioned_product_properties(PropertyKey::Owner, iam_arn("user", "kept"))
             .idempotency_token("restart-token")
             .send()
             .await
             .unwrap()
     };
     let first = send(c.clone(), id.clone()).await;
-    assert!(sigterm(&mut child).await.success());
+    assert!(emu.sigterm().await.success());
 
-    let (mut child, url) = spawn(&["--state-file", file_arg]).await;
-    let c = client_with(&url, "AKID", "s", 1);
+    let emu = EmulatorProcess::start(&["--state-file", file_arg]).await;
+    let c = emu.client("AKID", "s", 1);
     assert_eq!(
-        search_owner(&c, &id).await.as_deref(),
-        Some(arn("user", "kept").as_str())
+        sdk::owner(&c, &id).await.as_deref(),
+        Some(iam_arn("user", "kept").as_str())
     );
     let again = send(c.clone(), id.clone()).await;
     assert_eq!(again.record_id(), first.record_id());
@@ -160,7 +103,7 @@ async fn state_survives_a_restart() {
         d.provisioned_product_detail().unwrap().last_record_id(),
         first.record_id()
     );
-    assert!(sigterm(&mut child).await.success());
+    assert!(emu.sigterm().await.success());
 }
 
 #[tokio::test]
@@ -168,11 +111,7 @@ async fn corrupt_state_file_is_refused_with_its_name() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("broken-state.json");
     std::fs::write(&file, b"{\"products\": [").unwrap();
-    let out = Command::new(BIN)
-        .args(["--state-file", file.to_str().unwrap()])
-        .output()
-        .await
-        .unwrap();
+    let out = run_to_exit(&["--state-file", file.to_str().unwrap()]).await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("broken-state.json"));
     assert!(out.stdout.is_empty());
@@ -183,14 +122,14 @@ async fn kill_9_during_a_write_burst_loses_no_acknowledged_change() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("state.json");
     let file_arg = file.to_str().unwrap();
-    let (mut child, url) = spawn(&["--state-file", file_arg]).await;
+    let emu = EmulatorProcess::start(&["--state-file", file_arg]).await;
     let acked: Arc<Mutex<Vec<String>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let mut workers = vec![];
     for w in 0..6 {
-        let (acked, stop, url) = (acked.clone(), stop.clone(), url.clone());
+        let (acked, stop) = (acked.clone(), stop.clone());
+        let c = emu.client("AKID", "s", 1);
         workers.push(tokio::spawn(async move {
-            let c = client_with(&url, "AKID", "s", 1);
             let mut n = 0;
             while !stop.load(Ordering::Relaxed) {
                 n += 1;
@@ -225,8 +164,7 @@ async fn kill_9_during_a_write_burst_loses_no_acknowledged_change() {
         );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    child.start_kill().unwrap();
-    child.wait().await.unwrap();
+    emu.kill_9().await;
     stop.store(true, Ordering::Relaxed);
     for w in workers {
         w.await.unwrap();
@@ -241,8 +179,8 @@ async fn kill_9_during_a_write_burst_loses_no_acknowledged_change() {
         );
     }
 
-    let (mut child, url) = spawn(&["--state-file", file_arg]).await;
-    let c = client_with(&url, "AKID", "s", 1);
+    let emu = EmulatorProcess::start(&["--state-file", file_arg]).await;
+    let c = emu.client("AKID", "s", 1);
     for id in &acked {
         c.describe_provisioned_product()
             .id(id)
@@ -250,7 +188,7 @@ async fn kill_9_during_a_write_burst_loses_no_acknowledged_change() {
             .await
             .unwrap_or_else(|e| panic!("{id} lost: {e:?}"));
     }
-    assert!(sigterm(&mut child).await.success());
+    assert!(emu.sigterm().await.success());
 }
 
 #[tokio::test]
@@ -263,11 +201,11 @@ async fn principals_file_and_start_up_faults_are_applied() {
         format!(
             r#"{{"keys": {{"AKIDALICE": {{"arn": "{}", "access_level": "User", "secret_access_key": "alice-secret"}}}},
                 "reject_unknown_keys": true}}"#,
-            arn("user", "alice")
+            iam_arn("user", "alice")
         ),
     )
     .unwrap();
-    let (mut child, url) = spawn(&[
+    let emu = EmulatorProcess::start(&[
         "--principals",
         file.to_str().unwrap(),
         "--throttle-next",
@@ -276,7 +214,7 @@ async fn principals_file_and_start_up_faults_are_applied() {
         "ScanProvisionedProducts",
     ])
     .await;
-    let alice = client_with(&url, "AKIDALICE", "alice-secret", 1);
+    let alice = emu.client("AKIDALICE", "alice-secret", 1);
     let (id, _) = provision(&alice, "alices").await;
     let own = alice.search_provisioned_products().send().await.unwrap();
     assert_eq!(own.provisioned_products()[0].id(), Some(id.as_str()));
@@ -292,26 +230,24 @@ async fn principals_file_and_start_up_faults_are_applied() {
             .len(),
         1
     );
-    let e = client_with(&url, "AKIDEVE", "x", 1)
+    let e = emu
+        .client("AKIDEVE", "x", 1)
         .scan_provisioned_products()
         .send()
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("UnrecognizedClientException"));
-    let e = client_with(&url, "AKIDALICE", "wrong", 1)
+    let e = emu
+        .client("AKIDALICE", "wrong", 1)
         .scan_provisioned_products()
         .send()
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("InvalidSignatureException"));
-    assert!(sigterm(&mut child).await.success());
+    assert!(emu.sigterm().await.success());
 
     std::fs::write(&file, b"{\"keys\": {\"K\": {\"arn\": 1}}}").unwrap();
-    let out = Command::new(BIN)
-        .args(["--principals", file.to_str().unwrap()])
-        .output()
-        .await
-        .unwrap();
+    let out = run_to_exit(&["--principals", file.to_str().unwrap()]).await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("principals.json"));
 }

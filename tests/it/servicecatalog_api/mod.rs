@@ -3,19 +3,23 @@
 //! idempotency, SDK retries through throttling and 5xx, search lag, and not-found vs not-visible.
 //! Clients are built through `ProviderConfig` (endpoint + static keys, or the environment).
 
+mod environment;
+mod errors;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use servicecatalog_provider::emulator::model::Change;
 use servicecatalog_provider::emulator::{
-    AccessLevel, Emulator, EmulatorConfig, Faults, Principal, Principals, RunningEmulator,
-    SeedProduct,
+    AccessLevel, EmulatorConfig, Faults, Principal, Principals, RunningEmulator, SeedProduct,
 };
 use servicecatalog_provider::provider::config::ProviderConfig;
 use servicecatalog_provider::servicecatalog::{
     ApiError, Backoff, PropertyKey, PropertyMap, RecordId, RecordStatus, ServiceCatalog, Wait,
 };
 use tokio_util::sync::CancellationToken;
+
+use crate::harness::World;
 
 const ADMIN_KEY: &str = "AKIDADMIN";
 const ALICE_KEY: &str = "AKIDALICE";
@@ -48,38 +52,35 @@ fn fast_polling() -> Backoff {
     )
 }
 
-async fn client(emulator: &RunningEmulator, access_key: &str) -> ServiceCatalog {
-    config_for(&emulator.endpoint_url(), access_key)
+async fn client(world: &World, access_key: &str) -> ServiceCatalog {
+    config_for(world.endpoint(), access_key)
         .load()
         .await
         .expect("client config loads")
         .with_backoff(fast_polling())
 }
 
-async fn start(record_latency: Duration) -> (RunningEmulator, ServiceCatalog) {
-    let emulator = Emulator::start(EmulatorConfig {
+async fn start(record_latency: Duration) -> (World, ServiceCatalog) {
+    let world = World::with_config(EmulatorConfig {
         record_latency,
         principals: Principals::default()
             .with_key(ALICE_KEY, Principal::new(ALICE, AccessLevel::User)),
         ..Default::default()
     })
-    .await
-    .expect("emulator starts");
-    let sc = client(&emulator, ADMIN_KEY).await;
-    (emulator, sc)
+    .await;
+    let sc = client(&world, ADMIN_KEY).await;
+    (world, sc)
 }
 
 /// An `AVAILABLE` product, created at once whatever the record latency.
-async fn seed(emulator: &RunningEmulator, name: &str, owner: Option<&str>) -> String {
-    emulator
-        .seed_provisioned_product(SeedProduct {
+async fn seed(world: &World, name: &str, owner: Option<&str>) -> String {
+    world
+        .seed_with(SeedProduct {
             name: name.into(),
             owner_arn: owner.map(str::to_owned),
             ..Default::default()
         })
         .await
-        .expect("seed product")
-        .id
 }
 
 fn wait(timeout: Duration) -> Wait {
@@ -128,8 +129,9 @@ async fn foreign_change(sc: &ServiceCatalog, id: &str) -> RecordId {
 
 #[tokio::test]
 async fn updates_owner_and_launch_role_and_reads_them_back() {
-    let (emulator, sc) = start(Duration::from_millis(300)).await;
-    let id = seed(&emulator, "both-props", None).await;
+    let (world, sc) = start(Duration::from_millis(300)).await;
+    let emulator = world.emu();
+    let id = seed(&world, "both-props", None).await;
     let desired = props(&[
         (PropertyKey::Owner, OWNER_A),
         (PropertyKey::LaunchRole, LAUNCH_1),
@@ -158,16 +160,17 @@ async fn updates_owner_and_launch_role_and_reads_them_back() {
         Some(outcome.record_id.as_str())
     );
     assert_eq!(
-        sent_properties(&emulator, &id),
+        sent_properties(emulator, &id),
         vec![sent(&[("OWNER", OWNER_A), ("LAUNCH_ROLE", LAUNCH_1)])]
     );
-    emulator.shutdown().await;
+    world.finish().await;
 }
 
 #[tokio::test]
 async fn only_differing_keys_are_sent_and_no_change_means_no_call() {
-    let (emulator, sc) = start(Duration::ZERO).await;
-    let id = seed(&emulator, "diff-keys", Some(OWNER_A)).await;
+    let (world, sc) = start(Duration::ZERO).await;
+    let emulator = world.emu();
+    let id = seed(&world, "diff-keys", Some(OWNER_A)).await;
 
     // OWNER is already OWNER_A: only LAUNCH_ROLE goes out.
     let first = props(&[
@@ -210,20 +213,20 @@ async fn only_differing_keys_are_sent_and_no_change_means_no_call() {
     assert_eq!(applied.after.owner.as_deref(), Some(OWNER_B));
 
     assert_eq!(
-        sent_properties(&emulator, &id),
+        sent_properties(emulator, &id),
         vec![
             sent(&[("LAUNCH_ROLE", LAUNCH_1)]),
             sent(&[("OWNER", OWNER_B)]),
             sent(&[("LAUNCH_ROLE", LAUNCH_2)]),
         ]
     );
-    emulator.shutdown().await;
+    world.finish().await;
 }
 
 #[tokio::test]
 async fn busy_product_is_waited_for_then_updated() {
-    let (emulator, sc) = start(Duration::from_millis(800)).await;
-    let id = seed(&emulator, "busy", None).await;
+    let (world, sc) = start(Duration::from_millis(800)).await;
+    let id = seed(&world, "busy", None).await;
     let other = foreign_change(&sc, &id).await;
     assert!(sc.read_properties(&id).await.unwrap().is_busy());
 
@@ -245,13 +248,14 @@ async fn busy_product_is_waited_for_then_updated() {
         Some(LAUNCH_1),
         "the other change landed first"
     );
-    emulator.shutdown().await;
+    world.finish().await;
 }
 
 #[tokio::test]
 async fn busy_product_past_the_deadline_is_a_busy_error() {
-    let (emulator, sc) = start(Duration::from_secs(60)).await;
-    let id = seed(&emulator, "busy-timeout", None).await;
+    let (world, sc) = start(Duration::from_secs(60)).await;
+    let emulator = world.emu();
+    let id = seed(&world, "busy-timeout", None).await;
     foreign_change(&sc, &id).await;
     let err = sc
         .update_properties(
@@ -266,17 +270,18 @@ async fn busy_product_past_the_deadline_is_a_busy_error() {
     assert!(matches!(err, ApiError::Busy { .. }), "{err:?}");
     assert!(err.to_string().contains(&id), "{err}");
     assert_eq!(
-        sent_properties(&emulator, &id).len(),
+        sent_properties(emulator, &id).len(),
         1,
         "only the other change"
     );
-    emulator.shutdown().await;
+    world.finish().await;
 }
 
 #[tokio::test]
 async fn failed_record_quotes_record_errors_and_keeps_live_values() {
-    let (emulator, sc) = start(Duration::from_millis(300)).await;
-    let id = seed(&emulator, "fails", Some(OWNER_A)).await;
+    let (world, sc) = start(Duration::from_millis(300)).await;
+    let emulator = world.emu();
+    let id = seed(&world, "fails", Some(OWNER_A)).await;
     emulator
         .update_faults(|f| {
             f.fail_provisioned_products.insert(id.clone());
@@ -314,13 +319,13 @@ async fn failed_record_quotes_record_errors_and_keeps_live_values() {
         .unwrap();
     assert!(applied.outcome.unwrap().succeeded());
     assert_eq!(applied.after.owner.as_deref(), Some(OWNER_B));
-    emulator.shutdown().await;
+    world.finish().await;
 }
 
 #[tokio::test]
 async fn record_wait_times_out_naming_the_record() {
-    let (emulator, sc) = start(Duration::from_secs(60)).await;
-    let id = seed(&emulator, "timeout", None).await;
+    let (world, sc) = start(Duration::from_secs(60)).await;
+    let id = seed(&world, "timeout", None).await;
     let record = sc
         .update_properties(
             &id,
@@ -338,13 +343,14 @@ async fn record_wait_times_out_naming_the_record() {
     assert!(matches!(err, ApiError::Timeout { .. }), "{err:?}");
     assert_eq!(err.record_id(), Some(record.as_str()));
     assert!(err.to_string().contains(record.as_str()), "{err}");
-    emulator.shutdown().await;
+    world.finish().await;
 }
 
 #[tokio::test]
 async fn cancellation_stops_a_long_record_wait() {
-    let (emulator, sc) = start(Duration::from_secs(300)).await;
-    let id = seed(&emulator, "cancel", None).await;
+    let (world, sc) = start(Duration::from_secs(300)).await;
+    let emulator = world.emu();
+    let id = seed(&world, "cancel", None).await;
     let record = sc
         .update_properties(
             &id,
@@ -381,14 +387,15 @@ async fn cancellation_stops_a_long_record_wait() {
         .await
         .unwrap_err();
     assert!(err.is_cancelled(), "{err:?}");
-    assert_eq!(sent_properties(&emulator, &id).len(), 1);
-    emulator.shutdown().await;
+    assert_eq!(sent_properties(emulator, &id).len(), 1);
+    world.finish().await;
 }
 
 #[tokio::test]
 async fn same_idempotency_token_makes_one_record() {
-    let (emulator, sc) = start(Duration::ZERO).await;
-    let id = seed(&emulator, "idempotent", None).await;
+    let (world, sc) = start(Duration::ZERO).await;
+    let emulator = world.emu();
+    let id = seed(&world, "idempotent", None).await;
     let changes = props(&[(PropertyKey::Owner, OWNER_A)]);
     let first = sc
         .update_properties(&id, &changes, "token-same", None, &wait(HANG_GUARD))
@@ -400,14 +407,15 @@ async fn same_idempotency_token_makes_one_record() {
         .await
         .unwrap();
     assert_eq!(again, first);
-    assert_eq!(sent_properties(&emulator, &id).len(), 1);
-    emulator.shutdown().await;
+    assert_eq!(sent_properties(emulator, &id).len(), 1);
+    world.finish().await;
 }
 
 #[tokio::test]
 async fn throttling_and_server_errors_are_retried_by_the_sdk_once_per_change() {
-    let (emulator, sc) = start(Duration::ZERO).await;
-    let id = seed(&emulator, "retries", None).await;
+    let (world, sc) = start(Duration::ZERO).await;
+    let emulator = world.emu();
+    let id = seed(&world, "retries", None).await;
     let cases: [(&str, Faults); 3] = [
         (
             "throttled",
@@ -452,50 +460,23 @@ async fn throttling_and_server_errors_are_retried_by_the_sdk_once_per_change() {
         assert!(applied.outcome.unwrap().succeeded(), "{label}");
         assert_eq!(applied.after.owner.as_deref(), Some(owner), "{label}");
         assert_eq!(
-            sent_properties(&emulator, &id).len(),
+            sent_properties(emulator, &id).len(),
             i + 1,
             "{label}: one record per change"
         );
     }
-    emulator.shutdown().await;
-}
-
-#[tokio::test]
-async fn throttling_beyond_the_retries_is_a_throttled_error() {
-    let (emulator, sc) = start(Duration::ZERO).await;
-    let id = seed(&emulator, "throttled", None).await;
-    let mut faults = Faults {
-        throttle_next: 100,
-        ..Default::default()
-    };
-    faults
-        .operations
-        .insert("DescribeProvisionedProduct".into());
-    emulator.set_faults(faults).unwrap();
-    let err = sc.read_properties(&id).await.unwrap_err();
-    assert!(
-        matches!(
-            err,
-            ApiError::Throttled {
-                operation: "DescribeProvisionedProduct",
-                ..
-            }
-        ),
-        "{err:?}"
-    );
-    // max_retries = 3 → 4 attempts.
-    assert_eq!(emulator.faults().throttle_next, 96);
-    emulator.shutdown().await;
+    world.finish().await;
 }
 
 #[tokio::test]
 async fn throttled_polls_do_not_end_a_record_wait() {
-    let (emulator, admin) = start(Duration::ZERO).await;
+    let (world, admin) = start(Duration::ZERO).await;
+    let emulator = world.emu();
     // No SDK retries: every injected throttle costs one poll.
-    let mut config = config_for(&emulator.endpoint_url(), ADMIN_KEY);
+    let mut config = config_for(world.endpoint(), ADMIN_KEY);
     config.max_retries = Some(0);
     let sc = config.load().await.unwrap().with_backoff(fast_polling());
-    let id = seed(&emulator, "throttled-polls", None).await;
+    let id = seed(&world, "throttled-polls", None).await;
     let record = admin
         .update_properties(
             &id,
@@ -522,33 +503,14 @@ async fn throttled_polls_do_not_end_a_record_wait() {
         0,
         "all three throttled polls were absorbed"
     );
-    emulator.shutdown().await;
-}
-
-#[tokio::test]
-async fn unreadable_record_is_reported_as_such() {
-    let (emulator, sc) = start(Duration::ZERO).await;
-    let err = sc
-        .wait_for_record(&RecordId::new("rec-doesnotexist1"), &wait(HANG_GUARD))
-        .await
-        .unwrap_err();
-    assert_eq!(
-        err,
-        ApiError::RecordNotVisible {
-            record_id: "rec-doesnotexist1".into()
-        }
-    );
-    assert!(
-        err.to_string().contains("servicecatalog:accountLevel"),
-        "{err}"
-    );
-    emulator.shutdown().await;
+    world.finish().await;
 }
 
 #[tokio::test]
 async fn lagging_search_is_tolerated_after_an_owner_change() {
-    let (emulator, sc) = start(Duration::ZERO).await;
-    let id = seed(&emulator, "lag", None).await;
+    let (world, sc) = start(Duration::ZERO).await;
+    let emulator = world.emu();
+    let id = seed(&world, "lag", None).await;
     emulator
         .set_faults(Faults {
             search_lag_calls: 3,
@@ -596,131 +558,5 @@ async fn lagging_search_is_tolerated_after_an_owner_change() {
         Some(OWNER_A),
         "the search still lags"
     );
-    emulator.shutdown().await;
-}
-
-#[tokio::test]
-async fn missing_product_is_not_found() {
-    let (emulator, sc) = start(Duration::ZERO).await;
-    let err = sc.read_properties("pp-doesnotexist1").await.unwrap_err();
-    assert_eq!(
-        err,
-        ApiError::NotFound {
-            id: "pp-doesnotexist1".into()
-        }
-    );
-    let err = sc
-        .update_properties(
-            "pp-doesnotexist1",
-            &props(&[(PropertyKey::Owner, OWNER_A)]),
-            "token-missing",
-            None,
-            &wait(HANG_GUARD),
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(
-        err,
-        ApiError::NotFound {
-            id: "pp-doesnotexist1".into()
-        }
-    );
-    emulator.shutdown().await;
-}
-
-#[tokio::test]
-async fn product_hidden_from_a_user_level_caller_is_not_visible_rather_than_deleted() {
-    let (emulator, _admin) = start(Duration::ZERO).await;
-    let alice = client(&emulator, ALICE_KEY).await;
-    let theirs = seed(&emulator, "someone-elses", None).await;
-    let hers = seed(&emulator, "alices", Some(ALICE)).await;
-
-    // Not hers: Describe says not found, the account-wide search is refused.
-    let err = alice.read_properties(&theirs).await.unwrap_err();
-    assert!(matches!(err, ApiError::NotVisible { .. }), "{err:?}");
-    let msg = err.to_string();
-    assert!(msg.contains("servicecatalog:accountLevel"), "{msg}");
-    assert!(msg.contains(&theirs), "{msg}");
-
-    // Hers: Describe works but OWNER needs the account-level search.
-    let err = alice.read_properties(&hers).await.unwrap_err();
-    assert!(matches!(err, ApiError::NotVisible { .. }), "{err:?}");
-    emulator.shutdown().await;
-}
-
-#[tokio::test]
-async fn invalid_parameters_carry_the_service_message() {
-    let (emulator, sc) = start(Duration::ZERO).await;
-    let id = seed(&emulator, "invalid", None).await;
-    // Another account's role passes local validation; the service rejects it.
-    let err = sc
-        .update_properties(
-            &id,
-            &props(&[(
-                PropertyKey::Owner,
-                "arn:aws:iam::999999999999:role/Elsewhere",
-            )]),
-            "token-invalid",
-            None,
-            &wait(HANG_GUARD),
-        )
-        .await
-        .unwrap_err();
-    match &err {
-        ApiError::InvalidParameters { operation, message } => {
-            assert_eq!(*operation, "UpdateProvisionedProductProperties");
-            assert!(message.contains("999999999999"), "{message}");
-        }
-        other => panic!("expected InvalidParameters, got {other:?}"),
-    }
-    emulator.shutdown().await;
-}
-
-/// Configured only through the environment; run by
-/// `endpoint_region_and_credentials_come_from_the_environment` in a child process.
-#[tokio::test]
-#[ignore = "run in a child process by endpoint_region_and_credentials_come_from_the_environment"]
-async fn child_empty_provider_config_uses_the_environment() {
-    let id = std::env::var("SC_API_TEST_PRODUCT_ID").expect("set by the parent test");
-    let sc = ProviderConfig::default()
-        .load()
-        .await
-        .expect("empty config loads");
-    let live = sc
-        .read_properties(&id)
-        .await
-        .expect("reads through the env endpoint");
-    assert_eq!(live.id, id);
-}
-
-#[tokio::test]
-async fn endpoint_region_and_credentials_come_from_the_environment() {
-    let (emulator, _sc) = start(Duration::ZERO).await;
-    let id = seed(&emulator, "from-env", None).await;
-    let exe = std::env::current_exe().expect("test binary path");
-    for endpoint_var in ["AWS_ENDPOINT_URL_SERVICE_CATALOG", "AWS_ENDPOINT_URL"] {
-        let out = tokio::process::Command::new(&exe)
-            .args([
-                "--ignored",
-                "--exact",
-                "child_empty_provider_config_uses_the_environment",
-            ])
-            .env_clear()
-            .env("AWS_REGION", "us-east-1")
-            .env("AWS_ACCESS_KEY_ID", "AKIDFROMENV")
-            .env("AWS_SECRET_ACCESS_KEY", "secret-from-env")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
-            .env(endpoint_var, emulator.endpoint_url())
-            .env("SC_API_TEST_PRODUCT_ID", &id)
-            .output()
-            .await
-            .expect("child runs");
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        assert!(
-            out.status.success() && stdout.contains("1 passed"),
-            "{endpoint_var}: {stdout}\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    emulator.shutdown().await;
+    world.finish().await;
 }
