@@ -15,4 +15,5 @@ mod harness;
 mod acceptance;
 mod emulator;
 mod protocol;
+mod reliability;
 mod servicecatalog_api;

@@ -12,22 +12,19 @@
 //!
 //! Default sizes run in a few minutes on 2 cores; `RELIABILITY_FULL=1` runs the sizes.
 
-#[path = "support/terraform.rs"]
-mod terraform;
-
-#[path = "support/acceptance.rs"]
-mod acceptance;
-
-#[path = "support/reliability.rs"]
-mod reliability;
-
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use acceptance::{provider_hcl, role};
-use reliability::{full, live_properties, resource_block, FaultProxy, Rates, World};
 use servicecatalog_provider::emulator::{EmulatorConfig, Faults, RecordStatus};
-use terraform::provider_processes;
+
+use super::full;
+use crate::harness::emulator_process::EmulatorProcess;
+use crate::harness::fault_proxy::{FaultProxy, Rates};
+use crate::harness::hcl::{labelled_resource_hcl, provider_hcl};
+use crate::harness::sdk::{self, provision, role, ACCESS_KEY, SECRET_KEY};
+use crate::harness::{procfs, World};
+
+/// How long a record may take to finish (a hang guard).
+const RECORD_BUDGET: Duration = Duration::from_secs(60);
 
 fn config(
     endpoint: &str,
@@ -36,8 +33,9 @@ fn config(
 ) -> String {
     let mut hcl = provider_hcl(endpoint, "  max_retries = 10\n");
     for (i, pp) in products.iter().enumerate() {
-        let map: BTreeMap<&str, String> = props(i).into_iter().collect();
-        hcl.push_str(&resource_block(&format!("p{i}"), pp, &map));
+        let props = props(i);
+        let refs: Vec<(&str, &str)> = props.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        hcl.push_str(&labelled_resource_hcl(&format!("p{i}"), pp, &refs, ""));
     }
     hcl
 }
@@ -51,14 +49,17 @@ async fn assert_products(
 ) {
     for (i, pp) in products.iter().enumerate() {
         let want = props(i);
-        let (owner, launch) = live_properties(&world.sc, pp).await;
+        let (owner, launch) = (
+            sdk::owner(&world.sc, pp).await,
+            sdk::launch_role(&world.sc, pp).await,
+        );
         assert_eq!(owner.as_deref(), Some(want[0].1.as_str()), "owner of {pp}");
         assert_eq!(
             launch.as_deref(),
             Some(want[1].1.as_str()),
             "launch role of {pp}"
         );
-        let records = world.change_records(pp);
+        let records = world.stored_change_records(pp);
         assert_eq!(
             records.len(),
             changes(i),
@@ -74,10 +75,11 @@ async fn assert_products(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_soak_converges() {
     let n = if full() { 100 } else { 20 };
-    let world = World::start(EmulatorConfig::default()).await;
+    let world = World::start().await;
+    let wd = world.workdir();
     let products = world.seed_many("soak", n).await;
     let proxy = FaultProxy::start(
-        world.emu.clone(),
+        world.shared_emu(),
         Rates {
             throttle: 0.20,
             server_error: 0.05,
@@ -93,10 +95,8 @@ async fn fault_soak_converges() {
         ]
     };
     let started = Instant::now();
-    world
-        .wd
-        .write_config(&config(&proxy.url, &products, &first));
-    world.wd.apply().await;
+    wd.write_config(&config(&proxy.url, &products, &first));
+    wd.apply().await;
     let first_apply = started.elapsed();
     assert_products(&world, &products, &first, &|_| 1).await;
 
@@ -113,10 +113,8 @@ async fn fault_soak_converges() {
         ]
     };
     let started = Instant::now();
-    world
-        .wd
-        .write_config(&config(&proxy.url, &products, &second));
-    world.wd.apply().await;
+    wd.write_config(&config(&proxy.url, &products, &second));
+    wd.apply().await;
     let second_apply = started.elapsed();
     assert_products(&world, &products, &second, &|i| {
         if i.is_multiple_of(2) {
@@ -127,7 +125,7 @@ async fn fault_soak_converges() {
     })
     .await;
 
-    world.wd.assert_plan_empty().await;
+    wd.assert_plan_empty().await;
     let requests = proxy.requests();
     assert!(
         proxy.throttled() > 0 && proxy.server_errors() > 0,
@@ -146,11 +144,12 @@ async fn fault_soak_converges() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn failed_records_are_reported_and_retried_once() {
     let n = if full() { 100 } else { 20 };
-    let world = World::start(EmulatorConfig::default()).await;
+    let world = World::start().await;
+    let wd = world.workdir();
     let products = world.seed_many("fail", n).await;
     let failing: Vec<usize> = (0..n).filter(|i| i % 10 == 3).collect();
     world
-        .emu
+        .emu()
         .set_faults(Faults {
             fail_provisioned_products: failing.iter().map(|i| products[*i].clone()).collect(),
             ..Default::default()
@@ -162,14 +161,12 @@ async fn failed_records_are_reported_and_retried_once() {
             ("LAUNCH_ROLE", role(&format!("Launch{i}"))),
         ]
     };
-    world
-        .wd
-        .write_config(&config(&world.emu.endpoint_url(), &products, &props));
-    let out = world.wd.try_apply().await;
-    assert!(!out.success(), "the apply fails\n{}", world.wd.transcript());
+    wd.write_config(&config(world.endpoint(), &products, &props));
+    let out = wd.try_apply().await;
+    assert!(!out.success(), "the apply fails\n{}", wd.transcript());
     let text = out.text();
     for i in &failing {
-        let records = world.change_records(&products[*i]);
+        let records = world.stored_change_records(&products[*i]);
         assert_eq!(records.len(), 1, "one attempt for {}", products[*i]);
         let record = &records[0];
         assert_eq!(record.status, RecordStatus::Failed);
@@ -190,7 +187,7 @@ async fn failed_records_are_reported_and_retried_once() {
     }
     for (i, pp) in products.iter().enumerate() {
         let addr = format!("servicecatalog_provisioned_product_properties.p{i}");
-        let state = world.wd.resource_state(&addr).await;
+        let state = wd.resource_state(&addr).await;
         if failing.contains(&i) {
             assert!(
                 state.is_none(),
@@ -203,20 +200,29 @@ async fn failed_records_are_reported_and_retried_once() {
         }
     }
 
-    world.emu.set_faults(Faults::default()).expect("faults off");
-    world.wd.apply().await;
-    world.wd.assert_plan_empty().await;
+    world
+        .emu()
+        .set_faults(Faults::default())
+        .expect("faults off");
+    wd.apply().await;
+    wd.assert_plan_empty().await;
     for (i, pp) in products.iter().enumerate() {
         let want = props(i);
-        let (owner, launch) = live_properties(&world.sc, pp).await;
+        let (owner, launch) = (
+            sdk::owner(&world.sc, pp).await,
+            sdk::launch_role(&world.sc, pp).await,
+        );
         assert_eq!(owner.as_deref(), Some(want[0].1.as_str()), "owner of {pp}");
         assert_eq!(
             launch.as_deref(),
             Some(want[1].1.as_str()),
             "launch role of {pp}"
         );
-        let statuses: Vec<RecordStatus> =
-            world.change_records(pp).iter().map(|r| r.status).collect();
+        let statuses: Vec<RecordStatus> = world
+            .stored_change_records(pp)
+            .iter()
+            .map(|r| r.status)
+            .collect();
         let expected = if failing.contains(&i) {
             vec![RecordStatus::Failed, RecordStatus::Succeeded]
         } else {
@@ -229,35 +235,23 @@ async fn failed_records_are_reported_and_retried_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigint_during_record_waits() {
     let n = 3;
-    let world = World::start(EmulatorConfig {
+    let world = World::with_config(EmulatorConfig {
         record_latency: Duration::from_secs(8),
         ..Default::default()
     })
     .await;
-    // Products are seeded with quick records, then records take long.
-    world
-        .emu
-        .set_faults(Faults {
-            record_latency_ms: Some(0),
-            ..Default::default()
-        })
-        .expect("faults");
+    let wd = world.workdir();
+    // Seeding is instant; the records of the changes take long.
     let products = world.seed_many("sigint", n).await;
-    world
-        .emu
-        .set_faults(Faults::default())
-        .expect("back to the configured latency");
     let props = |i: usize| {
         [
             ("OWNER", role(&format!("Owner{i}"))),
             ("LAUNCH_ROLE", role(&format!("Launch{i}"))),
         ]
     };
-    world
-        .wd
-        .write_config(&config(&world.emu.endpoint_url(), &products, &props));
+    wd.write_config(&config(world.endpoint(), &products, &props));
     let args = ["apply", "-no-color", "-input=false", "-auto-approve"];
-    let child = world.wd.spawn(&args);
+    let child = wd.spawn(&args);
     let tf_pid = child.id().expect("terraform pid");
 
     // Wait until every change is submitted and its record is being waited on.
@@ -265,11 +259,11 @@ async fn sigint_during_record_waits() {
     let providers = loop {
         let submitted = products
             .iter()
-            .all(|pp| !world.change_records(pp).is_empty());
-        let providers = reliability::child_pids(tf_pid)
+            .all(|pp| !world.stored_change_records(pp).is_empty());
+        let providers = procfs::children(tf_pid)
             .into_iter()
             .filter(|p| {
-                reliability::exe_of(*p).is_some_and(|e| {
+                procfs::exe(*p).is_some_and(|e| {
                     e.file_name()
                         .is_some_and(|f| f == "terraform-provider-servicecatalog")
                 })
@@ -287,8 +281,8 @@ async fn sigint_during_record_waits() {
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     let interrupted = Instant::now();
-    terraform::send_sigint(tf_pid);
-    let out = world.wd.finish(&args, child).await;
+    procfs::signal(tf_pid, "INT");
+    let out = wd.finish(&args, child).await;
     let exit_after = interrupted.elapsed();
     eprintln!(
         "SIGINT: terraform exited after {exit_after:?} (code {:?})",
@@ -304,33 +298,36 @@ async fn sigint_during_record_waits() {
     );
     for pid in &providers {
         assert!(
-            !reliability::alive(*pid),
+            !procfs::alive(*pid),
             "provider process {pid} outlived terraform"
         );
     }
     assert!(
-        provider_processes(world.wd.path()).is_empty(),
+        wd.provider_processes().is_empty(),
         "no provider process of this workdir is left"
     );
 
     // The submitted changes complete on their own; the next apply finds them live.
     for pp in &products {
-        for r in world.change_records(pp) {
-            reliability::wait_record(&world.sc, &r.id).await;
+        for r in world.stored_change_records(pp) {
+            world.wait_record(&r.id).await;
         }
     }
-    world.wd.apply().await;
-    world.wd.assert_plan_empty().await;
+    wd.apply().await;
+    wd.assert_plan_empty().await;
     for (i, pp) in products.iter().enumerate() {
         let want = props(i);
-        let (owner, launch) = live_properties(&world.sc, pp).await;
+        let (owner, launch) = (
+            sdk::owner(&world.sc, pp).await,
+            sdk::launch_role(&world.sc, pp).await,
+        );
         assert_eq!(owner.as_deref(), Some(want[0].1.as_str()), "owner of {pp}");
         assert_eq!(
             launch.as_deref(),
             Some(want[1].1.as_str()),
             "launch role of {pp}"
         );
-        let records = world.change_records(pp);
+        let records = world.stored_change_records(pp);
         assert_eq!(
             records.len(),
             1,
@@ -338,31 +335,6 @@ async fn sigint_during_record_waits() {
         );
         assert_eq!(records[0].status, RecordStatus::Succeeded);
     }
-}
-
-/// Starts the emulator binary on a free port with a state file; returns the child and its URL.
-async fn start_emulator_process(state: &std::path::Path) -> (tokio::process::Child, String) {
-    use tokio::io::AsyncBufReadExt;
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_servicecatalog-emulator"))
-        .args(["--listen", "127.0.0.1:0", "--state-file"])
-        .arg(state)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("start servicecatalog-emulator");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut lines = tokio::io::BufReader::new(stdout).lines();
-    let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line())
-        .await
-        .expect("the emulator announces its address")
-        .expect("read stdout")
-        .expect("a line");
-    let url = line
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
-        .to_string();
-    (child, url)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -374,18 +346,21 @@ async fn emulator_kill_9_loses_no_acknowledged_change() {
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let state = dir.path().join("state.json");
-    let (mut emu, url) = start_emulator_process(&state).await;
-    let sc = acceptance::sdk_client(&url);
+    let state_arg = state.to_str().expect("a UTF-8 temp path");
+    let emu = EmulatorProcess::start(&["--state-file", state_arg]).await;
+    let sc = emu.client(ACCESS_KEY, SECRET_KEY, 5);
     let mut products = Vec::new();
     for i in 0..products_n {
-        products.push(reliability::seed(&sc, &format!("kill9-{i}")).await);
+        let (pp, record) = provision(&sc, &format!("kill9-{i}")).await;
+        sdk::wait_record(&sc, &record, RECORD_BUDGET).await;
+        products.push(pp);
     }
 
     // One writer per product: change the owner again and again, noting each acknowledged change,
     // until the emulator is gone (or a safety bound passes).
     let mut originals = Vec::new();
     for pp in &products {
-        originals.push(live_properties(&sc, pp).await.0);
+        originals.push(sdk::owner(&sc, pp).await);
     }
     let acks = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let stop_at = Instant::now() + Duration::from_secs(300);
@@ -432,8 +407,7 @@ async fn emulator_kill_9_loses_no_acknowledged_change() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     tokio::time::sleep(run_for).await;
-    emu.start_kill().expect("SIGKILL the emulator");
-    let _ = emu.wait().await;
+    emu.kill_9().await;
     let mut results = Vec::new();
     for w in writers {
         results.push(w.await.expect("writer task"));
@@ -444,17 +418,18 @@ async fn emulator_kill_9_loses_no_acknowledged_change() {
         "some changes were acknowledged before the kill"
     );
 
-    let (mut emu, url) = start_emulator_process(&state).await;
-    let sc = acceptance::sdk_client(&url);
+    let emu = EmulatorProcess::start(&["--state-file", state_arg]).await;
+    let sc = emu.client(ACCESS_KEY, SECRET_KEY, 5);
     for (pp, original, acked, in_flight) in &results {
         for (record_id, _) in acked {
-            let status = reliability::wait_record(&sc, record_id).await;
+            let record = sdk::wait_record(&sc, record_id, RECORD_BUDGET).await;
             assert_eq!(
-                status, "SUCCEEDED",
+                record.status(),
+                Some(&aws_sdk_servicecatalog::types::RecordStatus::Succeeded),
                 "acknowledged record {record_id} of {pp}"
             );
         }
-        let (owner, _) = live_properties(&sc, pp).await;
+        let owner = sdk::owner(&sc, pp).await;
         let last_acked = acked.last().map(|(_, o)| o.clone()).or(original.clone());
         let allowed: Vec<Option<String>> = vec![last_acked, in_flight.clone()];
         assert!(
@@ -463,6 +438,5 @@ async fn emulator_kill_9_loses_no_acknowledged_change() {
         );
     }
     eprintln!("kill -9: {acked_total} acknowledged changes over {products_n} products, all present after restart");
-    let _ = emu.start_kill();
-    let _ = emu.wait().await;
+    emu.kill_9().await;
 }

@@ -7,21 +7,16 @@
 //! - `secrets_never_reach_logs_diagnostics_or_state`: with `TF_LOG=trace`, the configured secret
 //!   key and session token appear in no log line, no command output and no state file.
 
-#[path = "support/terraform.rs"]
-mod terraform;
-
-#[path = "support/acceptance.rs"]
-mod acceptance;
-
-#[path = "support/reliability.rs"]
-mod reliability;
-
 use std::sync::Arc;
 
-use acceptance::{provider_hcl_with_keys, resource_hcl, role, Acc, CountingEndpoint};
 use futures::StreamExt;
 use servicecatalog_provider::emulator::Faults;
-use terraform::{hcl_string, required_providers, Workdir};
+
+use crate::harness::hcl::{hcl_string, provider_hcl_with_keys, required_providers, resource_hcl};
+use crate::harness::http::CountingEndpoint;
+use crate::harness::sdk::{role, ACCESS_KEY, SECRET_KEY};
+use crate::harness::terraform::{squash, Workdir};
+use crate::harness::World;
 
 const PP: &str = "pp-abcd27bm4mldq";
 const OWNER: &str = "arn:aws:iam::123456789012:role/Team";
@@ -396,9 +391,11 @@ fn config(endpoint: &str, case: &Case) -> String {
         "  region = \"us-east-1\"\n"
     };
     format!(
-        "{}\nprovider \"servicecatalog\" {{\n  endpoint = {}\n  access_key = \"AKIDTEST\"\n  secret_key = \"test-secret\"\n{region}{}}}\n\n{}",
+        "{}\nprovider \"servicecatalog\" {{\n  endpoint = {}\n  access_key = {}\n  secret_key = {}\n{region}{}}}\n\n{}",
         required_providers(),
         q(endpoint),
+        q(ACCESS_KEY),
+        q(SECRET_KEY),
         case.provider,
         case.body
     )
@@ -432,7 +429,7 @@ async fn run_case(case: &Case) -> Result<(), String> {
         .position(|l| l.contains(case.at))
         .map(|i| i as u64 + 1)
         .ok_or_else(|| format!("marker {:?} not in the config", case.at))?;
-    let diags = reliability::json_diagnostics(&out.stdout);
+    let diags = out.json_diagnostics();
     let hit = diags.iter().any(|d| {
         let text = format!(
             "{} {}",
@@ -441,7 +438,7 @@ async fn run_case(case: &Case) -> Result<(), String> {
         );
         d["severity"] == "error"
             && d.pointer("/range/start/line").and_then(|l| l.as_u64()) == Some(line)
-            && terraform::squash(&text).contains(&case.says)
+            && squash(&text).contains(&case.says)
     });
     if !hit {
         return Err(format!(
@@ -523,12 +520,13 @@ const ACCESS_KEY_ID: &str = "AKIDRELIABILITY0001";
 
 #[tokio::test]
 async fn secrets_never_reach_logs_diagnostics_or_state() {
-    let mut acc = Acc::start().await;
+    let acc = World::start().await;
+    let mut wd = acc.workdir();
     let pp = acc.seed("secrets").await;
     let logs = tempfile::tempdir().expect("log dir");
     let log = logs.path().join("terraform.log");
-    acc.wd.set_env("TF_LOG", "trace");
-    acc.wd.set_env("TF_LOG_PATH", log.clone());
+    wd.set_env("TF_LOG", "trace");
+    wd.set_env("TF_LOG_PATH", log.clone());
     let provider = provider_hcl_with_keys(
         acc.endpoint(),
         ACCESS_KEY_ID,
@@ -542,27 +540,25 @@ async fn secrets_never_reach_logs_diagnostics_or_state() {
         )
     };
 
-    acc.wd.write_config(&cfg(&role("One"), ""));
-    acc.wd.validate().await;
-    acc.wd.plan().await;
-    acc.wd.apply().await;
-    acc.wd.refresh().await;
+    wd.write_config(&cfg(&role("One"), ""));
+    wd.validate().await;
+    wd.plan().await;
+    wd.apply().await;
+    wd.refresh().await;
     // With restore_on_destroy, destroy makes an API call too.
-    acc.wd
-        .write_config(&cfg(&role("Two"), "  restore_on_destroy = true\n"));
-    acc.wd.apply().await;
+    wd.write_config(&cfg(&role("Two"), "  restore_on_destroy = true\n"));
+    wd.apply().await;
     // An error path too: a failed record yields diagnostics with record errors.
     acc.set_faults(Faults {
         fail_next_records: 1,
         ..Default::default()
     });
-    acc.wd
-        .write_config(&cfg(&role("Three"), "  restore_on_destroy = true\n"));
-    let failed = acc.wd.try_apply().await;
+    wd.write_config(&cfg(&role("Three"), "  restore_on_destroy = true\n"));
+    let failed = wd.try_apply().await;
     assert!(!failed.success(), "the failed record fails the apply");
     acc.set_faults(Faults::default());
-    acc.wd.apply().await;
-    acc.wd.destroy().await;
+    wd.apply().await;
+    wd.destroy().await;
 
     let log_text = std::fs::read_to_string(&log).expect("TF_LOG_PATH file written");
     assert!(
@@ -572,10 +568,10 @@ async fn secrets_never_reach_logs_diagnostics_or_state() {
     );
     let mut haystacks = vec![
         ("trace log".to_string(), log_text),
-        ("terraform output".to_string(), acc.wd.transcript()),
+        ("terraform output".to_string(), wd.transcript()),
     ];
     for name in ["terraform.tfstate", "terraform.tfstate.backup"] {
-        if let Ok(text) = std::fs::read_to_string(acc.wd.path().join(name)) {
+        if let Ok(text) = std::fs::read_to_string(wd.path().join(name)) {
             haystacks.push((name.to_string(), text));
         }
     }
@@ -598,17 +594,16 @@ async fn secrets_never_reach_logs_diagnostics_or_state() {
 /// idempotency token, and the service refused the restore as a different request with a used token.
 #[tokio::test]
 async fn destroy_with_restore_after_an_update() {
-    let acc = Acc::start().await;
+    let acc = World::start().await;
+    let wd = acc.workdir();
     let pp = acc.seed("restore-after-update").await;
     let original = acc.owner(&pp).await;
     let restore = "  restore_on_destroy = true\n";
-    acc.wd
-        .apply_step(&acc.config(&pp, &[("OWNER", &role("One"))], restore))
+    wd.apply_step(&acc.config(&pp, &[("OWNER", &role("One"))], restore))
         .await;
-    acc.wd
-        .apply_step(&acc.config(&pp, &[("OWNER", &role("Two"))], restore))
+    wd.apply_step(&acc.config(&pp, &[("OWNER", &role("Two"))], restore))
         .await;
-    acc.wd.destroy().await;
+    wd.destroy().await;
     assert_eq!(acc.owner(&pp).await, original, "destroy restored the owner");
     acc.finish().await;
 }

@@ -2,11 +2,13 @@
 //! and deterministic mutations of it, without libFuzzer. A panic anywhere fails the test. Long,
 //! coverage-guided runs use `cargo fuzz` (see docs/reliability.md).
 
-#[path = "fuzz/targets.rs"]
+#[path = "../../fuzz/targets.rs"]
 mod targets;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+
+use super::full;
 
 /// Mutates a seed the way a fuzzer would: bit flips, byte sets, truncation, splices, insertions.
 fn mutate(rng: &mut StdRng, seeds: &[Vec<u8>]) -> Vec<u8> {
@@ -45,7 +47,7 @@ fn mutate(rng: &mut StdRng, seeds: &[Vec<u8>]) -> Vec<u8> {
 
 fn iterations(default: usize) -> usize {
     // Same switch as the rest of the reliability suite.
-    if std::env::var("RELIABILITY_FULL").is_ok_and(|v| v == "1") {
+    if full() {
         default * 20
     } else {
         default
