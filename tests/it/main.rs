@@ -13,6 +13,7 @@
 mod harness;
 
 mod acceptance;
+mod ecosystem;
 mod emulator;
 mod protocol;
 mod reliability;

@@ -2,14 +2,12 @@
 //! implied local mirror under `$HOME/.terraform.d/plugins`, with no `dev_overrides`, no CLI
 //! config file, no plugin cache and no network.
 
-#[path = "support/ecosystem.rs"]
-mod ecosystem;
-
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use ecosystem::Terraform;
 use servicecatalog_provider::dist::{self, Target};
+
+use crate::harness::terraform::{Workdir, PROVIDER_BINARY};
 
 fn dist_tool(home: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_servicecatalog-dist"))
@@ -31,23 +29,18 @@ fn installed_path(home: &Path) -> PathBuf {
         ))
 }
 
-#[cfg(unix)]
 fn is_executable(path: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
     std::fs::metadata(path).is_ok_and(|m| m.permissions().mode() & 0o111 == 0o111)
 }
 
-#[cfg(not(unix))]
-fn is_executable(path: &Path) -> bool {
-    path.is_file()
-}
-
-#[test]
-fn installed_provider_works_with_plain_terraform_init() {
-    let scratch = tempfile::tempdir().expect("tempdir");
-    let home = scratch.path().join("home");
-    std::fs::create_dir_all(&home).expect("mkdir home");
-    let binary = ecosystem::provider_binary();
+#[tokio::test]
+async fn installed_provider_works_with_plain_terraform_init() {
+    // Terraform as a user runs it: no CLI configuration, so no dev_overrides.
+    let mut wd = Workdir::new();
+    wd.remove_env("TF_CLI_CONFIG_FILE");
+    let home = wd.home();
+    let binary = PathBuf::from(PROVIDER_BINARY);
 
     let out = dist_tool(
         &home,
@@ -77,35 +70,23 @@ fn installed_provider_works_with_plain_terraform_init() {
     );
 
     // A configuration a user would write, and nothing else: no CLI config, no overrides.
-    let config = scratch.path().join("config");
-    std::fs::create_dir_all(&config).expect("mkdir config");
-    std::fs::write(
-        config.join("main.tf"),
-        format!(
-            "terraform {{\n  required_providers {{\n    servicecatalog = {{\n      \
-             source  = \"registry.terraform.io/servicecatalog/servicecatalog\"\n      \
-             version = \"{}\"\n    }}\n  }}\n}}\n\n\
-             provider \"servicecatalog\" {{\n  region = \"us-east-1\"\n}}\n\n\
-             resource \"servicecatalog_provisioned_product_properties\" \"example\" {{\n  \
-             provisioned_product_id = \"pp-abcd27bm4mldq\"\n  \
-             properties = {{ OWNER = \"arn:aws:iam::123456789012:role/PlatformTeam\" }}\n}}\n",
-            dist::VERSION
-        ),
-    )
-    .expect("write main.tf");
-    let tf = Terraform::plain(&home);
-    let init = tf.run(&config, &["init", "-input=false", "-no-color"]);
-    let init_out = format!(
-        "{}{}",
-        String::from_utf8_lossy(&init.stdout),
-        String::from_utf8_lossy(&init.stderr)
-    );
-    assert!(init.status.success(), "terraform init failed:\n{init_out}");
+    wd.write_config(&format!(
+        "terraform {{\n  required_providers {{\n    servicecatalog = {{\n      \
+         source  = \"registry.terraform.io/servicecatalog/servicecatalog\"\n      \
+         version = \"{}\"\n    }}\n  }}\n}}\n\n\
+         provider \"servicecatalog\" {{\n  region = \"us-east-1\"\n}}\n\n\
+         resource \"servicecatalog_provisioned_product_properties\" \"example\" {{\n  \
+         provisioned_product_id = \"pp-abcd27bm4mldq\"\n  \
+         properties = {{ OWNER = \"arn:aws:iam::123456789012:role/PlatformTeam\" }}\n}}\n",
+        dist::VERSION
+    ));
+    let init = wd.init().await;
+    let init_out = init.combined();
     assert!(
         init_out.contains(&format!("servicecatalog/servicecatalog v{}", dist::VERSION)),
         "init did not install our version:\n{init_out}"
     );
-    let lock = std::fs::read_to_string(config.join(".terraform.lock.hcl")).expect("lock file");
+    let lock = std::fs::read_to_string(wd.path().join(".terraform.lock.hcl")).expect("lock file");
     assert!(
         lock.contains("registry.terraform.io/servicecatalog/servicecatalog")
             && lock.lines().any(|l| {
@@ -115,7 +96,9 @@ fn installed_provider_works_with_plain_terraform_init() {
         "lock file lacks our provider and its hash:\n{lock}"
     );
 
-    let report = tf.validate(&config);
+    let validate = wd.run_ok(&["validate", "-json", "-no-color"]).await;
+    let report: serde_json::Value =
+        serde_json::from_str(&validate.stdout).expect("validate -json prints JSON");
     assert_eq!(
         report["valid"], true,
         "terraform validate with the installed provider: {report}"

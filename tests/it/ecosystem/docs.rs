@@ -3,26 +3,16 @@
 //! attribute and nested block attribute documented once, in the right section, with the right
 //! type, and nothing documented that the schema lacks; every schema description filled in.
 
-#[path = "support/ecosystem.rs"]
-mod ecosystem;
-
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::sync::LazyLock;
 
-use ecosystem::Terraform;
 use serde_json::Value;
 use servicecatalog_provider::tfplugin::ImportRole;
 
-/// A data source whose page may exist before its code lands on this branch.
-const PENDING_DATA_SOURCE: &str = "servicecatalog_provisioned_product";
-const TYPE_PREFIX: &str = "servicecatalog_";
+use super::repo_root;
+use crate::harness::terraform::provider_schema;
 
-/// Our provider's entry of `terraform providers schema -json`, fetched once per test binary.
-static SCHEMA: LazyLock<Value> = LazyLock::new(|| {
-    let scratch = tempfile::tempdir().expect("tempdir");
-    Terraform::with_dev_overrides(scratch.path()).provider_schema(scratch.path())
-});
+const TYPE_PREFIX: &str = "servicecatalog_";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Section {
@@ -282,10 +272,10 @@ fn page_names(dir: &Path) -> Vec<String> {
 }
 
 /// Checks one kind of schema (`resource_schemas` or `data_source_schemas`) against `docs/<dir>`.
-fn check_kind(kind: &str, dir: &str, problems: &mut Vec<String>) {
-    let docs_dir = ecosystem::repo_root().join("docs").join(dir);
+fn check_kind(schema: &Value, kind: &str, dir: &str, problems: &mut Vec<String>) {
+    let docs_dir = repo_root().join("docs").join(dir);
     let empty = serde_json::Map::new();
-    let schemas = SCHEMA[kind].as_object().unwrap_or(&empty);
+    let schemas = schema[kind].as_object().unwrap_or(&empty);
     for (type_name, entry) in schemas {
         let short = type_name.strip_prefix(TYPE_PREFIX).unwrap_or(type_name);
         let page = docs_dir.join(format!("{short}.md"));
@@ -303,32 +293,25 @@ fn check_kind(kind: &str, dir: &str, problems: &mut Vec<String>) {
         if schemas.contains_key(&type_name) {
             continue;
         }
-        if kind == "data_source_schemas" && type_name == PENDING_DATA_SOURCE {
-            eprintln!(
-                "SKIPPED docs/{dir}/{short}.md: data source {type_name} is not in this build's \
-                 schema yet (it lands with the identity branch); its page is checked once it is"
-            );
-            continue;
-        }
         problems.push(format!(
             "docs/{dir}/{short}.md documents {type_name}, which the provider does not have"
         ));
     }
 }
 
-#[test]
-fn docs_list_exactly_the_schema_attributes() {
+#[tokio::test]
+async fn docs_list_exactly_the_schema_attributes() {
+    let schema = provider_schema().await;
     let mut problems = Vec::new();
-    let provider = items_of(&SCHEMA["provider"]);
+    let provider = items_of(&schema["provider"]);
     assert!(
         provider.contains_key("region") && provider.contains_key("assume_role.role_arn"),
         "the schema walk found no provider attributes: {provider:?}"
     );
-    let index =
-        read_page(&ecosystem::repo_root().join("docs/index.md")).expect("docs/index.md exists");
+    let index = read_page(&repo_root().join("docs/index.md")).expect("docs/index.md exists");
     problems.extend(compare("docs/index.md", &provider, &index));
-    check_kind("resource_schemas", "resources", &mut problems);
-    check_kind("data_source_schemas", "data-sources", &mut problems);
+    check_kind(schema, "resource_schemas", "resources", &mut problems);
+    check_kind(schema, "data_source_schemas", "data-sources", &mut problems);
     assert!(
         problems.is_empty(),
         "docs and `terraform providers schema -json` disagree:\n  {}",
@@ -336,8 +319,9 @@ fn docs_list_exactly_the_schema_attributes() {
     );
 }
 
-#[test]
-fn every_schema_description_is_filled_in() {
+#[tokio::test]
+async fn every_schema_description_is_filled_in() {
+    let schema = provider_schema().await;
     let mut missing = Vec::new();
     let mut check = |what: String, entry: &Value| {
         if entry["block"]["description"]
@@ -352,9 +336,9 @@ fn every_schema_description_is_filled_in() {
             }
         }
     };
-    check("provider".into(), &SCHEMA["provider"]);
+    check("provider".into(), &schema["provider"]);
     for kind in ["resource_schemas", "data_source_schemas"] {
-        if let Some(schemas) = SCHEMA[kind].as_object() {
+        if let Some(schemas) = schema[kind].as_object() {
             for (name, entry) in schemas {
                 check(name.clone(), entry);
             }
@@ -428,7 +412,7 @@ Optional:
 
 #[test]
 fn pages_have_registry_front_matter_and_sections() {
-    let root = ecosystem::repo_root().join("docs");
+    let root = repo_root().join("docs");
     let mut pages = vec![("index.md".to_owned(), vec!["## Example Usage", "## Schema"])];
     for short in page_names(&root.join("resources")) {
         pages.push((
@@ -471,7 +455,7 @@ fn pages_have_registry_front_matter_and_sections() {
 /// The pages show the example files verbatim, so copy-paste from the docs is what CI validates.
 #[test]
 fn pages_embed_the_example_files() {
-    let root = ecosystem::repo_root();
+    let root = repo_root();
     let pairs = [
         ("docs/index.md", "examples/provider/provider.tf"),
         (
@@ -510,7 +494,7 @@ fn identity_schemas_are_documented() {
         let type_name = resource.type_name().to_owned();
         let short = type_name.strip_prefix(TYPE_PREFIX).unwrap_or(&type_name);
         let page = format!("docs/resources/{short}.md");
-        let markdown = read_page(&ecosystem::repo_root().join(&page)).unwrap_or_default();
+        let markdown = read_page(&repo_root().join(&page)).unwrap_or_default();
         let (docs, page_problems) = documented_items_under(&markdown, "Identity Schema");
         problems.extend(page_problems.into_iter().map(|p| format!("{page}: {p}")));
         let declared = resource

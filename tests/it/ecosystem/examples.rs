@@ -2,22 +2,20 @@
 //! of the provider (through `dev_overrides`), is `terraform fmt` clean, and the import examples
 //! address the resource their directory declares, with a valid provisioned product id.
 
-#[path = "support/ecosystem.rs"]
-mod ecosystem;
-
 use std::path::{Path, PathBuf};
 
-use ecosystem::Terraform;
 use servicecatalog_provider::servicecatalog::validate_provisioned_product_id;
 
-/// A data source whose example may exist before its code lands on this branch.
-const PENDING_DATA_SOURCE: &str = "servicecatalog_provisioned_product";
-const RESOURCE: &str = "servicecatalog_provisioned_product_properties";
+use super::repo_root;
+use crate::harness::hcl::{required_providers, RESOURCE_TYPE as RESOURCE};
+use crate::harness::terraform::Workdir;
+
+const DATA_SOURCE: &str = "servicecatalog_provisioned_product";
 
 /// `examples/provider`, `examples/resources/*`, `examples/data-sources/*`, `examples/quickstart`:
 /// each directory that exists and holds `.tf` files.
 fn example_dirs() -> Vec<PathBuf> {
-    let root = ecosystem::repo_root().join("examples");
+    let root = repo_root().join("examples");
     let mut dirs = vec![root.join("provider"), root.join("quickstart")];
     for group in ["resources", "data-sources"] {
         if let Ok(entries) = std::fs::read_dir(root.join(group)) {
@@ -39,18 +37,30 @@ fn has_tf_files(dir: &Path) -> bool {
         .unwrap_or(false)
 }
 
-/// Copies `dir` into a scratch directory, adding a `required_providers` block when the example
-/// has none (registry examples leave it to the provider page), and validates it.
-fn validate_example(tf: &Terraform, dir: &Path, scratch: &Path) -> Vec<String> {
+/// A workdir holding a copy of the regular files of `dir` (not recursively).
+fn workdir_with(dir: &Path) -> Workdir {
+    let wd = Workdir::new();
+    for entry in std::fs::read_dir(dir).expect("read example dir") {
+        let path = entry.expect("dir entry").path();
+        if path.is_file() {
+            std::fs::copy(&path, wd.path().join(path.file_name().expect("file name")))
+                .expect("copy file");
+        }
+    }
+    wd
+}
+
+/// Validates a copy of `dir`, adding a `required_providers` block when the example has none
+/// (registry examples leave it to the provider page); returns the error diagnostics.
+async fn validate_example(dir: &Path) -> Vec<String> {
     let name = dir
-        .strip_prefix(ecosystem::repo_root())
+        .strip_prefix(repo_root())
         .unwrap_or(dir)
         .display()
         .to_string();
-    let work = scratch.join(name.replace('/', "__"));
-    ecosystem::copy_dir_files(dir, &work);
-    let declares_providers = std::fs::read_dir(&work)
-        .expect("read copy")
+    let wd = workdir_with(dir);
+    let declares_providers = std::fs::read_dir(dir)
+        .expect("read example dir")
         .filter_map(Result::ok)
         .filter(|e| e.path().extension().is_some_and(|x| x == "tf"))
         .any(|e| {
@@ -59,54 +69,44 @@ fn validate_example(tf: &Terraform, dir: &Path, scratch: &Path) -> Vec<String> {
                 .contains("required_providers")
         });
     if !declares_providers {
-        std::fs::write(
-            work.join("zz_test_required_providers.tf"),
-            ecosystem::REQUIRED_PROVIDERS,
-        )
-        .expect("write required_providers");
+        wd.write_file("zz_test_required_providers.tf", &required_providers());
     }
-    let report = tf.validate(&work);
-    let mut errors = ecosystem::validate_errors(&report);
+    let out = wd.run(&["validate", "-json", "-no-color"]).await;
+    let report: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "terraform validate of {name} printed no JSON ({e}):\n{}",
+            wd.transcript()
+        )
+    });
+    let mut errors: Vec<String> = out
+        .json_diagnostics()
+        .iter()
+        .filter(|d| d["severity"] == "error")
+        .map(|d| format!("{}: {}", d["summary"], d["detail"]))
+        .collect();
     if report["valid"] != true && errors.is_empty() {
         errors.push(format!("invalid without error diagnostics: {report}"));
     }
     errors.into_iter().map(|e| format!("{name}: {e}")).collect()
 }
 
-fn data_source_in_schema(tf: &Terraform, scratch: &Path, name: &str) -> bool {
-    tf.provider_schema(scratch)["data_source_schemas"]
-        .get(name)
-        .is_some()
-}
-
-#[test]
-fn every_example_directory_validates() {
-    let scratch = tempfile::tempdir().expect("tempdir");
-    let tf = Terraform::with_dev_overrides(scratch.path());
+#[tokio::test]
+async fn every_example_directory_validates() {
     let dirs = example_dirs();
     let names: Vec<String> = dirs
         .iter()
         .filter_map(|d| d.file_name())
         .map(|n| n.to_string_lossy().into_owned())
         .collect();
-    for required in ["provider", RESOURCE, PENDING_DATA_SOURCE] {
+    for required in ["provider", RESOURCE, DATA_SOURCE] {
         assert!(
             names.iter().any(|n| n == required),
             "example directory {required} is missing: {names:?}"
         );
     }
-    let pending_absent = !data_source_in_schema(&tf, scratch.path(), PENDING_DATA_SOURCE);
     let mut problems = Vec::new();
     for dir in &dirs {
-        if pending_absent && dir.ends_with(PENDING_DATA_SOURCE) {
-            eprintln!(
-                "SKIPPED {}: data source {PENDING_DATA_SOURCE} is not in this build's schema yet \
-                 (it lands with the identity branch)",
-                dir.display()
-            );
-            continue;
-        }
-        problems.extend(validate_example(&tf, dir, scratch.path()));
+        problems.extend(validate_example(dir).await);
     }
     assert!(
         problems.is_empty(),
@@ -117,12 +117,10 @@ fn every_example_directory_validates() {
 
 /// The harness is not vacuous: a bad owner ARN in an example-shaped config fails validation
 /// with the provider's own diagnostic.
-#[test]
-fn validation_rejects_a_broken_example() {
+#[tokio::test]
+async fn validation_rejects_a_broken_example() {
     let scratch = tempfile::tempdir().expect("tempdir");
-    let tf = Terraform::with_dev_overrides(scratch.path());
-    let broken = scratch.path().join("broken-src");
-    std::fs::create_dir_all(&broken).expect("mkdir");
+    let broken = scratch.path();
     std::fs::write(
         broken.join("resource.tf"),
         format!(
@@ -131,25 +129,25 @@ fn validation_rejects_a_broken_example() {
         ),
     )
     .expect("write broken example");
-    let errors = validate_example(&tf, &broken, scratch.path()).join("\n");
+    let errors = validate_example(broken).await.join("\n");
     assert!(
         errors.contains("not-an-arn"),
         "expected the bad value named, got: {errors}"
     );
 }
 
-#[test]
-fn examples_are_terraform_fmt_clean() {
-    let scratch = tempfile::tempdir().expect("tempdir");
-    let tf = Terraform::with_dev_overrides(scratch.path());
+#[tokio::test]
+async fn examples_are_terraform_fmt_clean() {
     for dir in example_dirs() {
-        let out = tf.run(&dir, &["fmt", "-check", "-list=true", "-no-color", "."]);
+        let wd = workdir_with(&dir);
+        let out = wd
+            .run(&["fmt", "-check", "-list=true", "-no-color", "."])
+            .await;
         assert!(
-            out.status.success(),
-            "{} is not `terraform fmt` clean: {}{}",
+            out.success(),
+            "{} is not `terraform fmt` clean: {}",
             dir.display(),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
+            out.combined()
         );
     }
 }
@@ -158,9 +156,7 @@ fn examples_are_terraform_fmt_clean() {
 /// with the same, valid provisioned product id.
 #[test]
 fn import_examples_address_the_declared_resource() {
-    let dir = ecosystem::repo_root()
-        .join("examples/resources")
-        .join(RESOURCE);
+    let dir = repo_root().join("examples/resources").join(RESOURCE);
     let read =
         |f: &str| std::fs::read_to_string(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
     let declared: Vec<String> = read("resource.tf")

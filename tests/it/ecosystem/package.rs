@@ -3,17 +3,16 @@
 //! the input), `_SHA256SUMS` matching the files, and `_manifest.json` announcing protocol 6.0;
 //! and Terraform installs the zip from a packed `filesystem_mirror`.
 
-#[path = "support/ecosystem.rs"]
-mod ecosystem;
-
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use ecosystem::Terraform;
 use servicecatalog_provider::dist::{self, Target};
 use sha2::{Digest, Sha256};
+
+use crate::harness::hcl::required_providers;
+use crate::harness::terraform::{Workdir, PROVIDER_BINARY};
 
 fn dist_tool(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_servicecatalog-dist"))
@@ -66,9 +65,9 @@ fn parse_sums(text: &str) -> BTreeMap<String, String> {
 fn release_files_have_the_registry_layout_and_matching_sums() {
     let scratch = tempfile::tempdir().expect("tempdir");
     let out = scratch.path().join("dist");
-    let binary = ecosystem::provider_binary();
+    let binary = Path::new(PROVIDER_BINARY);
     let host = Target::host().expect("host platform").to_string();
-    package_into(&out, &binary, &host);
+    package_into(&out, binary, &host);
 
     let v = dist::VERSION;
     let zip_name = format!("terraform-provider-servicecatalog_{v}_{host}.zip");
@@ -98,7 +97,7 @@ fn release_files_have_the_registry_layout_and_matching_sums() {
     let mut packed = Vec::new();
     entry.read_to_end(&mut packed).expect("read entry");
     assert!(
-        packed == std::fs::read(&binary).expect("read binary"),
+        packed == std::fs::read(binary).expect("read binary"),
         "the binary in the zip differs from the input"
     );
 
@@ -192,13 +191,13 @@ fn bad_target_is_named_in_the_error() {
 
 /// Terraform installs the packed zip from a `filesystem_mirror` (the packed layout:
 /// `<mirror>/<host>/<namespace>/<type>/<zip>`), and the provider inside runs.
-#[test]
-fn terraform_installs_the_zip_from_a_packed_filesystem_mirror() {
-    let scratch = tempfile::tempdir().expect("tempdir");
-    let mirror = scratch.path().join("mirror");
+#[tokio::test]
+async fn terraform_installs_the_zip_from_a_packed_filesystem_mirror() {
+    let mut wd = Workdir::new();
+    let mirror = wd.path().join("mirror");
     let package_dir = mirror.join("registry.terraform.io/servicecatalog/servicecatalog");
     let host = Target::host().expect("host platform").to_string();
-    package_into(&package_dir, &ecosystem::provider_binary(), &host);
+    package_into(&package_dir, Path::new(PROVIDER_BINARY), &host);
     // Only the zip belongs in a mirror's package directory.
     for entry in std::fs::read_dir(&package_dir).expect("list") {
         let path = entry.expect("entry").path();
@@ -207,9 +206,7 @@ fn terraform_installs_the_zip_from_a_packed_filesystem_mirror() {
         }
     }
 
-    let home = scratch.path().join("home");
-    std::fs::create_dir_all(&home).expect("mkdir home");
-    let cli_config = scratch.path().join("mirror.tfrc");
+    let cli_config = wd.path().join("mirror.tfrc");
     std::fs::write(
         &cli_config,
         format!(
@@ -219,37 +216,22 @@ fn terraform_installs_the_zip_from_a_packed_filesystem_mirror() {
         ),
     )
     .expect("write CLI config");
-    let config = scratch.path().join("config");
-    std::fs::create_dir_all(&config).expect("mkdir config");
-    std::fs::write(
-        config.join("main.tf"),
-        format!(
-            "{}\nresource \"servicecatalog_provisioned_product_properties\" \"x\" {{\n  \
-             provisioned_product_id = \"pp-abcd27bm4mldq\"\n  \
-             properties = {{ LAUNCH_ROLE = \"arn:aws:iam::123456789012:role/Launch\" }}\n}}\n",
-            ecosystem::REQUIRED_PROVIDERS
-        ),
-    )
-    .expect("write main.tf");
-    let tf = Terraform {
-        bin: ecosystem::terraform(),
-        home,
-        cli_config: Some(cli_config),
-    };
-    let init = tf.run(&config, &["init", "-input=false", "-no-color"]);
-    let init_out = format!(
-        "{}{}",
-        String::from_utf8_lossy(&init.stdout),
-        String::from_utf8_lossy(&init.stderr)
-    );
+    wd.set_env("TF_CLI_CONFIG_FILE", &cli_config);
+    wd.write_config(&format!(
+        "{}\nresource \"servicecatalog_provisioned_product_properties\" \"x\" {{\n  \
+         provisioned_product_id = \"pp-abcd27bm4mldq\"\n  \
+         properties = {{ LAUNCH_ROLE = \"arn:aws:iam::123456789012:role/Launch\" }}\n}}\n",
+        required_providers()
+    ));
+    let init = wd.init().await;
     assert!(
-        init.status.success(),
-        "terraform init from the mirror failed:\n{init_out}"
+        init.combined()
+            .contains(&format!("servicecatalog/servicecatalog v{}", dist::VERSION)),
+        "{}",
+        wd.transcript()
     );
-    assert!(
-        init_out.contains(&format!("servicecatalog/servicecatalog v{}", dist::VERSION)),
-        "{init_out}"
-    );
-    let report = tf.validate(&config);
+    let validate = wd.run_ok(&["validate", "-json", "-no-color"]).await;
+    let report: serde_json::Value =
+        serde_json::from_str(&validate.stdout).expect("validate -json prints JSON");
     assert_eq!(report["valid"], true, "{report}");
 }
