@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::ops::{self, RecordFaults};
+
 /// Faults to inject. The JSON form (control API) uses the same field names, durations in milliseconds.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -50,7 +52,7 @@ impl Faults {
             }
         }
         for op in &self.operations {
-            if !super::server::OPERATIONS.contains(&op.as_str()) {
+            if ops::find(op).is_none() {
                 return Err(format!(
                     "operations: '{op}' is not an operation of the emulator"
                 ));
@@ -62,6 +64,17 @@ impl Faults {
     /// Whether throttling/5xx/latency apply to this operation.
     pub(crate) fn applies_to(&self, operation: &str) -> bool {
         self.operations.is_empty() || self.operations.contains(operation)
+    }
+
+    /// The part the operations use: record failures, record latency and search lag.
+    pub(crate) fn for_records(&mut self) -> RecordFaults<'_> {
+        RecordFaults {
+            fail_next: &mut self.fail_next_records,
+            fail_products: &self.fail_provisioned_products,
+            latency_secs: self.record_latency_ms.map(|ms| ms as f64 / 1000.0),
+            search_lag_secs: self.search_lag.as_secs_f64(),
+            search_lag_calls: self.search_lag_calls,
+        }
     }
 }
 

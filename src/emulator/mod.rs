@@ -4,6 +4,10 @@
 //! Start it in-process with [`Emulator::start`]; control it through [`RunningEmulator`] (the same
 //! controls as the HTTP API under `/_emulator/`). Choices where the service is not documented are
 //! listed in `docs/emulator.md`.
+//!
+//! Modules, lowest first (each imports only modules listed before it): `error`, `model`, `sigv4`,
+//! `arn`, `principal`, `input`, `store`; `ops` (the operations and their table); `faults`;
+//! `config`; `server`.
 
 mod arn;
 mod config;
@@ -12,6 +16,7 @@ mod faults;
 mod input;
 pub mod model;
 mod ops;
+mod principal;
 mod server;
 mod sigv4;
 mod store;
@@ -23,12 +28,13 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{partition_for, AccessLevel, EmulatorConfig, Principal, Principals};
+pub use config::{partition_for, EmulatorConfig};
 pub use error::{ApiError, EmulatorError, ErrorCode};
 pub use faults::Faults;
 pub use model::{ProvisionedProduct, Record, RecordStatus, State};
-pub use ops::SeedProduct;
-pub use server::{OPERATIONS, TARGET_PREFIX};
+pub use ops::{SeedProduct, OPERATIONS};
+pub use principal::{AccessLevel, Principal, Principals};
+pub use server::TARGET_PREFIX;
 
 use server::Shared;
 

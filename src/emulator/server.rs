@@ -12,28 +12,16 @@ use axum::routing::{any, get, post};
 use axum::Router;
 use serde_json::{json, Value};
 
-use super::config::{EmulatorConfig, Principal};
+use super::config::EmulatorConfig;
 use super::error::{ApiError, EmulatorError, ErrorCode};
 use super::faults::Faults;
 use super::model::{State, STATE_VERSION};
 use super::ops::{self, Ctx, Env, SeedProduct};
+use super::principal::Principal;
 use super::{sigv4, store};
 
 /// `X-Amz-Target` prefix.
 pub const TARGET_PREFIX: &str = "AWS242ServiceCatalogService.";
-
-/// Operations the endpoint serves.
-pub const OPERATIONS: &[&str] = &[
-    "ProvisionProduct",
-    "DescribeProvisionedProduct",
-    "SearchProvisionedProducts",
-    "ScanProvisionedProducts",
-    "UpdateProvisionedProductProperties",
-    "DescribeRecord",
-    "ListRecordHistory",
-    "UpdateProvisionedProduct",
-    "TerminateProvisionedProduct",
-];
 
 const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
 
@@ -252,9 +240,9 @@ async fn api_inner(shared: &Shared, req: Request<Body>) -> Result<Vec<u8>, ApiEr
                 format!("missing X-Amz-Target header (expected {TARGET_PREFIX}<Operation>)"),
             ))
         }
-        Some(t) => match t.strip_prefix(TARGET_PREFIX) {
-            Some(op) if OPERATIONS.contains(&op) => op.to_owned(),
-            _ => {
+        Some(t) => match t.strip_prefix(TARGET_PREFIX).and_then(ops::find) {
+            Some(op) => op,
+            None => {
                 return Err(ApiError::new(
                     ErrorCode::UnknownOperation,
                     format!("unknown operation '{t}' (X-Amz-Target)"),
@@ -295,7 +283,7 @@ async fn api_inner(shared: &Shared, req: Request<Body>) -> Result<Vec<u8>, ApiEr
     let latency = {
         let mut inner = shared.lock();
         let f = &mut inner.faults;
-        if f.applies_to(&op) {
+        if f.applies_to(op.name) {
             if f.throttle_next > 0 {
                 f.throttle_next -= 1;
                 return Err(ApiError::new(
@@ -325,22 +313,22 @@ async fn api_inner(shared: &Shared, req: Request<Body>) -> Result<Vec<u8>, ApiEr
             caller: &caller,
             now,
             env: &shared.env,
-            faults: &mut inner.faults,
+            faults: inner.faults.for_records(),
         };
-        let outcome = ops::call(&op, &mut inner.state, &mut ctx, &request)?;
+        let answer = (op.handler)(&mut inner.state, &mut ctx, &request)?;
         let mut version = None;
-        if outcome.mutated {
+        if op.mutates {
             inner.version += 1;
             version = Some(inner.version);
         }
         let f = &mut inner.faults;
-        let fail_after = if f.applies_to(&op) && f.server_error_after_commit_next > 0 {
+        let fail_after = if f.applies_to(op.name) && f.server_error_after_commit_next > 0 {
             f.server_error_after_commit_next -= 1;
             Some(f.server_error_status.unwrap_or(500))
         } else {
             None
         };
-        (outcome.body, version, fail_after)
+        (answer, version, fail_after)
     };
     if let Some(v) = version {
         // Acknowledge only what is durable.
@@ -464,17 +452,10 @@ pub(crate) async fn seed_product(
 ) -> Result<super::model::ProvisionedProduct, EmulatorError> {
     let owner = shared.config.admin_principal();
     let (pp, version) = {
-        let mut guard = shared.lock();
-        let inner = &mut *guard;
+        let mut inner = shared.lock();
         let now = now_secs();
         inner.state.advance(now);
-        let mut ctx = Ctx {
-            caller: &owner,
-            now,
-            env: &shared.env,
-            faults: &mut inner.faults,
-        };
-        let pp = ops::seed(&mut inner.state, &mut ctx, seed)?;
+        let pp = ops::seed(&mut inner.state, &owner, now, &shared.env, seed)?;
         inner.version += 1;
         (pp, inner.version)
     };
