@@ -6,8 +6,8 @@
 //! listed in `docs/emulator.md`.
 //!
 //! Modules, lowest first (each imports only modules listed before it): `error`, `model`, `sigv4`,
-//! `arn`, `principal`, `input`, `store`; `ops` (the operations and their table); `faults`;
-//! `config`; `server`.
+//! `arn`, `principal`, `input`, `store`, `wire`; `ops` (the operations and their table); `faults`;
+//! `config`; `server` (router, pipeline layers, control API).
 
 mod arn;
 mod config;
@@ -20,6 +20,7 @@ mod principal;
 mod server;
 mod sigv4;
 mod store;
+mod wire;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -91,14 +92,6 @@ pub struct RunningEmulator {
     task: JoinHandle<()>,
 }
 
-impl std::fmt::Debug for Shared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
-}
-
 impl RunningEmulator {
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
@@ -135,34 +128,29 @@ impl RunningEmulator {
 
     /// Replaces the faults.
     pub fn set_faults(&self, faults: Faults) -> Result<(), EmulatorError> {
-        faults.validate().map_err(EmulatorError::Config)?;
-        self.shared.lock().faults = faults;
-        Ok(())
+        self.update_faults(|f| *f = faults)
     }
 
-    /// Changes the faults in place.
+    /// Changes the faults in place (nothing changes if the result is invalid).
     pub fn update_faults(&self, f: impl FnOnce(&mut Faults)) -> Result<(), EmulatorError> {
-        let mut inner = self.shared.lock();
-        let mut faults = inner.faults.clone();
-        f(&mut faults);
-        faults.validate().map_err(EmulatorError::Config)?;
-        inner.faults = faults;
-        Ok(())
+        self.shared
+            .update_faults(|faults| {
+                f(faults);
+                Ok(())
+            })
+            .map(drop)
+            .map_err(EmulatorError::Config)
     }
 
     /// Forgets all products, records and tokens and restores the start-up faults (persisted).
     pub async fn reset(&self) -> Result<(), EmulatorError> {
-        server::reset_state(&self.shared).await
+        self.shared.reset().await
     }
 
     /// A copy of the whole state, with records advanced to now.
     pub fn snapshot(&self) -> State {
         let mut inner = self.shared.lock();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(0.0);
-        inner.state.advance(now);
+        inner.state.advance(server::now_secs());
         inner.state.clone()
     }
 
@@ -183,6 +171,6 @@ impl RunningEmulator {
         &self,
         seed: SeedProduct,
     ) -> Result<ProvisionedProduct, EmulatorError> {
-        server::seed_product(&self.shared, &seed).await
+        self.shared.seed(&seed).await
     }
 }
