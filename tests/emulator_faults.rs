@@ -432,3 +432,87 @@ async fn record_latency_can_be_changed_at_run_time() {
     assert_eq!(e.code(), Some("InvalidStateException"));
     emu.shutdown().await;
 }
+
+#[tokio::test]
+async fn metrics_count_calls_and_throttled_calls_by_operation() {
+    use servicecatalog_provider::emulator::{Metrics, OperationMetrics, OPERATIONS};
+    let (emu, c) = start_default().await;
+    let id = seeded(&emu, "counted").await;
+    let before = emu.metrics();
+    assert_eq!(before.operations.len(), OPERATIONS.len());
+    assert_eq!(before.total_calls(), 0, "seeding is not an API call");
+
+    for _ in 0..2 {
+        c.describe_provisioned_product()
+            .id(&id)
+            .send()
+            .await
+            .unwrap();
+    }
+    emu.set_faults(Faults {
+        throttle_next: 1,
+        operations: ["DescribeProvisionedProduct".to_owned()].into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let e = c
+        .describe_provisioned_product()
+        .id(&id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("ThrottlingException"));
+    // A failed call counts as a call; an unknown target counts nowhere.
+    let unsigned = raw(
+        emu.addr(),
+        "POST",
+        "/",
+        &[(
+            "X-Amz-Target",
+            "AWS242ServiceCatalogService.ScanProvisionedProducts",
+        )],
+        b"{}",
+    )
+    .await;
+    assert_eq!(unsigned.status, 403);
+    assert_eq!(
+        raw_api(emu.addr(), "CreatePortfolio", "{}").await.status,
+        400
+    );
+
+    let m = emu.metrics();
+    assert_eq!(
+        m.get("DescribeProvisionedProduct"),
+        OperationMetrics {
+            calls: 3,
+            throttled: 1
+        }
+    );
+    assert_eq!(
+        m.get("ScanProvisionedProducts"),
+        OperationMetrics {
+            calls: 1,
+            throttled: 0
+        }
+    );
+    assert_eq!(m.total_calls(), 4);
+
+    // The same numbers over HTTP, in the documented shape.
+    let r = raw(emu.addr(), "GET", "/_emulator/metrics", &[], b"").await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let json = r.json();
+    assert_eq!(json["operations"]["DescribeProvisionedProduct"]["calls"], 3);
+    assert_eq!(
+        json["operations"]["DescribeProvisionedProduct"]["throttled"],
+        1
+    );
+    assert_eq!(json["operations"]["DescribeRecord"]["calls"], 0);
+    let over_http: Metrics = serde_json::from_value(json).unwrap();
+    assert_eq!(over_http, m);
+
+    // A reset zeroes them.
+    emu.reset().await.unwrap();
+    assert_eq!(emu.metrics().total_calls(), 0);
+    assert_eq!(emu.metrics().operations.len(), OPERATIONS.len());
+    emu.shutdown().await;
+}

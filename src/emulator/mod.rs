@@ -6,14 +6,15 @@
 //! listed in `docs/emulator.md`.
 //!
 //! Modules, lowest first (each imports only modules listed before it): `error`, `model`, `sigv4`,
-//! `arn`, `principal`, `input`, `store`, `wire`; `ops` (the operations and their table); `faults`;
-//! `config`; `server` (router, pipeline layers, control API).
+//! `arn`, `principal`, `input`, `store`, `wire`; `ops` (the operations and their table); `faults`,
+//! `metrics`; `config`; `server` (router, pipeline layers, control API).
 
 mod arn;
 mod config;
 mod error;
 mod faults;
 mod input;
+mod metrics;
 pub mod model;
 mod ops;
 mod principal;
@@ -32,6 +33,7 @@ use tokio::task::JoinHandle;
 pub use config::{partition_for, EmulatorConfig};
 pub use error::{ApiError, EmulatorError, ErrorCode};
 pub use faults::Faults;
+pub use metrics::{Metrics, OperationMetrics};
 pub use model::{ProvisionedProduct, Record, RecordStatus, State};
 pub use ops::{SeedProduct, OPERATIONS};
 pub use principal::{AccessLevel, Principal, Principals};
@@ -142,9 +144,15 @@ impl RunningEmulator {
             .map_err(EmulatorError::Config)
     }
 
-    /// Forgets all products, records and tokens and restores the start-up faults (persisted).
+    /// Forgets all products, records and tokens, restores the start-up faults (persisted) and
+    /// zeroes the metrics.
     pub async fn reset(&self) -> Result<(), EmulatorError> {
         self.shared.reset().await
+    }
+
+    /// Calls and throttled calls by operation, since start or the last reset.
+    pub fn metrics(&self) -> Metrics {
+        self.shared.counters.snapshot()
     }
 
     /// A copy of the whole state, with records advanced to now.

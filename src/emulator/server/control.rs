@@ -1,5 +1,5 @@
 //! The control API under `/_emulator/` (plain JSON, no auth): health, state dump, reset, faults,
-//! seeding and records.
+//! seeding, records and per-operation metrics.
 
 use std::sync::Arc;
 
@@ -29,6 +29,7 @@ pub(super) fn routes() -> Router<Arc<Shared>> {
         )
         .route("/_emulator/provisioned-products", post(post_product))
         .route("/_emulator/records", get(list_records))
+        .route("/_emulator/metrics", get(metrics))
 }
 
 fn control_error(status: StatusCode, msg: impl Into<String>) -> Response {
@@ -146,4 +147,8 @@ async fn list_records(AxState(shared): AxState<Arc<Shared>>, uri: Uri) -> Respon
     records.sort_by_key(|r| r.seq);
     let list: Vec<Value> = records.iter().map(|r| r.detail()).collect();
     Json(json!({"records": list})).into_response()
+}
+
+async fn metrics(AxState(shared): AxState<Arc<Shared>>) -> Response {
+    to_json(&shared.counters.snapshot())
 }

@@ -42,7 +42,7 @@ pub(crate) fn router(shared: Arc<Shared>) -> Router {
         .layer(DefaultBodyLimit::disable())
         .route_layer(from_fn_with_state(shared.clone(), pipeline::faults))
         .route_layer(from_fn_with_state(shared.clone(), pipeline::authenticate))
-        .route_layer(axum::middleware::from_fn(pipeline::route))
+        .route_layer(from_fn_with_state(shared.clone(), pipeline::route))
         .fallback(not_served);
     Router::new()
         .route("/", api)

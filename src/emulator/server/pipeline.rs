@@ -1,5 +1,6 @@
 //! The API pipeline at `POST /`, one layer per concern, outermost first:
-//! [`route`] (`X-Amz-Target` → operation table row; logs errors) → [`authenticate`] (body size, `Authorization` → caller, SigV4 when the key has a
+//! [`route`] (`X-Amz-Target` → operation table row; counts calls and throttled answers; logs
+//! errors) → [`authenticate`] (body size, `Authorization` → caller, SigV4 when the key has a
 //! secret) → [`faults`] (injected throttling and server errors, latency, errors after commit) →
 //! [`call`] (decode, run the operation under the lock, persist before acknowledging).
 
@@ -63,8 +64,12 @@ fn log_error(resp: &Response) {
     }
 }
 
-/// Routes by `X-Amz-Target`.
-pub(super) async fn route(mut req: Request, next: Next) -> Response {
+/// Routes by `X-Amz-Target` and keeps the per-operation counters.
+pub(super) async fn route(
+    AxState(shared): AxState<Arc<Shared>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let op = match operation_of(req.headers()) {
         Ok(op) => op,
         Err(e) => {
@@ -73,8 +78,16 @@ pub(super) async fn route(mut req: Request, next: Next) -> Response {
             return resp;
         }
     };
+    shared.counters.call(op.index);
     req.extensions_mut().insert(Routed(op));
     let resp = next.run(req).await;
+    if resp
+        .extensions()
+        .get::<ApiError>()
+        .is_some_and(|e| e.code == ErrorCode::Throttling)
+    {
+        shared.counters.throttled(op.index);
+    }
     log_error(&resp);
     resp
 }

@@ -1,4 +1,4 @@
-//! [`Shared`]: the state and faults every request works on, behind one lock, and
+//! [`Shared`]: the state, faults and counters every request works on, behind one lock, and
 //! persistence (group commit) so that a change is acknowledged only once it is durable.
 
 use std::sync::{Mutex, MutexGuard};
@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::emulator::config::EmulatorConfig;
 use crate::emulator::error::EmulatorError;
 use crate::emulator::faults::Faults;
+use crate::emulator::metrics::Counters;
 use crate::emulator::model::{ProvisionedProduct, State, STATE_VERSION};
 use crate::emulator::ops::{self, Env, SeedProduct};
 use crate::emulator::store;
@@ -26,6 +27,7 @@ pub(crate) struct Shared {
     persisted: tokio::sync::Mutex<u64>,
     pub(crate) env: Env,
     pub(crate) config: EmulatorConfig,
+    pub(crate) counters: Counters,
 }
 
 impl std::fmt::Debug for Shared {
@@ -62,6 +64,7 @@ impl Shared {
             persisted: tokio::sync::Mutex::new(0),
             env,
             config,
+            counters: Counters::default(),
         }
     }
 
@@ -116,14 +119,15 @@ impl Shared {
         Ok(faults)
     }
 
-    /// Forgets all products, records and tokens and restores the start-up faults; acknowledged
-    /// once persisted.
+    /// Forgets all products, records and tokens, restores the start-up faults and zeroes the
+    /// counters; acknowledged once persisted.
     pub(crate) async fn reset(&self) -> Result<(), EmulatorError> {
         let version = {
             let mut inner = self.lock();
             inner.state = State::default();
             inner.faults = self.config.faults.clone();
             inner.version += 1;
+            self.counters.clear();
             inner.version
         };
         self.persist_through(version).await
