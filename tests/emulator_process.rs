@@ -113,6 +113,18 @@ async fn help_explains_the_flags_and_bad_flags_fail_clearly() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("'soon'"));
+    // Durations are Go durations: plain seconds need a unit.
+    let out = Command::new(BIN)
+        .args(["--latency", "1.5"])
+        .output()
+        .await
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("'1.5'") && stderr.contains("1m30s"),
+        "{stderr}"
+    );
     let out = Command::new(BIN)
         .args(["--account-id", "12"])
         .output()
