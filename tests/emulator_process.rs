@@ -327,3 +327,42 @@ async fn principals_file_and_start_up_faults_are_applied() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("principals.json"));
 }
+
+#[tokio::test]
+async fn rate_limit_flags_throttle_and_bad_ones_fail_clearly() {
+    use aws_sdk_servicecatalog::error::ProvideErrorMetadata;
+    let (mut child, url) = spawn(&[
+        "--rate-limit",
+        "all=100",
+        "--rate-limit",
+        "ScanProvisionedProducts=0.1/1",
+    ])
+    .await;
+    let c = client_with(&url, "AKID", "s", 1);
+    c.scan_provisioned_products().send().await.unwrap();
+    let e = c.scan_provisioned_products().send().await.unwrap_err();
+    assert_eq!(e.code(), Some("ThrottlingException"));
+    assert_eq!(e.message(), Some("Rate exceeded"));
+    // `all` gave every other operation 100 calls a second, with a burst of 100.
+    for _ in 0..10 {
+        c.search_provisioned_products().send().await.unwrap();
+    }
+    assert!(sigterm(&mut child).await.success());
+
+    for (args, names) in [
+        (vec!["--rate-limit", "Nope=5"], "'Nope'"),
+        (vec!["--rate-limit", "all=0"], "per_second 0"),
+        (vec!["--rate-limit", "all=often"], "'often'"),
+        (vec!["--rate-limit", "all=5/x"], "'x'"),
+        (vec!["--rate-limit", "all"], "OPERATION=PER_SECOND"),
+        (
+            vec!["--rate-limit", "all=1", "--rate-limit", "all=2"],
+            "more than once",
+        ),
+    ] {
+        let out = Command::new(BIN).args(&args).output().await.unwrap();
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(names), "{args:?}: {stderr}");
+    }
+}

@@ -1,5 +1,6 @@
 //! servicecatalog-emulator: a local AWS Service Catalog endpoint (AWS JSON 1.1) for the provisioned-product lifecycle.
 
+use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,7 +8,9 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use servicecatalog_provider::emulator::{Emulator, EmulatorConfig, Faults, Principals};
+use servicecatalog_provider::emulator::{
+    parse_rate_limit, Emulator, EmulatorConfig, Faults, Principals, RateLimit,
+};
 use servicecatalog_provider::tfplugin::timeouts::parse_duration;
 
 const AFTER_HELP: &str = r#"Principals file (--principals), JSON:
@@ -22,7 +25,8 @@ Faults at run time (same fields as the flags; durations in ms):
   curl -X PATCH http://ADDR/_emulator/faults -d '{"throttle_next": 2, "operations": ["UpdateProvisionedProductProperties"]}'
   Fields: throttle_next, server_error_next, server_error_after_commit_next, server_error_status, latency_ms,
   operations, fail_next_records, fail_provisioned_products, search_lag_ms, search_lag_calls,
-  record_latency_ms (overrides --record-latency for new records).
+  record_latency_ms (overrides --record-latency for new records),
+  rate_limits ({"all": {"per_second": 10, "burst": 20}, "SearchProvisionedProducts": {"per_second": 5}}).
 
 State file (--state-file): every change is written (temp file, fsync, rename, directory fsync) before it is
 acknowledged, so kill -9 never loses an acknowledged change or leaves a partial file."#;
@@ -96,6 +100,12 @@ struct Cli {
     /// Fault: after an owner change, the next N searches including the product show the old owner.
     #[arg(long, default_value_t = 0, value_name = "N")]
     search_lag_calls: u32,
+    /// Rate limit of an operation for the account, as AWS throttles: a token bucket refilled at
+    /// PER_SECOND calls a second holding BURST calls (default: one second's worth); an empty
+    /// bucket answers ThrottlingException "Rate exceeded". Repeatable; `all` covers every
+    /// operation not named on its own, e.g. --rate-limit all=10/20 --rate-limit SearchProvisionedProducts=5.
+    #[arg(long = "rate-limit", value_parser = parse_rate_limit, value_name = "OPERATION=PER_SECOND[/BURST]")]
+    rate_limits: Vec<(String, RateLimit)>,
     /// Log every request outcome to stderr.
     #[arg(long, short)]
     verbose: bool,
@@ -116,6 +126,14 @@ fn config(cli: Cli) -> Result<EmulatorConfig, String> {
         Some(path) => Principals::from_file(path).map_err(|e| e.to_string())?,
         None => Principals::default(),
     };
+    let mut rate_limits = BTreeMap::new();
+    for (operation, limit) in cli.rate_limits {
+        if rate_limits.insert(operation.clone(), limit).is_some() {
+            return Err(format!(
+                "--rate-limit names {operation} more than once; give each operation one limit"
+            ));
+        }
+    }
     Ok(EmulatorConfig {
         listen: cli.listen,
         account_id: cli.account_id,
@@ -137,6 +155,7 @@ fn config(cli: Cli) -> Result<EmulatorConfig, String> {
             search_lag: cli.search_lag,
             search_lag_calls: cli.search_lag_calls,
             record_latency_ms: None,
+            rate_limits,
         },
     })
 }

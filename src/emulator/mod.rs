@@ -6,8 +6,8 @@
 //! listed in `docs/emulator.md`.
 //!
 //! Modules, lowest first (each imports only modules listed before it): `error`, `model`, `sigv4`,
-//! `arn`, `principal`, `input`, `store`, `wire`; `ops` (the operations and their table); `faults`,
-//! `metrics`; `config`; `server` (router, pipeline layers, control API).
+//! `arn`, `principal`, `input`, `store`, `wire`; `ops` (the operations and their table);
+//! `ratelimit`, `metrics`; `faults`; `config`; `server` (router, pipeline layers, control API).
 
 mod arn;
 mod config;
@@ -18,6 +18,7 @@ mod metrics;
 pub mod model;
 mod ops;
 mod principal;
+mod ratelimit;
 mod server;
 mod sigv4;
 mod store;
@@ -37,6 +38,7 @@ pub use metrics::{Metrics, OperationMetrics};
 pub use model::{ProvisionedProduct, Record, RecordStatus, State};
 pub use ops::{SeedProduct, OPERATIONS};
 pub use principal::{AccessLevel, Principal, Principals};
+pub use ratelimit::{parse_flag as parse_rate_limit, RateLimit, ALL_OPERATIONS};
 pub use server::TARGET_PREFIX;
 
 use server::Shared;

@@ -1,5 +1,5 @@
 //! The Service Catalog operations, each a function over the locked [`State`], and the one operation
-//! table that routing, fault filtering, metrics and persistence read.
+//! table that routing, fault filtering, rate limits, metrics and persistence read.
 //!
 //! By concern: `context` (what an operation runs with), `access` (visibility and access-level
 //! filters), `paging`, `tokens` (idempotency), `mutate` (the idempotent-mutation pipeline every

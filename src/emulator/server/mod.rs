@@ -34,13 +34,14 @@ async fn not_served(method: Method, uri: Uri) -> Response {
     resp
 }
 
-/// The router: the API at `POST /` (routing → authentication → faults → the operation, outermost
-/// first), the control API under `/_emulator/`.
+/// The router: the API at `POST /` (routing → authentication → rate limit → faults → the
+/// operation, outermost first), the control API under `/_emulator/`.
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     let api = post(pipeline::call)
         // The authentication layer has already enforced `max_body_bytes`.
         .layer(DefaultBodyLimit::disable())
         .route_layer(from_fn_with_state(shared.clone(), pipeline::faults))
+        .route_layer(from_fn_with_state(shared.clone(), pipeline::rate_limit))
         .route_layer(from_fn_with_state(shared.clone(), pipeline::authenticate))
         .route_layer(from_fn_with_state(shared.clone(), pipeline::route))
         .fallback(not_served);

@@ -1,11 +1,12 @@
 //! The API pipeline at `POST /`, one layer per concern, outermost first:
 //! [`route`] (`X-Amz-Target` → operation table row; counts calls and throttled answers; logs
 //! errors) → [`authenticate`] (body size, `Authorization` → caller, SigV4 when the key has a
-//! secret) → [`faults`] (injected throttling and server errors, latency, errors after commit) →
-//! [`call`] (decode, run the operation under the lock, persist before acknowledging).
+//! secret) → [`rate_limit`] (the operation's token bucket) → [`faults`] (injected throttling and
+//! server errors, latency, errors after commit) → [`call`] (decode, run the operation under the
+//! lock, persist before acknowledging).
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Extension, Request, State as AxState};
@@ -183,6 +184,20 @@ pub(super) async fn authenticate(
     let caller = caller_of(&shared.config, &parts, &body)?;
     parts.extensions.insert(Caller(caller));
     Ok(next.run(Request::from_parts(parts, Body::from(body))).await)
+}
+
+/// Answers `ThrottlingException` ("Rate exceeded") when the operation's token bucket is empty, as
+/// AWS throttles an account's calls per operation.
+pub(super) async fn rate_limit(
+    AxState(shared): AxState<Arc<Shared>>,
+    Extension(Routed(op)): Extension<Routed>,
+    req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    if !shared.lock().buckets.try_take(op.index, Instant::now()) {
+        return Err(ApiError::new(ErrorCode::Throttling, "Rate exceeded"));
+    }
+    Ok(next.run(req).await)
 }
 
 fn server_error(status: Option<u16>) -> ApiError {

@@ -1,8 +1,8 @@
-//! [`Shared`]: the state, faults and counters every request works on, behind one lock, and
+//! [`Shared`]: the state, faults, rate-limit buckets and counters every request works on, and
 //! persistence (group commit) so that a change is acknowledged only once it is durable.
 
 use std::sync::{Mutex, MutexGuard};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use crate::emulator::config::EmulatorConfig;
 use crate::emulator::error::EmulatorError;
@@ -10,12 +10,15 @@ use crate::emulator::faults::Faults;
 use crate::emulator::metrics::Counters;
 use crate::emulator::model::{ProvisionedProduct, State, STATE_VERSION};
 use crate::emulator::ops::{self, Env, SeedProduct};
+use crate::emulator::ratelimit::Buckets;
 use crate::emulator::store;
 
 /// What the lock guards.
 pub(crate) struct Inner {
     pub(crate) state: State,
     pub(crate) faults: Faults,
+    /// Token buckets of `faults.rate_limits`; refilled to full whenever the limits change.
+    pub(crate) buckets: Buckets,
     /// Bumped on every change that must be persisted.
     pub(crate) version: u64,
 }
@@ -58,6 +61,7 @@ impl Shared {
         Shared {
             inner: Mutex::new(Inner {
                 state,
+                buckets: Buckets::new(&config.faults.rate_limits, Instant::now()),
                 faults: config.faults.clone(),
                 version: 0,
             }),
@@ -115,17 +119,21 @@ impl Shared {
         let mut faults = inner.faults.clone();
         change(&mut faults)?;
         faults.validate()?;
+        if faults.rate_limits != inner.faults.rate_limits {
+            inner.buckets = Buckets::new(&faults.rate_limits, Instant::now());
+        }
         inner.faults = faults.clone();
         Ok(faults)
     }
 
-    /// Forgets all products, records and tokens, restores the start-up faults and zeroes the
-    /// counters; acknowledged once persisted.
+    /// Forgets all products, records and tokens, restores the start-up faults (with full rate-limit
+    /// buckets) and zeroes the counters; acknowledged once persisted.
     pub(crate) async fn reset(&self) -> Result<(), EmulatorError> {
         let version = {
             let mut inner = self.lock();
             inner.state = State::default();
             inner.faults = self.config.faults.clone();
+            inner.buckets = Buckets::new(&inner.faults.rate_limits, Instant::now());
             inner.version += 1;
             self.counters.clear();
             inner.version
