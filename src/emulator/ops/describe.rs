@@ -5,7 +5,7 @@ use serde_json::{json, Map, Value};
 
 use super::access::{record_visible, Lookup};
 use super::context::Ctx;
-use super::paging::{page, paginate};
+use super::paging::{by_offset, page};
 use crate::emulator::error::{ApiError, ErrorCode};
 use crate::emulator::input::{self, Input};
 use crate::emulator::model::{outputs, State};
@@ -38,7 +38,7 @@ pub(super) fn describe_record(
     let mut i = Input::new(body);
     i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
     let id = i.req_str("Id", &input::ID)?;
-    let (offset, size) = page(&mut i, 20, 20)?;
+    let (start, size) = page(&mut i, 20, 20)?;
     let Some(id) = id else {
         return Err(ApiError::new(
             ErrorCode::Validation,
@@ -51,8 +51,8 @@ pub(super) fn describe_record(
         .get(id)
         .filter(|r| record_visible(state, r, ctx.caller, ctx.caller.access_level))
         .ok_or_else(|| ApiError::not_found(format!("record {id} not found")))?;
-    let (items, next) = paginate(&rec.outputs, offset, size);
-    let mut out = json!({ "RecordDetail": rec.detail(), "RecordOutputs": outputs(&items) });
+    let (items, next) = by_offset(&rec.outputs, &start, size)?;
+    let mut out = json!({ "RecordDetail": rec.detail(), "RecordOutputs": outputs(items) });
     if let Some(next) = next {
         out["NextPageToken"] = Value::String(next);
     }

@@ -2,11 +2,13 @@
 //! owner as search shows it during an injected search lag), `ScanProvisionedProducts` and
 //! `ListRecordHistory`.
 
+use std::borrow::Cow;
+
 use serde_json::{json, Map, Value};
 
 use super::access::{access_level, can_see, record_visible};
 use super::context::{Ctx, Env};
-use super::paging::{page, paginate};
+use super::paging::{by_key, by_offset, page};
 use crate::emulator::error::ApiError;
 use crate::emulator::input::{self, item_str, Input};
 use crate::emulator::model::{KeyValue, ProvisionedProduct, Record, State};
@@ -16,36 +18,44 @@ use crate::emulator::principal::AccessLevel;
 /// for complete, duplicate-free paging.
 const SORT_FIELDS: &[&str] = &["arn", "id", "name", "lastRecordId", "createdTime"];
 
-struct Shown<'a> {
-    pp: &'a ProvisionedProduct,
-    user_arn: String,
-    user_arn_session: String,
+/// The `createdTime` order as a string key: creation time, then creation order (fixed-width hex
+/// of a positive float's bits sorts like the float).
+fn created_key(pp: &ProvisionedProduct) -> String {
+    format!("{:016x}{:016x}", pp.created_time.to_bits(), pp.seq)
 }
 
-fn field_value(s: &Shown<'_>, field: &str) -> Option<String> {
+/// A product as search shows it: during an injected search lag, with its previous owner.
+struct Shown<'a> {
+    pp: &'a ProvisionedProduct,
+    user_arn: &'a str,
+    user_arn_session: &'a str,
+}
+
+fn field_value<'a>(s: &Shown<'a>, field: &str) -> Option<Cow<'a, str>> {
     let pp = s.pp;
-    Some(match field {
-        "arn" => pp.arn.clone(),
-        "createdtime" => format!("{}", pp.created_time),
-        "id" => pp.id.clone(),
-        "lastrecordid" => pp.last_record_id.clone()?,
-        "idempotencytoken" => pp.idempotency_token.clone(),
-        "name" => pp.name.clone(),
-        "physicalid" => pp.physical_id.clone(),
-        "productid" => pp.product_id.clone(),
-        "provisioningartifactid" => pp.provisioning_artifact_id.clone(),
-        "type" => pp.product_type.clone(),
-        "status" => pp.status.as_str().to_owned(),
-        "userarn" => s.user_arn.clone(),
-        "userarnsession" => s.user_arn_session.clone(),
-        "lastprovisioningrecordid" => pp.last_provisioning_record_id.clone()?,
+    let text: &'a str = match field {
+        "arn" => &pp.arn,
+        "createdtime" => return Some(Cow::Owned(format!("{}", pp.created_time))),
+        "id" => &pp.id,
+        "lastrecordid" => pp.last_record_id.as_deref()?,
+        "idempotencytoken" => &pp.idempotency_token,
+        "name" => &pp.name,
+        "physicalid" => &pp.physical_id,
+        "productid" => &pp.product_id,
+        "provisioningartifactid" => &pp.provisioning_artifact_id,
+        "type" => &pp.product_type,
+        "status" => pp.status.as_str(),
+        "userarn" => s.user_arn,
+        "userarnsession" => s.user_arn_session,
+        "lastprovisioningrecordid" => pp.last_provisioning_record_id.as_deref()?,
         "lastsuccessfulprovisioningrecordid" => {
-            pp.last_successful_provisioning_record_id.clone()?
+            pp.last_successful_provisioning_record_id.as_deref()?
         }
-        "productname" => pp.product_name.clone()?,
-        "provisioningartifactname" => pp.provisioning_artifact_name.clone()?,
+        "productname" => pp.product_name.as_deref()?,
+        "provisioningartifactname" => pp.provisioning_artifact_name.as_deref()?,
         _ => return None,
-    })
+    };
+    Some(Cow::Borrowed(text))
 }
 
 const SEARCH_FIELDS: &[&str] = &[
@@ -95,7 +105,11 @@ fn matches_term(s: &Shown<'_>, term: &str) -> bool {
     SEARCH_FIELDS
         .iter()
         .filter_map(|f| field_value(s, &f.to_ascii_lowercase()))
-        .chain(s.pp.tags.iter().map(|t| format!("{} {}", t.key, t.value)))
+        .chain(
+            s.pp.tags
+                .iter()
+                .map(|t| Cow::Owned(format!("{} {}", t.key, t.value))),
+        )
         .any(|v| v.to_ascii_lowercase().contains(&needle))
 }
 
@@ -157,7 +171,7 @@ pub(super) fn search_provisioned_products(
     }
     let sort_by = i.opt_str("SortBy", &input::ANY)?;
     let descending = i.opt_enum("SortOrder", &["ASCENDING", "DESCENDING"])? == Some("DESCENDING");
-    let (offset, size) = page(&mut i, 100, 20)?;
+    let (start, size) = page(&mut i, 100, 20)?;
     if let Some(s) = sort_by {
         if !SORT_FIELDS.contains(&s) {
             return Err(ApiError::invalid_parameters(format!(
@@ -167,26 +181,21 @@ pub(super) fn search_provisioned_products(
     }
     let now = ctx.now;
     let mut shown: Vec<Shown<'_>> = Vec::new();
-    let mut lagging: Vec<String> = Vec::new();
     for pp in state.products.values() {
         let (user_arn, user_arn_session) = match &pp.stale_owner {
             Some(st) if st.until > now || st.calls_left > 0 => {
-                (st.user_arn.clone(), st.user_arn_session.clone())
+                (st.user_arn.as_str(), st.user_arn_session.as_str())
             }
-            _ => (pp.user_arn.clone(), pp.user_arn_session.clone()),
+            _ => (pp.user_arn.as_str(), pp.user_arn_session.as_str()),
         };
         let s = Shown {
             pp,
             user_arn,
             user_arn_session,
         };
-        if !can_see(level, ctx.caller, &s.user_arn, &s.user_arn_session) {
-            continue;
-        }
-        if terms.iter().all(|t| matches_term(&s, t)) {
-            if pp.stale_owner.is_some() {
-                lagging.push(pp.id.clone());
-            }
+        if can_see(level, ctx.caller, s.user_arn, s.user_arn_session)
+            && terms.iter().all(|t| matches_term(&s, t))
+        {
             shown.push(s);
         }
     }
@@ -206,22 +215,30 @@ pub(super) fn search_provisioned_products(
         shown.reverse();
     }
     let total = shown.len();
-    let items: Vec<Value> = shown
+    // Sorted by creation time, paging is by cursor: complete and free of duplicates even when
+    // products come and go between pages (what the AWS documentation promises for that sort).
+    let (page_items, next) = if sort_by == Some("createdTime") {
+        by_key(&shown, &start, size, |s| created_key(s.pp), descending)
+    } else {
+        by_offset(&shown, &start, size)?
+    };
+    let items: Vec<Value> = page_items
         .iter()
         .map(|s| {
-            s.pp.attribute(
-                &s.user_arn,
-                &s.user_arn_session,
-                &system_tags(ctx.env, s.pp),
-            )
+            s.pp.attribute(s.user_arn, s.user_arn_session, &system_tags(ctx.env, s.pp))
         })
         .collect();
-    let (items, next) = paginate(&items, offset, size);
+    // Answers that include a lagging product count down its call-based search lag.
+    let lagging: Vec<String> = page_items
+        .iter()
+        .filter(|s| s.pp.stale_owner.is_some())
+        .map(|s| s.pp.id.clone())
+        .collect();
     let mut out = json!({ "ProvisionedProducts": items, "TotalResultsCount": total });
     if let Some(next) = next {
         out["NextPageToken"] = Value::String(next);
     }
-    // Count down call-based search lag; drop lag that has run out.
+    // Drop lag that has run out.
     for id in lagging {
         if let Some(pp) = state.products.get_mut(&id) {
             if let Some(st) = pp.stale_owner.as_mut() {
@@ -248,15 +265,15 @@ pub(super) fn scan_provisioned_products(
         ctx.caller,
         "ScanProvisionedProducts",
     )?;
-    let (offset, size) = page(&mut i, 20, 20)?;
+    let (start, size) = page(&mut i, 20, 20)?;
     let mut visible: Vec<&ProvisionedProduct> = state
         .products
         .values()
         .filter(|pp| can_see(level, ctx.caller, &pp.user_arn, &pp.user_arn_session))
         .collect();
     visible.sort_by_key(|pp| pp.seq);
-    let details: Vec<Value> = visible.iter().map(|pp| pp.detail()).collect();
-    let (items, next) = paginate(&details, offset, size);
+    let (page_items, next) = by_offset(&visible, &start, size)?;
+    let items: Vec<Value> = page_items.iter().map(|pp| pp.detail()).collect();
     let mut out = json!({ "ProvisionedProducts": items });
     if let Some(next) = next {
         out["NextPageToken"] = Value::String(next);
@@ -285,7 +302,7 @@ pub(super) fn list_record_history(
             )))
         })?,
     };
-    let (offset, size) = page(&mut i, 20, 20)?;
+    let (start, size) = page(&mut i, 20, 20)?;
     if let Some((key, _)) = &filter {
         if key != "product" && key != "provisionedproduct" {
             return Err(ApiError::invalid_parameters(format!(
@@ -308,8 +325,8 @@ pub(super) fn list_record_history(
         })
         .collect();
     records.sort_by_key(|r| std::cmp::Reverse(r.seq));
-    let details: Vec<Value> = records.iter().map(|r| r.detail()).collect();
-    let (items, next) = paginate(&details, offset, size);
+    let (page_items, next) = by_offset(&records, &start, size)?;
+    let items: Vec<Value> = page_items.iter().map(|r| r.detail()).collect();
     let mut out = json!({ "RecordDetails": items });
     if let Some(next) = next {
         out["NextPageToken"] = Value::String(next);
