@@ -1,5 +1,6 @@
 //! servicecatalog-emulator: a local AWS Service Catalog endpoint (AWS JSON 1.1) for the provisioned-product lifecycle.
 
+use std::collections::BTreeMap;
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -7,7 +8,10 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::Parser;
-use servicecatalog_provider::emulator::{Emulator, EmulatorConfig, Faults, Principals};
+use servicecatalog_provider::emulator::{
+    parse_rate_limit, Emulator, EmulatorConfig, Faults, Principals, RateLimit,
+};
+use servicecatalog_provider::tfplugin::timeouts::parse_duration;
 
 const AFTER_HELP: &str = r#"Principals file (--principals), JSON:
   {"keys": {"AKIDALICE": {"arn": "arn:aws:iam::123456789012:user/alice",
@@ -21,7 +25,8 @@ Faults at run time (same fields as the flags; durations in ms):
   curl -X PATCH http://ADDR/_emulator/faults -d '{"throttle_next": 2, "operations": ["UpdateProvisionedProductProperties"]}'
   Fields: throttle_next, server_error_next, server_error_after_commit_next, server_error_status, latency_ms,
   operations, fail_next_records, fail_provisioned_products, search_lag_ms, search_lag_calls,
-  record_latency_ms (overrides --record-latency for new records).
+  record_latency_ms (overrides --record-latency for new records),
+  rate_limits ({"all": {"per_second": 10, "burst": 20}, "SearchProvisionedProducts": {"per_second": 5}}).
 
 State file (--state-file): every change is written (temp file, fsync, rename, directory fsync) before it is
 acknowledged, so kill -9 never loses an acknowledged change or leaves a partial file."#;
@@ -34,8 +39,10 @@ acknowledged, so kill -9 never loses an acknowledged change or leaves a partial 
 /// Once ready it prints one line `listening on http://ADDR` on stdout. Point clients at it with
 /// `--endpoint-url http://ADDR` (AWS CLI) or `endpoint_url` (SDKs). Faults can be changed at run time
 /// through the control API: GET/PUT/PATCH /_emulator/faults, POST /_emulator/reset, GET /_emulator/state,
-/// POST /_emulator/provisioned-products, GET /_emulator/records. SIGINT/SIGTERM stop it gracefully.
-/// Durations accept `250ms`, `2s`, `1m` or plain seconds (`1.5`).
+/// POST /_emulator/provisioned-products, GET /_emulator/records, GET /_emulator/metrics (calls and
+/// throttled calls by operation). SIGINT/SIGTERM stop it gracefully.
+/// Durations are Go durations: `250ms`, `2s`, `1m30s`, `0` (a number without a unit other than 0 is
+/// refused).
 #[derive(Debug, Parser)]
 #[command(name = "servicecatalog-emulator", version, after_long_help = AFTER_HELP)]
 struct Cli {
@@ -49,7 +56,7 @@ struct Cli {
     #[arg(long, default_value = "us-east-1")]
     region: String,
     /// Time from CREATED to SUCCEEDED/FAILED for every record (0 = immediate).
-    #[arg(long, default_value = "0", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "0", value_parser = duration, value_name = "DURATION")]
     record_latency: Duration,
     /// JSON file mapping access key ids to principals (see docs/emulator.md). Default: any key is the account admin.
     #[arg(long, value_name = "FILE")]
@@ -76,7 +83,7 @@ struct Cli {
     #[arg(long, default_value_t = 500, value_name = "STATUS")]
     server_error_status: u16,
     /// Fault: extra delay before each API answer.
-    #[arg(long, default_value = "0", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "0", value_parser = duration, value_name = "DURATION")]
     latency: Duration,
     /// Limit throttling, server errors and latency to this operation (repeatable). Default: all.
     #[arg(long = "fault-operation", value_name = "OPERATION")]
@@ -88,35 +95,30 @@ struct Cli {
     #[arg(long = "fail-provisioned-product", value_name = "ID_OR_NAME")]
     fail_provisioned_products: Vec<String>,
     /// Fault: after an owner change, SearchProvisionedProducts shows the old owner for this long.
-    #[arg(long, default_value = "0", value_parser = parse_duration, value_name = "DURATION")]
+    #[arg(long, default_value = "0", value_parser = duration, value_name = "DURATION")]
     search_lag: Duration,
     /// Fault: after an owner change, the next N searches including the product show the old owner.
     #[arg(long, default_value_t = 0, value_name = "N")]
     search_lag_calls: u32,
+    /// Rate limit of an operation for the account, as AWS throttles: a token bucket refilled at
+    /// PER_SECOND calls a second holding BURST calls (default: one second's worth); an empty
+    /// bucket answers ThrottlingException "Rate exceeded". Repeatable; `all` covers every
+    /// operation not named on its own, e.g. --rate-limit all=10/20 --rate-limit SearchProvisionedProducts=5.
+    #[arg(long = "rate-limit", value_parser = parse_rate_limit, value_name = "OPERATION=PER_SECOND[/BURST]")]
+    rate_limits: Vec<(String, RateLimit)>,
     /// Log every request outcome to stderr.
     #[arg(long, short)]
     verbose: bool,
 }
 
-fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    let (num, scale) = if let Some(n) = s.strip_suffix("ms") {
-        (n, 0.001)
-    } else if let Some(n) = s.strip_suffix('s') {
-        (n, 1.0)
-    } else if let Some(n) = s.strip_suffix('m') {
-        (n, 60.0)
-    } else {
-        (s, 1.0)
-    };
-    let value: f64 = num
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{s}' is not a duration (examples: 250ms, 2s, 1m, 1.5)"))?;
-    if !value.is_finite() || value < 0.0 {
-        return Err(format!("'{s}' is not a non-negative duration"));
-    }
-    Duration::try_from_secs_f64(value * scale).map_err(|e| format!("'{s}': {e}"))
+/// Go durations, as the provider's `timeouts` take them (`250ms`, `2s`, `1m30s`, `0`).
+fn duration(s: &str) -> Result<Duration, String> {
+    parse_duration(s).map_err(|e| {
+        format!(
+            "'{}' is not a duration: {}; use a Go duration such as 250ms, 2s, 1m30s or 0",
+            e.input, e.reason
+        )
+    })
 }
 
 fn config(cli: Cli) -> Result<EmulatorConfig, String> {
@@ -124,6 +126,14 @@ fn config(cli: Cli) -> Result<EmulatorConfig, String> {
         Some(path) => Principals::from_file(path).map_err(|e| e.to_string())?,
         None => Principals::default(),
     };
+    let mut rate_limits = BTreeMap::new();
+    for (operation, limit) in cli.rate_limits {
+        if rate_limits.insert(operation.clone(), limit).is_some() {
+            return Err(format!(
+                "--rate-limit names {operation} more than once; give each operation one limit"
+            ));
+        }
+    }
     Ok(EmulatorConfig {
         listen: cli.listen,
         account_id: cli.account_id,
@@ -145,6 +155,7 @@ fn config(cli: Cli) -> Result<EmulatorConfig, String> {
             search_lag: cli.search_lag,
             search_lag_calls: cli.search_lag_calls,
             record_latency_ms: None,
+            rate_limits,
         },
     })
 }
@@ -218,12 +229,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_take_units_and_plain_seconds() {
-        assert_eq!(parse_duration("250ms").unwrap(), Duration::from_millis(250));
-        assert_eq!(parse_duration("2s").unwrap(), Duration::from_secs(2));
-        assert_eq!(parse_duration("1m").unwrap(), Duration::from_secs(60));
-        assert_eq!(parse_duration("1.5").unwrap(), Duration::from_millis(1500));
-        assert!(parse_duration("-1").unwrap_err().contains("'-1'"));
-        assert!(parse_duration("soon").unwrap_err().contains("'soon'"));
+    fn durations_are_go_durations() {
+        assert_eq!(duration("250ms").unwrap(), Duration::from_millis(250));
+        assert_eq!(duration("2s").unwrap(), Duration::from_secs(2));
+        assert_eq!(duration("1m30s").unwrap(), Duration::from_secs(90));
+        assert_eq!(duration("0").unwrap(), Duration::ZERO);
+        for bad in ["1.5", "-1s", "soon"] {
+            let err = duration(bad).unwrap_err();
+            assert!(err.contains(&format!("'{bad}'")), "{err}");
+            assert!(err.contains("Go duration"), "{err}");
+        }
     }
 }

@@ -1,12 +1,16 @@
-//! Injectable faults ([`Faults`]): throttling, 5xx, added latency, record failures and search lag.
+//! Injectable faults ([`Faults`]): throttling, 5xx, added latency, rate limits, record failures
+//! and search lag.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use super::ops::{self, RecordFaults};
+use super::ratelimit::{self, RateLimit};
+
 /// Faults to inject. The JSON form (control API) uses the same field names, durations in milliseconds.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Faults {
     /// Answer the next N API requests with `ThrottlingException` (HTTP 400) before doing anything.
@@ -36,6 +40,9 @@ pub struct Faults {
     pub search_lag_calls: u32,
     /// Overrides the configured record latency (milliseconds) for records created from now on.
     pub record_latency_ms: Option<u64>,
+    /// Token-bucket rate limits by operation name, or `all` for every operation without a limit
+    /// of its own; each operation has its own bucket. They apply whatever `operations` says.
+    pub rate_limits: BTreeMap<String, RateLimit>,
 }
 
 impl Faults {
@@ -50,18 +57,29 @@ impl Faults {
             }
         }
         for op in &self.operations {
-            if !super::server::OPERATIONS.contains(&op.as_str()) {
+            if ops::find(op).is_none() {
                 return Err(format!(
                     "operations: '{op}' is not an operation of the emulator"
                 ));
             }
         }
-        Ok(())
+        ratelimit::validate(&self.rate_limits)
     }
 
     /// Whether throttling/5xx/latency apply to this operation.
     pub(crate) fn applies_to(&self, operation: &str) -> bool {
         self.operations.is_empty() || self.operations.contains(operation)
+    }
+
+    /// The part the operations use: record failures, record latency and search lag.
+    pub(crate) fn for_records(&mut self) -> RecordFaults<'_> {
+        RecordFaults {
+            fail_next: &mut self.fail_next_records,
+            fail_products: &self.fail_provisioned_products,
+            latency_secs: self.record_latency_ms.map(|ms| ms as f64 / 1000.0),
+            search_lag_secs: self.search_lag.as_secs_f64(),
+            search_lag_calls: self.search_lag_calls,
+        }
     }
 }
 

@@ -4,17 +4,25 @@
 //! Start it in-process with [`Emulator::start`]; control it through [`RunningEmulator`] (the same
 //! controls as the HTTP API under `/_emulator/`). Choices where the service is not documented are
 //! listed in `docs/emulator.md`.
+//!
+//! Modules, lowest first (each imports only modules listed before it): `error`, `model`, `sigv4`,
+//! `arn`, `principal`, `input`, `store`, `wire`; `ops` (the operations and their table);
+//! `ratelimit`, `metrics`; `faults`; `config`; `server` (router, pipeline layers, control API).
 
 mod arn;
 mod config;
 mod error;
 mod faults;
 mod input;
+mod metrics;
 pub mod model;
 mod ops;
+mod principal;
+mod ratelimit;
 mod server;
 mod sigv4;
 mod store;
+mod wire;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,12 +31,15 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{partition_for, AccessLevel, EmulatorConfig, Principal, Principals};
+pub use config::{partition_for, EmulatorConfig};
 pub use error::{ApiError, EmulatorError, ErrorCode};
 pub use faults::Faults;
+pub use metrics::{Metrics, OperationMetrics};
 pub use model::{ProvisionedProduct, Record, RecordStatus, State};
-pub use ops::SeedProduct;
-pub use server::{OPERATIONS, TARGET_PREFIX};
+pub use ops::{SeedProduct, OPERATIONS};
+pub use principal::{AccessLevel, Principal, Principals};
+pub use ratelimit::{parse_flag as parse_rate_limit, RateLimit, ALL_OPERATIONS};
+pub use server::TARGET_PREFIX;
 
 use server::Shared;
 
@@ -85,14 +96,6 @@ pub struct RunningEmulator {
     task: JoinHandle<()>,
 }
 
-impl std::fmt::Debug for Shared {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Shared")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
-}
-
 impl RunningEmulator {
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
@@ -129,34 +132,35 @@ impl RunningEmulator {
 
     /// Replaces the faults.
     pub fn set_faults(&self, faults: Faults) -> Result<(), EmulatorError> {
-        faults.validate().map_err(EmulatorError::Config)?;
-        self.shared.lock().faults = faults;
-        Ok(())
+        self.update_faults(|f| *f = faults)
     }
 
-    /// Changes the faults in place.
+    /// Changes the faults in place (nothing changes if the result is invalid).
     pub fn update_faults(&self, f: impl FnOnce(&mut Faults)) -> Result<(), EmulatorError> {
-        let mut inner = self.shared.lock();
-        let mut faults = inner.faults.clone();
-        f(&mut faults);
-        faults.validate().map_err(EmulatorError::Config)?;
-        inner.faults = faults;
-        Ok(())
+        self.shared
+            .update_faults(|faults| {
+                f(faults);
+                Ok(())
+            })
+            .map(drop)
+            .map_err(EmulatorError::Config)
     }
 
-    /// Forgets all products, records and tokens and restores the start-up faults (persisted).
+    /// Forgets all products, records and tokens, restores the start-up faults (persisted) and
+    /// zeroes the metrics.
     pub async fn reset(&self) -> Result<(), EmulatorError> {
-        server::reset_state(&self.shared).await
+        self.shared.reset().await
+    }
+
+    /// Calls and throttled calls by operation, since start or the last reset.
+    pub fn metrics(&self) -> Metrics {
+        self.shared.counters.snapshot()
     }
 
     /// A copy of the whole state, with records advanced to now.
     pub fn snapshot(&self) -> State {
         let mut inner = self.shared.lock();
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs_f64())
-            .unwrap_or(0.0);
-        inner.state.advance(now);
+        inner.state.advance(server::now_secs());
         inner.state.clone()
     }
 
@@ -177,6 +181,6 @@ impl RunningEmulator {
         &self,
         seed: SeedProduct,
     ) -> Result<ProvisionedProduct, EmulatorError> {
-        server::seed_product(&self.shared, &seed).await
+        self.shared.seed(&seed).await
     }
 }

@@ -8,7 +8,7 @@ use aws_sdk_servicecatalog::types::PropertyKey;
 use servicecatalog_provider::emulator::{EmulatorConfig, Faults};
 
 use super::{admin, final_status, start};
-use crate::harness::http::raw;
+use crate::harness::http::{raw, raw_api};
 use crate::harness::sdk::{self, iam_arn};
 use crate::harness::World;
 
@@ -427,5 +427,216 @@ async fn record_latency_can_be_changed_at_run_time() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("InvalidStateException"));
+    world.finish().await;
+}
+
+#[tokio::test]
+async fn metrics_count_calls_and_throttled_calls_by_operation() {
+    use servicecatalog_provider::emulator::{Metrics, OperationMetrics, OPERATIONS};
+    let (world, c) = start(EmulatorConfig::default()).await;
+    let emu = world.emu();
+    let id = world.seed("counted").await;
+    let before = emu.metrics();
+    assert_eq!(before.operations.len(), OPERATIONS.len());
+    assert_eq!(before.total_calls(), 0, "seeding is not an API call");
+
+    for _ in 0..2 {
+        c.describe_provisioned_product()
+            .id(&id)
+            .send()
+            .await
+            .unwrap();
+    }
+    emu.set_faults(Faults {
+        throttle_next: 1,
+        operations: ["DescribeProvisionedProduct".to_owned()].into(),
+        ..Default::default()
+    })
+    .unwrap();
+    let e = c
+        .describe_provisioned_product()
+        .id(&id)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("ThrottlingException"));
+    // A failed call counts as a call; an unknown target counts nowhere.
+    let unsigned = raw(
+        emu.addr(),
+        "POST",
+        "/",
+        &[(
+            "X-Amz-Target",
+            "AWS242ServiceCatalogService.ScanProvisionedProducts",
+        )],
+        b"{}",
+    )
+    .await;
+    assert_eq!(unsigned.status, 403);
+    assert_eq!(
+        raw_api(emu.addr(), "CreatePortfolio", "{}").await.status,
+        400
+    );
+
+    let m = emu.metrics();
+    assert_eq!(
+        m.get("DescribeProvisionedProduct"),
+        OperationMetrics {
+            calls: 3,
+            throttled: 1
+        }
+    );
+    assert_eq!(
+        m.get("ScanProvisionedProducts"),
+        OperationMetrics {
+            calls: 1,
+            throttled: 0
+        }
+    );
+    assert_eq!(m.total_calls(), 4);
+
+    // The same numbers over HTTP, in the documented shape.
+    let r = raw(emu.addr(), "GET", "/_emulator/metrics", &[], b"").await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    let json = r.json();
+    assert_eq!(json["operations"]["DescribeProvisionedProduct"]["calls"], 3);
+    assert_eq!(
+        json["operations"]["DescribeProvisionedProduct"]["throttled"],
+        1
+    );
+    assert_eq!(json["operations"]["DescribeRecord"]["calls"], 0);
+    let over_http: Metrics = serde_json::from_value(json).unwrap();
+    assert_eq!(over_http, m);
+
+    // A reset zeroes them.
+    emu.reset().await.unwrap();
+    assert_eq!(emu.metrics().total_calls(), 0);
+    assert_eq!(emu.metrics().operations.len(), OPERATIONS.len());
+    world.finish().await;
+}
+
+#[tokio::test]
+async fn rate_limit_throttles_a_burst_beyond_the_bucket_and_refills() {
+    use aws_sdk_servicecatalog::error::SdkError;
+    use servicecatalog_provider::emulator::RateLimit;
+    // One call every 2 s, at most 2 at once, for DescribeProvisionedProduct only.
+    let (world, c) = start(EmulatorConfig {
+        faults: Faults {
+            rate_limits: [(
+                "DescribeProvisionedProduct".to_owned(),
+                RateLimit::per_second(0.5).with_burst(2),
+            )]
+            .into(),
+            ..Default::default()
+        },
+        ..Default::default()
+    })
+    .await;
+    // `c` makes one attempt: the SDK does not retry.
+    let emu = world.emu();
+    let id = world.seed("limited").await;
+    let describe = || c.describe_provisioned_product().id(&id).send();
+    describe().await.unwrap();
+    describe().await.unwrap();
+    let err = describe().await.unwrap_err();
+    assert_eq!(err.code(), Some("ThrottlingException"));
+    assert_eq!(err.message(), Some("Rate exceeded"));
+    match &err {
+        SdkError::ServiceError(e) => assert_eq!(e.raw().status().as_u16(), 400),
+        other => panic!("expected a service error, got {other:?}"),
+    }
+    // Other operations have no limit.
+    for _ in 0..5 {
+        c.scan_provisioned_products().send().await.unwrap();
+    }
+    let m = emu.metrics();
+    assert_eq!(m.get("DescribeProvisionedProduct").calls, 3);
+    assert_eq!(m.get("DescribeProvisionedProduct").throttled, 1);
+    assert_eq!(m.get("ScanProvisionedProducts").throttled, 0);
+
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    describe().await.expect("a token has been refilled");
+    assert_eq!(emu.metrics().get("DescribeProvisionedProduct").throttled, 1);
+    world.finish().await;
+}
+
+#[tokio::test]
+async fn rate_limits_are_set_at_run_time_and_bad_ones_are_refused() {
+    let (world, c) = start(EmulatorConfig::default()).await;
+    let emu = world.emu();
+    let json = [("Content-Type", "application/json")];
+    // `all` covers every operation not named on its own; a named one has its own bucket.
+    let r = raw(
+        emu.addr(),
+        "PATCH",
+        "/_emulator/faults",
+        &json,
+        br#"{"rate_limits": {"all": {"per_second": 0.1, "burst": 1},
+                             "ScanProvisionedProducts": {"per_second": 0.1, "burst": 3}}}"#,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["rate_limits"]["all"]["burst"], 1);
+    assert_eq!(emu.faults().rate_limits.len(), 2);
+    let search = || c.search_provisioned_products().send();
+    search().await.unwrap();
+    assert_eq!(
+        search().await.unwrap_err().code(),
+        Some("ThrottlingException")
+    );
+    for _ in 0..3 {
+        c.scan_provisioned_products().send().await.unwrap();
+    }
+    let e = c.scan_provisioned_products().send().await.unwrap_err();
+    assert_eq!(e.message(), Some("Rate exceeded"));
+
+    for (body, names) in [
+        (r#"{"rate_limits": {"Nope": {"per_second": 1}}}"#, "'Nope'"),
+        (
+            r#"{"rate_limits": {"all": {"per_second": 0}}}"#,
+            "per_second 0",
+        ),
+        (
+            r#"{"rate_limits": {"all": {"per_second": "fast"}}}"#,
+            "\"fast\"",
+        ),
+        (
+            r#"{"rate_limits": {"all": {"per_second": 1, "burst": -2}}}"#,
+            "-2",
+        ),
+        (
+            r#"{"rate_limits": {"all": {"per_second": 1, "burst": 0}}}"#,
+            "burst 0",
+        ),
+    ] {
+        let r = raw(
+            emu.addr(),
+            "PATCH",
+            "/_emulator/faults",
+            &json,
+            body.as_bytes(),
+        )
+        .await;
+        assert_eq!(r.status, 400, "{body}: {}", r.text());
+        let msg = r.json()["error"].as_str().unwrap_or_default().to_owned();
+        assert!(msg.contains(names), "{body}: {msg}");
+    }
+    // Refused changes change nothing: still throttled.
+    assert_eq!(
+        search().await.unwrap_err().code(),
+        Some("ThrottlingException")
+    );
+    // Lifting the limits lets calls through at once.
+    let r = raw(
+        emu.addr(),
+        "PATCH",
+        "/_emulator/faults",
+        &json,
+        br#"{"rate_limits": {}}"#,
+    )
+    .await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    search().await.unwrap();
+    assert_eq!(emu.metrics().get("SearchProvisionedProducts").throttled, 2);
     world.finish().await;
 }

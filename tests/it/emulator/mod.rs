@@ -6,6 +6,7 @@ mod access;
 mod api;
 mod errors;
 mod faults;
+mod fleet;
 mod process;
 
 use std::time::Duration;

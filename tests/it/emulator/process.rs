@@ -60,6 +60,14 @@ async fn help_explains_the_flags_and_bad_flags_fail_clearly() {
     let out = run_to_exit(&["--record-latency", "soon"]).await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("'soon'"));
+    // Durations are Go durations: plain seconds need a unit.
+    let out = run_to_exit(&["--latency", "1.5"]).await;
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("'1.5'") && stderr.contains("1m30s"),
+        "{stderr}"
+    );
     let out = run_to_exit(&["--account-id", "12"]).await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("'12'"));
@@ -250,4 +258,43 @@ async fn principals_file_and_start_up_faults_are_applied() {
     let out = run_to_exit(&["--principals", file.to_str().unwrap()]).await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("principals.json"));
+}
+
+#[tokio::test]
+async fn rate_limit_flags_throttle_and_bad_ones_fail_clearly() {
+    use aws_sdk_servicecatalog::error::ProvideErrorMetadata;
+    let emu = EmulatorProcess::start(&[
+        "--rate-limit",
+        "all=100",
+        "--rate-limit",
+        "ScanProvisionedProducts=0.1/1",
+    ])
+    .await;
+    let c = emu.client("AKID", "s", 1);
+    c.scan_provisioned_products().send().await.unwrap();
+    let e = c.scan_provisioned_products().send().await.unwrap_err();
+    assert_eq!(e.code(), Some("ThrottlingException"));
+    assert_eq!(e.message(), Some("Rate exceeded"));
+    // `all` gave every other operation 100 calls a second, with a burst of 100.
+    for _ in 0..10 {
+        c.search_provisioned_products().send().await.unwrap();
+    }
+    assert!(emu.sigterm().await.success());
+
+    for (args, names) in [
+        (vec!["--rate-limit", "Nope=5"], "'Nope'"),
+        (vec!["--rate-limit", "all=0"], "per_second 0"),
+        (vec!["--rate-limit", "all=often"], "'often'"),
+        (vec!["--rate-limit", "all=5/x"], "'x'"),
+        (vec!["--rate-limit", "all"], "OPERATION=PER_SECOND"),
+        (
+            vec!["--rate-limit", "all=1", "--rate-limit", "all=2"],
+            "more than once",
+        ),
+    ] {
+        let out = run_to_exit(&args).await;
+        assert!(!out.status.success(), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(names), "{args:?}: {stderr}");
+    }
 }

@@ -1,0 +1,60 @@
+//! `DescribeProvisionedProduct` and `DescribeRecord`: one product or record, as its owner (or an
+//! account-level caller) sees it.
+
+use serde_json::{json, Map, Value};
+
+use super::access::{record_visible, Lookup};
+use super::context::Ctx;
+use super::paging::{by_offset, page};
+use crate::emulator::error::{ApiError, ErrorCode};
+use crate::emulator::input::{self, Input};
+use crate::emulator::model::{outputs, State};
+
+pub(super) fn describe_provisioned_product(
+    state: &mut State,
+    ctx: &mut Ctx<'_>,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let mut i = Input::new(body);
+    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+    let id = i.opt_str("Id", &input::ID)?;
+    let name = i.opt_str("Name", &input::PP_NAME)?;
+    i.finish()?;
+    let lookup = Lookup {
+        id,
+        name,
+        id_member: "Id",
+        name_member: "Name",
+    };
+    let pp = lookup.find(state, ctx.caller)?;
+    Ok(json!({ "ProvisionedProductDetail": pp.detail(), "CloudWatchDashboards": [] }))
+}
+
+pub(super) fn describe_record(
+    state: &mut State,
+    ctx: &mut Ctx<'_>,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let mut i = Input::new(body);
+    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+    let id = i.req_str("Id", &input::ID)?;
+    let (start, size) = page(&mut i, 20, 20)?;
+    let Some(id) = id else {
+        return Err(ApiError::new(
+            ErrorCode::Validation,
+            "missing required member",
+        ));
+    };
+    // The current owner sees all past records; a previous owner does not.
+    let rec = state
+        .records
+        .get(id)
+        .filter(|r| record_visible(state, r, ctx.caller, ctx.caller.access_level))
+        .ok_or_else(|| ApiError::not_found(format!("record {id} not found")))?;
+    let (items, next) = by_offset(&rec.outputs, &start, size)?;
+    let mut out = json!({ "RecordDetail": rec.detail(), "RecordOutputs": outputs(items) });
+    if let Some(next) = next {
+        out["NextPageToken"] = Value::String(next);
+    }
+    Ok(out)
+}

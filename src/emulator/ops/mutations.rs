@@ -1,0 +1,511 @@
+//! The changing operations: `ProvisionProduct`, `UpdateProvisionedProduct`,
+//! `TerminateProvisionedProduct` and `UpdateProvisionedProductProperties`. Each validates its
+//! request in the documented order, then hands a [`Mutation`] to the shared pipeline.
+
+use std::collections::BTreeMap;
+
+use serde_json::{json, Map, Value};
+use sha2::{Digest as _, Sha256};
+
+use super::access::Lookup;
+use super::context::Ctx;
+use super::mutate::{self, random_id, Mutation, Opening, Target};
+use crate::emulator::arn;
+use crate::emulator::error::{ApiError, ErrorCode};
+use crate::emulator::input::{self, item_object, item_str, Input};
+use crate::emulator::model::{Change, KeyValue, ProductStatus, ProvisionedProduct, Record, State};
+
+fn missing_member() -> ApiError {
+    ApiError::new(ErrorCode::Validation, "missing required member")
+}
+
+fn derived_id(prefix: &str, name: &str) -> String {
+    let digest = hex::encode(Sha256::digest(name.as_bytes()));
+    format!("{prefix}{}", &digest[..13])
+}
+
+fn read_tags(input: &mut Input<'_>) -> Result<Option<Vec<KeyValue>>, ApiError> {
+    let Some(items) = input.opt_list("Tags", 50)? else {
+        return Ok(None);
+    };
+    let mut tags = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let obj = item_object("Tags", item)?;
+        let kv = input.nested(obj, format!("tags.{}.member", i + 1), |t| {
+            Ok((
+                t.req_str("Key", &input::TAG_KEY)?,
+                t.req_str("Value", &input::TAG_VALUE)?,
+            ))
+        })?;
+        if let (Some(k), Some(v)) = kv {
+            tags.push(KeyValue {
+                key: k.to_owned(),
+                value: v.to_owned(),
+            });
+        }
+    }
+    Ok(Some(tags))
+}
+
+/// Provisioning parameters; `previous` resolves `UsePreviousValue`.
+fn read_parameters(
+    input: &mut Input<'_>,
+    previous: Option<&[KeyValue]>,
+) -> Result<Option<Vec<KeyValue>>, ApiError> {
+    let Some(items) = input.opt_list("ProvisioningParameters", usize::MAX)? else {
+        return Ok(None);
+    };
+    let mut params = Vec::with_capacity(items.len());
+    for (i, item) in items.iter().enumerate() {
+        let obj = item_object("ProvisioningParameters", item)?;
+        let (key, value, use_prev) = input.nested(
+            obj,
+            format!("provisioningParameters.{}.member", i + 1),
+            |p| {
+                Ok((
+                    p.opt_str("Key", &input::PARAM_KEY)?,
+                    p.opt_str("Value", &input::PARAM_VALUE)?,
+                    p.opt_bool("UsePreviousValue")?,
+                ))
+            },
+        )?;
+        let Some(key) = key else {
+            return Err(ApiError::invalid_parameters(format!(
+                "ProvisioningParameters[{i}] has no Key"
+            )));
+        };
+        let value = if use_prev == Some(true) && previous.is_some() {
+            let prev = previous
+                .unwrap_or_default()
+                .iter()
+                .find(|kv| kv.key == key)
+                .ok_or_else(|| {
+                    ApiError::invalid_parameters(format!(
+                        "ProvisioningParameters: '{key}' has UsePreviousValue but no previous value"
+                    ))
+                })?;
+            prev.value.clone()
+        } else {
+            value.unwrap_or_default().to_owned()
+        };
+        params.push(KeyValue {
+            key: key.to_owned(),
+            value,
+        });
+    }
+    Ok(Some(params))
+}
+
+/// An id given directly, or derived from a name. The emulator models no portfolios: any well-formed
+/// id is accepted, and a name maps to a stable id.
+fn id_or_name(
+    id: Option<&str>,
+    name: Option<&str>,
+    prefix: &str,
+    what: &str,
+) -> Result<String, ApiError> {
+    match (id, name) {
+        (Some(id), _) => Ok(id.to_owned()),
+        (None, Some(name)) if !name.is_empty() => Ok(derived_id(prefix, name)),
+        _ => Err(ApiError::invalid_parameters(format!(
+            "either {what}Id or {what}Name must be provided"
+        ))),
+    }
+}
+
+fn stack_outputs(pp: &ProvisionedProduct, params: &[KeyValue]) -> Vec<KeyValue> {
+    let mut out = vec![KeyValue {
+        key: "CloudformationStackARN".into(),
+        value: pp.physical_id.clone(),
+    }];
+    out.extend(params.iter().cloned());
+    out
+}
+
+/// Validated `ProvisionProduct`.
+struct Provision<'b> {
+    name: &'b str,
+    token: &'b str,
+    product_id: String,
+    product_name: Option<&'b str>,
+    artifact_id: String,
+    artifact_name: Option<&'b str>,
+    path_id: Option<&'b str>,
+    params: Vec<KeyValue>,
+    tags: Vec<KeyValue>,
+}
+
+impl Mutation for Provision<'_> {
+    const OPERATION: &'static str = "ProvisionProduct";
+    const TOKEN_MEMBER: &'static str = "ProvisionToken";
+
+    fn token(&self) -> &str {
+        self.token
+    }
+
+    fn target(&self, state: &mut State, ctx: &Ctx<'_>) -> Result<Target<'_>, ApiError> {
+        let (name, env) = (self.name, ctx.env);
+        let id = random_id("pp-");
+        Ok(Target::New(Box::new(ProvisionedProduct {
+            arn: format!(
+                "arn:{}:servicecatalog:{}:{}:stack/{name}/{id}",
+                env.partition, env.region, env.account_id
+            ),
+            physical_id: format!(
+                "arn:{}:cloudformation:{}:{}:stack/SC-{}-{id}/{}",
+                env.partition,
+                env.region,
+                env.account_id,
+                env.account_id,
+                uuid::Uuid::new_v4()
+            ),
+            id,
+            name: name.to_owned(),
+            product_type: "CFN_STACK".into(),
+            status: ProductStatus::UnderChange,
+            status_message: None,
+            created_time: ctx.now,
+            idempotency_token: self.token.to_owned(),
+            last_record_id: None,
+            last_provisioning_record_id: None,
+            last_successful_provisioning_record_id: None,
+            product_id: self.product_id.clone(),
+            product_name: self.product_name.map(str::to_owned),
+            provisioning_artifact_id: self.artifact_id.clone(),
+            provisioning_artifact_name: self.artifact_name.map(str::to_owned),
+            path_id: self.path_id.map(str::to_owned),
+            launch_role_arn: env.launch_role_arn.clone(),
+            user_arn: ctx.caller.arn.clone(),
+            user_arn_session: ctx.caller.arn.clone(),
+            provisioned_by: ctx.caller.arn.clone(),
+            tags: self.tags.clone(),
+            parameters: self.params.clone(),
+            seq: state.next_seq(),
+            stale_owner: None,
+        })))
+    }
+
+    fn open(&self, pp: &ProvisionedProduct, _: &Ctx<'_>) -> Result<Opening, ApiError> {
+        Ok(Opening {
+            record_type: "PROVISION_PRODUCT",
+            change: Change::Provision,
+            outputs: stack_outputs(pp, &self.params),
+            provisioning: true,
+            versions: None,
+        })
+    }
+}
+
+pub(super) fn provision_product(
+    state: &mut State,
+    ctx: &mut Ctx<'_>,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let mut i = Input::new(body);
+    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+    let product_id = i.opt_str("ProductId", &input::ID)?;
+    let product_name = i.opt_str("ProductName", &input::PRODUCT_NAME)?;
+    let artifact_id = i.opt_str("ProvisioningArtifactId", &input::ID)?;
+    let artifact_name = i.opt_str("ProvisioningArtifactName", &input::ARTIFACT_NAME)?;
+    let path_id = i.opt_str("PathId", &input::ID)?;
+    i.opt_str("PathName", &input::PATH_NAME)?;
+    let name = i.req_str("ProvisionedProductName", &input::PP_NAME)?;
+    let params = read_parameters(&mut i, None)?.unwrap_or_default();
+    i.opt_object("ProvisioningPreferences")?;
+    let tags = read_tags(&mut i)?.unwrap_or_default();
+    if let Some(arns) = i.opt_list("NotificationArns", 5)? {
+        for a in arns {
+            item_str("NotificationArns", a)?;
+        }
+    }
+    let token = i.req_str("ProvisionToken", &input::TOKEN)?;
+    i.finish()?;
+    let (Some(name), Some(token)) = (name, token) else {
+        return Err(missing_member());
+    };
+    let m = Provision {
+        name,
+        token,
+        product_id: id_or_name(product_id, product_name, "prod-", "Product")?,
+        product_name,
+        artifact_id: id_or_name(artifact_id, artifact_name, "pa-", "ProvisioningArtifact")?,
+        artifact_name,
+        path_id,
+        params,
+        tags,
+    };
+    mutate::apply(state, ctx, body, &m)
+}
+
+/// Validated `UpdateProvisionedProduct`; parameters and tags are read again against the product
+/// (`UsePreviousValue`, defaults).
+struct Update<'b> {
+    body: &'b Map<String, Value>,
+    token: &'b str,
+    product: Lookup<'b>,
+    product_id: Option<&'b str>,
+    product_name: Option<&'b str>,
+    artifact_id: Option<&'b str>,
+    artifact_name: Option<&'b str>,
+    path_id: Option<&'b str>,
+}
+
+impl Mutation for Update<'_> {
+    const OPERATION: &'static str = "UpdateProvisionedProduct";
+    const TOKEN_MEMBER: &'static str = "UpdateToken";
+
+    fn token(&self) -> &str {
+        self.token
+    }
+
+    fn target(&self, _: &mut State, _: &Ctx<'_>) -> Result<Target<'_>, ApiError> {
+        Ok(Target::Existing(self.product))
+    }
+
+    fn open(&self, pp: &ProvisionedProduct, _: &Ctx<'_>) -> Result<Opening, ApiError> {
+        let mut i = Input::new(self.body);
+        let params =
+            read_parameters(&mut i, Some(&pp.parameters))?.unwrap_or_else(|| pp.parameters.clone());
+        let tags = read_tags(&mut i)?.unwrap_or_else(|| pp.tags.clone());
+        let product_id = match (self.product_id, self.product_name) {
+            (None, None) => pp.product_id.clone(),
+            (id, name) => id_or_name(id, name, "prod-", "Product")?,
+        };
+        let artifact_id = match (self.artifact_id, self.artifact_name) {
+            (None, None) => pp.provisioning_artifact_id.clone(),
+            (id, name) => id_or_name(id, name, "pa-", "ProvisioningArtifact")?,
+        };
+        Ok(Opening {
+            record_type: "UPDATE_PROVISIONED_PRODUCT",
+            outputs: stack_outputs(pp, &params),
+            change: Change::Update {
+                product_id: product_id.clone(),
+                provisioning_artifact_id: artifact_id.clone(),
+                path_id: self
+                    .path_id
+                    .map(str::to_owned)
+                    .or_else(|| pp.path_id.clone()),
+                parameters: params,
+                tags,
+            },
+            provisioning: true,
+            // The record describes the target version, as AWS does for updates.
+            versions: Some((product_id, artifact_id)),
+        })
+    }
+}
+
+pub(super) fn update_provisioned_product(
+    state: &mut State,
+    ctx: &mut Ctx<'_>,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let mut i = Input::new(body);
+    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+    let name = i.opt_str("ProvisionedProductName", &input::PP_NAME_OR_ARN)?;
+    let id = i.opt_str("ProvisionedProductId", &input::ID)?;
+    let product_id = i.opt_str("ProductId", &input::ID)?;
+    let product_name = i.opt_str("ProductName", &input::PRODUCT_NAME)?;
+    let artifact_id = i.opt_str("ProvisioningArtifactId", &input::ID)?;
+    let artifact_name = i.opt_str("ProvisioningArtifactName", &input::ARTIFACT_NAME)?;
+    let path_id = i.opt_str("PathId", &input::ID)?;
+    i.opt_str("PathName", &input::PATH_NAME)?;
+    i.opt_object("ProvisioningPreferences")?;
+    let token = i.req_str("UpdateToken", &input::TOKEN)?;
+    // Checked here for constraints; read again once the product is known (UsePreviousValue).
+    read_parameters(&mut i, None)?;
+    read_tags(&mut i)?;
+    i.finish()?;
+    let Some(token) = token else {
+        return Err(missing_member());
+    };
+    let m = Update {
+        body,
+        token,
+        product: product_lookup(id, name),
+        product_id,
+        product_name,
+        artifact_id,
+        artifact_name,
+        path_id,
+    };
+    mutate::apply(state, ctx, body, &m)
+}
+
+fn product_lookup<'b>(id: Option<&'b str>, name: Option<&'b str>) -> Lookup<'b> {
+    Lookup {
+        id,
+        name,
+        id_member: "ProvisionedProductId",
+        name_member: "ProvisionedProductName",
+    }
+}
+
+/// Validated `TerminateProvisionedProduct`.
+struct Terminate<'b> {
+    token: &'b str,
+    product: Lookup<'b>,
+}
+
+impl Mutation for Terminate<'_> {
+    const OPERATION: &'static str = "TerminateProvisionedProduct";
+    const TOKEN_MEMBER: &'static str = "TerminateToken";
+
+    fn token(&self) -> &str {
+        self.token
+    }
+
+    fn target(&self, _: &mut State, _: &Ctx<'_>) -> Result<Target<'_>, ApiError> {
+        Ok(Target::Existing(self.product))
+    }
+
+    fn open(&self, _: &ProvisionedProduct, _: &Ctx<'_>) -> Result<Opening, ApiError> {
+        Ok(Opening {
+            record_type: "TERMINATE_PROVISIONED_PRODUCT",
+            change: Change::Terminate,
+            outputs: Vec::new(),
+            provisioning: true,
+            versions: None,
+        })
+    }
+}
+
+pub(super) fn terminate_provisioned_product(
+    state: &mut State,
+    ctx: &mut Ctx<'_>,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let mut i = Input::new(body);
+    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+    let name = i.opt_str("ProvisionedProductName", &input::PP_NAME_OR_ARN)?;
+    let id = i.opt_str("ProvisionedProductId", &input::ID)?;
+    let token = i.req_str("TerminateToken", &input::TOKEN)?;
+    i.opt_bool("IgnoreErrors")?;
+    i.opt_bool("RetainPhysicalResources")?;
+    i.finish()?;
+    let Some(token) = token else {
+        return Err(missing_member());
+    };
+    let m = Terminate {
+        token,
+        product: product_lookup(id, name),
+    };
+    mutate::apply(state, ctx, body, &m)
+}
+
+/// Validated `UpdateProvisionedProductProperties`.
+struct Properties<'b> {
+    token: &'b str,
+    id: &'b str,
+    properties: BTreeMap<String, String>,
+}
+
+impl Mutation for Properties<'_> {
+    const OPERATION: &'static str = "UpdateProvisionedProductProperties";
+    const TOKEN_MEMBER: &'static str = "IdempotencyToken";
+
+    fn token(&self) -> &str {
+        self.token
+    }
+
+    fn target(&self, _: &mut State, _: &Ctx<'_>) -> Result<Target<'_>, ApiError> {
+        Ok(Target::Existing(Lookup {
+            id: Some(self.id),
+            name: None,
+            id_member: "ProvisionedProductId",
+            name_member: "Name",
+        }))
+    }
+
+    fn open(&self, pp: &ProvisionedProduct, ctx: &Ctx<'_>) -> Result<Opening, ApiError> {
+        Ok(Opening {
+            record_type: "UPDATE_PROVISIONED_PRODUCT_PROPERTIES",
+            change: Change::Properties {
+                properties: self.properties.clone(),
+                prior_status: pp.status,
+                search_lag_secs: ctx.faults.search_lag_secs,
+                search_lag_calls: ctx.faults.search_lag_calls,
+            },
+            outputs: Vec::new(),
+            provisioning: false,
+            versions: None,
+        })
+    }
+
+    fn reply(&self, rec: &Record) -> Value {
+        json!({
+            "ProvisionedProductId": rec.provisioned_product_id,
+            "ProvisionedProductProperties": self.properties,
+            "RecordId": rec.id,
+            "Status": rec.status.as_str(),
+        })
+    }
+}
+
+pub(super) fn update_properties(
+    state: &mut State,
+    ctx: &mut Ctx<'_>,
+    body: &Map<String, Value>,
+) -> Result<Value, ApiError> {
+    let mut i = Input::new(body);
+    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+    let id = i.req_str("ProvisionedProductId", &input::ID)?;
+    let props = i.opt_object("ProvisionedProductProperties")?;
+    let mut properties = BTreeMap::new();
+    match props {
+        None => i.violations.push(
+            None,
+            "provisionedProductProperties",
+            "Member must not be null",
+        ),
+        Some(map) => {
+            if map.is_empty() || map.len() > 100 {
+                let bound = if map.is_empty() {
+                    "Member must have length greater than or equal to 1"
+                } else {
+                    "Member must have length less than or equal to 100"
+                };
+                i.violations.push(
+                    Some(&format!("map of {} entries", map.len())),
+                    "provisionedProductProperties",
+                    bound,
+                );
+            }
+            for (k, v) in map {
+                let v = item_str("ProvisionedProductProperties", v)?;
+                i.violations
+                    .check(k, "provisionedProductProperties.key", &input::PROPERTY_KEY);
+                i.violations.check(
+                    v,
+                    "provisionedProductProperties.value",
+                    &input::PROPERTY_VALUE,
+                );
+                properties.insert(k.clone(), v.to_owned());
+            }
+        }
+    }
+    let token = i.req_str("IdempotencyToken", &input::TOKEN)?;
+    i.finish()?;
+    let (Some(id), Some(token)) = (id, token) else {
+        return Err(missing_member());
+    };
+    for key in properties.keys() {
+        if key != "OWNER" && key != "LAUNCH_ROLE" {
+            return Err(ApiError::invalid_parameters(format!(
+                "ProvisionedProductProperties key '{key}' is not supported; valid keys are OWNER and LAUNCH_ROLE"
+            )));
+        }
+    }
+    if let Some(owner) = properties.get("OWNER") {
+        arn::check_owner(owner, &ctx.env.account_id, &ctx.env.partition)?;
+    }
+    if let Some(role) = properties.get("LAUNCH_ROLE") {
+        arn::check_launch_role(role, &ctx.env.account_id, &ctx.env.partition)?;
+    }
+    let m = Properties {
+        token,
+        id,
+        properties,
+    };
+    mutate::apply(state, ctx, body, &m)
+}
