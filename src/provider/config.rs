@@ -19,7 +19,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use aws_config::retry::RetryConfig;
+use aws_config::retry::{RetryConfig, RetryMode};
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -413,9 +413,15 @@ impl ProviderConfig {
         Ok(sdk)
     }
 
-    /// The Service Catalog client configuration for `sdk`, with `endpoint` applied.
+    /// The Service Catalog client configuration for `sdk`, with `endpoint` applied and the
+    /// retries in adaptive mode (attempts and back-off as configured): after throttling, the
+    /// client paces its own requests to the rate AWS allows, so a large run slows down instead
+    /// of spending its retries.
     pub fn service_catalog_config(&self, sdk: &SdkConfig) -> aws_sdk_servicecatalog::Config {
         let mut builder = aws_sdk_servicecatalog::config::Builder::from(sdk);
+        if let Some(retry) = sdk.retry_config() {
+            builder = builder.retry_config(retry.clone().with_retry_mode(RetryMode::Adaptive));
+        }
         if let Some(endpoint) = &self.endpoint {
             builder = builder.endpoint_url(endpoint);
         }
@@ -767,6 +773,13 @@ mod tests {
         assert_eq!(sdk.retry_config().map(|r| r.max_attempts()), Some(1));
         let sc = config.service_catalog_config(&sdk);
         assert_eq!(sc.region().map(|r| r.as_ref()), Some("eu-central-1"));
+        let retry = sc.retry_config().expect("a retry configuration");
+        assert_eq!(
+            retry.mode(),
+            RetryMode::Adaptive,
+            "throttling paces the client"
+        );
+        assert_eq!(retry.max_attempts(), 1, "max_retries still counts");
         let client = config.load().await.unwrap();
         assert_eq!(client.accept_language(), Some(AcceptLanguage::Zh));
         let dump = format!("{client:?}");

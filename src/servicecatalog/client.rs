@@ -1,24 +1,45 @@
 //! [`ServiceCatalog`]: the SDK client with the settings every call shares (default
-//! `AcceptLanguage`, polling schedule, read-after-write bound). The calls live with their
-//! concern: `read` (reads and refresh), `change` (property changes), `record` (record waits),
-//! `product` (what the data source describes).
+//! `AcceptLanguage`, polling schedule, read-after-write bound) and the state its clones share
+//! (the batched-read pages, module `fleet`; the record poller, module `poller`). The calls live
+//! with their concern: `read` (reads and refresh), `change` (property changes), `record`
+//! (record waits), `product` (what the data source describes), `search` (listings).
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_servicecatalog::Client;
 
 use super::backoff::Backoff;
+use super::fleet::{Fleet, PAGE_TRUST};
+use super::poller::Poller;
 use super::validate::AcceptLanguage;
 use super::OWNER_CONSISTENCY_BOUND;
 
-/// The Service Catalog client the resource and data source use.
+/// The Service Catalog client the resource and data source use. Clones share their pages and
+/// their record poller.
 #[derive(Clone)]
 pub struct ServiceCatalog {
     client: Client,
     accept_language: Option<AcceptLanguage>,
     backoff: Backoff,
     owner_consistency: Duration,
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    fleet: Fleet,
+    poller: Poller,
+}
+
+impl Shared {
+    fn new(page_trust: Duration) -> Arc<Self> {
+        Arc::new(Shared {
+            fleet: Fleet::new(page_trust),
+            poller: Poller::default(),
+        })
+    }
 }
 
 // The SDK client's Debug would print its configuration, credentials provider included.
@@ -40,6 +61,7 @@ impl ServiceCatalog {
             accept_language: None,
             backoff: Backoff::polling(),
             owner_consistency: OWNER_CONSISTENCY_BOUND,
+            shared: Shared::new(PAGE_TRUST),
         }
     }
 
@@ -67,6 +89,14 @@ impl ServiceCatalog {
         self
     }
 
+    /// Replaces how long account-level pages answer reads ([`PAGE_TRUST`] by default; zero
+    /// reads every product on its own). Starts afresh: no pages, no record waits shared with
+    /// the client this came from.
+    pub fn with_page_trust(mut self, trust: Duration) -> Self {
+        self.shared = Shared::new(trust);
+        self
+    }
+
     /// The provider-wide `AcceptLanguage`.
     pub fn accept_language(&self) -> Option<AcceptLanguage> {
         self.accept_language
@@ -80,6 +110,14 @@ impl ServiceCatalog {
     /// A fresh copy of the polling schedule.
     pub(super) fn backoff(&self) -> Backoff {
         self.backoff.clone()
+    }
+
+    pub(super) fn fleet(&self) -> &Fleet {
+        &self.shared.fleet
+    }
+
+    pub(super) fn poller(&self) -> &Poller {
+        &self.shared.poller
     }
 
     pub(super) fn owner_consistency(&self) -> Duration {

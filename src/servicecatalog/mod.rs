@@ -2,16 +2,21 @@
 //! and typed:
 //!
 //! - [`ServiceCatalog::refresh`]: what is live of a product's managed properties, with the
-//!   read-after-write policy for our own owner changes (module `read`).
+//!   read-after-write policy for our own owner changes (module `read`). Reads in one process
+//!   share account-level listing pages (module `fleet`).
 //! - [`ServiceCatalog::change`]: a whole property change (read once free, send what differs,
-//!   wait for the record, read back), given as a [`Change`]; it answers [`Changed`] or a
-//!   [`ChangeError`] carrying the record and what is live (module `change`).
+//!   wait for the record; nothing read back after success), given as a [`Change`]; it answers
+//!   [`Changed`] or a [`ChangeError`] carrying the record and what is live (module `change`).
+//!   Concurrent record waits share their polls (module `poller`).
 //! - [`ServiceCatalog::describe_product`]: everything the data source shows (module `product`).
 //! - [`ServiceCatalog::search`] and [`ServiceCatalog::scan`]: typed, paged account listings
 //!   with a [`SearchFilter`] (module `search`).
 //! - The steps, for tests and tools: [`ServiceCatalog::read_properties`],
 //!   [`ServiceCatalog::update_properties`], [`ServiceCatalog::wait_for_record`] (module
 //!   `record`), each bounded by a [`Wait`] (deadline + cancellation).
+//!
+//! Every call retries throttling that outlasts the SDK's own retries within its operation's
+//! deadline ([`Wait`]), so a throttled run slows down instead of failing.
 //!
 //! Around them: [`validate`] (pure checks for `terraform validate`), [`arn`] (the ARN parse they
 //! share), [`Backoff`] (the polling schedule), [`ApiError`] (what can go wrong).
@@ -44,6 +49,8 @@ mod backoff;
 mod change;
 mod client;
 mod error;
+mod fleet;
+mod poller;
 mod product;
 mod read;
 mod record;

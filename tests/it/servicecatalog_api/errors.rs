@@ -10,31 +10,69 @@ use servicecatalog_provider::servicecatalog::{ApiError, PropertyKey, RecordId};
 use super::{client, props, seed, start, wait, ALICE, ALICE_KEY, HANG_GUARD, OWNER_A};
 
 #[tokio::test]
-async fn throttling_beyond_the_retries_is_a_throttled_error() {
+async fn throttling_slows_a_call_down_until_its_deadline_then_says_so() {
     let (world, sc) = start(Duration::ZERO).await;
     let emulator = world.emu();
     let id = seed(&world, "throttled", None).await;
+    // Throttled past the SDK's own retries (max_retries = 3 → 4 attempts a call): the read is
+    // sent again after a pause, and succeeds once the throttling ends.
     let mut faults = Faults {
-        throttle_next: 100,
+        throttle_next: 6,
         ..Default::default()
     };
     faults
         .operations
         .insert("DescribeProvisionedProduct".into());
     emulator.set_faults(faults).unwrap();
-    let err = sc.read_properties(&id).await.unwrap_err();
+    let live = sc
+        .read_properties(&id)
+        .await
+        .expect("throttling only slows the read");
+    assert_eq!(live.id, id);
+    assert_eq!(emulator.faults().throttle_next, 0);
+
+    // Throttled until the deadline: an error that names the operation and says it was still
+    // throttled after several attempts, and no change made.
+    let mut faults = Faults {
+        throttle_next: 10_000,
+        ..Default::default()
+    };
+    faults
+        .operations
+        .insert("UpdateProvisionedProductProperties".into());
+    emulator.set_faults(faults).unwrap();
+    let err = sc
+        .update_properties(
+            &id,
+            &props(&[(PropertyKey::Owner, OWNER_A)]),
+            "token-throttled",
+            None,
+            &wait(Duration::from_secs(2)),
+        )
+        .await
+        .unwrap_err();
     assert!(
         matches!(
             err,
             ApiError::Throttled {
-                operation: "DescribeProvisionedProduct",
+                operation: "UpdateProvisionedProductProperties",
                 ..
             }
         ),
         "{err:?}"
     );
-    // max_retries = 3 → 4 attempts.
-    assert_eq!(emulator.faults().throttle_next, 96);
+    let text = err.to_string();
+    assert!(
+        text.contains("UpdateProvisionedProductProperties"),
+        "{text}"
+    );
+    assert!(text.contains("still throttled after"), "{text}");
+    let throttled = 10_000 - emulator.faults().throttle_next;
+    assert!(
+        throttled > 4,
+        "sent again after the SDK gave up: {throttled}"
+    );
+    assert!(world.stored_change_records(&id).is_empty());
     world.finish().await;
 }
 
