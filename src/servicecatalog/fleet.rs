@@ -95,6 +95,13 @@ impl Fleet {
         self.lookup(&self.scan, sc, id, wait).await
     }
 
+    /// Counts `id` in the demand for launch roles before its scan lookup (which waits for the
+    /// search first), so that concurrent reads decide on the scan together.
+    pub(super) fn expect_scan(&self, id: &str) {
+        let sweep = self.scan.current(self.trust);
+        lock(&sweep.state).demand.insert(id.to_owned());
+    }
+
     /// Our own change was made to `id`: pages fetched before it no longer say what is live.
     pub(super) fn forget(&self, id: &str) {
         lock(&self.changed).insert(id.to_owned());

@@ -223,6 +223,9 @@ impl ServiceCatalog {
         needs: Needs,
         wait: &Wait,
     ) -> Result<ProductState, ApiError> {
+        if needs.launch_role {
+            self.fleet().expect_scan(id);
+        }
         // The search pages carry the status and the account's size even when the owner is
         // not needed.
         let Some(entry) = self.fleet().search_entry(self, id, wait).await? else {

@@ -5,6 +5,7 @@
 
 mod environment;
 mod errors;
+mod fleet;
 mod search;
 
 use std::collections::BTreeMap;
