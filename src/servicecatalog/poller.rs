@@ -11,7 +11,7 @@
 //!   or not, and moves each one's next poll on from that answer; a due record that is not on the
 //!   page (20 newer records in the account) gets its own `DescribeRecord`. A single wait, or a
 //!   client refused account-level history, polls with `DescribeRecord`.
-//! - A few rounds may be in flight at once, so a new wait never waits for another's round.
+//! - Several rounds may be in flight at once, so a new wait never waits for another's round.
 //! - A throttled poll costs that poll, not the wait. A wait ends `SUCCEEDED`/`FAILED`, not
 //!   visible, on another error, on cancellation, or with [`ApiError::Timeout`] when a poll made
 //!   at its deadline still shows it running.
@@ -30,8 +30,9 @@ use super::error::ApiError;
 use super::record::{Observed, RecordId, RecordOutcome};
 use super::wait::Wait;
 
-/// Rounds in flight at once.
-const MAX_ROUNDS: usize = 4;
+/// Rounds in flight at once: more than Terraform's default parallelism, so that a new wait's
+/// first poll never queues behind other rounds.
+const MAX_ROUNDS: usize = 16;
 /// How long past its deadline a wait trusts the poller to answer before giving up by itself
 /// (a round stuck in a call that never returns).
 const GRACE: Duration = Duration::from_secs(30);
