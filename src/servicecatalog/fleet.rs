@@ -39,9 +39,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::client::ServiceCatalog;
 use super::error::{ApiError, ServiceFailure};
+use super::query::{AccessLevel, SearchFilter};
 use super::search::{
-    AccessLevel, ProductSummary, ScannedProduct, SearchFilter, SearchOptions, SCAN_PAGE_MAX,
-    SEARCH_PAGE_MAX,
+    ProductSummary, ScannedProduct, SearchOptions, SCAN_PAGE_MAX, SEARCH_PAGE_MAX,
 };
 use super::wait::Wait;
 

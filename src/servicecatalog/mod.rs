@@ -10,7 +10,7 @@
 //!   Concurrent record waits share their polls (module `poller`).
 //! - [`ServiceCatalog::describe_product`]: everything the data source shows (module `product`).
 //! - [`ServiceCatalog::search`] and [`ServiceCatalog::scan`]: typed, paged account listings
-//!   with a [`SearchFilter`] (module `search`).
+//!   with a [`SearchFilter`] (modules `search` and `query`).
 //! - The steps, for tests and tools: [`ServiceCatalog::read_properties`],
 //!   [`ServiceCatalog::update_properties`], [`ServiceCatalog::wait_for_record`] (module
 //!   `record`), each bounded by a [`Wait`] (deadline + cancellation).
@@ -52,6 +52,7 @@ mod error;
 mod fleet;
 mod poller;
 mod product;
+mod query;
 mod read;
 mod record;
 mod search;
@@ -65,11 +66,12 @@ pub use change::{Change, ChangeError, Changed};
 pub use client::ServiceCatalog;
 pub use error::{ApiError, RecordError, ACCESS_NEEDED};
 pub use product::{ProductDetails, ProductLookup};
+pub use query::{AccessLevel, SearchField, SearchFilter, SearchTerm};
 pub use read::ProductState;
 pub use record::{RecordId, RecordOutcome, RecordRef};
 pub use search::{
-    AccessLevel, ProductSummary, ScanPage, ScanPages, ScannedProduct, SearchField, SearchFilter,
-    SearchOptions, SearchPage, SearchPages, SearchSort, SearchTerm, SCAN_PAGE_MAX, SEARCH_PAGE_MAX,
+    ProductSummary, ScanPage, ScanPages, ScannedProduct, SearchOptions, SearchPage, SearchPages,
+    SearchSort, SCAN_PAGE_MAX, SEARCH_PAGE_MAX,
 };
 pub use validate::{
     changed_properties, validate_properties, validate_property, validate_property_value,

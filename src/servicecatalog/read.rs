@@ -33,8 +33,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::client::ServiceCatalog;
 use super::error::{ApiError, ServiceFailure};
+use super::query::{SearchField, SearchFilter, SearchTerm};
 use super::record::RecordRef;
-use super::search::{ProductSummary, SearchField, SearchFilter, SearchOptions, SearchTerm};
+use super::search::{ProductSummary, SearchOptions};
 use super::validate::{PropertyKey, PropertyMap};
 use super::wait::Wait;
 
