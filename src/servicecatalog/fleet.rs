@@ -119,15 +119,11 @@ impl Fleet {
         wait: &Wait,
     ) -> Result<Option<T>, ApiError> {
         let changed = lock(&self.changed).contains(id);
-        let mut counted = false;
         loop {
             let sweep = source.current(self.trust);
             let mut progress = {
                 let mut st = lock(&sweep.state);
-                if !counted {
-                    st.demand.insert(id.to_owned());
-                    counted = true;
-                }
+                st.demand.insert(id.to_owned());
                 if changed {
                     return Ok(None);
                 }
@@ -149,10 +145,8 @@ impl Fleet {
                 sweep.progress.subscribe()
             };
             let during = "waiting for an account-level listing page";
-            if wait.guard(during, progress.changed()).await?.is_err() {
-                // The sweep was dropped (a new one replaced it): look again.
-                continue;
-            }
+            // The sender lives as long as `sweep`, so this only ends with news (or cancellation).
+            let _ = wait.guard(during, progress.changed()).await?;
         }
     }
 }

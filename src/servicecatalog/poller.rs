@@ -9,8 +9,9 @@
 //! - When any wait is due and two or more are registered, one account-level
 //!   `ListRecordHistory` (newest first, 20 a page) answers every wait whose record is on it, due
 //!   or not, and moves each one's next poll on from that answer; a due record that is not on the
-//!   page (20 newer records in the account) gets its own `DescribeRecord`. A single wait, or a
-//!   client refused account-level history, polls with `DescribeRecord`.
+//!   page (20 newer records in the account) gets its own `DescribeRecord`, and so does a record
+//!   the page shows `FAILED` (its errors are read from the record). A single wait, or a client
+//!   refused account-level history, polls with `DescribeRecord`.
 //! - Several rounds may be in flight at once, so a new wait never waits for another's round.
 //! - A throttled poll costs that poll, not the wait. A wait ends `SUCCEEDED`/`FAILED`, not
 //!   visible, on another error, on cancellation, or with [`ApiError::Timeout`] when a poll made
@@ -313,6 +314,13 @@ async fn poll_round(
         let sc = &sc;
         async move {
             let seen = match (on_page, m.due) {
+                // A failure's errors are read from the record itself.
+                (Some(Observed::Finished(Ok(outcome))), _) if !outcome.succeeded() => {
+                    match sc.observe_record(&m.record_id).await {
+                        Some(observed) => Seen::Observed(observed),
+                        None => Seen::Observed(Observed::Finished(Ok(outcome))),
+                    }
+                }
                 (Some(observed), _) => Seen::Observed(observed),
                 (None, false) => Seen::Skipped,
                 (None, true) => match sc.observe_record(&m.record_id).await {

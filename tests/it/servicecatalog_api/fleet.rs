@@ -1,7 +1,7 @@
 //! Batched reads at the API layer: many concurrent refreshes (as Terraform sends them, ten at a
 //! time) share account-level search pages; a few products in a large account are read one by
 //! one; a product deleted between two pages is found deleted; concurrent record waits share
-//! their polls.
+//! their polls and still report each failure with its errors.
 
 use std::time::Duration;
 
@@ -146,6 +146,12 @@ async fn a_product_deleted_between_two_pages_is_found_deleted() {
 async fn concurrent_record_waits_share_their_polls() {
     let (world, sc) = start(Duration::from_secs(2)).await;
     let ids = world.seed_many("waits", 10).await;
+    // Three of the ten records fail.
+    let failing = [&ids[2], &ids[5], &ids[8]];
+    world.set_faults(Faults {
+        fail_provisioned_products: failing.iter().map(|id| (*id).clone()).collect(),
+        ..Default::default()
+    });
     let mut records: Vec<RecordId> = Vec::new();
     for (i, id) in ids.iter().enumerate() {
         let record = sc
@@ -168,10 +174,21 @@ async fn concurrent_record_waits_share_their_polls() {
     )
     .await;
     let after = world.metrics();
-    for (outcome, record) in outcomes.iter().zip(&records) {
+    for ((outcome, record), id) in outcomes.iter().zip(&records).zip(&ids) {
         let outcome = outcome.as_ref().expect("each wait ends");
-        assert!(outcome.succeeded(), "{outcome:?}");
         assert_eq!(&outcome.record_id, record);
+        if failing.contains(&id) {
+            assert!(!outcome.succeeded(), "{outcome:?}");
+            assert!(
+                outcome
+                    .errors
+                    .iter()
+                    .any(|e| e.code == "EmulatorInjectedFailure"),
+                "a failed record carries its errors: {outcome:?}"
+            );
+        } else {
+            assert!(outcome.succeeded(), "{outcome:?}");
+        }
     }
     // Alone, each wait would poll every 20-250 ms for 2 s (about ten polls each, a hundred in
     // all); shared, one history page answers all ten.
