@@ -5,14 +5,17 @@
 //! - Each wait keeps its own schedule ([`Backoff::delay_after`] the time it has waited: every
 //!   250 ms at first, then a fifth of the time waited), so a record is seen as late as it would
 //!   be if it were polled alone — the overshoot goals in `docs/performance.md` hold.
-//! - A new wait is due at once (a record that finishes at once costs one poll).
+//! - A new wait is due at once (a record that finishes at once costs one poll); rounds start
+//!   at least [`ROUND_SPACING`] apart, so waits that begin together share their first poll.
 //! - When any wait is due and two or more are registered, one account-level
 //!   `ListRecordHistory` (newest first, 20 a page) answers every wait whose record is on it, due
-//!   or not, and moves each one's next poll on from that answer; a due record that is not on the
+//!   or not, and each wait it answers counts as polled from that round's start (so the waits
+//!   share one schedule instead of each polling on its own); a due record that is not on the
 //!   page (20 newer records in the account) gets its own `DescribeRecord`, and so does a record
 //!   the page shows `FAILED` (its errors are read from the record). A single wait, or a client
 //!   refused account-level history, polls with `DescribeRecord`.
-//! - Several rounds may be in flight at once, so a new wait never waits for another's round.
+//! - Rounds may overlap (a wait in a round still in flight is polled again by a newer round
+//!   only when its own schedule asks), so a new wait never waits for another's round.
 //! - A throttled poll costs that poll, not the wait. A wait ends `SUCCEEDED`/`FAILED`, not
 //!   visible, on another error, on cancellation, or with [`ApiError::Timeout`] when a poll made
 //!   at its deadline still shows it running.
@@ -25,7 +28,7 @@ use tokio::sync::{oneshot, Notify};
 use tokio::task::JoinSet;
 use tokio::time::{sleep_until, Instant};
 
-use super::backoff::{jitter_sample, Backoff};
+use super::backoff::Backoff;
 use super::client::ServiceCatalog;
 use super::error::ApiError;
 use super::record::{Observed, RecordId, RecordOutcome};
@@ -34,6 +37,10 @@ use super::wait::Wait;
 /// Rounds in flight at once: more than Terraform's default parallelism, so that a new wait's
 /// first poll never queues behind other rounds.
 const MAX_ROUNDS: usize = 16;
+/// Least time between two rounds: waits that begin together (Terraform starts changes ten at a
+/// time, and their records come back within milliseconds) share their first poll, at the cost
+/// of at most this much delay.
+const ROUND_SPACING: Duration = Duration::from_millis(10);
 /// How long past its deadline a wait trusts the poller to answer before giving up by itself
 /// (a round stuck in a call that never returns).
 const GRACE: Duration = Duration::from_secs(30);
@@ -53,6 +60,8 @@ struct Inner {
     running: bool,
     /// Account-level `ListRecordHistory` was refused: poll with `DescribeRecord` only.
     no_history: bool,
+    /// When the latest round started.
+    last_round: Option<Instant>,
 }
 
 #[derive(Debug)]
@@ -60,8 +69,8 @@ struct Waiter {
     record_id: RecordId,
     registered: Instant,
     deadline: Instant,
+    /// When its schedule asks for the next poll (moved on when a round includes it).
     next_due: Instant,
-    in_round: bool,
     last_status: String,
     schedule: Backoff,
     done: Option<oneshot::Sender<Result<RecordOutcome, ApiError>>>,
@@ -77,18 +86,20 @@ enum Seen {
     Skipped,
 }
 
-/// A wait a round polls; `due` when its own schedule asks for this poll.
+/// A wait a round polls; `due` when its own schedule asks for this poll, `was_due` its next
+/// poll before the round moved it on (put back when the round did not see it).
 #[derive(Debug)]
 struct Member {
     key: u64,
     record_id: RecordId,
     due: bool,
+    was_due: Instant,
 }
 
 #[derive(Debug)]
 struct Round {
     started: Instant,
-    seen: Vec<(u64, Seen)>,
+    seen: Vec<(Member, Seen)>,
     history_refused: bool,
 }
 
@@ -139,7 +150,6 @@ impl ServiceCatalog {
                     registered: now,
                     deadline,
                     next_due: now,
-                    in_round: false,
                     last_status: "not yet read".to_owned(),
                     schedule: self.backoff(),
                     done: Some(tx),
@@ -207,50 +217,67 @@ async fn run(sc: ServiceCatalog) {
 }
 
 impl Inner {
-    /// The waits the next round polls, if one is due: every wait not in a round when history
-    /// is used (it answers them all at once), else only the due ones.
+    /// The waits the next round polls, if one is due: every wait when history is used (one
+    /// page answers them all), else only the due ones. Each is scheduled on from `now`.
     fn take_round(&mut self, now: Instant) -> Option<(Vec<Member>, bool)> {
-        let free = || self.waiters.iter().filter(|(_, w)| !w.in_round);
-        if !free().any(|(_, w)| w.next_due <= now) {
+        if !self.waiters.values().any(|w| w.next_due <= now)
+            || self
+                .last_round
+                .is_some_and(|last| now < last + ROUND_SPACING)
+        {
             return None;
         }
-        let history = !self.no_history && free().count() >= 2;
-        let members: Vec<Member> = free()
-            .map(|(key, w)| Member {
+        self.last_round = Some(now);
+        let history = !self.no_history && self.waiters.len() >= 2;
+        let mut members = Vec::new();
+        for (key, w) in &mut self.waiters {
+            let due = w.next_due <= now;
+            if !(history || due) {
+                continue;
+            }
+            members.push(Member {
                 key: *key,
                 record_id: w.record_id.clone(),
-                due: w.next_due <= now,
-            })
-            .filter(|m| history || m.due)
-            .collect();
-        for m in &members {
-            if let Some(w) = self.waiters.get_mut(&m.key) {
-                w.in_round = true;
+                due,
+                was_due: w.next_due,
+            });
+            let waited = now.saturating_duration_since(w.registered);
+            // No jitter: one poller makes every poll, so there is nothing to spread out, and
+            // waits polled together stay together.
+            let mut next = now + w.schedule.delay_after(waited, 0.0);
+            if w.deadline > now {
+                // One poll at the deadline; a poll from then on that sees it running ends it.
+                next = next.min(w.deadline);
             }
+            w.next_due = if due { next } else { w.next_due.max(next) };
         }
         Some((members, history))
     }
 
+    /// When the next round may start.
     fn earliest_due(&self) -> Option<Instant> {
-        self.waiters
-            .values()
-            .filter(|w| !w.in_round)
-            .map(|w| w.next_due)
-            .min()
+        let due = self.waiters.values().map(|w| w.next_due).min()?;
+        Some(match self.last_round {
+            Some(last) => due.max(last + ROUND_SPACING),
+            None => due,
+        })
     }
 
-    /// Answers the waits a round finished and schedules the next poll of the others.
+    /// Answers the waits a round finished; a wait the round did not see gets its earlier
+    /// schedule back.
     fn settle(&mut self, round: Round) {
         if round.history_refused {
             self.no_history = true;
         }
-        for (key, seen) in round.seen {
-            let Some(w) = self.waiters.get_mut(&key) else {
+        for (member, seen) in round.seen {
+            let Some(w) = self.waiters.get_mut(&member.key) else {
                 continue;
             };
-            w.in_round = false;
             let answer = match seen {
-                Seen::Skipped => continue,
+                Seen::Skipped => {
+                    w.next_due = w.next_due.min(member.was_due);
+                    continue;
+                }
                 Seen::Observed(Observed::Finished(result)) => Some(result),
                 Seen::Observed(Observed::Running(status)) => {
                     w.last_status = status;
@@ -266,19 +293,12 @@ impl Inner {
                     })
                 })
             });
-            match answer {
-                Some(answer) => {
-                    if let Some(tx) = w.done.take() {
-                        // The wait may be gone already; then nobody needs the answer.
-                        let _ = tx.send(answer);
-                    }
-                    self.waiters.remove(&key);
+            if let Some(answer) = answer {
+                if let Some(tx) = w.done.take() {
+                    // The wait may be gone already; then nobody needs the answer.
+                    let _ = tx.send(answer);
                 }
-                None => {
-                    let waited = round.started.saturating_duration_since(w.registered);
-                    let delay = w.schedule.delay_after(waited, jitter_sample());
-                    w.next_due = (round.started + delay).min(w.deadline);
-                }
+                self.waiters.remove(&member.key);
             }
         }
     }
@@ -328,7 +348,7 @@ async fn poll_round(
                     None => Seen::NoNews,
                 },
             };
-            (m.key, seen)
+            (m, seen)
         }
     });
     let seen = futures::future::join_all(polls).await;
@@ -369,7 +389,6 @@ mod tests {
                 registered: at,
                 deadline,
                 next_due: due,
-                in_round: false,
                 last_status: "not yet read".to_owned(),
                 schedule: Backoff::new(ms(250), 0.2, ms(10_000), 0.0),
                 done: Some(tx),
@@ -387,58 +406,97 @@ mod tests {
         ids
     }
 
-    #[test]
-    fn a_single_wait_is_polled_on_its_own_at_once() {
-        let now = Instant::now();
-        let mut inner = Inner::default();
-        add(&mut inner, "rec-1", now, now, now + ms(60_000));
-        let (members, history) = inner.take_round(now).expect("due at once");
-        assert!(!history, "one record: DescribeRecord");
-        assert_eq!(ids(&members), [("rec-1", true)]);
-        assert!(inner.take_round(now).is_none(), "already in a round");
+    fn take(members: &mut Vec<Member>, record: &str) -> Member {
+        let i = members
+            .iter()
+            .position(|m| m.record_id.as_str() == record)
+            .expect("a member");
+        members.remove(i)
     }
 
     #[test]
-    fn one_due_wait_polls_every_other_through_the_history() {
+    fn a_single_wait_is_polled_on_its_own_at_once_then_on_its_schedule() {
         let now = Instant::now();
-        let later = now + ms(200);
-        let end = now + ms(60_000);
         let mut inner = Inner::default();
-        add(&mut inner, "rec-1", now, later, end);
-        add(&mut inner, "rec-2", now, later, end);
-        assert!(inner.take_round(now).is_none(), "nobody due yet");
-        assert_eq!(inner.earliest_due(), Some(later));
-        add(&mut inner, "rec-3", now, now, end);
-        let (members, history) = inner.take_round(now).expect("rec-3 is due");
+        let (key, _rx) = add(&mut inner, "rec-1", now, now, now + ms(60_000));
+        let (members, history) = inner.take_round(now).expect("due at once");
+        assert!(!history, "one record: DescribeRecord");
+        assert_eq!(ids(&members), [("rec-1", true)]);
+        assert_eq!(inner.waiters[&key].next_due, now + ms(250));
+        assert!(inner.take_round(now).is_none(), "polled: not due again yet");
+        assert_eq!(inner.earliest_due(), Some(now + ms(250)));
+    }
+
+    #[test]
+    fn one_due_wait_polls_every_wait_through_the_history_and_they_share_a_schedule() {
+        let t0 = Instant::now();
+        let end = t0 + ms(60_000);
+        let mut inner = Inner::default();
+        let (old, _a) = add(&mut inner, "rec-old", t0, t0 + ms(200), end);
+        let t1 = t0 + ms(100);
+        assert!(inner.take_round(t1).is_none(), "nobody due yet");
+        let (new, _b) = add(&mut inner, "rec-new", t1, t1, end);
+        let (mut members, history) = inner.take_round(t1).expect("the new wait is due");
         assert!(history);
-        assert_eq!(
-            ids(&members),
-            [("rec-1", false), ("rec-2", false), ("rec-3", true)]
-        );
+        assert_eq!(ids(&members), [("rec-new", true), ("rec-old", false)]);
+        // Both now count as polled at t1: their next polls line up.
+        assert_eq!(inner.waiters[&new].next_due, t1 + ms(250));
+        assert_eq!(inner.waiters[&old].next_due, t1 + ms(250));
+        // A round that did not see the old record gives it its earlier schedule back.
+        let old_member = take(&mut members, "rec-old");
+        inner.settle(Round {
+            started: t1,
+            seen: vec![(old_member, Seen::Skipped)],
+            history_refused: false,
+        });
+        assert_eq!(inner.waiters[&old].next_due, t0 + ms(200));
 
         // Once history is refused, only the due wait is polled.
         let mut inner = Inner {
             no_history: true,
             ..Inner::default()
         };
-        add(&mut inner, "rec-1", now, later, end);
-        add(&mut inner, "rec-3", now, now, end);
-        let (members, history) = inner.take_round(now).unwrap();
+        add(&mut inner, "rec-1", t0, t0 + ms(200), end);
+        add(&mut inner, "rec-3", t0, t0, end);
+        let (members, history) = inner.take_round(t0).unwrap();
         assert!(!history);
         assert_eq!(ids(&members), [("rec-3", true)]);
     }
 
     #[test]
-    fn settling_answers_finished_waits_and_reschedules_the_others_from_the_poll() {
+    fn waits_that_begin_together_share_their_first_poll() {
+        let t0 = Instant::now();
+        let end = t0 + ms(60_000);
+        let mut inner = Inner::default();
+        add(&mut inner, "rec-1", t0, t0, end);
+        let (members, _) = inner.take_round(t0).unwrap();
+        assert_eq!(ids(&members), [("rec-1", true)]);
+        // Two more records come back a few milliseconds later: one round for both, after the
+        // spacing.
+        let t1 = t0 + ms(3);
+        add(&mut inner, "rec-2", t1, t1, end);
+        add(&mut inner, "rec-3", t1 + ms(1), t1 + ms(1), end);
+        assert!(inner.take_round(t1 + ms(2)).is_none());
+        assert_eq!(inner.earliest_due(), Some(t0 + ROUND_SPACING));
+        let (members, history) = inner.take_round(t0 + ROUND_SPACING).unwrap();
+        assert!(history);
+        assert_eq!(
+            ids(&members),
+            [("rec-1", false), ("rec-2", true), ("rec-3", true)]
+        );
+    }
+
+    #[test]
+    fn settling_answers_finished_waits_and_keeps_the_others() {
         let t0 = Instant::now();
         let end = t0 + ms(60_000);
         let mut inner = Inner::default();
         let (done, mut done_rx) = add(&mut inner, "rec-done", t0, t0, end);
         let (running, _r) = add(&mut inner, "rec-running", t0, t0, end);
-        let (skipped, _s) = add(&mut inner, "rec-skipped", t0, t0 + ms(900), end);
-        let (throttled, _t) = add(&mut inner, "rec-throttled", t0, t0, end);
-        inner.take_round(t0).unwrap();
         let started = t0 + ms(2_000);
+        let (mut members, _) = inner.take_round(started).unwrap();
+        // 2 s into the wait: the next poll a fifth of that later.
+        assert_eq!(inner.waiters[&running].next_due, started + ms(400));
         let outcome = RecordOutcome {
             record_id: RecordId::new("rec-done"),
             status: RecordStatus::Succeeded,
@@ -448,31 +506,20 @@ mod tests {
             started,
             seen: vec![
                 (
-                    done,
+                    take(&mut members, "rec-done"),
                     Seen::Observed(Observed::Finished(Ok(outcome.clone()))),
                 ),
                 (
-                    running,
+                    take(&mut members, "rec-running"),
                     Seen::Observed(Observed::Running("IN_PROGRESS".to_owned())),
                 ),
-                (skipped, Seen::Skipped),
-                (throttled, Seen::NoNews),
             ],
             history_refused: true,
         });
         assert_eq!(done_rx.try_recv().unwrap(), Ok(outcome));
         assert!(!inner.waiters.contains_key(&done));
-        let w = &inner.waiters[&running];
-        assert_eq!(w.last_status, "IN_PROGRESS");
-        // 2 s into the wait: a fifth of it.
-        assert_eq!(w.next_due, started + ms(400));
-        assert!(!w.in_round);
-        assert_eq!(
-            inner.waiters[&skipped].next_due,
-            t0 + ms(900),
-            "not polled: schedule kept"
-        );
-        assert_eq!(inner.waiters[&throttled].next_due, started + ms(400));
+        assert_eq!(inner.waiters[&running].last_status, "IN_PROGRESS");
+        assert_eq!(inner.waiters[&running].next_due, started + ms(400));
         assert!(inner.no_history);
     }
 
@@ -481,22 +528,29 @@ mod tests {
         let t0 = Instant::now();
         let deadline = t0 + ms(1_000);
         let mut inner = Inner::default();
-        let (key, mut rx) = add(&mut inner, "rec-slow", t0, t0, deadline);
-        inner.take_round(t0).unwrap();
-        inner.settle(Round {
-            started: t0 + ms(900),
-            seen: vec![(key, Seen::Observed(Observed::Running("CREATED".to_owned())))],
-            history_refused: false,
-        });
+        let (key, mut rx) = add(&mut inner, "rec-slow", t0, t0 + ms(900), deadline);
+        let (mut members, _) = inner.take_round(t0 + ms(900)).unwrap();
         assert_eq!(
             inner.waiters[&key].next_due, deadline,
             "the next poll is at the deadline"
         );
-        inner.take_round(deadline).unwrap();
+        inner.settle(Round {
+            started: t0 + ms(900),
+            seen: vec![(
+                members.remove(0),
+                Seen::Observed(Observed::Running("CREATED".to_owned())),
+            )],
+            history_refused: false,
+        });
+        let (mut members, _) = inner.take_round(deadline).unwrap();
+        assert!(
+            inner.take_round(deadline).is_none(),
+            "no second round while the one at the deadline runs"
+        );
         inner.settle(Round {
             started: deadline,
             seen: vec![(
-                key,
+                members.remove(0),
                 Seen::Observed(Observed::Running("IN_PROGRESS".to_owned())),
             )],
             history_refused: false,
