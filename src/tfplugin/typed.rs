@@ -129,7 +129,7 @@ pub trait TypedDataSource<D: Send + Sync + 'static>: Send + Sync + 'static {
 }
 
 /// `value` as a model; a value that does not fit is an error on its attribute.
-fn read_model<M: Model>(value: &Value, what: &str) -> Result<M, Diagnostic> {
+pub(crate) fn read_model<M: Model>(value: &Value, what: &str) -> Result<M, Diagnostic> {
     M::from_object(value).map_err(|e| {
         let diag = Diagnostic::error(
             format!("Unexpected value in the {what}"),

@@ -1,13 +1,21 @@
 //! The thin tonic adapter: [`Rpc`] says how one RPC's wire request becomes a typed request, which
 //! dispatcher call serves it and how the answer goes back on the wire; `Server::serve` runs
-//! that sequence for any RPC; each generated trait method is one line over it.
+//! that sequence for any unary RPC; each generated trait method is one line over it.
 //!
-//! Every RPC of protocol 6.9 is unary. A server-streaming one (6.10's `ListResource`) would get
-//! a second wrapper beside `serve`, with the same span, decode and logging, whose call yields a
-//! stream of answers.
+//! Server-streaming RPCs (`ListResource`, and the `ReadStateBytes` and `InvokeAction` we do not
+//! offer) are [`StreamRpc`]s, served by `Server::serve_stream` beside `serve`: the same span,
+//! decode and logging, and a call that yields the stream of wire events. A request that does
+//! not decode answers with one event carrying the error. The stream runs in the call's span and
+//! logs its event and error counts when it ends, or that the caller went away when it is
+//! dropped first. The one client-streaming RPC (`WriteStateBytes`) is answered from its first
+//! chunk through `serve`.
+
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
 
 use async_trait::async_trait;
-use tonic::{Request, Response, Status};
+use futures::stream::{self, BoxStream, Stream, StreamExt};
+use tonic::{Request, Response, Status, Streaming};
 use tracing::Instrument;
 
 use super::super::diag::{Diagnostic, Diagnostics};
@@ -45,8 +53,11 @@ macro_rules! type_names {
 type_names!(
     named: validate_resource_config, validate_data_resource_config, upgrade_resource_state,
         upgrade_resource_identity, read_resource, plan_resource_change, apply_resource_change,
-        import_resource_state, read_data_source, validate_ephemeral_resource_config,
-        open_ephemeral_resource, renew_ephemeral_resource, close_ephemeral_resource;
+        import_resource_state, read_data_source, generate_resource_config,
+        validate_ephemeral_resource_config, open_ephemeral_resource, renew_ephemeral_resource,
+        close_ephemeral_resource, list_resource, validate_list_resource_config,
+        validate_state_store, configure_state_store, read_state_bytes, lock_state,
+        unlock_state, get_states, delete_state, validate_action_config;
     function: call_function;
     provider_wide: get_metadata, get_provider_schema, validate_provider_config,
         get_resource_identity_schemas, configure_provider, get_functions, stop_provider,
@@ -55,6 +66,33 @@ type_names!(
 impl TypeName for proto::move_resource_state::Request {
     fn type_name(&self) -> &str {
         &self.target_type_name
+    }
+}
+
+/// Actions are named by their action type.
+macro_rules! action_type_names {
+    ($($rpc:ident),* $(,)?) => {$(
+        impl TypeName for proto::$rpc::Request {
+            fn type_name(&self) -> &str {
+                &self.action_type
+            }
+        }
+    )*};
+}
+
+action_type_names!(plan_action, invoke_action);
+
+/// The first chunk of a `WriteStateBytes` stream (`None`: the caller sent none): it names the
+/// state store.
+#[derive(Clone, Debug)]
+pub(crate) struct FirstChunk(pub(crate) Option<proto::write_state_bytes::RequestChunk>);
+
+impl TypeName for FirstChunk {
+    fn type_name(&self) -> &str {
+        self.0
+            .as_ref()
+            .and_then(|c| c.meta.as_ref())
+            .map_or("", |m| m.type_name.as_str())
     }
 }
 
@@ -172,12 +210,51 @@ answers_with_diagnostics!(
     import_resource_state,
     move_resource_state,
     read_data_source,
+    generate_resource_config,
     get_functions,
     validate_ephemeral_resource_config,
     open_ephemeral_resource,
     renew_ephemeral_resource,
     close_ephemeral_resource,
+    validate_list_resource_config,
+    validate_state_store,
+    configure_state_store,
+    read_state_bytes,
+    write_state_bytes,
+    lock_state,
+    unlock_state,
+    get_states,
+    delete_state,
+    plan_action,
+    validate_action_config,
 );
+
+/// A list event's diagnostics field is singular in name only.
+impl Answer for proto::list_resource::Event {
+    fn diagnostics(&self) -> &[proto::Diagnostic] {
+        &self.diagnostic
+    }
+
+    fn set_diagnostics(&mut self, diagnostics: Vec<proto::Diagnostic>) {
+        self.diagnostic = diagnostics;
+    }
+}
+
+/// An action event carries diagnostics when it completes.
+impl Answer for proto::invoke_action::Event {
+    fn diagnostics(&self) -> &[proto::Diagnostic] {
+        use proto::invoke_action::event::Type;
+        match &self.r#type {
+            Some(Type::Completed(c)) => &c.diagnostics,
+            _ => &[],
+        }
+    }
+
+    fn set_diagnostics(&mut self, diagnostics: Vec<proto::Diagnostic>) {
+        use proto::invoke_action::event::{Completed, Type};
+        self.r#type = Some(Type::Completed(Completed { diagnostics }));
+    }
+}
 
 /// Function errors and stop errors are not diagnostics (neither answer carries any).
 macro_rules! answers_without_diagnostics {
@@ -224,6 +301,109 @@ impl<P: Provider> Server<P> {
             .count();
         span.in_scope(|| tracing::debug!(diagnostics = diags.len(), errors, "served"));
         Ok(Response::new(answer))
+    }
+}
+
+/// One server-streaming RPC, implemented on its wire request type (in the dispatcher file of
+/// its concern).
+pub(crate) trait StreamRpc<P: Provider>: TypeName + Sized + Send + Sync + 'static {
+    /// The RPC's name, logged as `tf_rpc`.
+    const NAME: &'static str;
+    /// The request with its values decoded, as the dispatcher takes it.
+    type Request: Send;
+    /// The wire event.
+    type Event: Answer + Default;
+
+    /// Decodes the wire request (values with the schema of the type it names).
+    fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic>;
+
+    /// Starts serving a decoded request: the events, ending when the call is done. Work it
+    /// starts must stop when the stream is dropped (the caller went away).
+    fn call(req: Self::Request, server: &Server<P>) -> BoxStream<'static, Self::Event>;
+}
+
+/// The stream a server-streaming RPC answers with.
+pub(crate) type EventStream<E> = Pin<Box<dyn Stream<Item = Result<E, Status>> + Send + 'static>>;
+
+impl<P: Provider> Server<P> {
+    /// Serves one server-streaming RPC: span, decode, dispatch, and a stream that logs.
+    async fn serve_stream<R: StreamRpc<P>>(
+        &self,
+        request: Request<R>,
+    ) -> Result<Response<EventStream<R::Event>>, Status> {
+        let wire = request.into_inner();
+        let span = tracing::info_span!(
+            "tf_rpc",
+            tf_rpc = R::NAME,
+            tf_resource_type = wire.type_name(),
+            tf_req_id = %uuid::Uuid::new_v4()
+        );
+        let events = match span.in_scope(|| wire.decode(self)) {
+            Ok(req) => span.in_scope(|| R::call(req, self)),
+            Err(d) => {
+                let mut event = R::Event::default();
+                event.set_diagnostics(Diagnostics::from(d).into_proto());
+                stream::once(async move { event }).boxed()
+            }
+        };
+        let logged = Logged {
+            events,
+            span,
+            count: 0,
+            errors: 0,
+            ended: false,
+        };
+        Ok(Response::new(Box::pin(logged)))
+    }
+}
+
+/// A served event stream: polled in the call's span, counted, and logged when it ends.
+struct Logged<E> {
+    events: BoxStream<'static, E>,
+    span: tracing::Span,
+    count: usize,
+    errors: usize,
+    ended: bool,
+}
+
+impl<E: Answer> Stream for Logged<E> {
+    type Item = Result<E, Status>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        let _entered = this.span.enter();
+        match this.events.poll_next_unpin(cx) {
+            Poll::Ready(Some(event)) => {
+                this.count += 1;
+                this.errors += event
+                    .diagnostics()
+                    .iter()
+                    .filter(|d| d.severity == proto::diagnostic::Severity::Error as i32)
+                    .count();
+                Poll::Ready(Some(Ok(event)))
+            }
+            Poll::Ready(None) => {
+                if !this.ended {
+                    this.ended = true;
+                    tracing::debug!(events = this.count, errors = this.errors, "served");
+                }
+                Poll::Ready(None)
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<E> Drop for Logged<E> {
+    fn drop(&mut self) {
+        if !self.ended {
+            let _entered = self.span.enter();
+            tracing::debug!(
+                events = self.count,
+                errors = self.errors,
+                "caller stopped reading"
+            );
+        }
     }
 }
 
@@ -375,6 +555,112 @@ impl<P: Provider> ProviderRpc for Server<P> {
         &self,
         r: Request<proto::call_function::Request>,
     ) -> Answered<proto::call_function::Response> {
+        self.serve(r.map(Queried)).await
+    }
+
+    async fn generate_resource_config(
+        &self,
+        r: Request<proto::generate_resource_config::Request>,
+    ) -> Answered<proto::generate_resource_config::Response> {
+        self.serve(r).await
+    }
+
+    type ListResourceStream = EventStream<proto::list_resource::Event>;
+
+    async fn list_resource(
+        &self,
+        r: Request<proto::list_resource::Request>,
+    ) -> Answered<Self::ListResourceStream> {
+        self.serve_stream(r).await
+    }
+
+    async fn validate_list_resource_config(
+        &self,
+        r: Request<proto::validate_list_resource_config::Request>,
+    ) -> Answered<proto::validate_list_resource_config::Response> {
+        self.serve(r).await
+    }
+
+    async fn validate_state_store_config(
+        &self,
+        r: Request<proto::validate_state_store::Request>,
+    ) -> Answered<proto::validate_state_store::Response> {
+        self.serve(r.map(Queried)).await
+    }
+
+    async fn configure_state_store(
+        &self,
+        r: Request<proto::configure_state_store::Request>,
+    ) -> Answered<proto::configure_state_store::Response> {
+        self.serve(r.map(Queried)).await
+    }
+
+    type ReadStateBytesStream = EventStream<proto::read_state_bytes::Response>;
+
+    async fn read_state_bytes(
+        &self,
+        r: Request<proto::read_state_bytes::Request>,
+    ) -> Answered<Self::ReadStateBytesStream> {
+        self.serve_stream(r).await
+    }
+
+    async fn write_state_bytes(
+        &self,
+        r: Request<Streaming<proto::write_state_bytes::RequestChunk>>,
+    ) -> Answered<proto::write_state_bytes::Response> {
+        // The first chunk names the state store; nothing after it is read.
+        let first = r.into_inner().message().await.ok().flatten();
+        self.serve(Request::new(Queried(FirstChunk(first)))).await
+    }
+
+    async fn lock_state(
+        &self,
+        r: Request<proto::lock_state::Request>,
+    ) -> Answered<proto::lock_state::Response> {
+        self.serve(r.map(Queried)).await
+    }
+
+    async fn unlock_state(
+        &self,
+        r: Request<proto::unlock_state::Request>,
+    ) -> Answered<proto::unlock_state::Response> {
+        self.serve(r.map(Queried)).await
+    }
+
+    async fn get_states(
+        &self,
+        r: Request<proto::get_states::Request>,
+    ) -> Answered<proto::get_states::Response> {
+        self.serve(r.map(Queried)).await
+    }
+
+    async fn delete_state(
+        &self,
+        r: Request<proto::delete_state::Request>,
+    ) -> Answered<proto::delete_state::Response> {
+        self.serve(r.map(Queried)).await
+    }
+
+    async fn plan_action(
+        &self,
+        r: Request<proto::plan_action::Request>,
+    ) -> Answered<proto::plan_action::Response> {
+        self.serve(r.map(Queried)).await
+    }
+
+    type InvokeActionStream = EventStream<proto::invoke_action::Event>;
+
+    async fn invoke_action(
+        &self,
+        r: Request<proto::invoke_action::Request>,
+    ) -> Answered<Self::InvokeActionStream> {
+        self.serve_stream(r).await
+    }
+
+    async fn validate_action_config(
+        &self,
+        r: Request<proto::validate_action_config::Request>,
+    ) -> Answered<proto::validate_action_config::Response> {
         self.serve(r.map(Queried)).await
     }
 
