@@ -50,6 +50,13 @@ pub enum PluginError {
     #[error("cannot listen on 127.0.0.1: {0}")]
     Listen(#[source] io::Error),
 
+    /// The operating system's random generator failed while making the AutoMTLS key.
+    #[error(
+        "cannot generate the TLS server key: the operating system's random number generator \
+         (getrandom) failed; the provider needs it to start"
+    )]
+    ServerKey,
+
     /// Generating the AutoMTLS server certificate failed.
     #[error("cannot generate the TLS server certificate: {0}")]
     Certificate(#[from] rcgen::Error),

@@ -1,6 +1,6 @@
 //! The fuzz targets' bodies, shared by the libFuzzer binaries (`fuzz_targets/`) and the smoke
-//! test in `cargo test` (`tests/reliability_fuzz.rs`), so both exercise exactly the same code.
-#![allow(dead_code)]
+//! test in `cargo test` (`tests/it/reliability/fuzz.rs`), so both exercise exactly the same code.
+//! The smoke test uses every item; each libFuzzer binary uses one body.
 
 use std::net::SocketAddr;
 use std::sync::OnceLock;

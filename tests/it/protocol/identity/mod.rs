@@ -1,0 +1,473 @@
+//! Resource identity (protocol 6.9) over real gRPC: the real `ServiceCatalogProvider` served
+//! in-process, configured against an in-process emulator, driven with the generated client
+//! stubs the way Terraform >= 1.12 drives it (Terraform 1.11 cannot exercise identity).
+
+mod toy;
+
+use servicecatalog_provider::resources::provisioned_product_properties::{
+    ProvisionedProductProperties, TYPE_NAME,
+};
+use servicecatalog_provider::tfplugin::proto;
+use servicecatalog_provider::tfplugin::{ObjectExt, Resource, Type, Value};
+
+use super::{seed_owned, start};
+use crate::harness::plugin::{dynamic, errors, path_of, undynamic, PluginClient, Typed};
+use crate::harness::sdk::iam_arn;
+
+const PID: &str = "provisioned_product_id";
+
+/// The resource, typed.
+fn resource() -> Typed {
+    Typed::new(TYPE_NAME, &ProvisionedProductProperties.schema())
+}
+
+fn state_type() -> Type {
+    resource().ty
+}
+
+fn identity_type() -> Type {
+    Type::object([(PID, Type::String)])
+}
+
+fn identity(pid: &str) -> Value {
+    Value::object([(PID, Value::string(pid))])
+}
+
+fn identity_data(v: &Value) -> Option<proto::ResourceIdentityData> {
+    Some(proto::ResourceIdentityData {
+        identity_data: dynamic(v, &identity_type()),
+    })
+}
+
+fn undo_identity(d: &Option<proto::ResourceIdentityData>) -> Value {
+    let d = d.as_ref().expect("an identity");
+    undynamic(&d.identity_data, &identity_type())
+}
+
+/// Config for the resource: the owner of `pid` set to `owner`.
+fn config(pid: &str, owner: &str) -> Value {
+    ProvisionedProductProperties
+        .schema()
+        .null_object()
+        .with_attr(PID, Value::string(pid))
+        .with_attr("properties", Value::map([("OWNER", Value::string(owner))]))
+}
+
+struct Created {
+    state: Value,
+    private: Vec<u8>,
+    identity: Option<proto::ResourceIdentityData>,
+}
+
+/// Plans and applies a create of `config`, checking the identity both steps return.
+async fn create(c: &mut PluginClient, config: &Value, pid: &str) -> Created {
+    let (plan, apply) = c.create(&resource(), config).await;
+    assert_eq!(undo_identity(&plan.planned_identity), identity(pid));
+    assert!(
+        errors(&apply.diagnostics).is_empty(),
+        "{:?}",
+        apply.diagnostics
+    );
+    assert_eq!(undo_identity(&apply.new_identity), identity(pid));
+    Created {
+        state: resource().value(&apply.new_state),
+        private: apply.private,
+        identity: apply.new_identity,
+    }
+}
+
+async fn read(
+    c: &mut PluginClient,
+    state: &Value,
+    private: &[u8],
+    current_identity: Option<proto::ResourceIdentityData>,
+) -> proto::read_resource::Response {
+    c.read(proto::read_resource::Request {
+        current_identity,
+        ..resource().read(state, private)
+    })
+    .await
+}
+
+async fn import(
+    c: &mut PluginClient,
+    id: &str,
+    identity: Option<proto::ResourceIdentityData>,
+) -> proto::import_resource_state::Response {
+    c.import(proto::import_resource_state::Request {
+        type_name: TYPE_NAME.into(),
+        id: id.into(),
+        identity,
+        ..Default::default()
+    })
+    .await
+}
+
+#[tokio::test]
+async fn identity_schema_is_served_for_the_resource() {
+    let (_world, mut c) = start().await;
+    let resp = c
+        .rpc
+        .get_resource_identity_schemas(proto::get_resource_identity_schemas::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+    let schema = &resp.identity_schemas[TYPE_NAME];
+    assert_eq!(schema.version, 0);
+    assert_eq!(schema.identity_attributes.len(), 1);
+    let attr = &schema.identity_attributes[0];
+    assert_eq!(attr.name, PID);
+    assert_eq!(Type::from_json_bytes(&attr.r#type).unwrap(), Type::String);
+    assert!(attr.required_for_import && !attr.optional_for_import);
+    assert!(attr.description.contains("provisioned product"));
+
+    // a sound identity schema adds no schema problems
+    let schema_resp = c
+        .rpc
+        .get_provider_schema(proto::get_provider_schema::Request {})
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        schema_resp.diagnostics.is_empty(),
+        "{:?}",
+        schema_resp.diagnostics
+    );
+}
+
+#[tokio::test]
+async fn plan_apply_and_read_return_the_identity() {
+    let (world, mut c) = start().await;
+    let pid = seed_owned(&world, "ident-life").await;
+    let created = create(&mut c, &config(&pid, &iam_arn("user", "alice")), &pid).await;
+
+    // refresh with the identity Terraform stored
+    let r = read(
+        &mut c,
+        &created.state,
+        &created.private,
+        created.identity.clone(),
+    )
+    .await;
+    assert!(errors(&r.diagnostics).is_empty(), "{:?}", r.diagnostics);
+    assert_eq!(undo_identity(&r.new_identity), identity(&pid));
+
+    // a state written before identity existed (Terraform < 1.12) gains one on refresh
+    let r = read(&mut c, &created.state, &created.private, None).await;
+    assert!(errors(&r.diagnostics).is_empty(), "{:?}", r.diagnostics);
+    assert_eq!(undo_identity(&r.new_identity), identity(&pid));
+
+    // an in-place update keeps the identity, in plan and apply
+    let ty = state_type();
+    let new_config = config(&pid, &iam_arn("user", "bob"));
+    let proposed = created
+        .state
+        .clone()
+        .with_attr("properties", new_config.get("properties").unwrap().clone());
+    let plan = c
+        .plan(proto::plan_resource_change::Request {
+            type_name: TYPE_NAME.into(),
+            prior_state: dynamic(&created.state, &ty),
+            proposed_new_state: dynamic(&proposed, &ty),
+            config: dynamic(&new_config, &ty),
+            prior_private: created.private.clone(),
+            prior_identity: created.identity.clone(),
+            ..Default::default()
+        })
+        .await;
+    assert!(
+        errors(&plan.diagnostics).is_empty(),
+        "{:?}",
+        plan.diagnostics
+    );
+    assert!(plan.requires_replace.is_empty());
+    assert_eq!(undo_identity(&plan.planned_identity), identity(&pid));
+    let apply = c
+        .apply(proto::apply_resource_change::Request {
+            type_name: TYPE_NAME.into(),
+            prior_state: dynamic(&created.state, &ty),
+            planned_state: plan.planned_state.clone(),
+            config: dynamic(&new_config, &ty),
+            planned_private: plan.planned_private.clone(),
+            planned_identity: plan.planned_identity.clone(),
+            ..Default::default()
+        })
+        .await;
+    assert!(
+        errors(&apply.diagnostics).is_empty(),
+        "{:?}",
+        apply.diagnostics
+    );
+    assert_eq!(undo_identity(&apply.new_identity), identity(&pid));
+
+    // destroy: the plan echoes the prior identity, the apply leaves none
+    let after = undynamic(&apply.new_state, &ty);
+    let plan = c
+        .plan(proto::plan_resource_change::Request {
+            type_name: TYPE_NAME.into(),
+            prior_state: dynamic(&after, &ty),
+            proposed_new_state: dynamic(&Value::Null, &ty),
+            config: dynamic(&Value::Null, &ty),
+            prior_identity: apply.new_identity.clone(),
+            ..Default::default()
+        })
+        .await;
+    assert!(
+        errors(&plan.diagnostics).is_empty(),
+        "{:?}",
+        plan.diagnostics
+    );
+    assert_eq!(undo_identity(&plan.planned_identity), identity(&pid));
+    let destroy = c
+        .apply(proto::apply_resource_change::Request {
+            type_name: TYPE_NAME.into(),
+            prior_state: dynamic(&after, &ty),
+            planned_state: dynamic(&Value::Null, &ty),
+            config: dynamic(&Value::Null, &ty),
+            planned_identity: plan.planned_identity.clone(),
+            ..Default::default()
+        })
+        .await;
+    assert!(
+        errors(&destroy.diagnostics).is_empty(),
+        "{:?}",
+        destroy.diagnostics
+    );
+    assert!(destroy.new_identity.is_none());
+}
+
+#[tokio::test]
+async fn import_by_id_and_by_identity_agree() {
+    let (world, mut c) = start().await;
+    let pid = seed_owned(&world, "ident-import").await;
+
+    let by_id = import(&mut c, &pid, None).await;
+    assert!(
+        errors(&by_id.diagnostics).is_empty(),
+        "{:?}",
+        by_id.diagnostics
+    );
+    let [imported] = by_id.imported_resources.as_slice() else {
+        panic!("one imported resource: {by_id:?}")
+    };
+    assert_eq!(undo_identity(&imported.identity), identity(&pid));
+
+    let by_identity = import(&mut c, "", identity_data(&identity(&pid))).await;
+    assert!(
+        errors(&by_identity.diagnostics).is_empty(),
+        "{:?}",
+        by_identity.diagnostics
+    );
+    let [same] = by_identity.imported_resources.as_slice() else {
+        panic!("one imported resource: {by_identity:?}")
+    };
+    assert_eq!(same.type_name, TYPE_NAME);
+    assert_eq!(undo_identity(&same.identity), identity(&pid));
+    let ty = state_type();
+    let state = undynamic(&same.state, &ty);
+    assert_eq!(state, undynamic(&imported.state, &ty));
+    assert_eq!(state.str_attr(PID), Some(pid.as_str()));
+    let owner = state
+        .get("properties")
+        .and_then(Value::as_map)
+        .and_then(|p| p.get("OWNER"))
+        .and_then(Value::as_str);
+    assert_eq!(owner, Some(iam_arn("user", "owner-ident-import").as_str()));
+
+    // the read Terraform makes next keeps that identity
+    let r = read(&mut c, &state, &same.private, same.identity.clone()).await;
+    assert!(errors(&r.diagnostics).is_empty(), "{:?}", r.diagnostics);
+    assert_eq!(undo_identity(&r.new_identity), identity(&pid));
+}
+
+#[tokio::test]
+async fn import_by_identity_needs_the_required_attribute_and_an_existing_product() {
+    let (_world, mut c) = start().await;
+    let missing = import(
+        &mut c,
+        "",
+        identity_data(&Value::object([(PID, Value::Null)])),
+    )
+    .await;
+    let errs = errors(&missing.diagnostics);
+    assert_eq!(errs.len(), 1, "{:?}", missing.diagnostics);
+    assert_eq!(path_of(errs[0]), vec![PID.to_string()]);
+    assert!(errs[0].detail.contains(PID), "{}", errs[0].detail);
+    assert!(missing.imported_resources.is_empty());
+
+    let gone = import(&mut c, "", identity_data(&identity("pp-doesnotexist1"))).await;
+    let errs = errors(&gone.diagnostics);
+    assert!(!errs.is_empty(), "{:?}", gone.diagnostics);
+    assert!(
+        errs[0].detail.contains("pp-doesnotexist1"),
+        "{}",
+        errs[0].detail
+    );
+    assert!(gone.imported_resources.is_empty());
+}
+
+#[tokio::test]
+async fn upgrade_identity_returns_current_version_data_and_refuses_others() {
+    let (_world, mut c) = start().await;
+    let json = br#"{"provisioned_product_id":"pp-abcd27bm4mldq"}"#.to_vec();
+    let upgrade =
+        |version: i64, raw: Vec<u8>, type_name: &str| proto::upgrade_resource_identity::Request {
+            type_name: type_name.into(),
+            version,
+            raw_identity: raw,
+        };
+
+    // 6.9 sends bare JSON bytes
+    let resp = c
+        .rpc
+        .upgrade_resource_identity(upgrade(0, json.clone(), TYPE_NAME))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+    assert_eq!(
+        undo_identity(&resp.upgraded_identity),
+        identity("pp-abcd27bm4mldq")
+    );
+
+    // 6.10+ wraps the JSON in a RawState message under the same field number
+    let wrapped = prost::Message::encode_to_vec(&proto::RawState {
+        json: json.clone(),
+        flatmap: Default::default(),
+    });
+    let resp = c
+        .rpc
+        .upgrade_resource_identity(upgrade(0, wrapped, TYPE_NAME))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+    assert_eq!(
+        undo_identity(&resp.upgraded_identity),
+        identity("pp-abcd27bm4mldq")
+    );
+
+    // a version from a newer provider
+    let resp = c
+        .rpc
+        .upgrade_resource_identity(upgrade(3, json.clone(), TYPE_NAME))
+        .await
+        .unwrap()
+        .into_inner();
+    let errs = errors(&resp.diagnostics);
+    assert_eq!(errs.len(), 1);
+    assert!(errs[0].detail.contains("version 3"), "{}", errs[0].detail);
+    assert!(resp.upgraded_identity.is_none());
+
+    // data that does not fit the identity schema names the attribute
+    let resp = c
+        .rpc
+        .upgrade_resource_identity(upgrade(
+            0,
+            br#"{"provisioned_product_id":["pp-1"]}"#.to_vec(),
+            TYPE_NAME,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    let errs = errors(&resp.diagnostics);
+    assert_eq!(errs.len(), 1, "{:?}", resp.diagnostics);
+    assert_eq!(path_of(errs[0]), vec![PID.to_string()]);
+
+    // a type without identity
+    let resp = c
+        .rpc
+        .upgrade_resource_identity(upgrade(0, json, "servicecatalog_nope"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(errors(&resp.diagnostics).len(), 1);
+    assert!(resp.upgraded_identity.is_none());
+}
+
+#[tokio::test]
+async fn a_changed_identity_is_refused() {
+    let (world, mut c) = start().await;
+    let pid = seed_owned(&world, "ident-change").await;
+    let created = create(&mut c, &config(&pid, &iam_arn("user", "carol")), &pid).await;
+    let other = identity_data(&identity("pp-someotherone1"));
+
+    // refresh: the object read back is not the one Terraform recorded
+    let r = read(&mut c, &created.state, &created.private, other.clone()).await;
+    let errs = errors(&r.diagnostics);
+    assert_eq!(errs.len(), 1, "{:?}", r.diagnostics);
+    assert_eq!(errs[0].summary, "Unexpected identity change");
+    assert!(errs[0].detail.contains(PID), "{}", errs[0].detail);
+    // the recorded identity is kept, not overwritten
+    assert_eq!(undo_identity(&r.new_identity), identity("pp-someotherone1"));
+
+    // plan: an in-place update may not move the identity either
+    let ty = state_type();
+    let plan = c
+        .plan(proto::plan_resource_change::Request {
+            type_name: TYPE_NAME.into(),
+            prior_state: dynamic(&created.state, &ty),
+            proposed_new_state: dynamic(&created.state, &ty),
+            config: dynamic(&config(&pid, &iam_arn("user", "carol")), &ty),
+            prior_private: created.private.clone(),
+            prior_identity: other.clone(),
+            ..Default::default()
+        })
+        .await;
+    let errs = errors(&plan.diagnostics);
+    assert_eq!(errs.len(), 1, "{:?}", plan.diagnostics);
+    assert_eq!(errs[0].summary, "Unexpected identity change");
+
+    // apply: a planned identity the result contradicts
+    let apply = c
+        .apply(proto::apply_resource_change::Request {
+            type_name: TYPE_NAME.into(),
+            prior_state: dynamic(&created.state, &ty),
+            planned_state: dynamic(&created.state, &ty),
+            config: dynamic(&config(&pid, &iam_arn("user", "carol")), &ty),
+            planned_private: created.private.clone(),
+            planned_identity: other,
+            ..Default::default()
+        })
+        .await;
+    let errs = errors(&apply.diagnostics);
+    assert_eq!(errs.len(), 1, "{:?}", apply.diagnostics);
+    assert_eq!(errs[0].summary, "Unexpected identity change");
+
+    // replacing the object (a new provisioned_product_id) plans the new identity
+    let pid2 = seed_owned(&world, "ident-change-2").await;
+    let replaced = config(&pid2, &iam_arn("user", "carol"));
+    let plan = c
+        .plan(proto::plan_resource_change::Request {
+            type_name: TYPE_NAME.into(),
+            prior_state: dynamic(&created.state, &ty),
+            proposed_new_state: dynamic(
+                &created.state.clone().with_attr(PID, Value::string(&pid2)),
+                &ty,
+            ),
+            config: dynamic(&replaced, &ty),
+            prior_private: created.private.clone(),
+            prior_identity: created.identity.clone(),
+            ..Default::default()
+        })
+        .await;
+    assert!(
+        errors(&plan.diagnostics).is_empty(),
+        "{:?}",
+        plan.diagnostics
+    );
+    assert!(!plan.requires_replace.is_empty());
+    assert_eq!(undo_identity(&plan.planned_identity), identity(&pid2));
+}
+
+#[test]
+fn the_declared_identity_is_derivable_from_the_state() {
+    let schema = ProvisionedProductProperties
+        .identity_schema()
+        .expect("the resource declares an identity");
+    assert_eq!(schema.implied_type(), identity_type());
+    assert!(schema.problems().is_empty(), "{:?}", schema.problems());
+    // every identity attribute is a state attribute of the same type
+    assert!(schema.derivation_problems(&state_type()).is_empty());
+}

@@ -1,0 +1,36 @@
+//! The provider's protocol surface: the tfplugin6 layer with a toy provider, resource identity
+//! and the data source over in-process gRPC against an emulator, the built binary as Terraform
+//! launches it (go-plugin handshake, AutoMTLS, signals, logs), and the msgpack codec's goldens.
+
+mod binary;
+mod codec;
+mod data_source;
+mod host;
+mod identity;
+mod tfplugin;
+
+use servicecatalog_provider::emulator::SeedProduct;
+
+use crate::harness::plugin::PluginClient;
+use crate::harness::sdk::iam_arn;
+use crate::harness::World;
+
+/// An emulator and the real provider, served in-process and configured against it.
+async fn start() -> (World, PluginClient) {
+    let world = World::start().await;
+    let client = PluginClient::configured(&world).await;
+    (world, client)
+}
+
+/// An `AVAILABLE` product named `name` with a known owner (`user/owner-<name>`) and launch role
+/// (`role/launch-<name>`), so reads have something to show.
+async fn seed_owned(world: &World, name: &str) -> String {
+    world
+        .seed_with(SeedProduct {
+            name: name.to_owned(),
+            owner_arn: Some(iam_arn("user", &format!("owner-{name}"))),
+            launch_role_arn: Some(iam_arn("role", &format!("launch-{name}"))),
+            ..Default::default()
+        })
+        .await
+}

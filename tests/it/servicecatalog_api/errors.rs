@@ -1,0 +1,136 @@
+//! How the API layer reports what went wrong: throttling past the retries, records it cannot read,
+//! missing products, products hidden from the caller (not taken for deleted), and the service's
+//! own validation messages.
+
+use std::time::Duration;
+
+use servicecatalog_provider::emulator::Faults;
+use servicecatalog_provider::servicecatalog::{ApiError, PropertyKey, RecordId};
+
+use super::{client, props, seed, start, wait, ALICE, ALICE_KEY, HANG_GUARD, OWNER_A};
+
+#[tokio::test]
+async fn throttling_beyond_the_retries_is_a_throttled_error() {
+    let (world, sc) = start(Duration::ZERO).await;
+    let emulator = world.emu();
+    let id = seed(&world, "throttled", None).await;
+    let mut faults = Faults {
+        throttle_next: 100,
+        ..Default::default()
+    };
+    faults
+        .operations
+        .insert("DescribeProvisionedProduct".into());
+    emulator.set_faults(faults).unwrap();
+    let err = sc.read_properties(&id).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApiError::Throttled {
+                operation: "DescribeProvisionedProduct",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // max_retries = 3 → 4 attempts.
+    assert_eq!(emulator.faults().throttle_next, 96);
+    world.finish().await;
+}
+
+#[tokio::test]
+async fn unreadable_record_is_reported_as_such() {
+    let (world, sc) = start(Duration::ZERO).await;
+    let err = sc
+        .wait_for_record(&RecordId::new("rec-doesnotexist1"), &wait(HANG_GUARD))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ApiError::RecordNotVisible {
+            record_id: "rec-doesnotexist1".into()
+        }
+    );
+    assert!(
+        err.to_string().contains("servicecatalog:accountLevel"),
+        "{err}"
+    );
+    world.finish().await;
+}
+
+#[tokio::test]
+async fn missing_product_is_not_found() {
+    let (world, sc) = start(Duration::ZERO).await;
+    let err = sc.read_properties("pp-doesnotexist1").await.unwrap_err();
+    assert_eq!(
+        err,
+        ApiError::NotFound {
+            id: "pp-doesnotexist1".into()
+        }
+    );
+    let err = sc
+        .update_properties(
+            "pp-doesnotexist1",
+            &props(&[(PropertyKey::Owner, OWNER_A)]),
+            "token-missing",
+            None,
+            &wait(HANG_GUARD),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        err,
+        ApiError::NotFound {
+            id: "pp-doesnotexist1".into()
+        }
+    );
+    world.finish().await;
+}
+
+#[tokio::test]
+async fn product_hidden_from_a_user_level_caller_is_not_visible_rather_than_deleted() {
+    let (world, _admin) = start(Duration::ZERO).await;
+    let alice = client(&world, ALICE_KEY).await;
+    let theirs = seed(&world, "someone-elses", None).await;
+    let hers = seed(&world, "alices", Some(ALICE)).await;
+
+    // Not hers: Describe says not found, the account-wide search is refused.
+    let err = alice.read_properties(&theirs).await.unwrap_err();
+    assert!(matches!(err, ApiError::NotVisible { .. }), "{err:?}");
+    let msg = err.to_string();
+    assert!(msg.contains("servicecatalog:accountLevel"), "{msg}");
+    assert!(msg.contains(&theirs), "{msg}");
+
+    // Hers: Describe works but OWNER needs the account-level search.
+    let err = alice.read_properties(&hers).await.unwrap_err();
+    assert!(matches!(err, ApiError::NotVisible { .. }), "{err:?}");
+    world.finish().await;
+}
+
+#[tokio::test]
+async fn invalid_parameters_carry_the_service_message() {
+    let (world, sc) = start(Duration::ZERO).await;
+    let id = seed(&world, "invalid", None).await;
+    // Another account's role passes local validation; the service rejects it.
+    let err = sc
+        .update_properties(
+            &id,
+            &props(&[(
+                PropertyKey::Owner,
+                "arn:aws:iam::999999999999:role/Elsewhere",
+            )]),
+            "token-invalid",
+            None,
+            &wait(HANG_GUARD),
+        )
+        .await
+        .unwrap_err();
+    match &err {
+        ApiError::InvalidParameters { operation, message } => {
+            assert_eq!(*operation, "UpdateProvisionedProductProperties");
+            assert!(message.contains("999999999999"), "{message}");
+        }
+        other => panic!("expected InvalidParameters, got {other:?}"),
+    }
+    world.finish().await;
+}
