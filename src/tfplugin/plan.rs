@@ -681,4 +681,54 @@ mod tests {
             Some(AttributePath::attr("id"))
         );
     }
+
+    #[test]
+    fn setting_something_deprecated_warns_on_its_path() {
+        let schema = Schema::new()
+            .attribute(Attribute::optional("old", Type::String).deprecated("Use new."))
+            .attribute(Attribute::optional("bare", Type::String).deprecated(""))
+            .block(NestedBlock::list(
+                "rule",
+                crate::tfplugin::schema::Block::new()
+                    .deprecated("Rules are gone.")
+                    .attribute(Attribute::optional("port", Type::Number)),
+            ));
+        let unset = Value::object([
+            ("old", Value::Null),
+            ("bare", Value::Null),
+            ("rule", Value::List(vec![])),
+        ]);
+        assert!(validate(&schema, &unset).is_empty());
+
+        let rule = Value::object([("port", Value::number(1))]);
+        let set = Value::object([
+            ("old", Value::Unknown),
+            ("bare", s("x")),
+            ("rule", Value::List(vec![rule])),
+        ]);
+        let diags = validate(&schema, &set);
+        assert!(!diags.has_errors());
+        let found: Vec<(String, String)> = diags
+            .iter()
+            .map(|d| (d.attribute.as_ref().unwrap().to_string(), d.detail.clone()))
+            .collect();
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert_eq!(
+            found[0],
+            ("old".into(), "old is deprecated: Use new.".into())
+        );
+        assert!(found[1].1.contains("will be removed"), "{found:?}");
+        assert_eq!(found[2].0, "rule");
+        assert!(found[2].1.contains("Rules are gone."));
+
+        let whole = Schema::new().deprecated("Use the other type.");
+        let diags = validate(&whole, &Value::object::<&str>([]));
+        assert!(diags
+            .iter()
+            .next()
+            .unwrap()
+            .detail
+            .contains("Use the other type."));
+        assert!(diags.errors_only().is_empty());
+    }
 }

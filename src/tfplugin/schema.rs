@@ -644,4 +644,42 @@ mod tests {
         assert_eq!(v.get("rule"), Some(&Value::List(vec![])));
         assert_eq!(v.get("name"), Some(&Value::Null));
     }
+
+    #[test]
+    fn deprecation_messages_and_computed_blocks_reach_the_wire() {
+        let schema = Schema::new()
+            .deprecated("Use the new type.")
+            .attribute(Attribute::optional("old", Type::String).deprecated("Use new."))
+            .attribute(Attribute::optional("new", Type::String))
+            .block(
+                NestedBlock::list(
+                    "status",
+                    Block::new().attribute(Attribute::computed("code", Type::String)),
+                )
+                .computed(),
+            )
+            .block(NestedBlock::single("legacy", Block::new()).deprecated(""));
+        let block = schema.to_proto().block.unwrap();
+        assert!(block.deprecated);
+        assert_eq!(block.deprecation_message, "Use the new type.");
+        let old = &block.attributes[0];
+        assert!(old.deprecated);
+        assert_eq!(old.deprecation_message, "Use new.");
+        assert!(!block.attributes[1].deprecated);
+        assert!(block.block_types[0].block.as_ref().unwrap().computed);
+        let legacy = block.block_types[1].block.as_ref().unwrap();
+        assert!(legacy.deprecated && legacy.deprecation_message.is_empty());
+        assert!(schema.problems().is_empty(), "{:?}", schema.problems());
+
+        let contradiction = Schema::new().block(
+            NestedBlock::single(
+                "status",
+                Block::new().attribute(Attribute::required("code", Type::String)),
+            )
+            .computed(),
+        );
+        assert!(
+            contradiction.problems()[0].contains("status: a computed block cannot have required")
+        );
+    }
 }

@@ -347,7 +347,11 @@ async fn upgrade_identity_returns_current_version_data_and_refuses_others() {
         .into_inner();
     let errs = errors(&resp.diagnostics);
     assert_eq!(errs.len(), 1, "{:?}", resp.diagnostics);
-    assert!(errs[0].detail.contains("no stored identity"), "{}", errs[0].detail);
+    assert!(
+        errs[0].detail.contains("no stored identity"),
+        "{}",
+        errs[0].detail
+    );
 
     // a version from a newer provider
     let resp = c
