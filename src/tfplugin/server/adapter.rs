@@ -1,6 +1,7 @@
 //! The thin tonic adapter: [`Rpc`] says how one RPC's wire request becomes a typed request, which
 //! dispatcher call serves it and how the answer goes back on the wire; `Server::serve` runs
-//! that sequence for any unary RPC; each generated trait method is one line over it.
+//! that sequence for any unary RPC; each generated trait method (in `service`) is one line
+//! over it.
 //!
 //! Server-streaming RPCs (`ListResource`, and the `ReadStateBytes` and `InvokeAction` we do not
 //! offer) are [`StreamRpc`]s, served by `Server::serve_stream` beside `serve`: the same span,
@@ -15,12 +16,11 @@ use std::task::{Context as TaskContext, Poll};
 
 use async_trait::async_trait;
 use futures::stream::{self, BoxStream, Stream, StreamExt};
-use tonic::{Request, Response, Status, Streaming};
+use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
 use super::super::diag::{Diagnostic, Diagnostics};
 use super::super::proto;
-use super::super::proto::provider_server::Provider as ProviderRpc;
 use super::super::provider::Provider;
 use super::Server;
 
@@ -142,7 +142,7 @@ pub(crate) trait Query<P: Provider>: TypeName + Clone + Send + Sync + 'static {
 }
 
 /// A [`Query`] as an [`Rpc`]: `self.serve(request.map(Queried))`.
-pub(crate) struct Queried<Q>(Q);
+pub(crate) struct Queried<Q>(pub(crate) Q);
 
 impl<Q: TypeName> TypeName for Queried<Q> {
     fn type_name(&self) -> &str {
@@ -273,7 +273,10 @@ answers_without_diagnostics!(call_function, stop_provider);
 
 impl<P: Provider> Server<P> {
     /// Serves one RPC: span, decode, dispatch, encode, log.
-    async fn serve<R: Rpc<P>>(&self, request: Request<R>) -> Result<Response<R::Answer>, Status> {
+    pub(super) async fn serve<R: Rpc<P>>(
+        &self,
+        request: Request<R>,
+    ) -> Result<Response<R::Answer>, Status> {
         let wire = request.into_inner();
         let span = tracing::info_span!(
             "tf_rpc",
@@ -327,7 +330,7 @@ pub(crate) type EventStream<E> = Pin<Box<dyn Stream<Item = Result<E, Status>> + 
 
 impl<P: Provider> Server<P> {
     /// Serves one server-streaming RPC: span, decode, dispatch, and a stream that logs.
-    async fn serve_stream<R: StreamRpc<P>>(
+    pub(super) async fn serve_stream<R: StreamRpc<P>>(
         &self,
         request: Request<R>,
     ) -> Result<Response<EventStream<R::Event>>, Status> {
@@ -404,270 +407,5 @@ impl<E> Drop for Logged<E> {
                 "caller stopped reading"
             );
         }
-    }
-}
-
-type Answered<R> = Result<Response<R>, Status>;
-
-#[tonic::async_trait]
-impl<P: Provider> ProviderRpc for Server<P> {
-    async fn get_metadata(
-        &self,
-        r: Request<proto::get_metadata::Request>,
-    ) -> Answered<proto::get_metadata::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn get_provider_schema(
-        &self,
-        r: Request<proto::get_provider_schema::Request>,
-    ) -> Answered<proto::get_provider_schema::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn validate_provider_config(
-        &self,
-        r: Request<proto::validate_provider_config::Request>,
-    ) -> Answered<proto::validate_provider_config::Response> {
-        self.serve(r).await
-    }
-
-    async fn validate_resource_config(
-        &self,
-        r: Request<proto::validate_resource_config::Request>,
-    ) -> Answered<proto::validate_resource_config::Response> {
-        self.serve(r).await
-    }
-
-    async fn validate_data_resource_config(
-        &self,
-        r: Request<proto::validate_data_resource_config::Request>,
-    ) -> Answered<proto::validate_data_resource_config::Response> {
-        self.serve(r).await
-    }
-
-    async fn upgrade_resource_state(
-        &self,
-        r: Request<proto::upgrade_resource_state::Request>,
-    ) -> Answered<proto::upgrade_resource_state::Response> {
-        self.serve(r).await
-    }
-
-    async fn get_resource_identity_schemas(
-        &self,
-        r: Request<proto::get_resource_identity_schemas::Request>,
-    ) -> Answered<proto::get_resource_identity_schemas::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn upgrade_resource_identity(
-        &self,
-        r: Request<proto::upgrade_resource_identity::Request>,
-    ) -> Answered<proto::upgrade_resource_identity::Response> {
-        self.serve(r).await
-    }
-
-    async fn configure_provider(
-        &self,
-        r: Request<proto::configure_provider::Request>,
-    ) -> Answered<proto::configure_provider::Response> {
-        self.serve(r).await
-    }
-
-    async fn read_resource(
-        &self,
-        r: Request<proto::read_resource::Request>,
-    ) -> Answered<proto::read_resource::Response> {
-        self.serve(r).await
-    }
-
-    async fn plan_resource_change(
-        &self,
-        r: Request<proto::plan_resource_change::Request>,
-    ) -> Answered<proto::plan_resource_change::Response> {
-        self.serve(r).await
-    }
-
-    async fn apply_resource_change(
-        &self,
-        r: Request<proto::apply_resource_change::Request>,
-    ) -> Answered<proto::apply_resource_change::Response> {
-        self.serve(r).await
-    }
-
-    async fn import_resource_state(
-        &self,
-        r: Request<proto::import_resource_state::Request>,
-    ) -> Answered<proto::import_resource_state::Response> {
-        self.serve(r).await
-    }
-
-    async fn move_resource_state(
-        &self,
-        r: Request<proto::move_resource_state::Request>,
-    ) -> Answered<proto::move_resource_state::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn read_data_source(
-        &self,
-        r: Request<proto::read_data_source::Request>,
-    ) -> Answered<proto::read_data_source::Response> {
-        self.serve(r).await
-    }
-
-    async fn validate_ephemeral_resource_config(
-        &self,
-        r: Request<proto::validate_ephemeral_resource_config::Request>,
-    ) -> Answered<proto::validate_ephemeral_resource_config::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn open_ephemeral_resource(
-        &self,
-        r: Request<proto::open_ephemeral_resource::Request>,
-    ) -> Answered<proto::open_ephemeral_resource::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn renew_ephemeral_resource(
-        &self,
-        r: Request<proto::renew_ephemeral_resource::Request>,
-    ) -> Answered<proto::renew_ephemeral_resource::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn close_ephemeral_resource(
-        &self,
-        r: Request<proto::close_ephemeral_resource::Request>,
-    ) -> Answered<proto::close_ephemeral_resource::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn get_functions(
-        &self,
-        r: Request<proto::get_functions::Request>,
-    ) -> Answered<proto::get_functions::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn call_function(
-        &self,
-        r: Request<proto::call_function::Request>,
-    ) -> Answered<proto::call_function::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn generate_resource_config(
-        &self,
-        r: Request<proto::generate_resource_config::Request>,
-    ) -> Answered<proto::generate_resource_config::Response> {
-        self.serve(r).await
-    }
-
-    type ListResourceStream = EventStream<proto::list_resource::Event>;
-
-    async fn list_resource(
-        &self,
-        r: Request<proto::list_resource::Request>,
-    ) -> Answered<Self::ListResourceStream> {
-        self.serve_stream(r).await
-    }
-
-    async fn validate_list_resource_config(
-        &self,
-        r: Request<proto::validate_list_resource_config::Request>,
-    ) -> Answered<proto::validate_list_resource_config::Response> {
-        self.serve(r).await
-    }
-
-    async fn validate_state_store_config(
-        &self,
-        r: Request<proto::validate_state_store::Request>,
-    ) -> Answered<proto::validate_state_store::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn configure_state_store(
-        &self,
-        r: Request<proto::configure_state_store::Request>,
-    ) -> Answered<proto::configure_state_store::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    type ReadStateBytesStream = EventStream<proto::read_state_bytes::Response>;
-
-    async fn read_state_bytes(
-        &self,
-        r: Request<proto::read_state_bytes::Request>,
-    ) -> Answered<Self::ReadStateBytesStream> {
-        self.serve_stream(r).await
-    }
-
-    async fn write_state_bytes(
-        &self,
-        r: Request<Streaming<proto::write_state_bytes::RequestChunk>>,
-    ) -> Answered<proto::write_state_bytes::Response> {
-        // The first chunk names the state store; nothing after it is read.
-        let first = r.into_inner().message().await.ok().flatten();
-        self.serve(Request::new(Queried(FirstChunk(first)))).await
-    }
-
-    async fn lock_state(
-        &self,
-        r: Request<proto::lock_state::Request>,
-    ) -> Answered<proto::lock_state::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn unlock_state(
-        &self,
-        r: Request<proto::unlock_state::Request>,
-    ) -> Answered<proto::unlock_state::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn get_states(
-        &self,
-        r: Request<proto::get_states::Request>,
-    ) -> Answered<proto::get_states::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn delete_state(
-        &self,
-        r: Request<proto::delete_state::Request>,
-    ) -> Answered<proto::delete_state::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn plan_action(
-        &self,
-        r: Request<proto::plan_action::Request>,
-    ) -> Answered<proto::plan_action::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    type InvokeActionStream = EventStream<proto::invoke_action::Event>;
-
-    async fn invoke_action(
-        &self,
-        r: Request<proto::invoke_action::Request>,
-    ) -> Answered<Self::InvokeActionStream> {
-        self.serve_stream(r).await
-    }
-
-    async fn validate_action_config(
-        &self,
-        r: Request<proto::validate_action_config::Request>,
-    ) -> Answered<proto::validate_action_config::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn stop_provider(
-        &self,
-        r: Request<proto::stop_provider::Request>,
-    ) -> Answered<proto::stop_provider::Response> {
-        self.serve(r.map(Queried)).await
     }
 }

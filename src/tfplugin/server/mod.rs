@@ -1,10 +1,11 @@
 //! The tfplugin6 gRPC service, in the two halves terraform-plugin-go (`tf6server`, the gRPC
 //! adapter) and terraform-plugin-framework (`fwserver`, dispatch on typed requests) have:
 //!
-//! - `adapter`: the thin tonic adapter. One generic wrapper serves every RPC: a `tf_rpc` span
-//!   (`tf_rpc`, `tf_resource_type`, `tf_req_id`), decode the wire request into a typed request,
-//!   call the dispatcher, encode the answer (always msgpack), log counts (never values). Each
-//!   generated trait method is one line over it.
+//! - `adapter`: the thin tonic adapter. One generic wrapper serves every unary RPC (and one
+//!   every server stream): a `tf_rpc` span (`tf_rpc`, `tf_resource_type`, `tf_req_id`), decode
+//!   the wire request into a typed request, call the dispatcher, encode the answer (always
+//!   msgpack), log counts (never values). Each generated trait method (`service`) is one line
+//!   over it.
 //! - The dispatcher, one file per concern, on decoded requests: `provider` (schema, metadata,
 //!   validate, configure, stop), `lifecycle` (validate, read, plan, apply of resources),
 //!   `import` (import, and configuration generated from state), `list` (list resources),
@@ -41,6 +42,7 @@ mod import;
 mod lifecycle;
 mod list;
 mod provider;
+mod service;
 mod unsupported;
 mod upgrade;
 
