@@ -332,9 +332,15 @@ async fn generated_config_holds_only_what_a_user_writes() {
     // serial (computed) and color (at its default) are left out; so is the empty timeouts block.
     assert_eq!(config, expected);
 
-    let red = state.with_attr("color", Value::string("red"));
+    let red = state.clone().with_attr("color", Value::string("red"));
     let config = widget().value(&c.generate_config(&widget(), &red).await.config);
     assert_eq!(config.get("color"), Some(&Value::string("red")));
+
+    // The resource's own hook runs first: a label that only repeats the id is left out.
+    let unlabelled = state.with_attr("label", Value::string("w-1"));
+    let config = widget().value(&c.generate_config(&widget(), &unlabelled).await.config);
+    assert_eq!(config.get("label"), Some(&Value::Null));
+    assert_eq!(config.get("widget_id"), Some(&Value::string("w-1")));
 
     let resp = c.generate_config(&widget(), &Value::Null).await;
     assert_eq!(errors(&resp.diagnostics).len(), 1);

@@ -137,6 +137,12 @@ impl TypedResource<()> for Widget {
         Ok(())
     }
 
+    /// A label that only repeats the id is what the API shows for "no label": leave it out.
+    fn generate_config(&self, state: WidgetModel) -> Result<WidgetModel, Diagnostics> {
+        let label = state.label.filter(|l| *l != state.widget_id);
+        Ok(WidgetModel { label, ..state })
+    }
+
     async fn create(
         &self,
         _ctx: &mut Context<()>,
