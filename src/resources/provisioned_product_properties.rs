@@ -5,7 +5,11 @@
 //! - Only the keys that differ from what is live are sent; a change that is already live makes
 //!   no call and no record.
 //! - The idempotency token is made at plan time and carried in planned private state, so a
-//!   retried apply of the same plan never makes a second change.
+//!   retried apply of the same plan never makes a second change. Terraform plans a change
+//!   again at apply time; from 1.16 on (protocol 6.11) it hands that second plan the first
+//!   plan's private state, and the token planned then is reused, so the apply of a saved plan
+//!   sends the token that plan was made with however often it is applied. Older Terraform
+//!   sends nothing there: each plan then makes its own token, as before.
 //! - Read refreshes only the keys this resource manages. While the search index still shows the
 //!   previous owner after our own successful change (the product's last record is ours), read
 //!   waits a short, bounded time for it (`ServiceCatalog::refresh`).
@@ -184,7 +188,8 @@ impl TypedResource<ServiceCatalog> for ProvisionedProductProperties {
             planned.original_properties = prior.original_properties.clone();
             return Ok(());
         }
-        ctx.private.set(TOKEN, &new_idempotency_token())?;
+        let token = previous_token(ctx).unwrap_or_else(new_idempotency_token);
+        ctx.private.set(TOKEN, &token)?;
         planned.record_id = Field::Unknown;
         planned.record_status = Field::Unknown;
         // A newly managed key needs its original value read at apply time.
@@ -478,6 +483,12 @@ fn api_diagnostic(summary: &str, e: &ApiError) -> Diagnostic {
     Diagnostic::error(summary, e.to_string())
 }
 
+/// The token the first plan of this change chose, when Terraform (>= 1.16) plans it again at
+/// apply time and hands that plan's private state back.
+fn previous_token(ctx: &Context<ServiceCatalog>) -> Option<String> {
+    ctx.previous_plan()?.get::<String>(TOKEN).ok().flatten()
+}
+
 /// The plan-time token (taken out of private state, so it is never stored for a later change),
 /// or a fresh one for plans made before tokens were planned.
 fn planned_token(ctx: &mut Context<ServiceCatalog>) -> String {
@@ -511,5 +522,51 @@ mod tests {
         names.sort_unstable();
         model.sort_unstable();
         assert_eq!(model, names, "the state model holds every attribute");
+    }
+
+    fn create_plan() -> ModelPlan<Planned> {
+        let owner = Field::Known("arn:aws:iam::123456789012:role/Team".to_string());
+        ModelPlan {
+            prior: None,
+            planned: Planned {
+                id: Field::Unknown,
+                provisioned_product_id: Field::Known("pp-1".into()),
+                properties: Field::Known([("OWNER".to_string(), owner)].into()),
+                record_id: Field::Unknown,
+                record_status: Field::Unknown,
+                original_properties: Field::Unknown,
+            },
+            requires_replace: Vec::new(),
+        }
+    }
+
+    async fn planned_token(ctx: Context<ServiceCatalog>) -> String {
+        let mut ctx = ctx;
+        let mut plan = create_plan();
+        TypedResource::modify_plan(&ProvisionedProductProperties, &mut ctx, &mut plan)
+            .await
+            .unwrap();
+        ctx.private
+            .get::<String>(TOKEN)
+            .unwrap()
+            .expect("a change plans a token")
+    }
+
+    fn context() -> Context<ServiceCatalog> {
+        use crate::tfplugin::PrivateState;
+        Context::new(None, Default::default(), PrivateState::new())
+    }
+
+    #[tokio::test]
+    async fn a_replan_at_apply_keeps_the_token_of_the_first_plan() {
+        use crate::tfplugin::PrivateState;
+        let first = planned_token(context()).await;
+        // Terraform < 1.16: each plan makes its own token.
+        assert_ne!(planned_token(context()).await, first);
+        // Terraform >= 1.16 hands the re-plan the first plan's private state.
+        let mut previous = PrivateState::new();
+        previous.set(TOKEN, &first).unwrap();
+        let again = planned_token(context().with_previous_plan(previous)).await;
+        assert_eq!(again, first);
     }
 }
