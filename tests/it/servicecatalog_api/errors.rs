@@ -126,8 +126,13 @@ async fn invalid_parameters_carry_the_service_message() {
         .await
         .unwrap_err();
     match &err {
-        ApiError::InvalidParameters { operation, message } => {
+        ApiError::InvalidParameters {
+            operation,
+            about,
+            message,
+        } => {
             assert_eq!(*operation, "UpdateProvisionedProductProperties");
+            assert_eq!(*about, format!("provisioned product {id:?}"));
             assert!(message.contains("999999999999"), "{message}");
         }
         other => panic!("expected InvalidParameters, got {other:?}"),
