@@ -943,7 +943,7 @@ mod tests {
             &err.to_string(),
             &[
                 "The provider could not assume role arn:aws:iam::123456789012:role/admin",
-                "AWS STS AssumeRole failed (AccessDenied: User: arn:aws:iam::123456789012:user/ci is not authorized to perform: sts:AssumeRole",
+                "AWS STS AssumeRole failed: AccessDenied: User: arn:aws:iam::123456789012:user/ci is not authorized to perform: sts:AssumeRole",
                 "trust policy",
                 "assume_role.external_id",
             ],
@@ -967,7 +967,7 @@ mod tests {
             &err.to_string(),
             &[
                 "could not assume role arn:aws:iam::123456789012:role/admin",
-                "AWS STS AssumeRole failed (the connection was refused",
+                "AWS STS AssumeRole failed: the connection was refused",
                 "network access to AWS STS",
             ],
         );

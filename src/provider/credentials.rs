@@ -98,7 +98,7 @@ pub(super) fn credentials_error(
             summary: "Cannot assume the IAM role",
             argument: Some("assume_role.role_arn"),
             detail: format!(
-                "The provider could not assume role {role}: AWS STS {operation} failed ({}). {}",
+                "The provider could not assume role {role}: AWS STS {operation} failed: {}. {}",
                 describe(&cause),
                 sts_remedy(&cause)
             ),
