@@ -202,7 +202,7 @@ pub enum ApiError {
         reason: String,
     },
     /// The record ended `FAILED`.
-    #[error("record {record_id} FAILED: {}", join_record_errors(.errors))]
+    #[error("record {record_id} FAILED: {}. Fix what the record errors name (a launch role Service Catalog cannot assume, say), then apply again", join_record_errors(.errors))]
     RecordFailed {
         /// The record id.
         record_id: String,
@@ -860,7 +860,8 @@ mod tests {
         };
         assert_eq!(
             err.to_string(),
-            "record rec-123 FAILED: 400: role is not assumable; InvalidOwner"
+            "record rec-123 FAILED: 400: role is not assumable; InvalidOwner. Fix what the record \
+             errors name (a launch role Service Catalog cannot assume, say), then apply again"
         );
         assert_eq!(err.record_id(), Some("rec-123"));
     }
