@@ -391,9 +391,15 @@ pub fn words(err: &(dyn Error + 'static)) -> Option<String> {
     ];
     let text = err.to_string();
     let text = text.trim().trim_end_matches('.');
-    let debug_like = ["{", "}", "Some(", "::", "Error(", "Error {"]
+    // `::` marks a Rust path, except inside an ARN (`arn:aws:iam::123456789012:role/x`).
+    let outside_arns: Vec<&str> = text
+        .split_whitespace()
+        .filter(|w| !w.contains("arn:"))
+        .collect();
+    let debug_like = ["{", "}", "Some(", "Error(", "Error {"]
         .iter()
-        .any(|m| text.contains(m));
+        .any(|m| text.contains(m))
+        || outside_arns.iter().any(|w| w.contains("::"));
     (!text.is_empty() && !debug_like && !LABELS.contains(&text)).then(|| text.to_owned())
 }
 
@@ -693,6 +699,22 @@ mod tests {
         assert_eq!(
             problem,
             CredentialsProblem::Failed("failed to run the credential process".into())
+        );
+        // ARNs are words; Rust paths are not.
+        let arn = CredentialsError::provider_error(
+            "profile `ci` assumes arn:aws:iam::123456789012:role/ci, which needs a source_profile",
+        );
+        assert_eq!(
+            credentials_problem(&arn),
+            CredentialsProblem::Failed(
+                "profile `ci` assumes arn:aws:iam::123456789012:role/ci, which needs a source_profile".into()
+            )
+        );
+        let path =
+            CredentialsError::provider_error("failed in hyper_util::client::legacy::connect");
+        assert_eq!(
+            credentials_problem(&path),
+            CredentialsProblem::Failed("no further detail".into())
         );
         assert_eq!(
             credentials_problem(&CredentialsError::provider_timed_out(Duration::from_secs(
