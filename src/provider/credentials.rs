@@ -73,20 +73,39 @@ pub(super) fn credentials_error(
         .assume_role
         .as_ref()
         .and_then(|r| r.role_arn.as_deref());
-    // STS could not be called for want of base credentials: those are the problem to fix.
-    if let CredentialsProblem::Sts { operation, cause } = &problem {
-        if let Cause::Credentials(base) = cause.as_ref() {
-            let mut error = credentials_error(config, base.clone());
-            if let (ConfigError::Credentials { detail, .. }, Some(role)) = (&mut error, role) {
-                detail.push_str(&format!(
-                    " (The provider needs base credentials to call STS {operation} for role {role}.)"
-                ));
+    let Some(role) = role else {
+        return chain_error(config, problem);
+    };
+    let (what, remedy) = match problem {
+        CredentialsProblem::Sts { operation, cause } => match *cause {
+            // STS could not be called for want of base credentials: those are what to fix.
+            Cause::Credentials(base) => {
+                let mut error = chain_error(config, base);
+                if let ConfigError::Credentials { detail, .. } = &mut error {
+                    detail.push_str(&format!(
+                        " (The provider needs base credentials to call STS {operation} for role {role}.)"
+                    ));
+                }
+                return error;
             }
-            return error;
-        }
+            cause => (
+                format!("AWS STS {operation} failed: {}", describe(&cause)),
+                sts_remedy(matches!(cause, Cause::Transport(_))),
+            ),
+        },
+        other => (other.to_string(), sts_remedy(false)),
+    };
+    ConfigError::Credentials {
+        summary: "Cannot assume the IAM role",
+        argument: Some("assume_role.role_arn"),
+        detail: format!("The provider could not assume role {role}: {what}. {remedy}"),
     }
-    match (problem, role) {
-        (CredentialsProblem::NotFound { tried }, _) => ConfigError::Credentials {
+}
+
+/// The error for credentials the default chain could not provide (no provider arguments).
+fn chain_error(config: &ProviderConfig, problem: CredentialsProblem) -> ConfigError {
+    match problem {
+        CredentialsProblem::NotFound { tried } => ConfigError::Credentials {
             summary: "No AWS credentials found",
             argument: None,
             detail: format!(
@@ -94,16 +113,7 @@ pub(super) fn credentials_error(
                 tried_sources(config, &tried).join("; ")
             ),
         },
-        (CredentialsProblem::Sts { operation, cause }, Some(role)) => ConfigError::Credentials {
-            summary: "Cannot assume the IAM role",
-            argument: Some("assume_role.role_arn"),
-            detail: format!(
-                "The provider could not assume role {role}: AWS STS {operation} failed: {}. {}",
-                describe(&cause),
-                sts_remedy(&cause)
-            ),
-        },
-        (problem, _) => {
+        problem => {
             let what = match problem {
                 CredentialsProblem::Failed(what) => what,
                 other => other.to_string(),
@@ -130,16 +140,15 @@ const FIX_LOWER: &str = "set access_key and secret_key in the provider block, se
 AWS_PROFILE) to a profile that has credentials, or set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY \
 in the environment";
 
-fn sts_remedy(cause: &Cause) -> &'static str {
-    match cause {
-        Cause::Transport(_) => {
-            "Check this machine's network access to AWS STS (firewall, proxy, VPC endpoint), then run Terraform again"
-        }
-        _ => {
-            "Check that the role exists, that its trust policy lets the provider's base credentials \
-             assume it (with assume_role.external_id if the policy requires one), and that \
-             assume_role.duration is within the role's maximum session duration"
-        }
+/// What to do when assuming the role failed: about the network when STS was not reached,
+/// else about the role.
+fn sts_remedy(unreachable: bool) -> &'static str {
+    if unreachable {
+        "Check this machine's network access to AWS STS (firewall, proxy, VPC endpoint), then run Terraform again"
+    } else {
+        "Check that the role exists, that its trust policy lets the provider's base credentials \
+         assume it (with assume_role.external_id if the policy requires one), and that \
+         assume_role.duration is within the role's maximum session duration"
     }
 }
 
@@ -322,6 +331,43 @@ mod tests {
                 "EC2 instance metadata (IMDS)",
                 "and it failed: failed to load IMDS session token: request forbidden",
                 "Fix that source, or set access_key and secret_key",
+            ],
+        );
+    }
+
+    #[test]
+    fn with_a_role_a_failing_base_source_or_an_unusable_sts_answer_say_which() {
+        let config = ProviderConfig {
+            assume_role: Some(AssumeRole {
+                role_arn: Some("arn:aws:iam::123456789012:role/admin".into()),
+                ..Default::default()
+            }),
+            ..config()
+        };
+        let base_failed = CredentialsProblem::Sts {
+            operation: "AssumeRole",
+            cause: Box::new(Cause::Credentials(CredentialsProblem::Failed(
+                "the credential process exited with status 1".into(),
+            ))),
+        };
+        let err = credentials_error(&config, base_failed);
+        assert_eq!(err.summary(), "Cannot get AWS credentials");
+        assert_sentence(
+            &err.to_string(),
+            &[
+                "and it failed: the credential process exited with status 1",
+                "needs base credentials to call STS AssumeRole for role arn:aws:iam::123456789012:role/admin",
+            ],
+        );
+        let unusable = CredentialsProblem::Failed("STS credentials must be defined".into());
+        let err = credentials_error(&config, unusable);
+        assert_eq!(err.summary(), "Cannot assume the IAM role");
+        assert_eq!(err.argument(), Some("assume_role.role_arn"));
+        assert_sentence(
+            &err.to_string(),
+            &[
+                "could not assume role arn:aws:iam::123456789012:role/admin: loading credentials failed: STS credentials must be defined",
+                "trust policy",
             ],
         );
     }
