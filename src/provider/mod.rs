@@ -1,7 +1,9 @@
 //! Our provider: the `provider "servicecatalog" {}` schema, and how its configuration becomes
-//! the Service Catalog client every resource and data source receives.
+//! the Service Catalog client every resource and data source receives (`config`), with its
+//! credentials resolved at configure time (`credentials`).
 
 pub mod config;
+mod credentials;
 
 use std::sync::Arc;
 
@@ -224,7 +226,7 @@ fn config_diagnostics(errors: Vec<ConfigError>) -> Diagnostics {
     errors
         .into_iter()
         .map(|e| {
-            let diag = Diagnostic::error("Invalid provider configuration", e.to_string());
+            let diag = Diagnostic::error(e.summary(), e.to_string());
             match e.argument() {
                 Some(argument) => diag.with_attribute(argument_path(argument)),
                 None => diag,

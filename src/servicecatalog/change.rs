@@ -12,7 +12,7 @@ use aws_sdk_servicecatalog::types::RecordStatus;
 use tokio_util::sync::CancellationToken;
 
 use super::client::ServiceCatalog;
-use super::error::{ApiError, ServiceFailure};
+use super::error::{product, ApiError};
 use super::read::ProductState;
 use super::record::{RecordId, RecordOutcome, RecordRef};
 use super::validate::{changed_properties, AcceptLanguage, PropertyKey, PropertyMap};
@@ -175,6 +175,7 @@ impl ServiceCatalog {
         if changes.is_empty() {
             return Err(ApiError::InvalidParameters {
                 operation: "UpdateProvisionedProductProperties",
+                about: product(id),
                 message: "no property changes to send".to_owned(),
             });
         }
@@ -207,7 +208,7 @@ impl ServiceCatalog {
                     return Ok(RecordId::new(record_id));
                 }
                 Err(e) => {
-                    let f = ServiceFailure::from_sdk("UpdateProvisionedProductProperties", e);
+                    let f = self.failure("UpdateProvisionedProductProperties", product(id), e);
                     if f.is("InvalidStateException") {
                         f.message
                     } else if f.is("ResourceNotFoundException") {

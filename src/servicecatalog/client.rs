@@ -9,6 +9,7 @@ use std::time::Duration;
 use aws_sdk_servicecatalog::Client;
 
 use super::backoff::Backoff;
+use super::error::EndpointRecorder;
 use super::validate::AcceptLanguage;
 use super::OWNER_CONSISTENCY_BOUND;
 
@@ -19,6 +20,7 @@ pub struct ServiceCatalog {
     accept_language: Option<AcceptLanguage>,
     backoff: Backoff,
     owner_consistency: Duration,
+    endpoint: EndpointRecorder,
 }
 
 // The SDK client's Debug would print its configuration, credentials provider included.
@@ -33,10 +35,13 @@ impl fmt::Debug for ServiceCatalog {
 }
 
 impl ServiceCatalog {
-    /// Wraps an SDK client.
+    /// Wraps an SDK client (adding what lets errors name the endpoint).
     pub fn new(client: Client) -> Self {
+        let endpoint = EndpointRecorder::default();
+        let conf = client.config().to_builder().interceptor(endpoint.clone());
         ServiceCatalog {
-            client,
+            client: Client::from_conf(conf.build()),
+            endpoint,
             accept_language: None,
             backoff: Backoff::polling(),
             owner_consistency: OWNER_CONSISTENCY_BOUND,
@@ -84,6 +89,19 @@ impl ServiceCatalog {
 
     pub(super) fn owner_consistency(&self) -> Duration {
         self.owner_consistency
+    }
+
+    /// The endpoint requests go to, once one has gone out.
+    pub(super) fn endpoint_url(&self) -> Option<String> {
+        self.endpoint.get()
+    }
+
+    /// The attempts the retry policy allows per call.
+    pub(super) fn max_attempts(&self) -> u32 {
+        self.client
+            .config()
+            .retry_config()
+            .map_or(1, |r| r.max_attempts())
     }
 
     /// `language`, else the provider-wide one, as the API spells it.

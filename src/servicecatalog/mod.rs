@@ -12,7 +12,8 @@
 //!   `record`), each bounded by a [`Wait`] (deadline + cancellation).
 //!
 //! Around them: [`validate`] (pure checks for `terraform validate`), [`arn`] (the ARN parse they
-//! share), [`Backoff`] (the polling schedule), [`ApiError`] (what can go wrong).
+//! share), [`Backoff`] (the polling schedule), [`ApiError`] (what can go wrong, in sentences) and
+//! [`cause`] (what an SDK error says, read in one place).
 //!
 //! ```no_run
 //! # use std::time::Duration;
@@ -39,6 +40,7 @@
 
 pub mod arn;
 mod backoff;
+pub mod cause;
 mod change;
 mod client;
 mod error;

@@ -12,7 +12,7 @@ use aws_smithy_types::date_time::Format;
 use tokio_util::sync::CancellationToken;
 
 use super::client::ServiceCatalog;
-use super::error::{ApiError, ServiceFailure};
+use super::error::{product, ApiError};
 
 /// Which provisioned product to describe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +88,11 @@ impl ServiceCatalog {
         let out = match call.send().await {
             Ok(out) => out,
             Err(e) => {
-                let f = ServiceFailure::from_sdk("DescribeProvisionedProduct", e);
+                let about = match lookup {
+                    ProductLookup::Id(id) => product(id),
+                    ProductLookup::Name(name) => format!("the provisioned product named {name:?}"),
+                };
+                let f = self.failure("DescribeProvisionedProduct", about, e);
                 if f.is("ResourceNotFoundException") {
                     return Err(ApiError::NotFound {
                         id: match lookup {

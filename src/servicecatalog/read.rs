@@ -20,7 +20,7 @@ use aws_sdk_servicecatalog::types::{
 use tokio_util::sync::CancellationToken;
 
 use super::client::ServiceCatalog;
-use super::error::{ApiError, ServiceFailure};
+use super::error::{product, ApiError, ServiceFailure};
 use super::record::RecordRef;
 use super::validate::{PropertyKey, PropertyMap};
 use super::wait::Wait;
@@ -243,14 +243,13 @@ impl ServiceCatalog {
             .set_accept_language(self.language(None))
             .send()
             .await
-            .map_err(|e| ServiceFailure::from_sdk("DescribeProvisionedProduct", e))?;
-        let detail = out
-            .provisioned_product_detail()
-            .ok_or_else(|| ServiceFailure {
-                operation: "DescribeProvisionedProduct",
-                code: None,
-                message: format!("the response for {id} has no ProvisionedProductDetail"),
-            })?;
+            .map_err(|e| self.failure("DescribeProvisionedProduct", product(id), e))?;
+        let detail = out.provisioned_product_detail().ok_or_else(|| {
+            ServiceFailure::unusable(
+                "DescribeProvisionedProduct",
+                format!("the response for {id} has no ProvisionedProductDetail"),
+            )
+        })?;
         Ok(ProductState {
             id: detail.id().unwrap_or(id).to_owned(),
             name: detail.name().map(str::to_owned),
@@ -287,7 +286,7 @@ impl ServiceCatalog {
                 .set_accept_language(self.language(None))
                 .send()
                 .await
-                .map_err(|e| ServiceFailure::from_sdk("SearchProvisionedProducts", e))?;
+                .map_err(|e| self.failure("SearchProvisionedProducts", product(id), e))?;
             // The query may match more than the id (prefix/free text): compare exactly.
             if let Some(found) = out
                 .provisioned_products()

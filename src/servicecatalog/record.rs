@@ -10,7 +10,7 @@ use std::fmt;
 use aws_sdk_servicecatalog::types::RecordStatus;
 
 use super::client::ServiceCatalog;
-use super::error::{ApiError, RecordError, ServiceFailure};
+use super::error::{record, ApiError, RecordError};
 use super::wait::Wait;
 
 /// A Service Catalog record id.
@@ -156,7 +156,7 @@ impl ServiceCatalog {
                         status.map_or_else(|| "unknown".to_owned(), |s| s.as_str().to_owned());
                 }
                 Err(e) => {
-                    let f = ServiceFailure::from_sdk("DescribeRecord", e);
+                    let f = self.failure("DescribeRecord", record(record_id.as_str()), e);
                     if f.is("ResourceNotFoundException") {
                         return Err(ApiError::RecordNotVisible {
                             record_id: record_id.to_string(),

@@ -6,6 +6,7 @@
 
 mod config;
 mod data_source;
+mod errors;
 mod faults;
 mod lifecycle;
 mod workdir;

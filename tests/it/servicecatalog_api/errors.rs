@@ -7,7 +7,9 @@ use std::time::Duration;
 use servicecatalog_provider::emulator::Faults;
 use servicecatalog_provider::servicecatalog::{ApiError, PropertyKey, RecordId};
 
-use super::{client, props, seed, start, wait, ALICE, ALICE_KEY, HANG_GUARD, OWNER_A};
+use servicecatalog_provider::provider::config::ProviderConfig;
+
+use super::{client, config_for, props, seed, start, wait, ALICE, ALICE_KEY, HANG_GUARD, OWNER_A};
 
 #[tokio::test]
 async fn throttling_beyond_the_retries_is_a_throttled_error() {
@@ -33,9 +35,48 @@ async fn throttling_beyond_the_retries_is_a_throttled_error() {
         ),
         "{err:?}"
     );
-    // max_retries = 3 → 4 attempts.
+    // max_retries = 3 → 4 attempts, and the message says so.
     assert_eq!(emulator.faults().throttle_next, 96);
+    let msg = err.to_string();
+    for part in [
+        &format!("AWS throttled DescribeProvisionedProduct for provisioned product {id:?}"),
+        "still throttled when the retries ran out (max_retries = 3 allows up to 4 attempts)",
+        "raise max_retries",
+    ] {
+        assert!(msg.contains(part), "{part:?} missing from: {msg}");
+    }
     world.finish().await;
+}
+
+#[tokio::test]
+async fn an_endpoint_that_refuses_is_named_in_the_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let config = ProviderConfig {
+        max_retries: Some(0),
+        ..config_for(&endpoint, ALICE_KEY)
+    };
+    let sc = config
+        .load()
+        .await
+        .expect("static keys resolve without a call");
+    let err = sc
+        .wait_for_record(&RecordId::new("rec-abc"), &wait(HANG_GUARD))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ApiError::Unreachable { .. }), "{err:?}");
+    let msg = err.to_string();
+    for part in [
+        "DescribeRecord for record rec-abc could not reach the Service Catalog endpoint",
+        endpoint.as_str(),
+        "the connection was refused",
+        "Check that the endpoint is right",
+    ] {
+        assert!(msg.contains(part), "{part:?} missing from: {msg}");
+    }
 }
 
 #[tokio::test]
@@ -126,8 +167,13 @@ async fn invalid_parameters_carry_the_service_message() {
         .await
         .unwrap_err();
     match &err {
-        ApiError::InvalidParameters { operation, message } => {
+        ApiError::InvalidParameters {
+            operation,
+            about,
+            message,
+        } => {
             assert_eq!(*operation, "UpdateProvisionedProductProperties");
+            assert_eq!(*about, format!("provisioned product {id:?}"));
             assert!(message.contains("999999999999"), "{message}");
         }
         other => panic!("expected InvalidParameters, got {other:?}"),
