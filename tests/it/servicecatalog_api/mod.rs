@@ -5,6 +5,7 @@
 
 mod environment;
 mod errors;
+mod search;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
