@@ -8,7 +8,8 @@
 //!   [`ChangeError`] carrying the record and what is live (module `change`).
 //! - [`ServiceCatalog::describe_product`]: everything the data source shows (module `product`).
 //! - [`ServiceCatalog::search`] and [`ServiceCatalog::scan`]: typed, paged account listings
-//!   with a [`SearchFilter`] (module `search`).
+//!   with a [`SearchFilter`] (module `search`), and [`ServiceCatalog::launch_roles`] for the
+//!   launch roles a search does not carry (module `launch_role`).
 //! - The steps, for tests and tools: [`ServiceCatalog::read_properties`],
 //!   [`ServiceCatalog::update_properties`], [`ServiceCatalog::wait_for_record`] (module
 //!   `record`), each bounded by a [`Wait`] (deadline + cancellation).
@@ -44,6 +45,7 @@ mod backoff;
 mod change;
 mod client;
 mod error;
+mod launch_role;
 mod product;
 mod read;
 mod record;
@@ -57,6 +59,7 @@ pub use backoff::Backoff;
 pub use change::{Change, ChangeError, Changed};
 pub use client::ServiceCatalog;
 pub use error::{ApiError, RecordError, ACCESS_NEEDED};
+pub use launch_role::{LaunchRoleSource, LaunchRoles};
 pub use product::{ProductDetails, ProductLookup};
 pub use read::ProductState;
 pub use record::{RecordId, RecordOutcome, RecordRef};
