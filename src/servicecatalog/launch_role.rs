@@ -103,7 +103,7 @@ impl LaunchRoles<'_> {
         ids: &[&str],
     ) -> Result<HashMap<String, Option<String>>, ApiError> {
         let mut found = HashMap::with_capacity(ids.len());
-        let mut missing: Vec<&str> = Vec::new();
+        let mut missing: Vec<String> = Vec::new();
         if self.source == LaunchRoleSource::Scan {
             let scanned = self.scanned().await?;
             for id in ids {
@@ -111,16 +111,19 @@ impl LaunchRoles<'_> {
                     Some(role) => {
                         found.insert((*id).to_owned(), role.clone());
                     }
-                    None => missing.push(id),
+                    None => missing.push((*id).to_owned()),
                 }
             }
         } else {
-            missing.extend_from_slice(ids);
+            missing.extend(ids.iter().map(|id| (*id).to_owned()));
         }
         let wait = Wait::new(DESCRIBE_DEADLINE, self.cancel.clone());
         let (sc, wait) = (self.sc, &wait);
         let described: Vec<(String, Option<Option<String>>)> = stream::iter(missing)
-            .map(|id| async move { Ok((id.to_owned(), sc.describe_launch_role(id, wait).await?)) })
+            .map(|id| async move {
+                let role = sc.describe_launch_role(&id, wait).await?;
+                Ok((id, role))
+            })
             .buffer_unordered(DESCRIBE_CONCURRENCY)
             .try_collect()
             .await?;

@@ -7,6 +7,7 @@
 mod config;
 mod data_source;
 mod faults;
+mod fleet;
 mod lifecycle;
 mod workdir;
 
