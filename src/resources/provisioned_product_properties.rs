@@ -345,21 +345,27 @@ impl TypedResource<ServiceCatalog> for ProvisionedProductProperties {
             .refresh(id, &PropertyMap::new(), None, ctx.cancellation_token())
             .await
             .map_err(|e| api_diagnostic("Cannot import the provisioned product", &e))?;
-        Ok(Properties {
-            id: Field::Known(id.to_owned()),
-            provisioned_product_id: id.to_owned(),
-            properties: live.properties(),
-            accept_language: None,
-            restore_on_destroy: false,
-            record_id: Field::Null,
-            record_status: Field::Null,
-            original_properties: Field::Known(live.properties()),
-            timeouts: Timeouts::default(),
-        })
+        Ok(Properties::imported(id, live.properties()))
     }
 }
 
 impl Properties {
+    /// The state an import of product `id` whose live properties are `live` starts from (the
+    /// list resource sends the same objects).
+    pub fn imported(id: &str, live: PropertyMap) -> Self {
+        Properties {
+            id: Field::Known(id.to_owned()),
+            provisioned_product_id: id.to_owned(),
+            properties: live.clone(),
+            accept_language: None,
+            restore_on_destroy: false,
+            record_id: Field::Null,
+            record_status: Field::Null,
+            original_properties: Field::Known(live),
+            timeouts: Timeouts::default(),
+        }
+    }
+
     /// The change that makes `desired` live on this object's product.
     fn change(&self, desired: PropertyMap, idempotency_token: String, operation: &str) -> Change {
         Change {

@@ -1,9 +1,14 @@
 //! Listing a fleet through the real provider over in-process gRPC, against an emulator: the
-//! plural data source `servicecatalog_provisioned_products`.
+//! plural data source `servicecatalog_provisioned_products`, and the list resource
+//! `servicecatalog_provisioned_product_properties` driven the way Terraform 1.16 drives
+//! `terraform query` (ValidateListResourceConfig, the ListResource stream,
+//! GenerateResourceConfig for `-generate-config-out`).
 
 mod data_source;
+mod list_resource;
 
 use aws_smithy_types::date_time::Format;
+use servicecatalog_provider::data_sources::search_filters::with_filters;
 use servicecatalog_provider::emulator::{
     AccessLevel, EmulatorConfig, Principal, Principals, SeedProduct,
 };
@@ -101,6 +106,11 @@ fn filters_of(schema: &Schema, pairs: &[(&str, Value)]) -> Value {
         v.set_attr(k, x.clone());
     }
     v
+}
+
+/// The filter attributes alone, as the list resource's config block.
+fn filter_schema() -> Schema {
+    with_filters(Schema::new())
 }
 
 /// One element of the data source's `provisioned_products` as the API reports the product
