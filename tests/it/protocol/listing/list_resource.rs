@@ -2,7 +2,9 @@
 //! drives `terraform query` (see `protocol::query` for the message shapes): its schema is the
 //! data source's filters, bad filters are refused on their paths, ListResource streams every
 //! product of a 250-product fleet with its identity, honours `limit`, sends objects (what an
-//! import and a read make) only when asked, and reports a refused listing as an error event.
+//! import and a read make) only when asked, reports a refused listing as an error event, and
+//! GenerateResourceConfig answers what a user would write (the layer's default, from the
+//! state, is that already: the resource needs no hook of its own).
 
 use std::collections::BTreeMap;
 
@@ -301,6 +303,45 @@ async fn a_listed_object_is_what_an_import_and_a_read_make() {
     let tags = Value::map([("team", Value::string("platform"))]);
     let events = listed(&mut c, &[("tags", tags)], false, 100).await;
     assert_eq!(events.iter().map(identity_of).collect::<Vec<_>>(), [tagged]);
+    world.finish().await;
+}
+
+/// `-generate-config-out` asks GenerateResourceConfig with each listed object's state.
+#[tokio::test]
+async fn generated_config_is_what_a_user_writes() {
+    let (world, mut c) = start().await;
+    let fleet = seed_fleet(&world, "gen", 3).await;
+    let events = listed(&mut c, &[("name", Value::string("gen-001"))], true, 100).await;
+    let state = resource().value(&events[0].resource_object);
+    let resp = c.generate_config(&resource(), &state).await;
+    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
+    let generated = resource().value(&resp.config);
+    let owner = world.owner(&fleet[1]).await;
+    let launch = world
+        .launch_role(&fleet[1])
+        .await
+        .expect("obj-001 has a launch role");
+    let written = ProvisionedProductProperties
+        .schema()
+        .null_object()
+        .with_attr(PID, Value::string(fleet[1].clone()))
+        .with_attr(
+            "properties",
+            Value::map([
+                ("OWNER", Value::string(owner)),
+                ("LAUNCH_ROLE", Value::string(launch)),
+            ]),
+        );
+    assert_eq!(generated, written);
+    // Terraform writes an argument for each non-null attribute: these two, nothing computed.
+    let set: Vec<&String> = generated
+        .as_map()
+        .unwrap()
+        .iter()
+        .filter(|(_, v)| !v.is_null())
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(set, ["properties", PID]);
     world.finish().await;
 }
 
