@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use crate::servicecatalog::ServiceCatalog;
 use crate::tfplugin::{
     Attribute, AttributePath, Block, ConfigureRequest, Context, DataSource, Diagnostic,
-    Diagnostics, HookResult, NestedBlock, Provider, Resource, Schema, Type, Value,
+    Diagnostics, HookResult, ListResource, NestedBlock, Provider, Resource, Schema, Type, Value,
 };
 use config::{AssumeRole, ConfigError, ProviderConfig};
 
@@ -156,6 +156,10 @@ impl Provider for ServiceCatalogProvider {
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ServiceCatalog>>> {
         crate::data_sources::all()
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource<ServiceCatalog>>> {
+        crate::list_resources::all()
     }
 }
 

@@ -18,6 +18,10 @@
 //! - Destroy forgets the resource, or with `restore_on_destroy` puts back `original_properties`.
 //!   A property that had no value before cannot be unset (the API has no way to), so it is left
 //!   as it is, with a warning.
+//! - Configuration generated for `terraform query -generate-config-out` (GenerateResourceConfig)
+//!   is the layer's default from the state: `provisioned_product_id` and `properties` with the
+//!   live values, `accept_language` and `restore_on_destroy` only when set to something other
+//!   than their default, nothing computed. No hook of its own is needed.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -345,21 +349,27 @@ impl TypedResource<ServiceCatalog> for ProvisionedProductProperties {
             .refresh(id, &PropertyMap::new(), None, ctx.cancellation_token())
             .await
             .map_err(|e| api_diagnostic("Cannot import the provisioned product", &e))?;
-        Ok(Properties {
-            id: Field::Known(id.to_owned()),
-            provisioned_product_id: id.to_owned(),
-            properties: live.properties(),
-            accept_language: None,
-            restore_on_destroy: false,
-            record_id: Field::Null,
-            record_status: Field::Null,
-            original_properties: Field::Known(live.properties()),
-            timeouts: Timeouts::default(),
-        })
+        Ok(Properties::imported(id, live.properties()))
     }
 }
 
 impl Properties {
+    /// The state an import of product `id` whose live properties are `live` starts from (the
+    /// list resource sends the same objects).
+    pub fn imported(id: &str, live: PropertyMap) -> Self {
+        Properties {
+            id: Field::Known(id.to_owned()),
+            provisioned_product_id: id.to_owned(),
+            properties: live.clone(),
+            accept_language: None,
+            restore_on_destroy: false,
+            record_id: Field::Null,
+            record_status: Field::Null,
+            original_properties: Field::Known(live),
+            timeouts: Timeouts::default(),
+        }
+    }
+
     /// The change that makes `desired` live on this object's product.
     fn change(&self, desired: PropertyMap, idempotency_token: String, operation: &str) -> Change {
         Change {
@@ -555,6 +565,36 @@ mod tests {
     fn context() -> Context<ServiceCatalog> {
         use crate::tfplugin::PrivateState;
         Context::new(None, Default::default(), PrivateState::new())
+    }
+
+    #[test]
+    fn generated_config_is_the_product_and_its_properties_and_what_else_was_set() {
+        use crate::servicecatalog::PropertyKey;
+        use crate::tfplugin::{generate, ObjectExt, Resource};
+        let schema = TypedResource::schema(&ProvisionedProductProperties);
+        let owner = "arn:aws:iam::123456789012:role/Team";
+        let live = PropertyMap::from([(PropertyKey::Owner, owner.to_owned())]);
+        let mut state = schema.null_object();
+        Properties::imported("pp-1", live).write_object(&mut state);
+        state.set_attr("record_id", Value::string("rec-1"));
+        state.set_attr("record_status", Value::string("SUCCEEDED"));
+        let generate = |state: &Value| {
+            let hooked = Resource::generate_config(&ProvisionedProductProperties, state.clone());
+            generate::config_from_state(&schema.block, &hooked.unwrap())
+        };
+        let written = schema
+            .null_object()
+            .with_attr("provisioned_product_id", Value::string("pp-1"))
+            .with_attr("properties", Value::map([("OWNER", Value::string(owner))]));
+        assert_eq!(generate(&state), written);
+        // Arguments set to other than their default are part of what the user wrote.
+        let set = state
+            .with_attr("accept_language", Value::string("jp"))
+            .with_attr("restore_on_destroy", Value::Bool(true));
+        let expected = written
+            .with_attr("accept_language", Value::string("jp"))
+            .with_attr("restore_on_destroy", Value::Bool(true));
+        assert_eq!(generate(&set), expected);
     }
 
     #[tokio::test]

@@ -7,6 +7,9 @@
 //!   wait for the record, read back), given as a [`Change`]; it answers [`Changed`] or a
 //!   [`ChangeError`] carrying the record and what is live (module `change`).
 //! - [`ServiceCatalog::describe_product`]: everything the data source shows (module `product`).
+//! - [`ServiceCatalog::search`] and [`ServiceCatalog::scan`]: typed, paged account listings
+//!   with a [`SearchFilter`] (module `search`), and [`ServiceCatalog::launch_roles`] for the
+//!   launch roles a search does not carry (module `launch_role`).
 //! - The steps, for tests and tools: [`ServiceCatalog::read_properties`],
 //!   [`ServiceCatalog::update_properties`], [`ServiceCatalog::wait_for_record`] (module
 //!   `record`), each bounded by a [`Wait`] (deadline + cancellation).
@@ -44,9 +47,11 @@ pub mod cause;
 mod change;
 mod client;
 mod error;
+mod launch_role;
 mod product;
 mod read;
 mod record;
+mod search;
 pub mod validate;
 mod wait;
 
@@ -56,9 +61,14 @@ pub use backoff::Backoff;
 pub use change::{Change, ChangeError, Changed};
 pub use client::ServiceCatalog;
 pub use error::{ApiError, RecordError, ACCESS_NEEDED};
+pub use launch_role::{LaunchRoleSource, LaunchRoles};
 pub use product::{ProductDetails, ProductLookup};
 pub use read::ProductState;
 pub use record::{RecordId, RecordOutcome, RecordRef};
+pub use search::{
+    AccessLevel, ProductSummary, ScanPage, ScanPages, ScannedProduct, SearchField, SearchFilter,
+    SearchOptions, SearchPage, SearchPages, SearchSort, SearchTerm, SCAN_PAGE_MAX, SEARCH_PAGE_MAX,
+};
 pub use validate::{
     changed_properties, validate_properties, validate_property, validate_property_value,
     validate_provisioned_product_id, validate_provisioned_product_name, AcceptLanguage,

@@ -218,6 +218,16 @@ pub enum ValidationError {
         /// What it is instead.
         found: String,
     },
+    /// A `SearchQuery` value that cannot be sent as it is.
+    #[error("{field} {value:?} cannot be searched for: {reason}")]
+    SearchValue {
+        /// The search field (or "tag key", "free text", ...).
+        field: &'static str,
+        /// The value as given.
+        value: String,
+        /// Why.
+        reason: &'static str,
+    },
     /// `accept_language` outside en/jp/zh.
     #[error("accept_language {value:?} is not supported: expected one of en, jp, zh")]
     AcceptLanguage {

@@ -8,6 +8,7 @@ mod config;
 mod data_source;
 mod errors;
 mod faults;
+mod fleet;
 mod lifecycle;
 mod workdir;
 

@@ -76,12 +76,18 @@ impl PluginClient {
     /// Configures the real provider for `world`'s emulator (static keys, no SDK retries); a
     /// diagnostic fails the test.
     pub async fn configure_for(&mut self, world: &World) {
+        self.configure_as(world, ACCESS_KEY).await;
+    }
+
+    /// Like [`PluginClient::configure_for`], signing as `access_key` (which picks the
+    /// emulator's caller).
+    pub async fn configure_as(&mut self, world: &World, access_key: &str) {
         let schema = ServiceCatalogProvider.schema();
         let config = schema
             .null_object()
             .with_attr("endpoint", Value::string(world.endpoint()))
             .with_attr("region", Value::string(REGION))
-            .with_attr("access_key", Value::string(ACCESS_KEY))
+            .with_attr("access_key", Value::string(access_key))
             .with_attr("secret_key", Value::string(SECRET_KEY))
             .with_attr("max_retries", Value::number(0));
         let diagnostics = self.configure(&schema, &config).await;

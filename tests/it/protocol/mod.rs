@@ -9,6 +9,7 @@ mod codec;
 mod data_source;
 mod host;
 mod identity;
+mod listing;
 mod planned_private;
 mod query;
 mod tfplugin;
