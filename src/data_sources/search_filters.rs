@@ -375,6 +375,7 @@ mod tests {
     fn a_refused_account_level_listing_says_what_to_do() {
         let denied = ApiError::AccessDenied {
             operation: "SearchProvisionedProducts",
+            about: String::new(),
             message: "not authorized".into(),
         };
         let d = filters(&[]).listing_error(&denied);

@@ -381,6 +381,13 @@ impl ServiceFailure {
         }
     }
 
+    /// This failure after `tries` sends of our own, each with the retries the SDK allows: a
+    /// throttled call retried until its deadline ran out.
+    pub(crate) fn after_attempts(mut self, tries: u32) -> Self {
+        self.attempts = self.attempts.max(1).saturating_mul(tries.max(1));
+        self
+    }
+
     pub(crate) fn is(&self, code: &str) -> bool {
         self.code.as_deref() == Some(code)
     }

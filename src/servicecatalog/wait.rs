@@ -10,6 +10,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_servicecatalog::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -75,15 +76,14 @@ impl Wait {
     /// deadline allows (see the module docs). The outer error is cancellation; the inner result
     /// is the call's, with a throttling failure that outlived the deadline saying how many
     /// attempts were made.
-    pub(super) async fn send<T, E, R, Fut>(
+    pub(super) async fn send<T, E, Fut>(
         &self,
         operation: &'static str,
         mut call: impl FnMut() -> Fut,
     ) -> Result<Result<T, ServiceFailure>, ApiError>
     where
-        Fut: Future<Output = Result<T, SdkError<E, R>>>,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
     {
         let during = format!("calling {operation}");
         let mut pause = THROTTLE_FIRST;
@@ -98,7 +98,7 @@ impl Wait {
                 return Ok(Err(failure));
             }
             if self.remaining().is_zero() {
-                return Ok(Err(still_throttled(failure, attempts)));
+                return Ok(Err(failure.after_attempts(attempts)));
             }
             let delay = pause
                 .mul_f64(0.5 + 0.5 * jitter_sample())
@@ -110,38 +110,14 @@ impl Wait {
     }
 }
 
-/// A throttling failure that lasted until the deadline, saying so.
-fn still_throttled(failure: ServiceFailure, attempts: u32) -> ServiceFailure {
-    ServiceFailure {
-        message: format!(
-            "still throttled after {attempts} attempts, each with the SDK's own retries ({})",
-            failure.message
-        ),
-        ..failure
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_lasting_throttle_says_how_many_attempts_were_made() {
-        let failure = ServiceFailure {
-            operation: "SearchProvisionedProducts",
-            code: Some("ThrottlingException".to_owned()),
-            message: "ThrottlingException: Rate exceeded".to_owned(),
-        };
-        let error = still_throttled(failure, 7).into_api_error();
-        let text = error.to_string();
-        assert!(matches!(error, ApiError::Throttled { .. }), "{error:?}");
-        assert!(text.contains("SearchProvisionedProducts"), "{text}");
-        assert!(text.contains("still throttled after 7 attempts"), "{text}");
-        assert!(text.contains("Rate exceeded"), "{text}");
-    }
-
-    type DescribeRecordFailure =
-        SdkError<aws_sdk_servicecatalog::operation::describe_record::DescribeRecordError, ()>;
+    type DescribeRecordFailure = SdkError<
+        aws_sdk_servicecatalog::operation::describe_record::DescribeRecordError,
+        HttpResponse,
+    >;
 
     fn throttled() -> DescribeRecordFailure {
         use aws_sdk_servicecatalog::error::ErrorMetadata;
@@ -150,7 +126,10 @@ mod tests {
             .code("ThrottlingException")
             .message("Rate exceeded")
             .build();
-        SdkError::service_error(DescribeRecordError::generic(meta), ())
+        SdkError::service_error(
+            DescribeRecordError::generic(meta),
+            HttpResponse::new(400.try_into().expect("a status"), "".into()),
+        )
     }
 
     #[tokio::test]
@@ -166,12 +145,15 @@ mod tests {
             .expect("not cancelled");
         let failure = outcome.expect_err("throttled throughout");
         assert!(calls >= 2, "retried within the deadline: {calls} calls");
+        let error = failure.into_api_error();
         assert!(
-            failure
-                .message
-                .contains(&format!("still throttled after {calls} attempts")),
-            "{}",
-            failure.message
+            matches!(error, ApiError::Throttled { attempts, .. } if attempts == calls),
+            "{error:?}"
+        );
+        let text = error.to_string();
+        assert!(
+            text.contains("DescribeRecord") && text.contains("Rate exceeded"),
+            "{text}"
         );
     }
 
