@@ -5,13 +5,14 @@
 //! Layers, bottom up:
 //! - [`plugin`]: the go-plugin host contract (handshake, mTLS, controller, stdio, health, logging).
 //! - [`tfplugin`]: the tfplugin6 protocol (stubs, values, schema, diagnostics, server, plan rules).
-//! - [`provider`], [`resources`], [`data_sources`]: our provider.
+//! - [`provider`] over [`list_resources`] over [`resources`] and [`data_sources`]: our provider.
 //! - [`servicecatalog`]: the small AWS API layer the resource uses.
 //! - [`emulator`]: the local Service Catalog endpoint.
 
 pub mod data_sources;
 pub mod dist;
 pub mod emulator;
+pub mod list_resources;
 pub mod plugin;
 pub mod provider;
 pub mod resources;

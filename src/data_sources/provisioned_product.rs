@@ -198,10 +198,8 @@ fn read_error(e: &ApiError, attr: &str, lookup: ProductLookup<'_>) -> Diagnostic
             "Read cancelled",
             format!("Reading the provisioned product with {lookup} was cancelled."),
         ),
-        other => Diagnostic::error(
-            "Cannot read the provisioned product",
-            format!("Reading the provisioned product with {lookup}: {other}"),
-        ),
+        // The message names the call and the product already.
+        other => Diagnostic::error("Cannot read the provisioned product", other.to_string()),
     };
     diag.with_attribute(AttributePath::attr(attr))
 }

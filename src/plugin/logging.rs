@@ -6,6 +6,8 @@
 //! (Terraform itself treats an unknown level as TRACE; we stay quiet instead.)
 //! That level applies to this crate; other crates (h2, rustls, the AWS SDK, …) log at
 //! `TF_LOG_SDK` if set, else at most WARN, so a TRACE run is not buried in transport noise.
+//! Their text can carry Rust `Debug` dumps (the SDK's error context appends one, with raw HTTP
+//! headers): such a tail is cut off, and text that is debug output throughout is left out.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -124,6 +126,38 @@ fn panic_line(info: &std::panic::PanicHookInfo<'_>) -> String {
         fields.insert("thread".to_owned(), Value::String(thread.to_owned()));
     }
     hclog_line("error", &message, fields)
+}
+
+fn is_own(target: &str) -> bool {
+    OWN_TARGETS.iter().any(|own| {
+        target == *own
+            || target
+                .strip_prefix(own)
+                .is_some_and(|r| r.starts_with("::"))
+    })
+}
+
+/// Marks of Rust `Debug` output in a dependency's log text.
+const DEBUG_MARKS: &[&str] = &["{", "}", "Some(", "Error(", "SdkBody"];
+
+/// `text` without Rust `Debug` output: a trailing ` (Name(…` or ` (Name {…` dump, as the SDK's
+/// error context appends, is cut off; text that still looks like a dump is left out entirely.
+fn without_debug(text: &str) -> String {
+    let looks_debug = |t: &str| DEBUG_MARKS.iter().any(|m| t.contains(m));
+    if !looks_debug(text) {
+        return text.to_owned();
+    }
+    let dump_starts = text.match_indices(" (").map(|(at, _)| at).find(|&at| {
+        let rest = &text[at + 2..];
+        let name = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        name > 0 && rest[name..].starts_with(['(', '{', ' '])
+    });
+    match dump_starts.map(|at| text[..at].trim_end()) {
+        Some(kept) if !kept.is_empty() && !looks_debug(kept) => kept.to_owned(),
+        _ => "(left out: debug output)".to_owned(),
+    }
 }
 
 /// Formats one hclog JSON line (with trailing newline). `fields` never override the `@` keys.
@@ -276,12 +310,17 @@ where
         }
         let mut visitor = JsonVisitor::default();
         event.record(&mut visitor);
+        let mut message = visitor.message.unwrap_or_default();
+        if !is_own(event.metadata().target()) {
+            message = without_debug(&message);
+            for value in visitor.fields.values_mut() {
+                if let Value::String(text) = value {
+                    *text = without_debug(text);
+                }
+            }
+        }
         fields.extend(visitor.fields);
-        let line = hclog_line(
-            level_name(event.metadata().level()),
-            visitor.message.as_deref().unwrap_or_default(),
-            fields,
-        );
+        let line = hclog_line(level_name(event.metadata().level()), &message, fields);
         // One write per line so concurrent events never interleave mid-line.
         let _ = self.make_writer.make_writer().write_all(line.as_bytes());
     }
@@ -422,6 +461,32 @@ mod tests {
         assert!(message.starts_with("panic: boom 42, at "), "{message}");
         assert!(message.contains("logging.rs:"), "{message}");
         assert!(!message.contains("stack backtrace"), "{message}");
+    }
+
+    #[test]
+    fn dependency_text_loses_its_debug_dumps_and_ours_is_kept() {
+        let lines = capture(LevelFilter::WARN, || {
+            tracing::warn!(
+                target: "aws_config::meta::credentials::chain",
+                provider = "Ec2InstanceMetadata",
+                error = "failed to load IMDS session token: request forbidden (DispatchFailure(DispatchFailure { source: ConnectorError { kind: Io } }))",
+                "provider failed to provide credentials"
+            );
+            tracing::warn!(target: "hyper_util", detail = "Some(Body { inner: SdkBody })", "raw");
+            tracing::warn!(kept = "a {braced} value", "ours");
+        });
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert_eq!(
+            lines[0]["error"],
+            "failed to load IMDS session token: request forbidden"
+        );
+        assert_eq!(lines[0]["provider"], "Ec2InstanceMetadata");
+        assert_eq!(lines[1]["detail"], "(left out: debug output)");
+        assert_eq!(lines[2]["kept"], "a {braced} value");
+        assert_eq!(
+            without_debug("plain words (and an aside)"),
+            "plain words (and an aside)"
+        );
     }
 
     #[test]

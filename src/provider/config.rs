@@ -19,7 +19,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use aws_config::retry::{RetryConfig, RetryMode};
+use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
@@ -118,6 +118,16 @@ pub enum ConfigError {
     /// No region in the arguments, the environment or the shared config.
     #[error("no AWS region is configured: set `region` in the provider block, AWS_REGION (or AWS_DEFAULT_REGION) in the environment, or `region` in the shared config profile")]
     MissingRegion,
+    /// No credentials could be resolved at configure time.
+    #[error("{detail}")]
+    Credentials {
+        /// The diagnostic's summary.
+        summary: &'static str,
+        /// The argument to point at, if one is to blame (`assume_role.role_arn`).
+        argument: Option<&'static str>,
+        /// What was tried, what went wrong, what to do.
+        detail: String,
+    },
 }
 
 impl ConfigError {
@@ -126,6 +136,17 @@ impl ConfigError {
         match self {
             ConfigError::Invalid { argument, .. } => Some(argument),
             ConfigError::MissingRegion => Some("region"),
+            ConfigError::Credentials { argument, .. } => *argument,
+        }
+    }
+
+    /// The diagnostic's summary.
+    pub fn summary(&self) -> &'static str {
+        match self {
+            ConfigError::Invalid { .. } | ConfigError::MissingRegion => {
+                "Invalid provider configuration"
+            }
+            ConfigError::Credentials { summary, .. } => summary,
         }
     }
 
@@ -357,11 +378,13 @@ impl ProviderConfig {
             .transpose()
     }
 
-    /// Validates, resolves the AWS configuration and builds the Service Catalog client.
+    /// Validates, resolves the AWS configuration and the credentials (see [`super::credentials`])
+    /// and builds the Service Catalog client.
     pub async fn load(&self) -> Result<ServiceCatalog, ConfigError> {
-        let sdk = self.sdk_config().await?;
+        let sdk = super::credentials::resolve(self, self.sdk_config().await?).await?;
         Ok(ServiceCatalog::from_conf(self.service_catalog_config(&sdk))
-            .with_accept_language(self.accept_language()?))
+            .with_accept_language(self.accept_language()?)
+            .with_throttling_resent(self.max_retries.is_none()))
     }
 
     /// Validates and resolves the shared AWS configuration (region, credentials, retries),
@@ -413,15 +436,13 @@ impl ProviderConfig {
         Ok(sdk)
     }
 
-    /// The Service Catalog client configuration for `sdk`, with `endpoint` applied and the
-    /// retries in adaptive mode (attempts and back-off as configured): after throttling, the
-    /// client paces its own requests to the rate AWS allows, so a large run slows down instead
-    /// of spending its retries.
+    /// The Service Catalog client configuration for `sdk`, with `endpoint` applied. Retries stay
+    /// in the standard mode: the SDK's adaptive mode, tried here, paced a client that had been
+    /// throttled a few times down to one request every several seconds (a read throttled six
+    /// times took 79 s instead of 4 s); throttling past the SDK's attempts is sent again by the
+    /// API layer instead, with growing pauses (`servicecatalog::Wait`).
     pub fn service_catalog_config(&self, sdk: &SdkConfig) -> aws_sdk_servicecatalog::Config {
         let mut builder = aws_sdk_servicecatalog::config::Builder::from(sdk);
-        if let Some(retry) = sdk.retry_config() {
-            builder = builder.retry_config(retry.clone().with_retry_mode(RetryMode::Adaptive));
-        }
         if let Some(endpoint) = &self.endpoint {
             builder = builder.endpoint_url(endpoint);
         }
@@ -480,6 +501,7 @@ fn check_endpoint(endpoint: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_config::retry::RetryMode;
 
     fn invalid(config: &ProviderConfig) -> Vec<(Option<&'static str>, String)> {
         config
@@ -774,12 +796,8 @@ mod tests {
         let sc = config.service_catalog_config(&sdk);
         assert_eq!(sc.region().map(|r| r.as_ref()), Some("eu-central-1"));
         let retry = sc.retry_config().expect("a retry configuration");
-        assert_eq!(
-            retry.mode(),
-            RetryMode::Adaptive,
-            "throttling paces the client"
-        );
-        assert_eq!(retry.max_attempts(), 1, "max_retries still counts");
+        assert_eq!(retry.mode(), RetryMode::Standard);
+        assert_eq!(retry.max_attempts(), 1, "max_retries counts");
         let client = config.load().await.unwrap();
         assert_eq!(client.accept_language(), Some(AcceptLanguage::Zh));
         let dump = format!("{client:?}");
@@ -807,13 +825,29 @@ mod tests {
         assert_eq!(sdk.region().map(|r| r.as_ref()), Some(expected.as_str()));
     }
 
-    /// A stand-in STS endpoint that records one AssumeRole request and answers it.
+    const ASSUMED: &str = "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult>\
+        <AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/admin/tf</Arn>\
+        <AssumedRoleId>AROAEXAMPLE:tf</AssumedRoleId></AssumedRoleUser>\
+        <Credentials><AccessKeyId>ASIATEMPORARY</AccessKeyId><SecretAccessKey>temp-secret</SecretAccessKey>\
+        <SessionToken>temp-token</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>\
+        </AssumeRoleResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></AssumeRoleResponse>";
+
+    /// A stand-in STS endpoint that records each AssumeRole request and grants it.
     async fn fake_sts() -> (String, tokio::sync::mpsc::Receiver<(String, String)>) {
-        use axum::http::HeaderMap;
-        let (tx, rx) = tokio::sync::mpsc::channel(4);
+        fake_sts_answering(200, ASSUMED).await
+    }
+
+    /// A stand-in STS endpoint that records each request and answers `status` with `body`.
+    async fn fake_sts_answering(
+        status: u16,
+        body: &'static str,
+    ) -> (String, tokio::sync::mpsc::Receiver<(String, String)>) {
+        use axum::http::{HeaderMap, StatusCode};
+        let (tx, rx) = tokio::sync::mpsc::channel(16);
+        let status = StatusCode::from_u16(status).unwrap();
         let app = axum::Router::new().route(
             "/",
-            axum::routing::post(move |headers: HeaderMap, body: String| {
+            axum::routing::post(move |headers: HeaderMap, request: String| {
                 let tx = tx.clone();
                 async move {
                     let auth = headers
@@ -821,16 +855,8 @@ mod tests {
                         .and_then(|v| v.to_str().ok())
                         .unwrap_or_default()
                         .to_owned();
-                    let _ = tx.send((auth, body)).await;
-                    (
-                        [("content-type", "text/xml")],
-                        "<AssumeRoleResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleResult>\
-                         <AssumedRoleUser><Arn>arn:aws:sts::123456789012:assumed-role/admin/tf</Arn>\
-                         <AssumedRoleId>AROAEXAMPLE:tf</AssumedRoleId></AssumedRoleUser>\
-                         <Credentials><AccessKeyId>ASIATEMPORARY</AccessKeyId><SecretAccessKey>temp-secret</SecretAccessKey>\
-                         <SessionToken>temp-token</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials>\
-                         </AssumeRoleResult><ResponseMetadata><RequestId>r1</RequestId></ResponseMetadata></AssumeRoleResponse>",
-                    )
+                    let _ = tx.send((auth, request)).await;
+                    (status, [("content-type", "text/xml")], body)
                 }
             }),
         );
@@ -838,6 +864,122 @@ mod tests {
         let url = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, app).await });
         (url, rx)
+    }
+
+    /// A shared config file pointing STS at `sts_url` (the profile's `services` section).
+    fn sts_at(dir: &std::path::Path, sts_url: &str) -> String {
+        let conf = dir.join("config");
+        std::fs::write(
+            &conf,
+            format!("[default]\nservices = local\n\n[services local]\nsts =\n  endpoint_url = {sts_url}\n"),
+        )
+        .unwrap();
+        conf.display().to_string()
+    }
+
+    fn assuming(shared_config: String) -> ProviderConfig {
+        ProviderConfig {
+            region: Some("us-east-1".into()),
+            access_key: Some("AKIDBASE".into()),
+            secret_key: Some("base-secret".into()),
+            shared_config_files: Some(vec![shared_config]),
+            assume_role: Some(AssumeRole {
+                role_arn: Some("arn:aws:iam::123456789012:role/admin".into()),
+                ..Default::default()
+            }),
+            endpoint: Some("http://127.0.0.1:9".into()),
+            max_retries: Some(0),
+            ..Default::default()
+        }
+    }
+
+    /// Configure calls STS once; the first API call uses what it got instead of calling again.
+    #[tokio::test]
+    async fn assume_role_calls_sts_once_at_configure() {
+        let (sts_url, mut requests) = fake_sts().await;
+        let dir = tempfile::tempdir().unwrap();
+        let sc = assuming(sts_at(dir.path(), &sts_url)).load().await.unwrap();
+        assert!(requests.try_recv().is_ok(), "configure called STS");
+        assert!(requests.try_recv().is_err(), "once");
+        // The call fails (nothing listens there) after signing with the assumed credentials.
+        let err = sc.read_properties("pp-abcdefghijklm").await.unwrap_err();
+        assert!(
+            matches!(err, crate::servicecatalog::ApiError::Unreachable { .. }),
+            "{err:?}"
+        );
+        assert!(requests.try_recv().is_err(), "no second AssumeRole");
+    }
+
+    #[tokio::test]
+    async fn static_keys_resolve_at_configure_without_a_network_call() {
+        use aws_credential_types::provider::ProvideCredentials;
+        // Nothing listens at the endpoint: any call would fail, and configure makes none.
+        let config = ProviderConfig {
+            region: Some("us-east-1".into()),
+            access_key: Some("AKIDSTATIC".into()),
+            secret_key: Some("static-secret".into()),
+            endpoint: Some("http://127.0.0.1:9".into()),
+            ..Default::default()
+        };
+        let sdk = super::super::credentials::resolve(&config, config.sdk_config().await.unwrap())
+            .await
+            .unwrap();
+        let creds = sdk
+            .credentials_provider()
+            .expect("a provider")
+            .provide_credentials()
+            .await
+            .unwrap();
+        assert_eq!(creds.access_key_id(), "AKIDSTATIC");
+    }
+
+    #[tokio::test]
+    async fn an_sts_refusal_fails_configure_with_one_sentence_at_the_role() {
+        use crate::servicecatalog::cause::sentence::assert_sentence;
+        const DENIED: &str = "<ErrorResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><Error>\
+            <Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::123456789012:user/ci \
+            is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::123456789012:role/admin\
+            </Message></Error><RequestId>r1</RequestId></ErrorResponse>";
+        let (sts_url, _requests) = fake_sts_answering(403, DENIED).await;
+        let dir = tempfile::tempdir().unwrap();
+        let err = assuming(sts_at(dir.path(), &sts_url))
+            .load()
+            .await
+            .unwrap_err();
+        assert_eq!(err.summary(), "Cannot assume the IAM role");
+        assert_eq!(err.argument(), Some("assume_role.role_arn"));
+        assert_sentence(
+            &err.to_string(),
+            &[
+                "The provider could not assume role arn:aws:iam::123456789012:role/admin",
+                "AWS STS AssumeRole failed: AccessDenied: User: arn:aws:iam::123456789012:user/ci is not authorized to perform: sts:AssumeRole",
+                "trust policy",
+                "assume_role.external_id",
+            ],
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_sts_fails_configure_naming_the_network() {
+        use crate::servicecatalog::cause::sentence::assert_sentence;
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = tempfile::tempdir().unwrap();
+        let err = assuming(sts_at(dir.path(), &format!("http://127.0.0.1:{port}")))
+            .load()
+            .await
+            .unwrap_err();
+        assert_sentence(
+            &err.to_string(),
+            &[
+                "could not assume role arn:aws:iam::123456789012:role/admin",
+                "AWS STS AssumeRole failed: the connection was refused",
+                "network access to AWS STS",
+            ],
+        );
     }
 
     #[tokio::test]

@@ -1,7 +1,9 @@
 //! Our provider: the `provider "servicecatalog" {}` schema, and how its configuration becomes
-//! the Service Catalog client every resource and data source receives.
+//! the Service Catalog client every resource and data source receives (`config`), with its
+//! credentials resolved at configure time (`credentials`).
 
 pub mod config;
+mod credentials;
 
 use std::sync::Arc;
 
@@ -10,7 +12,7 @@ use async_trait::async_trait;
 use crate::servicecatalog::ServiceCatalog;
 use crate::tfplugin::{
     Attribute, AttributePath, Block, ConfigureRequest, Context, DataSource, Diagnostic,
-    Diagnostics, HookResult, NestedBlock, Provider, Resource, Schema, Type, Value,
+    Diagnostics, HookResult, ListResource, NestedBlock, Provider, Resource, Schema, Type, Value,
 };
 use config::{AssumeRole, ConfigError, ProviderConfig};
 
@@ -82,7 +84,9 @@ impl Provider for ServiceCatalogProvider {
             .attribute(
                 Attribute::optional("max_retries", Type::Number).description(
                     "How many times a throttled or failed API request is retried (standard retry \
-                     mode). Defaults to `AWS_MAX_ATTEMPTS` - 1, else 2.",
+                     mode). Defaults to `AWS_MAX_ATTEMPTS` - 1, else 2; unset, a request still \
+                     throttled after those retries is sent again with growing pauses until its \
+                     operation's timeout, while a value set here is honoured exactly.",
                 ),
             )
             .attribute(string(
@@ -155,6 +159,10 @@ impl Provider for ServiceCatalogProvider {
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<ServiceCatalog>>> {
         crate::data_sources::all()
     }
+
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource<ServiceCatalog>>> {
+        crate::list_resources::all()
+    }
 }
 
 /// Checks the provider block's known values. Only what is known now can be checked; the rest is
@@ -224,7 +232,7 @@ fn config_diagnostics(errors: Vec<ConfigError>) -> Diagnostics {
     errors
         .into_iter()
         .map(|e| {
-            let diag = Diagnostic::error("Invalid provider configuration", e.to_string());
+            let diag = Diagnostic::error(e.summary(), e.to_string());
             match e.argument() {
                 Some(argument) => diag.with_attribute(argument_path(argument)),
                 None => diag,

@@ -5,7 +5,11 @@
 //! - Only the keys that differ from what is live are sent; a change that is already live makes
 //!   no call and no record.
 //! - The idempotency token is made at plan time and carried in planned private state, so a
-//!   retried apply of the same plan never makes a second change.
+//!   retried apply of the same plan never makes a second change. Terraform plans a change
+//!   again at apply time; from 1.16 on (protocol 6.11) it hands that second plan the first
+//!   plan's private state, and the token planned then is reused, so the apply of a saved plan
+//!   sends the token that plan was made with however often it is applied. Older Terraform
+//!   sends nothing there: each plan then makes its own token, as before.
 //! - Read refreshes only the keys this resource manages. While the search index still shows the
 //!   previous owner after our own successful change (the product's last record is ours), read
 //!   waits a short, bounded time for it (`ServiceCatalog::refresh`).
@@ -14,6 +18,10 @@
 //! - Destroy forgets the resource, or with `restore_on_destroy` puts back `original_properties`.
 //!   A property that had no value before cannot be unset (the API has no way to), so it is left
 //!   as it is, with a warning.
+//! - Configuration generated for `terraform query -generate-config-out` (GenerateResourceConfig)
+//!   is the layer's default from the state: `provisioned_product_id` and `properties` with the
+//!   live values, `accept_language` and `restore_on_destroy` only when set to something other
+//!   than their default, nothing computed. No hook of its own is needed.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -184,7 +192,8 @@ impl TypedResource<ServiceCatalog> for ProvisionedProductProperties {
             planned.original_properties = prior.original_properties.clone();
             return Ok(());
         }
-        ctx.private.set(TOKEN, &new_idempotency_token())?;
+        let token = previous_token(ctx).unwrap_or_else(new_idempotency_token);
+        ctx.private.set(TOKEN, &token)?;
         planned.record_id = Field::Unknown;
         planned.record_status = Field::Unknown;
         // A newly managed key needs its original value read at apply time.
@@ -340,21 +349,27 @@ impl TypedResource<ServiceCatalog> for ProvisionedProductProperties {
             .refresh(id, &PropertyMap::new(), None, ctx.cancellation_token())
             .await
             .map_err(|e| api_diagnostic("Cannot import the provisioned product", &e))?;
-        Ok(Properties {
-            id: Field::Known(id.to_owned()),
-            provisioned_product_id: id.to_owned(),
-            properties: live.properties(),
-            accept_language: None,
-            restore_on_destroy: false,
-            record_id: Field::Null,
-            record_status: Field::Null,
-            original_properties: Field::Known(live.properties()),
-            timeouts: Timeouts::default(),
-        })
+        Ok(Properties::imported(id, live.properties()))
     }
 }
 
 impl Properties {
+    /// The state an import of product `id` whose live properties are `live` starts from (the
+    /// list resource sends the same objects).
+    pub fn imported(id: &str, live: PropertyMap) -> Self {
+        Properties {
+            id: Field::Known(id.to_owned()),
+            provisioned_product_id: id.to_owned(),
+            properties: live.clone(),
+            accept_language: None,
+            restore_on_destroy: false,
+            record_id: Field::Null,
+            record_status: Field::Null,
+            original_properties: Field::Known(live),
+            timeouts: Timeouts::default(),
+        }
+    }
+
     /// The change that makes `desired` live on this object's product.
     fn change(&self, desired: PropertyMap, idempotency_token: String, operation: &str) -> Change {
         Change {
@@ -478,6 +493,12 @@ fn api_diagnostic(summary: &str, e: &ApiError) -> Diagnostic {
     Diagnostic::error(summary, e.to_string())
 }
 
+/// The token the first plan of this change chose, when Terraform (>= 1.16) plans it again at
+/// apply time and hands that plan's private state back.
+fn previous_token(ctx: &Context<ServiceCatalog>) -> Option<String> {
+    ctx.previous_plan()?.get::<String>(TOKEN).ok().flatten()
+}
+
 /// The plan-time token (taken out of private state, so it is never stored for a later change),
 /// or a fresh one for plans made before tokens were planned.
 fn planned_token(ctx: &mut Context<ServiceCatalog>) -> String {
@@ -511,5 +532,81 @@ mod tests {
         names.sort_unstable();
         model.sort_unstable();
         assert_eq!(model, names, "the state model holds every attribute");
+    }
+
+    fn create_plan() -> ModelPlan<Planned> {
+        let owner = Field::Known("arn:aws:iam::123456789012:role/Team".to_string());
+        ModelPlan {
+            prior: None,
+            planned: Planned {
+                id: Field::Unknown,
+                provisioned_product_id: Field::Known("pp-1".into()),
+                properties: Field::Known([("OWNER".to_string(), owner)].into()),
+                record_id: Field::Unknown,
+                record_status: Field::Unknown,
+                original_properties: Field::Unknown,
+            },
+            requires_replace: Vec::new(),
+        }
+    }
+
+    async fn planned_token(ctx: Context<ServiceCatalog>) -> String {
+        let mut ctx = ctx;
+        let mut plan = create_plan();
+        TypedResource::modify_plan(&ProvisionedProductProperties, &mut ctx, &mut plan)
+            .await
+            .unwrap();
+        ctx.private
+            .get::<String>(TOKEN)
+            .unwrap()
+            .expect("a change plans a token")
+    }
+
+    fn context() -> Context<ServiceCatalog> {
+        use crate::tfplugin::PrivateState;
+        Context::new(None, Default::default(), PrivateState::new())
+    }
+
+    #[test]
+    fn generated_config_is_the_product_and_its_properties_and_what_else_was_set() {
+        use crate::servicecatalog::PropertyKey;
+        use crate::tfplugin::{generate, ObjectExt, Resource};
+        let schema = TypedResource::schema(&ProvisionedProductProperties);
+        let owner = "arn:aws:iam::123456789012:role/Team";
+        let live = PropertyMap::from([(PropertyKey::Owner, owner.to_owned())]);
+        let mut state = schema.null_object();
+        Properties::imported("pp-1", live).write_object(&mut state);
+        state.set_attr("record_id", Value::string("rec-1"));
+        state.set_attr("record_status", Value::string("SUCCEEDED"));
+        let generate = |state: &Value| {
+            let hooked = Resource::generate_config(&ProvisionedProductProperties, state.clone());
+            generate::config_from_state(&schema.block, &hooked.unwrap())
+        };
+        let written = schema
+            .null_object()
+            .with_attr("provisioned_product_id", Value::string("pp-1"))
+            .with_attr("properties", Value::map([("OWNER", Value::string(owner))]));
+        assert_eq!(generate(&state), written);
+        // Arguments set to other than their default are part of what the user wrote.
+        let set = state
+            .with_attr("accept_language", Value::string("jp"))
+            .with_attr("restore_on_destroy", Value::Bool(true));
+        let expected = written
+            .with_attr("accept_language", Value::string("jp"))
+            .with_attr("restore_on_destroy", Value::Bool(true));
+        assert_eq!(generate(&set), expected);
+    }
+
+    #[tokio::test]
+    async fn a_replan_at_apply_keeps_the_token_of_the_first_plan() {
+        use crate::tfplugin::PrivateState;
+        let first = planned_token(context()).await;
+        // Terraform < 1.16: each plan makes its own token.
+        assert_ne!(planned_token(context()).await, first);
+        // Terraform >= 1.16 hands the re-plan the first plan's private state.
+        let mut previous = PrivateState::new();
+        previous.set(TOKEN, &first).unwrap();
+        let again = planned_token(context().with_previous_plan(previous)).await;
+        assert_eq!(again, first);
     }
 }

@@ -18,7 +18,7 @@ use aws_sdk_servicecatalog::types::RecordStatus;
 use tokio_util::sync::CancellationToken;
 
 use super::client::ServiceCatalog;
-use super::error::ApiError;
+use super::error::{product, ApiError};
 use super::read::{Needs, ProductState};
 use super::record::{RecordId, RecordOutcome, RecordRef};
 use super::validate::{changed_properties, AcceptLanguage, PropertyMap};
@@ -227,6 +227,7 @@ impl ServiceCatalog {
         if changes.is_empty() {
             return Err(ApiError::InvalidParameters {
                 operation: OPERATION,
+                about: product(id),
                 message: "no property changes to send".to_owned(),
             });
         }
@@ -239,7 +240,10 @@ impl ServiceCatalog {
         for (key, value) in changes {
             call = call.provisioned_product_properties(key.to_sdk(), value);
         }
-        match wait.send(OPERATION, || call.clone().send()).await? {
+        match self
+            .send(wait, OPERATION, || product(id), || call.clone().send())
+            .await?
+        {
             Ok(out) => {
                 let record_id =
                     out.record_id()

@@ -11,6 +11,7 @@ use std::time::Duration;
 use aws_sdk_servicecatalog::Client;
 
 use super::backoff::Backoff;
+use super::error::EndpointRecorder;
 use super::fleet::{Fleet, PAGE_TRUST};
 use super::poller::Poller;
 use super::validate::AcceptLanguage;
@@ -24,6 +25,8 @@ pub struct ServiceCatalog {
     accept_language: Option<AcceptLanguage>,
     backoff: Backoff,
     owner_consistency: Duration,
+    endpoint: EndpointRecorder,
+    resend_throttling: bool,
     shared: Arc<Shared>,
 }
 
@@ -54,13 +57,17 @@ impl fmt::Debug for ServiceCatalog {
 }
 
 impl ServiceCatalog {
-    /// Wraps an SDK client.
+    /// Wraps an SDK client (adding what lets errors name the endpoint).
     pub fn new(client: Client) -> Self {
+        let endpoint = EndpointRecorder::default();
+        let conf = client.config().to_builder().interceptor(endpoint.clone());
         ServiceCatalog {
-            client,
+            client: Client::from_conf(conf.build()),
+            endpoint,
             accept_language: None,
             backoff: Backoff::polling(),
             owner_consistency: OWNER_CONSISTENCY_BOUND,
+            resend_throttling: true,
             shared: Shared::new(PAGE_TRUST),
         }
     }
@@ -87,6 +94,18 @@ impl ServiceCatalog {
     pub fn with_owner_consistency(mut self, bound: Duration) -> Self {
         self.owner_consistency = bound;
         self
+    }
+
+    /// Whether a call still throttled after the SDK's retries is sent again until its
+    /// operation's deadline (the default), or fails (when `max_retries` is set: its attempts are
+    /// all there are).
+    pub fn with_throttling_resent(mut self, resend: bool) -> Self {
+        self.resend_throttling = resend;
+        self
+    }
+
+    pub(super) fn resends_throttling(&self) -> bool {
+        self.resend_throttling
     }
 
     /// Replaces how long account-level pages answer reads ([`PAGE_TRUST`] by default; zero
@@ -122,6 +141,19 @@ impl ServiceCatalog {
 
     pub(super) fn owner_consistency(&self) -> Duration {
         self.owner_consistency
+    }
+
+    /// The endpoint requests go to, once one has gone out.
+    pub(super) fn endpoint_url(&self) -> Option<String> {
+        self.endpoint.get()
+    }
+
+    /// The attempts the retry policy allows per call.
+    pub(super) fn max_attempts(&self) -> u32 {
+        self.client
+            .config()
+            .retry_config()
+            .map_or(1, |r| r.max_attempts())
     }
 
     /// `language`, else the provider-wide one, as the API spells it.

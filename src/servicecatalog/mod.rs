@@ -10,7 +10,8 @@
 //!   Concurrent record waits share their polls (module `poller`).
 //! - [`ServiceCatalog::describe_product`]: everything the data source shows (module `product`).
 //! - [`ServiceCatalog::search`] and [`ServiceCatalog::scan`]: typed, paged account listings
-//!   with a [`SearchFilter`] (modules `search` and `query`).
+//!   with a [`SearchFilter`] (modules `search` and `query`), and [`ServiceCatalog::launch_roles`]
+//!   for the launch roles a search does not carry (module `launch_role`).
 //! - The steps, for tests and tools: [`ServiceCatalog::read_properties`],
 //!   [`ServiceCatalog::update_properties`], [`ServiceCatalog::wait_for_record`] (module
 //!   `record`), each bounded by a [`Wait`] (deadline + cancellation).
@@ -19,7 +20,8 @@
 //! deadline ([`Wait`]), so a throttled run slows down instead of failing.
 //!
 //! Around them: [`validate`] (pure checks for `terraform validate`), [`arn`] (the ARN parse they
-//! share), [`Backoff`] (the polling schedule), [`ApiError`] (what can go wrong).
+//! share), [`Backoff`] (the polling schedule), [`ApiError`] (what can go wrong, in sentences) and
+//! [`cause`] (what an SDK error says, read in one place).
 //!
 //! ```no_run
 //! # use std::time::Duration;
@@ -46,10 +48,12 @@
 
 pub mod arn;
 mod backoff;
+pub mod cause;
 mod change;
 mod client;
 mod error;
 mod fleet;
+mod launch_role;
 mod poller;
 mod product;
 mod query;
@@ -65,6 +69,7 @@ pub use backoff::Backoff;
 pub use change::{Change, ChangeError, Changed};
 pub use client::ServiceCatalog;
 pub use error::{ApiError, RecordError, ACCESS_NEEDED};
+pub use launch_role::{LaunchRoleSource, LaunchRoles};
 pub use product::{ProductDetails, ProductLookup};
 pub use query::{AccessLevel, SearchField, SearchFilter, SearchTerm};
 pub use read::ProductState;

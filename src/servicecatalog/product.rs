@@ -12,7 +12,7 @@ use aws_smithy_types::date_time::Format;
 use tokio_util::sync::CancellationToken;
 
 use super::client::ServiceCatalog;
-use super::error::ApiError;
+use super::error::{product, ApiError};
 use super::read::{refused, READ_DEADLINE};
 use super::wait::Wait;
 
@@ -87,8 +87,16 @@ impl ServiceCatalog {
             ProductLookup::Id(id) => call.id(id),
             ProductLookup::Name(name) => call.name(name),
         };
-        let out = match wait
-            .send("DescribeProvisionedProduct", || call.clone().send())
+        let out = match self
+            .send(
+                wait,
+                "DescribeProvisionedProduct",
+                || match lookup {
+                    ProductLookup::Id(id) => product(id),
+                    ProductLookup::Name(name) => format!("the provisioned product named {name:?}"),
+                },
+                || call.clone().send(),
+            )
             .await?
         {
             Ok(out) => out,

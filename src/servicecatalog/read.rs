@@ -32,7 +32,7 @@ use aws_sdk_servicecatalog::types::ProvisionedProductStatus;
 use tokio_util::sync::CancellationToken;
 
 use super::client::ServiceCatalog;
-use super::error::{ApiError, ServiceFailure};
+use super::error::{product, ApiError, ServiceFailure};
 use super::query::{SearchField, SearchFilter, SearchTerm};
 use super::record::RecordRef;
 use super::search::{ProductSummary, SearchOptions};
@@ -375,19 +375,26 @@ impl ServiceCatalog {
             .describe_provisioned_product()
             .id(id)
             .set_accept_language(self.language(None));
-        let out = match wait
-            .send("DescribeProvisionedProduct", || call.clone().send())
+        let out = match self
+            .send(
+                wait,
+                "DescribeProvisionedProduct",
+                || product(id),
+                || call.clone().send(),
+            )
             .await?
         {
             Ok(out) => out,
             Err(f) => return Ok(Err(f)),
         };
         let Some(detail) = out.provisioned_product_detail() else {
-            return Ok(Err(ServiceFailure {
-                operation: "DescribeProvisionedProduct",
-                code: None,
-                message: format!("the response for {id} has no ProvisionedProductDetail"),
-            }));
+            return Ok(Err(self.in_context(
+                ServiceFailure::unusable(
+                    "DescribeProvisionedProduct",
+                    format!("the response for {id} has no ProvisionedProductDetail"),
+                ),
+                product(id),
+            )));
         };
         Ok(Ok(ProductState {
             id: detail.id().unwrap_or(id).to_owned(),

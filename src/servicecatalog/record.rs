@@ -13,7 +13,7 @@ use aws_sdk_servicecatalog::types::{
 };
 
 use super::client::ServiceCatalog;
-use super::error::{ApiError, RecordError, ServiceFailure};
+use super::error::{record, ApiError, RecordError, ServiceFailure};
 use super::wait::Wait;
 
 /// Records per `ListRecordHistory` page (the API's largest).
@@ -171,7 +171,7 @@ impl ServiceCatalog {
                     })),
                 })
             }
-            Err(e) => ServiceFailure::from_sdk("DescribeRecord", e),
+            Err(e) => self.failure("DescribeRecord", record(record_id.as_str()), e),
         };
         if failure.is_throttling() {
             tracing::debug!(record_id = %record_id, "DescribeRecord throttled; polling on");
@@ -203,7 +203,13 @@ impl ServiceCatalog {
             .set_accept_language(self.language(None))
             .send()
             .await
-            .map_err(|e| ServiceFailure::from_sdk("ListRecordHistory", e))?;
+            .map_err(|e| {
+                self.failure(
+                    "ListRecordHistory",
+                    "the account's newest records".to_owned(),
+                    e,
+                )
+            })?;
         Ok(out
             .record_details()
             .iter()

@@ -427,8 +427,10 @@ impl ServiceCatalog {
             .page_size(i32::from(options.page_size.clamp(1, SEARCH_PAGE_MAX)))
             .set_page_token(page_token.map(str::to_owned))
             .set_accept_language(self.language(options.accept_language));
-        let out = match wait
-            .send("SearchProvisionedProducts", || call.clone().send())
+        let out = match self
+            .send(wait, "SearchProvisionedProducts", String::new, || {
+                call.clone().send()
+            })
             .await?
         {
             Ok(out) => out,
@@ -461,8 +463,10 @@ impl ServiceCatalog {
             .page_size(i32::from(page_size.clamp(1, SCAN_PAGE_MAX)))
             .set_page_token(page_token.map(str::to_owned))
             .set_accept_language(self.language(None));
-        let out = match wait
-            .send("ScanProvisionedProducts", || call.clone().send())
+        let out = match self
+            .send(wait, "ScanProvisionedProducts", String::new, || {
+                call.clone().send()
+            })
             .await?
         {
             Ok(out) => out,

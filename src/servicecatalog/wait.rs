@@ -1,19 +1,23 @@
 //! [`Wait`]: how long an operation may wait (a deadline) and how it is cut short (a
 //! cancellation token). Cancellation also aborts a request in flight.
 //!
-//! [`Wait::send`] is how every call goes out: throttling that outlasts the SDK's own retries
-//! (adaptive mode, a few attempts) is retried here with growing pauses until the deadline, so a
-//! throttled run slows down instead of failing. Every retried request is the same request (an
-//! `UpdateProvisionedProductProperties` carries the same idempotency token), so retrying is safe.
+//! [`ServiceCatalog::send`] is how every call goes out. Unless the provider block sets
+//! `max_retries`, throttling that outlasts the SDK's own retries (standard mode, a few attempts)
+//! is sent again here with growing pauses until the deadline ([`Wait::send`]), so a throttled
+//! run slows down instead of failing; with `max_retries` set, its attempts are all there are, as
+//! in the AWS provider. Every resent request is the same request (an
+//! `UpdateProvisionedProductProperties` carries the same idempotency token), so resending is safe.
 
 use std::future::Future;
 use std::time::Duration;
 
 use aws_sdk_servicecatalog::error::{ProvideErrorMetadata, SdkError};
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::backoff::{jitter_sample, Backoff};
+use super::client::ServiceCatalog;
 use super::error::{ApiError, ServiceFailure};
 
 /// First pause after a call the SDK gave up on as throttled; it doubles up to [`THROTTLE_MAX`].
@@ -71,19 +75,19 @@ impl Wait {
         self.guard(during, tokio::time::sleep(delay)).await
     }
 
-    /// Sends the request `call` makes, again and again while the answer is throttling and the
-    /// deadline allows (see the module docs). The outer error is cancellation; the inner result
-    /// is the call's, with a throttling failure that outlived the deadline saying how many
-    /// attempts were made.
-    pub(super) async fn send<T, E, R, Fut>(
+    /// Sends the request `call` makes, again and again while the answer is throttling, `resend`
+    /// is set and the deadline allows (see the module docs). The outer error is cancellation;
+    /// the inner result is the call's, with a throttling failure that outlived the deadline
+    /// saying how many times it was sent.
+    pub(super) async fn send<T, E, Fut>(
         &self,
         operation: &'static str,
+        resend: bool,
         mut call: impl FnMut() -> Fut,
     ) -> Result<Result<T, ServiceFailure>, ApiError>
     where
-        Fut: Future<Output = Result<T, SdkError<E, R>>>,
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: std::fmt::Debug + Send + Sync + 'static,
     {
         let during = format!("calling {operation}");
         let mut pause = THROTTLE_FIRST;
@@ -94,11 +98,11 @@ impl Wait {
                 Ok(out) => return Ok(Ok(out)),
                 Err(e) => ServiceFailure::from_sdk(operation, e),
             };
-            if !failure.is_throttling() {
+            if !failure.is_throttling() || !resend {
                 return Ok(Err(failure));
             }
             if self.remaining().is_zero() {
-                return Ok(Err(still_throttled(failure, attempts)));
+                return Ok(Err(failure.after_sends(attempts)));
             }
             let delay = pause
                 .mul_f64(0.5 + 0.5 * jitter_sample())
@@ -110,14 +114,24 @@ impl Wait {
     }
 }
 
-/// A throttling failure that lasted until the deadline, saying so.
-fn still_throttled(failure: ServiceFailure, attempts: u32) -> ServiceFailure {
-    ServiceFailure {
-        message: format!(
-            "still throttled after {attempts} attempts, each with the SDK's own retries ({})",
-            failure.message
-        ),
-        ..failure
+impl ServiceCatalog {
+    /// Sends the request `call` makes within `wait` ([`Wait::send`], resending throttled
+    /// requests unless `max_retries` is set); a failure says it was about what `about` names.
+    pub(super) async fn send<T, E, Fut>(
+        &self,
+        wait: &Wait,
+        operation: &'static str,
+        about: impl FnOnce() -> String,
+        call: impl FnMut() -> Fut,
+    ) -> Result<Result<T, ServiceFailure>, ApiError>
+    where
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let sent = wait
+            .send(operation, self.resends_throttling(), call)
+            .await?;
+        Ok(sent.map_err(|f| self.in_context(f, about())))
     }
 }
 
@@ -125,23 +139,10 @@ fn still_throttled(failure: ServiceFailure, attempts: u32) -> ServiceFailure {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_lasting_throttle_says_how_many_attempts_were_made() {
-        let failure = ServiceFailure {
-            operation: "SearchProvisionedProducts",
-            code: Some("ThrottlingException".to_owned()),
-            message: "ThrottlingException: Rate exceeded".to_owned(),
-        };
-        let error = still_throttled(failure, 7).into_api_error();
-        let text = error.to_string();
-        assert!(matches!(error, ApiError::Throttled { .. }), "{error:?}");
-        assert!(text.contains("SearchProvisionedProducts"), "{text}");
-        assert!(text.contains("still throttled after 7 attempts"), "{text}");
-        assert!(text.contains("Rate exceeded"), "{text}");
-    }
-
-    type DescribeRecordFailure =
-        SdkError<aws_sdk_servicecatalog::operation::describe_record::DescribeRecordError, ()>;
+    type DescribeRecordFailure = SdkError<
+        aws_sdk_servicecatalog::operation::describe_record::DescribeRecordError,
+        HttpResponse,
+    >;
 
     fn throttled() -> DescribeRecordFailure {
         use aws_sdk_servicecatalog::error::ErrorMetadata;
@@ -150,7 +151,10 @@ mod tests {
             .code("ThrottlingException")
             .message("Rate exceeded")
             .build();
-        SdkError::service_error(DescribeRecordError::generic(meta), ())
+        SdkError::service_error(
+            DescribeRecordError::generic(meta),
+            HttpResponse::new(400.try_into().expect("a status"), "".into()),
+        )
     }
 
     #[tokio::test]
@@ -158,7 +162,7 @@ mod tests {
         let wait = Wait::new(Duration::from_millis(300), CancellationToken::new());
         let mut calls = 0u32;
         let outcome = wait
-            .send("DescribeRecord", || {
+            .send("DescribeRecord", true, || {
                 calls += 1;
                 async { Err::<(), _>(throttled()) }
             })
@@ -166,13 +170,33 @@ mod tests {
             .expect("not cancelled");
         let failure = outcome.expect_err("throttled throughout");
         assert!(calls >= 2, "retried within the deadline: {calls} calls");
+        let error = failure.into_api_error();
         assert!(
-            failure
-                .message
-                .contains(&format!("still throttled after {calls} attempts")),
-            "{}",
-            failure.message
+            matches!(error, ApiError::Throttled { sends, .. } if sends == calls),
+            "{error:?}"
         );
+        let text = error.to_string();
+        assert!(
+            text.contains("DescribeRecord")
+                && text.contains("Rate exceeded")
+                && text.contains(&format!("sent {calls} times until the operation's timeout")),
+            "{text}"
+        );
+    }
+
+    #[tokio::test]
+    async fn without_resending_a_throttled_call_is_sent_once() {
+        let wait = Wait::new(Duration::from_secs(60), CancellationToken::new());
+        let mut calls = 0u32;
+        let outcome = wait
+            .send("DescribeRecord", false, || {
+                calls += 1;
+                async { Err::<(), _>(throttled()) }
+            })
+            .await
+            .expect("not cancelled");
+        assert!(outcome.expect_err("throttled").is_throttling());
+        assert_eq!(calls, 1, "max_retries set: the SDK's attempts are all");
     }
 
     #[tokio::test]
@@ -180,7 +204,7 @@ mod tests {
         let wait = Wait::new(Duration::from_secs(60), CancellationToken::new());
         let mut calls = 0u32;
         let outcome = wait
-            .send("DescribeRecord", || {
+            .send("DescribeRecord", true, || {
                 calls += 1;
                 async { Err::<(), DescribeRecordFailure>(SdkError::timeout_error("slow")) }
             })
@@ -190,7 +214,7 @@ mod tests {
         assert_eq!(calls, 1);
         let mut calls = 0u32;
         let outcome = wait
-            .send("DescribeRecord", || {
+            .send("DescribeRecord", true, || {
                 calls += 1;
                 let answer = if calls < 3 {
                     Err(throttled())
@@ -210,7 +234,7 @@ mod tests {
         cancel.cancel();
         let wait = Wait::new(Duration::from_secs(60), cancel);
         let outcome = wait
-            .send("DescribeRecord", || async {
+            .send("DescribeRecord", true, || async {
                 Err::<(), DescribeRecordFailure>(throttled())
             })
             .await;

@@ -134,6 +134,11 @@ impl Diagnostics {
         self.0.extend(other.0);
     }
 
+    /// The errors alone (warnings dropped), e.g. when checks already reported once run again.
+    pub fn errors_only(self) -> Self {
+        self.into_iter().filter(Diagnostic::is_error).collect()
+    }
+
     pub fn has_errors(&self) -> bool {
         self.0.iter().any(Diagnostic::is_error)
     }

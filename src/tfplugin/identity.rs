@@ -11,8 +11,8 @@
 //!   provider declared an identity, or by Terraform < 1.12): nothing to compare against.
 //! - Plan: a create may plan unknown identity values; an update keeps the prior identity, unless
 //!   the plan replaces the object; a destroy echoes the prior identity.
-//! - `UpgradeResourceIdentity.raw_identity` is `bytes` of JSON in the 6.9 proto, but a `RawState`
-//!   message from 6.10 on; both forms are accepted (see [`raw_identity_json`]).
+//! - `UpgradeResourceIdentity.raw_identity` is a `RawState` whose JSON form holds the stored
+//!   identity (see [`raw_identity_json`]); the flatmap form never carries identities.
 //! - Import by identity hands the resource an import id (`Resource::import_id_from_identity`):
 //!   for a single-attribute identity, that attribute's value.
 
@@ -264,22 +264,14 @@ pub fn is_empty_identity(identity: &Value) -> bool {
     }
 }
 
-/// The JSON of `UpgradeResourceIdentity.raw_identity`: plain JSON bytes (protocol 6.9) or a
-/// `RawState` message wrapping them (6.10 and later, same field number).
-pub fn raw_identity_json(raw: &[u8]) -> Result<Vec<u8>, String> {
-    let first = raw.iter().find(|b| !b.is_ascii_whitespace());
-    match first {
-        None => Err("Terraform sent no stored identity".to_string()),
-        Some(b'{') | Some(b'n') => Ok(raw.to_vec()),
-        Some(_) => {
-            let wrapped: proto::RawState = prost::Message::decode(raw)
-                .map_err(|_| "the stored identity is neither JSON nor a RawState".to_string())?;
-            if wrapped.json.is_empty() {
-                Err("the stored identity has no JSON form".to_string())
-            } else {
-                Ok(wrapped.json)
-            }
+/// The JSON of `UpgradeResourceIdentity.raw_identity`.
+pub fn raw_identity_json(raw: Option<&proto::RawState>) -> Result<&[u8], String> {
+    match raw {
+        Some(raw) if !raw.json.is_empty() => Ok(&raw.json),
+        Some(raw) if !raw.flatmap.is_empty() => {
+            Err("the stored identity has no JSON form".to_string())
         }
+        _ => Err("Terraform sent no stored identity".to_string()),
     }
 }
 
@@ -403,15 +395,22 @@ mod tests {
     }
 
     #[test]
-    fn raw_identity_accepts_json_and_raw_state() {
+    fn raw_identity_is_the_json_of_the_raw_state() {
         let json = br#"{"pid":"pp-1"}"#.to_vec();
-        assert_eq!(raw_identity_json(&json).unwrap(), json);
-        let wrapped = prost::Message::encode_to_vec(&proto::RawState {
+        let raw = proto::RawState {
             json: json.clone(),
             flatmap: Default::default(),
-        });
-        assert_eq!(raw_identity_json(&wrapped).unwrap(), json);
-        assert!(raw_identity_json(b"").is_err());
-        assert!(raw_identity_json(&[0xff, 0x00]).is_err());
+        };
+        assert_eq!(raw_identity_json(Some(&raw)).unwrap(), json.as_slice());
+        assert!(raw_identity_json(None)
+            .unwrap_err()
+            .contains("no stored identity"));
+        let flat = proto::RawState {
+            json: Vec::new(),
+            flatmap: [("pid".to_string(), "pp-1".to_string())].into(),
+        };
+        assert!(raw_identity_json(Some(&flat))
+            .unwrap_err()
+            .contains("no JSON form"));
     }
 }

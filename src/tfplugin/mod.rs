@@ -7,9 +7,10 @@
 //!   over a dispatcher with one file per concern, which applies the plan rules ([`plan`]) and
 //!   identity rules around the hooks.
 //! - Authoring: the traits the dispatcher calls ([`provider`]: [`Provider`], [`Resource`],
-//!   [`DataSource`], over [`Value`]s) and, on top of them, typed models ([`model`], [`typed`]:
-//!   [`TypedResource`], [`TypedDataSource`]), declared validators ([`validator`]) and the
-//!   `timeouts` block ([`timeouts`]).
+//!   [`DataSource`]; [`list`]: [`ListResource`], over [`Value`]s) and, on top of them, typed
+//!   models ([`model`], [`typed`]: [`TypedResource`], [`TypedDataSource`];
+//!   [`TypedListResource`]), declared validators ([`validator`]), the `timeouts` block
+//!   ([`timeouts`]) and configuration generated from state ([`generate`]).
 //!
 //! A resource is a schema plus hooks over a typed model; the layer does the protocol, the plan
 //! rules and validation:
@@ -69,9 +70,38 @@
 //! }
 //! ```
 //!
+//! Protocol 6.11 (Terraform 1.16), as Terraform's client drives it (read in hashicorp/terraform
+//! `internal/plugin6/grpc_provider.go` and its tests, commit 01141858 and later, the query
+//! command's list nodes in `internal/terraform`, and the pull requests that added 6.11's
+//! fields, #37986 and #38305):
+//! - `terraform query` (>= 1.14) runs the `list` blocks of `.tfquery.hcl` files. A list
+//!   resource's schema is its `config` block only: Terraform wraps it (beside its own
+//!   `include_resource` and `limit` arguments) and sends just the `config` object, in
+//!   ValidateListResourceConfig (with `include_resource` and `limit` as dynamic values that may
+//!   be unknown) and in ListResource (with them as plain fields; `limit` defaults to 100).
+//! - ListResource: Terraform needs the managed resource type of the same name, with an
+//!   identity. It reads events until `limit` objects, then cancels the stream; it stops at the
+//!   first event with an error; it skips events with only warnings; every object event must
+//!   carry identity data (identity schema), and `resource_object` (resource schema) is read
+//!   only when it asked for it.
+//! - `-generate-config-out` calls GenerateResourceConfig with each listed object's state when
+//!   the provider advertises `generate_resource_config` (it derives config itself otherwise) and
+//!   writes an argument for every non-null attribute of the answer.
+//! - PlanResourceChange: from 1.16, Terraform advertises `store_planned_private` and, when it
+//!   plans a change a second time at apply time, sends the first plan's `planned_private` in
+//!   the request's `planned_private` field (see [`Context::previous_plan`]).
+//! - Terraform 1.11 (6.8) sends none of the new fields and calls none of the new RPCs.
+//!
 //! Choices where the protocol or the framework left room:
-//! - Protocol 6.9; RPCs we do not offer (functions, ephemeral resources, move) answer with an
-//!   error diagnostic or an empty list, never a gRPC error.
+//! - Every RPC of 6.11 is served. What we do not offer (functions, ephemeral resources, move,
+//!   state stores, actions) answers with an error diagnostic naming what was asked for, or an
+//!   empty list, never a gRPC error; its streams send that one event and end.
+//! - `generate_resource_config` is advertised whenever there is a resource: each answers with
+//!   its `generate_config` hook (default: the state) reduced to what configuration sets.
+//! - A list resource's `limit` of 0 means no limit (protobuf cannot tell it from unset);
+//!   Terraform always sends a positive one.
+//! - Client capabilities of every request that carries them reach the hooks through
+//!   [`Context::client_capabilities`].
 //! - Resource identity: a resource declares only an [`IdentitySchema`]; the server fills and
 //!   checks identity data on every call (rules in [`identity`]).
 //! - `plan_destroy` is advertised: `Resource::modify_plan` sees destroys, whose plan stays null
@@ -89,7 +119,9 @@
 //! - Timeouts parse as Go durations, except that negatives are rejected.
 
 pub mod diag;
+pub mod generate;
 pub mod identity;
+pub mod list;
 pub mod model;
 pub mod object;
 pub mod path;
@@ -107,14 +139,18 @@ pub mod value;
 pub use async_trait::async_trait;
 pub use diag::{Diagnostic, Diagnostics, Severity};
 pub use identity::{IdentityAttribute, IdentitySchema, ImportRole};
+pub use list::{
+    ListEmitter, ListItem, ListRequest, ListResource, ListSink, ListValidateRequest,
+    TypedListResource,
+};
 pub use model::{Field, FromValue, IntoValue, Model};
 pub use object::ObjectExt;
 pub use path::{AttributePath, PathStep};
 pub use private::PrivateState;
 pub use provider::{
-    ConfigureRequest, Context, CreateRequest, DataReadRequest, DataSource, DeleteRequest,
-    HookResult, NotConfigured, PlanRequest, PlanResponse, Provider, ReadRequest, Resource,
-    StateResponse, UpdateRequest,
+    ClientCapabilities, ConfigureRequest, Context, CreateRequest, DataReadRequest, DataSource,
+    DeleteRequest, HookResult, NotConfigured, PlanRequest, PlanResponse, Provider, ReadRequest,
+    Resource, StateResponse, UpdateRequest,
 };
 pub use schema::{Attribute, Block, NestedBlock, Nesting, Presence, Schema};
 pub use server::{

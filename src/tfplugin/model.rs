@@ -8,6 +8,9 @@
 //!   into one is an error.
 //! - [`Model`], declared with the [`model!`](crate::model) macro: a struct of attributes, read
 //!   from an object value and written into one (attributes it does not name are left alone).
+//!   A model is also the value of an attribute of object type, so `Vec<M>` is a list of
+//!   objects (nested attributes are not in the layer yet); a model made of two models lists
+//!   both sets of names with [`concat_attributes`].
 //!
 //! ```
 //! use servicecatalog_provider::model;
@@ -256,6 +259,26 @@ impl<K: Display, V: IntoValue> IntoValue for BTreeMap<K, V> {
     }
 }
 
+/// A list attribute; an error points at the element.
+impl<T: FromValue> FromValue for Vec<T> {
+    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, ValueError> {
+        let Value::List(items) = value else {
+            return Err(unexpected(value, path, "a list"));
+        };
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, v)| T::from_value(v, &path.join_index(i as i64)))
+            .collect()
+    }
+}
+
+impl<T: IntoValue> IntoValue for Vec<T> {
+    fn into_value(self) -> Value {
+        Value::List(self.into_iter().map(IntoValue::into_value).collect())
+    }
+}
+
 /// Reads and writes a type through its `FromStr` and `Display` as a string attribute (an
 /// unparseable string is an error on the attribute):
 /// `servicecatalog_provider::string_value!(Language);`.
@@ -303,6 +326,47 @@ impl Model for () {
     }
 
     fn write_object(self, _: &mut Value) {}
+}
+
+/// A model as the value of an attribute of object type, e.g. an element of a list of objects
+/// (what [`model!`](crate::model) implements [`FromValue`] with). Errors point inside it.
+pub fn object_from_value<M: Model>(value: &Value, path: &AttributePath) -> Result<M, ValueError> {
+    if !matches!(value, Value::Object(_)) {
+        return Err(unexpected(value, path, "an object"));
+    }
+    M::from_object(value).map_err(|e| {
+        let mut at = path.clone();
+        at.steps.extend(e.path.steps);
+        ValueError::new(&at, e.message)
+    })
+}
+
+/// A model as an object value holding exactly its attributes (what [`model!`](crate::model)
+/// implements [`IntoValue`] with).
+pub fn object_into_value<M: Model>(model: M) -> Value {
+    let mut object = Value::Object(BTreeMap::new());
+    model.write_object(&mut object);
+    object
+}
+
+/// The attribute names of two models, for [`Model::ATTRIBUTES`] of a model made of both:
+/// `concat_attributes::<{ A::ATTRIBUTES.len() + B::ATTRIBUTES.len() }>(A::ATTRIBUTES, B::ATTRIBUTES)`.
+pub const fn concat_attributes<const N: usize>(
+    a: &[&'static str],
+    b: &[&'static str],
+) -> [&'static str; N] {
+    assert!(a.len() + b.len() == N, "N is the sum of both lengths");
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < a.len() {
+        out[i] = a[i];
+        i += 1;
+    }
+    while i < N {
+        out[i] = b[i - a.len()];
+        i += 1;
+    }
+    out
 }
 
 /// Attribute `name` of `object` as a `T` (what [`model!`](crate::model) reads with).
@@ -370,6 +434,22 @@ macro_rules! model {
                         self.$field,
                     );
                 )*
+            }
+        }
+
+        /// As an attribute of object type (e.g. an element of a list of objects).
+        impl $crate::tfplugin::model::FromValue for $name {
+            fn from_value(
+                value: &$crate::tfplugin::Value,
+                path: &$crate::tfplugin::AttributePath,
+            ) -> Result<Self, $crate::tfplugin::value::ValueError> {
+                $crate::tfplugin::model::object_from_value(value, path)
+            }
+        }
+
+        impl $crate::tfplugin::model::IntoValue for $name {
+            fn into_value(self) -> $crate::tfplugin::Value {
+                $crate::tfplugin::model::object_into_value(self)
             }
         }
     };
@@ -471,6 +551,59 @@ mod tests {
         assert_eq!(Field::Null.or_if_unknown(Field::Known(2)), Field::Null);
         assert_eq!(Field::Known(3).known(), Some(&3));
         assert_eq!(Field::<i64>::Unknown.into_value(), Value::Unknown);
+    }
+
+    crate::model! {
+        #[derive(Clone, Debug, PartialEq)]
+        struct Item {
+            id: String,
+            size: Option<i64>,
+        }
+    }
+
+    #[test]
+    fn a_list_of_models_is_a_list_of_objects_and_errors_point_inside() {
+        let items = vec![
+            Item {
+                id: "a".into(),
+                size: Some(1),
+            },
+            Item {
+                id: "b".into(),
+                size: None,
+            },
+        ];
+        let v = items.clone().into_value();
+        assert_eq!(
+            v,
+            Value::List(vec![
+                Value::object([("id", Value::string("a")), ("size", Value::number(1))]),
+                Value::object([("id", Value::string("b")), ("size", Value::Null)]),
+            ])
+        );
+        let path = AttributePath::attr("items");
+        assert_eq!(Vec::<Item>::from_value(&v, &path).unwrap(), items);
+
+        let bad = Value::List(vec![
+            Value::object([("id", Value::string("a")), ("size", Value::Null)]),
+            Value::object([("id", Value::Null), ("size", Value::Null)]),
+        ]);
+        let e = Vec::<Item>::from_value(&bad, &path).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "items[1].id: the value is null, but a value is required"
+        );
+        let e = Vec::<Item>::from_value(&Value::string("x"), &path).unwrap_err();
+        assert!(e.message.contains("a list is expected"), "{e}");
+        let e = Item::from_value(&Value::List(vec![]), &path).unwrap_err();
+        assert!(e.message.contains("an object is expected"), "{e}");
+    }
+
+    #[test]
+    fn concatenated_attribute_names_keep_their_order() {
+        const BOTH: [&str; 7] = concat_attributes(Sample::ATTRIBUTES, Item::ATTRIBUTES);
+        assert_eq!(BOTH, ["name", "count", "id", "tags", "type", "id", "size"]);
+        assert_eq!(concat_attributes::<0>(&[], &[]), [""; 0]);
     }
 
     #[test]

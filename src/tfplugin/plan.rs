@@ -2,8 +2,10 @@
 //! that every resource plans the way Terraform expects (`objchange.AssertPlanValid` and the
 //! apply-consistency check):
 //!
-//! - validate: config may not set read-only (computed-only) attributes; per-attribute
-//!   validators run on known, non-null values; then the schema's config validators;
+//! - validate: config may not set read-only (computed-only) attributes; setting a deprecated
+//!   attribute or block (or using a deprecated type) warns with its message, on its path;
+//!   per-attribute validators run on known, non-null values; then the schema's config
+//!   validators;
 //! - plan: schema defaults fill null config values; write-only attributes plan null; when the
 //!   plan differs from prior state (or on create), computed attributes that config leaves null
 //!   become unknown, unless marked use-state-for-unknown (then the prior value is kept);
@@ -22,9 +24,13 @@ use super::schema::{Block, Nesting, Schema};
 use super::value::Value;
 
 /// Every check of a config the schema declares: [`validate_config`] and the schema's config
-/// validators.
+/// validators, after a warning if the whole type is deprecated.
 pub fn validate(schema: &Schema, config: &Value) -> Diagnostics {
-    let mut diags = validate_config(&schema.block, config);
+    let mut diags = Diagnostics::new();
+    if let Some(message) = &schema.block.deprecated {
+        diags.warning("Deprecated", deprecation_detail("This type", message));
+    }
+    diags.extend(validate_config(&schema.block, config));
     for validator in &schema.validators {
         validator.validate(&schema.block, config, &mut diags);
     }
@@ -45,6 +51,13 @@ fn validate_block(block: &Block, obj: &Value, path: &AttributePath, diags: &mut 
         let v = fields.get(&attr.name).unwrap_or(&Value::Null);
         if v.is_null() {
             continue;
+        }
+        if let Some(message) = &attr.deprecated {
+            diags.attribute_warning(
+                at.clone(),
+                "Deprecated attribute",
+                deprecation_detail(&format!("{at}"), message),
+            );
         }
         if attr.is_read_only() {
             diags.attribute_error(
@@ -74,9 +87,27 @@ fn validate_block(block: &Block, obj: &Value, path: &AttributePath, diags: &mut 
     for nested in &block.blocks {
         let at = path.join_attr(&nested.type_name);
         let v = fields.get(&nested.type_name).unwrap_or(&Value::Null);
+        if let Some(message) = &nested.block.deprecated {
+            if *v != nested.absent_value() && !v.is_null() {
+                diags.attribute_warning(
+                    at.clone(),
+                    "Deprecated block",
+                    deprecation_detail(&format!("The {at} block"), message),
+                );
+            }
+        }
         for_each_element(nested.nesting, v, &at, |elem, elem_path| {
             validate_block(&nested.block, elem, &elem_path, diags)
         });
+    }
+}
+
+/// "`what` is deprecated: `message`", or a generic ending when the schema gave no message.
+fn deprecation_detail(what: &str, message: &str) -> String {
+    if message.is_empty() {
+        format!("{what} is deprecated and will be removed in a future version of the provider.")
+    } else {
+        format!("{what} is deprecated: {message}")
     }
 }
 
@@ -649,5 +680,55 @@ mod tests {
             diags.iter().next().unwrap().attribute,
             Some(AttributePath::attr("id"))
         );
+    }
+
+    #[test]
+    fn setting_something_deprecated_warns_on_its_path() {
+        let schema = Schema::new()
+            .attribute(Attribute::optional("old", Type::String).deprecated("Use new."))
+            .attribute(Attribute::optional("bare", Type::String).deprecated(""))
+            .block(NestedBlock::list(
+                "rule",
+                crate::tfplugin::schema::Block::new()
+                    .deprecated("Rules are gone.")
+                    .attribute(Attribute::optional("port", Type::Number)),
+            ));
+        let unset = Value::object([
+            ("old", Value::Null),
+            ("bare", Value::Null),
+            ("rule", Value::List(vec![])),
+        ]);
+        assert!(validate(&schema, &unset).is_empty());
+
+        let rule = Value::object([("port", Value::number(1))]);
+        let set = Value::object([
+            ("old", Value::Unknown),
+            ("bare", s("x")),
+            ("rule", Value::List(vec![rule])),
+        ]);
+        let diags = validate(&schema, &set);
+        assert!(!diags.has_errors());
+        let found: Vec<(String, String)> = diags
+            .iter()
+            .map(|d| (d.attribute.as_ref().unwrap().to_string(), d.detail.clone()))
+            .collect();
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert_eq!(
+            found[0],
+            ("old".into(), "old is deprecated: Use new.".into())
+        );
+        assert!(found[1].1.contains("will be removed"), "{found:?}");
+        assert_eq!(found[2].0, "rule");
+        assert!(found[2].1.contains("Rules are gone."));
+
+        let whole = Schema::new().deprecated("Use the other type.");
+        let diags = validate(&whole, &Value::object::<&str>([]));
+        assert!(diags
+            .iter()
+            .next()
+            .unwrap()
+            .detail
+            .contains("Use the other type."));
+        assert!(diags.errors_only().is_empty());
     }
 }

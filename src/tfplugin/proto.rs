@@ -1,4 +1,4 @@
-//! Stubs generated from `proto/tfplugin6.proto` (protocol 6.9): messages, the server trait
+//! Stubs generated from `proto/tfplugin6.proto` (protocol 6.11): messages, the server trait
 //! and the client used by tests.
 
 #![allow(

@@ -1,5 +1,6 @@
-//! What the server calls: [`Provider`], [`Resource`] and [`DataSource`], and the [`Context`],
-//! requests and responses their hooks see, over [`Value`]s. No protocol types appear here; the
+//! What the server calls: [`Provider`], [`Resource`] and [`DataSource`] (list resources are in
+//! [`list`](super::list)), and the [`Context`], requests and responses their hooks see, over
+//! [`Value`]s. No protocol types appear here; the
 //! server ([`server`](super::server)) decodes, applies the plan rules ([`plan`](super::plan))
 //! and encodes around them. Resources and data sources are usually written over typed models
 //! instead ([`typed`](super::typed)), which implement these traits.
@@ -18,16 +19,35 @@ use tokio_util::sync::CancellationToken;
 
 use super::diag::{Diagnostic, Diagnostics};
 use super::identity::IdentitySchema;
+use super::list::ListResource;
 use super::path::AttributePath;
 use super::private::PrivateState;
 use super::schema::Schema;
 use super::value::Value;
 
-/// Per-call context: the configured provider data, cancellation, and the resource's private
-/// state (read it, change it; the server sends back whatever it holds at the end).
+/// What the caller said it supports (`ClientCapabilities`, on the requests that carry it; all
+/// false otherwise, e.g. from Terraform before 1.9).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClientCapabilities {
+    /// A deferred answer is understood (6.6+).
+    pub deferral_allowed: bool,
+    /// Write-only attributes are understood (6.8+).
+    pub write_only_attributes_allowed: bool,
+    /// When planning a change again at apply time, the caller sends the private state the first
+    /// plan produced ([`Context::previous_plan`]); 6.11+, Terraform >= 1.16.
+    pub store_planned_private: bool,
+    /// Computed blocks are understood (6.11+).
+    pub computed_blocks_allowed: bool,
+}
+
+/// Per-call context: the configured provider data, cancellation, what the caller supports, and
+/// the resource's private state (read it, change it; the server sends back whatever it holds at
+/// the end).
 pub struct Context<D> {
     data: Option<Arc<D>>,
     cancel: CancellationToken,
+    client: ClientCapabilities,
+    previous_plan: Option<PrivateState>,
     /// Incoming private state (prior/planned/current); what is left here goes back out.
     pub private: PrivateState,
 }
@@ -38,8 +58,37 @@ impl<D> Context<D> {
         Self {
             data,
             cancel,
+            client: ClientCapabilities::default(),
+            previous_plan: None,
             private,
         }
+    }
+
+    /// This context with the caller's capabilities.
+    pub fn with_client_capabilities(mut self, client: ClientCapabilities) -> Self {
+        self.client = client;
+        self
+    }
+
+    /// This context with the private state of an earlier plan of the same change.
+    pub fn with_previous_plan(mut self, planned_private: PrivateState) -> Self {
+        self.previous_plan = Some(planned_private);
+        self
+    }
+
+    /// What the caller supports.
+    pub fn client_capabilities(&self) -> &ClientCapabilities {
+        &self.client
+    }
+
+    /// `modify_plan` only: when Terraform plans a change a second time (at apply time, with the
+    /// values learnt since), the private state the first plan of it left, so what that plan
+    /// chose (a token, a generated name) can be chosen again and the two plans agree.
+    /// `None` on a first plan, and always from Terraform before 1.16 (protocol 6.11's
+    /// `PlanResourceChange.planned_private`, promised by the `store_planned_private`
+    /// capability).
+    pub fn previous_plan(&self) -> Option<&PrivateState> {
+        self.previous_plan.as_ref()
     }
 
     /// What `Provider::configure` produced (e.g. the API client).
@@ -124,6 +173,12 @@ pub trait Provider: Send + Sync + 'static {
     fn resources(&self) -> Vec<Arc<dyn Resource<Self::Data>>>;
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource<Self::Data>>> {
+        Vec::new()
+    }
+
+    /// List resources (`terraform query`, Terraform >= 1.14). Each lists objects of the managed
+    /// resource type of the same name, which must declare an identity.
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource<Self::Data>>> {
         Vec::new()
     }
 }
@@ -343,6 +398,16 @@ pub trait Resource<D>: Send + Sync + 'static {
             ),
         )
         .into())
+    }
+
+    /// GenerateResourceConfig (`terraform query -generate-config-out`, Terraform >= 1.14): the
+    /// configuration a user would write for an object whose state is `state`. Default: the
+    /// state as it is; either way the layer then keeps only what configuration sets (see
+    /// [`generate`](super::generate): computed-only and write-only attributes and optional ones
+    /// at their default become null). Override it to change values, e.g. to drop what the
+    /// object inherited rather than had set.
+    fn generate_config(&self, state: Value) -> Result<Value, Diagnostics> {
+        Ok(state)
     }
 
     /// Upgrades a stored state written at an older schema `version` (as raw JSON) to the current

@@ -1,6 +1,16 @@
-//! Schemas for providers, resources and data sources: a small builder that says what each
-//! attribute is (type, required/optional/computed, sensitive, write-only, defaults, plan
-//! behaviour, validators), converts to the protocol `Schema`, and yields the implied cty type.
+//! Schemas for providers, resources, data sources and list resources: a small builder that says
+//! what each attribute is (type, required/optional/computed, sensitive, write-only, deprecated,
+//! defaults, plan behaviour, validators), converts to the protocol `Schema`, and yields the
+//! implied cty type.
+//!
+//! - `.deprecated("message")` (attributes, blocks, whole schemas) sets the protocol's
+//!   `deprecated` flag and its `deprecation_message` (6.10+); the layer also warns, at validate
+//!   time and on the attribute's path, when configuration sets a deprecated attribute or block.
+//! - [`NestedBlock::computed`] marks a block whose contents the provider may set (6.11's
+//!   `Block.computed`). Only Terraform >= 1.16 understands it (it says so with the
+//!   `computed_blocks_allowed` client capability); older clients treat it as a plain block, so
+//!   nothing in this provider uses it yet, and the plan rules give it no special treatment
+//!   (Terraform 1.16 proposes the prior contents for a computed block config leaves out).
 //!
 //! ```
 //! use servicecatalog_provider::tfplugin::schema::{Attribute, Schema};
@@ -45,8 +55,9 @@ impl Schema {
         self
     }
 
-    pub fn deprecated(mut self) -> Self {
-        self.block.deprecated = true;
+    /// The whole type is deprecated; `message` says what to use instead.
+    pub fn deprecated(mut self, message: impl Into<String>) -> Self {
+        self.block.deprecated = Some(message.into());
         self
     }
 
@@ -100,7 +111,10 @@ pub struct Block {
     pub attributes: Vec<Attribute>,
     pub blocks: Vec<NestedBlock>,
     pub description: String,
-    pub deprecated: bool,
+    /// `Some(message)` when deprecated (the message may be empty).
+    pub deprecated: Option<String>,
+    /// The provider may set the block's contents (6.11; see the module docs).
+    pub computed: bool,
 }
 
 impl Block {
@@ -110,6 +124,12 @@ impl Block {
 
     pub fn description(mut self, markdown: impl Into<String>) -> Self {
         self.description = markdown.into();
+        self
+    }
+
+    /// The block is deprecated; `message` says what to use instead.
+    pub fn deprecated(mut self, message: impl Into<String>) -> Self {
+        self.deprecated = Some(message.into());
         self
     }
 
@@ -209,6 +229,16 @@ impl Block {
                     b.min_items, b.max_items
                 ));
             }
+            if b.block.computed
+                && b.block
+                    .attributes
+                    .iter()
+                    .any(|a| a.presence == Presence::Required)
+            {
+                out.push(format!(
+                    "{at}: a computed block cannot have required attributes"
+                ));
+            }
             b.block.problems(&format!("{at}."), out);
         }
     }
@@ -220,7 +250,9 @@ impl Block {
             block_types: self.blocks.iter().map(NestedBlock::to_proto).collect(),
             description: self.description.clone(),
             description_kind: proto::StringKind::Markdown as i32,
-            deprecated: self.deprecated,
+            deprecated: self.deprecated.is_some(),
+            deprecation_message: self.deprecated.clone().unwrap_or_default(),
+            computed: self.computed,
         }
     }
 }
@@ -245,7 +277,8 @@ pub struct Attribute {
     pub description: String,
     pub sensitive: bool,
     pub write_only: bool,
-    pub deprecated: bool,
+    /// `Some(message)` when deprecated (the message may be empty).
+    pub deprecated: Option<String>,
     /// Planned when config leaves the attribute null.
     pub default: Option<Value>,
     /// When the plan would mark this computed attribute unknown, keep the prior value instead.
@@ -264,7 +297,7 @@ impl Attribute {
             description: String::new(),
             sensitive: false,
             write_only: false,
-            deprecated: false,
+            deprecated: None,
             default: None,
             use_state_for_unknown: false,
             requires_replace: false,
@@ -307,8 +340,10 @@ impl Attribute {
         self
     }
 
-    pub fn deprecated(mut self) -> Self {
-        self.deprecated = true;
+    /// Deprecated: setting it warns (at validate time, on its path) with `message`, which
+    /// should say what to use instead.
+    pub fn deprecated(mut self, message: impl Into<String>) -> Self {
+        self.deprecated = Some(message.into());
         self
     }
 
@@ -363,8 +398,9 @@ impl Attribute {
             computed: self.is_computed(),
             sensitive: self.sensitive,
             description_kind: proto::StringKind::Markdown as i32,
-            deprecated: self.deprecated,
+            deprecated: self.deprecated.is_some(),
             write_only: self.write_only,
+            deprecation_message: self.deprecated.clone().unwrap_or_default(),
         }
     }
 }
@@ -421,6 +457,18 @@ impl NestedBlock {
 
     pub fn group(type_name: impl Into<String>, block: Block) -> Self {
         Self::new(type_name, Nesting::Group, block)
+    }
+
+    /// The provider may set the block's contents (protocol 6.11; see the module docs).
+    pub fn computed(mut self) -> Self {
+        self.block.computed = true;
+        self
+    }
+
+    /// Deprecated: configuring the block warns with `message`.
+    pub fn deprecated(mut self, message: impl Into<String>) -> Self {
+        self.block.deprecated = Some(message.into());
+        self
     }
 
     /// Item limits (list and set blocks; Terraform enforces them). 0 means no limit.
@@ -595,5 +643,43 @@ mod tests {
         let v = sample().null_object();
         assert_eq!(v.get("rule"), Some(&Value::List(vec![])));
         assert_eq!(v.get("name"), Some(&Value::Null));
+    }
+
+    #[test]
+    fn deprecation_messages_and_computed_blocks_reach_the_wire() {
+        let schema = Schema::new()
+            .deprecated("Use the new type.")
+            .attribute(Attribute::optional("old", Type::String).deprecated("Use new."))
+            .attribute(Attribute::optional("new", Type::String))
+            .block(
+                NestedBlock::list(
+                    "status",
+                    Block::new().attribute(Attribute::computed("code", Type::String)),
+                )
+                .computed(),
+            )
+            .block(NestedBlock::single("legacy", Block::new()).deprecated(""));
+        let block = schema.to_proto().block.unwrap();
+        assert!(block.deprecated);
+        assert_eq!(block.deprecation_message, "Use the new type.");
+        let old = &block.attributes[0];
+        assert!(old.deprecated);
+        assert_eq!(old.deprecation_message, "Use new.");
+        assert!(!block.attributes[1].deprecated);
+        assert!(block.block_types[0].block.as_ref().unwrap().computed);
+        let legacy = block.block_types[1].block.as_ref().unwrap();
+        assert!(legacy.deprecated && legacy.deprecation_message.is_empty());
+        assert!(schema.problems().is_empty(), "{:?}", schema.problems());
+
+        let contradiction = Schema::new().block(
+            NestedBlock::single(
+                "status",
+                Block::new().attribute(Attribute::required("code", Type::String)),
+            )
+            .computed(),
+        );
+        assert!(
+            contradiction.problems()[0].contains("status: a computed block cannot have required")
+        );
     }
 }

@@ -102,6 +102,13 @@ pub trait TypedResource<D: Send + Sync + 'static>: Send + Sync + 'static {
         resp: &mut ModelResponse<Self::Model>,
     ) -> HookResult;
 
+    /// GenerateResourceConfig: the configuration a user would write for an object in `state`
+    /// (see `Resource::generate_config`; the layer then drops what configuration does not
+    /// set). Default: the state as it is.
+    fn generate_config(&self, state: Self::Model) -> Result<Self::Model, Diagnostics> {
+        Ok(state)
+    }
+
     /// The state for an import id; Terraform reads it right after. Default: unsupported.
     async fn import(&self, _ctx: &mut Context<D>, id: &str) -> Result<Self::Model, Diagnostics> {
         let _ = id;
@@ -129,7 +136,7 @@ pub trait TypedDataSource<D: Send + Sync + 'static>: Send + Sync + 'static {
 }
 
 /// `value` as a model; a value that does not fit is an error on its attribute.
-fn read_model<M: Model>(value: &Value, what: &str) -> Result<M, Diagnostic> {
+pub(crate) fn read_model<M: Model>(value: &Value, what: &str) -> Result<M, Diagnostic> {
     M::from_object(value).map_err(|e| {
         let diag = Diagnostic::error(
             format!("Unexpected value in the {what}"),
@@ -255,6 +262,13 @@ where
         let model = TypedResource::import(self, ctx, id).await?;
         model.write_object(&mut resp.state);
         Ok(())
+    }
+
+    fn generate_config(&self, state: Value) -> Result<Value, Diagnostics> {
+        let model = read_model(&state, "state")?;
+        let mut config = state;
+        TypedResource::generate_config(self, model)?.write_object(&mut config);
+        Ok(config)
     }
 }
 

@@ -1,18 +1,26 @@
 //! The thin tonic adapter: [`Rpc`] says how one RPC's wire request becomes a typed request, which
 //! dispatcher call serves it and how the answer goes back on the wire; `Server::serve` runs
-//! that sequence for any RPC; each generated trait method is one line over it.
+//! that sequence for any unary RPC; each generated trait method (in `service`) is one line
+//! over it.
 //!
-//! Every RPC of protocol 6.9 is unary. A server-streaming one (6.10's `ListResource`) would get
-//! a second wrapper beside `serve`, with the same span, decode and logging, whose call yields a
-//! stream of answers.
+//! Server-streaming RPCs (`ListResource`, and the `ReadStateBytes` and `InvokeAction` we do not
+//! offer) are [`StreamRpc`]s, served by `Server::serve_stream` beside `serve`: the same span,
+//! decode and logging, and a call that yields the stream of wire events. A request that does
+//! not decode answers with one event carrying the error. The stream runs in the call's span and
+//! logs its event and error counts when it ends, or that the caller went away when it is
+//! dropped first. The one client-streaming RPC (`WriteStateBytes`) is answered from its first
+//! chunk through `serve`.
+
+use std::pin::Pin;
+use std::task::{Context as TaskContext, Poll};
 
 use async_trait::async_trait;
+use futures::stream::{self, BoxStream, Stream, StreamExt};
 use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
 use super::super::diag::{Diagnostic, Diagnostics};
 use super::super::proto;
-use super::super::proto::provider_server::Provider as ProviderRpc;
 use super::super::provider::Provider;
 use super::Server;
 
@@ -45,8 +53,11 @@ macro_rules! type_names {
 type_names!(
     named: validate_resource_config, validate_data_resource_config, upgrade_resource_state,
         upgrade_resource_identity, read_resource, plan_resource_change, apply_resource_change,
-        import_resource_state, read_data_source, validate_ephemeral_resource_config,
-        open_ephemeral_resource, renew_ephemeral_resource, close_ephemeral_resource;
+        import_resource_state, read_data_source, generate_resource_config,
+        validate_ephemeral_resource_config, open_ephemeral_resource, renew_ephemeral_resource,
+        close_ephemeral_resource, list_resource, validate_list_resource_config,
+        validate_state_store, configure_state_store, read_state_bytes, lock_state,
+        unlock_state, get_states, delete_state, validate_action_config;
     function: call_function;
     provider_wide: get_metadata, get_provider_schema, validate_provider_config,
         get_resource_identity_schemas, configure_provider, get_functions, stop_provider,
@@ -55,6 +66,33 @@ type_names!(
 impl TypeName for proto::move_resource_state::Request {
     fn type_name(&self) -> &str {
         &self.target_type_name
+    }
+}
+
+/// Actions are named by their action type.
+macro_rules! action_type_names {
+    ($($rpc:ident),* $(,)?) => {$(
+        impl TypeName for proto::$rpc::Request {
+            fn type_name(&self) -> &str {
+                &self.action_type
+            }
+        }
+    )*};
+}
+
+action_type_names!(plan_action, invoke_action);
+
+/// The first chunk of a `WriteStateBytes` stream (`None`: the caller sent none): it names the
+/// state store.
+#[derive(Clone, Debug)]
+pub(crate) struct FirstChunk(pub(crate) Option<proto::write_state_bytes::RequestChunk>);
+
+impl TypeName for FirstChunk {
+    fn type_name(&self) -> &str {
+        self.0
+            .as_ref()
+            .and_then(|c| c.meta.as_ref())
+            .map_or("", |m| m.type_name.as_str())
     }
 }
 
@@ -104,7 +142,7 @@ pub(crate) trait Query<P: Provider>: TypeName + Clone + Send + Sync + 'static {
 }
 
 /// A [`Query`] as an [`Rpc`]: `self.serve(request.map(Queried))`.
-pub(crate) struct Queried<Q>(Q);
+pub(crate) struct Queried<Q>(pub(crate) Q);
 
 impl<Q: TypeName> TypeName for Queried<Q> {
     fn type_name(&self) -> &str {
@@ -172,12 +210,51 @@ answers_with_diagnostics!(
     import_resource_state,
     move_resource_state,
     read_data_source,
+    generate_resource_config,
     get_functions,
     validate_ephemeral_resource_config,
     open_ephemeral_resource,
     renew_ephemeral_resource,
     close_ephemeral_resource,
+    validate_list_resource_config,
+    validate_state_store,
+    configure_state_store,
+    read_state_bytes,
+    write_state_bytes,
+    lock_state,
+    unlock_state,
+    get_states,
+    delete_state,
+    plan_action,
+    validate_action_config,
 );
+
+/// A list event's diagnostics field is singular in name only.
+impl Answer for proto::list_resource::Event {
+    fn diagnostics(&self) -> &[proto::Diagnostic] {
+        &self.diagnostic
+    }
+
+    fn set_diagnostics(&mut self, diagnostics: Vec<proto::Diagnostic>) {
+        self.diagnostic = diagnostics;
+    }
+}
+
+/// An action event carries diagnostics when it completes.
+impl Answer for proto::invoke_action::Event {
+    fn diagnostics(&self) -> &[proto::Diagnostic] {
+        use proto::invoke_action::event::Type;
+        match &self.r#type {
+            Some(Type::Completed(c)) => &c.diagnostics,
+            _ => &[],
+        }
+    }
+
+    fn set_diagnostics(&mut self, diagnostics: Vec<proto::Diagnostic>) {
+        use proto::invoke_action::event::{Completed, Type};
+        self.r#type = Some(Type::Completed(Completed { diagnostics }));
+    }
+}
 
 /// Function errors and stop errors are not diagnostics (neither answer carries any).
 macro_rules! answers_without_diagnostics {
@@ -196,7 +273,10 @@ answers_without_diagnostics!(call_function, stop_provider);
 
 impl<P: Provider> Server<P> {
     /// Serves one RPC: span, decode, dispatch, encode, log.
-    async fn serve<R: Rpc<P>>(&self, request: Request<R>) -> Result<Response<R::Answer>, Status> {
+    pub(super) async fn serve<R: Rpc<P>>(
+        &self,
+        request: Request<R>,
+    ) -> Result<Response<R::Answer>, Status> {
         let wire = request.into_inner();
         let span = tracing::info_span!(
             "tf_rpc",
@@ -227,161 +307,105 @@ impl<P: Provider> Server<P> {
     }
 }
 
-type Answered<R> = Result<Response<R>, Status>;
+/// One server-streaming RPC, implemented on its wire request type (in the dispatcher file of
+/// its concern).
+pub(crate) trait StreamRpc<P: Provider>: TypeName + Sized + Send + Sync + 'static {
+    /// The RPC's name, logged as `tf_rpc`.
+    const NAME: &'static str;
+    /// The request with its values decoded, as the dispatcher takes it.
+    type Request: Send;
+    /// The wire event.
+    type Event: Answer + Default;
 
-#[tonic::async_trait]
-impl<P: Provider> ProviderRpc for Server<P> {
-    async fn get_metadata(
+    /// Decodes the wire request (values with the schema of the type it names).
+    fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic>;
+
+    /// Starts serving a decoded request: the events, ending when the call is done. Work it
+    /// starts must stop when the stream is dropped (the caller went away).
+    fn call(req: Self::Request, server: &Server<P>) -> BoxStream<'static, Self::Event>;
+}
+
+/// The stream a server-streaming RPC answers with.
+pub(crate) type EventStream<E> = Pin<Box<dyn Stream<Item = Result<E, Status>> + Send + 'static>>;
+
+impl<P: Provider> Server<P> {
+    /// Serves one server-streaming RPC: span, decode, dispatch, and a stream that logs.
+    pub(super) async fn serve_stream<R: StreamRpc<P>>(
         &self,
-        r: Request<proto::get_metadata::Request>,
-    ) -> Answered<proto::get_metadata::Response> {
-        self.serve(r.map(Queried)).await
+        request: Request<R>,
+    ) -> Result<Response<EventStream<R::Event>>, Status> {
+        let wire = request.into_inner();
+        let span = tracing::info_span!(
+            "tf_rpc",
+            tf_rpc = R::NAME,
+            tf_resource_type = wire.type_name(),
+            tf_req_id = %uuid::Uuid::new_v4()
+        );
+        let events = match span.in_scope(|| wire.decode(self)) {
+            Ok(req) => span.in_scope(|| R::call(req, self)),
+            Err(d) => {
+                let mut event = R::Event::default();
+                event.set_diagnostics(Diagnostics::from(d).into_proto());
+                stream::once(async move { event }).boxed()
+            }
+        };
+        let logged = Logged {
+            events,
+            span,
+            count: 0,
+            errors: 0,
+            ended: false,
+        };
+        Ok(Response::new(Box::pin(logged)))
     }
+}
 
-    async fn get_provider_schema(
-        &self,
-        r: Request<proto::get_provider_schema::Request>,
-    ) -> Answered<proto::get_provider_schema::Response> {
-        self.serve(r.map(Queried)).await
+/// A served event stream: polled in the call's span, counted, and logged when it ends.
+struct Logged<E> {
+    events: BoxStream<'static, E>,
+    span: tracing::Span,
+    count: usize,
+    errors: usize,
+    ended: bool,
+}
+
+impl<E: Answer> Stream for Logged<E> {
+    type Item = Result<E, Status>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        let _entered = this.span.enter();
+        match this.events.poll_next_unpin(cx) {
+            Poll::Ready(Some(event)) => {
+                this.count += 1;
+                this.errors += event
+                    .diagnostics()
+                    .iter()
+                    .filter(|d| d.severity == proto::diagnostic::Severity::Error as i32)
+                    .count();
+                Poll::Ready(Some(Ok(event)))
+            }
+            Poll::Ready(None) => {
+                if !this.ended {
+                    this.ended = true;
+                    tracing::debug!(events = this.count, errors = this.errors, "served");
+                }
+                Poll::Ready(None)
+            }
+            Poll::Pending => Poll::Pending,
+        }
     }
+}
 
-    async fn validate_provider_config(
-        &self,
-        r: Request<proto::validate_provider_config::Request>,
-    ) -> Answered<proto::validate_provider_config::Response> {
-        self.serve(r).await
-    }
-
-    async fn validate_resource_config(
-        &self,
-        r: Request<proto::validate_resource_config::Request>,
-    ) -> Answered<proto::validate_resource_config::Response> {
-        self.serve(r).await
-    }
-
-    async fn validate_data_resource_config(
-        &self,
-        r: Request<proto::validate_data_resource_config::Request>,
-    ) -> Answered<proto::validate_data_resource_config::Response> {
-        self.serve(r).await
-    }
-
-    async fn upgrade_resource_state(
-        &self,
-        r: Request<proto::upgrade_resource_state::Request>,
-    ) -> Answered<proto::upgrade_resource_state::Response> {
-        self.serve(r).await
-    }
-
-    async fn get_resource_identity_schemas(
-        &self,
-        r: Request<proto::get_resource_identity_schemas::Request>,
-    ) -> Answered<proto::get_resource_identity_schemas::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn upgrade_resource_identity(
-        &self,
-        r: Request<proto::upgrade_resource_identity::Request>,
-    ) -> Answered<proto::upgrade_resource_identity::Response> {
-        self.serve(r).await
-    }
-
-    async fn configure_provider(
-        &self,
-        r: Request<proto::configure_provider::Request>,
-    ) -> Answered<proto::configure_provider::Response> {
-        self.serve(r).await
-    }
-
-    async fn read_resource(
-        &self,
-        r: Request<proto::read_resource::Request>,
-    ) -> Answered<proto::read_resource::Response> {
-        self.serve(r).await
-    }
-
-    async fn plan_resource_change(
-        &self,
-        r: Request<proto::plan_resource_change::Request>,
-    ) -> Answered<proto::plan_resource_change::Response> {
-        self.serve(r).await
-    }
-
-    async fn apply_resource_change(
-        &self,
-        r: Request<proto::apply_resource_change::Request>,
-    ) -> Answered<proto::apply_resource_change::Response> {
-        self.serve(r).await
-    }
-
-    async fn import_resource_state(
-        &self,
-        r: Request<proto::import_resource_state::Request>,
-    ) -> Answered<proto::import_resource_state::Response> {
-        self.serve(r).await
-    }
-
-    async fn move_resource_state(
-        &self,
-        r: Request<proto::move_resource_state::Request>,
-    ) -> Answered<proto::move_resource_state::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn read_data_source(
-        &self,
-        r: Request<proto::read_data_source::Request>,
-    ) -> Answered<proto::read_data_source::Response> {
-        self.serve(r).await
-    }
-
-    async fn validate_ephemeral_resource_config(
-        &self,
-        r: Request<proto::validate_ephemeral_resource_config::Request>,
-    ) -> Answered<proto::validate_ephemeral_resource_config::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn open_ephemeral_resource(
-        &self,
-        r: Request<proto::open_ephemeral_resource::Request>,
-    ) -> Answered<proto::open_ephemeral_resource::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn renew_ephemeral_resource(
-        &self,
-        r: Request<proto::renew_ephemeral_resource::Request>,
-    ) -> Answered<proto::renew_ephemeral_resource::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn close_ephemeral_resource(
-        &self,
-        r: Request<proto::close_ephemeral_resource::Request>,
-    ) -> Answered<proto::close_ephemeral_resource::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn get_functions(
-        &self,
-        r: Request<proto::get_functions::Request>,
-    ) -> Answered<proto::get_functions::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn call_function(
-        &self,
-        r: Request<proto::call_function::Request>,
-    ) -> Answered<proto::call_function::Response> {
-        self.serve(r.map(Queried)).await
-    }
-
-    async fn stop_provider(
-        &self,
-        r: Request<proto::stop_provider::Request>,
-    ) -> Answered<proto::stop_provider::Response> {
-        self.serve(r.map(Queried)).await
+impl<E> Drop for Logged<E> {
+    fn drop(&mut self) {
+        if !self.ended {
+            let _entered = self.span.enter();
+            tracing::debug!(
+                events = self.count,
+                errors = self.errors,
+                "caller stopped reading"
+            );
+        }
     }
 }

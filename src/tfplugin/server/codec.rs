@@ -1,9 +1,11 @@
 //! Values on the wire: `DynamicValue` decode (msgpack, else JSON) and encode (always msgpack),
-//! identity data, private state, and stored JSON (state and identity upgrades).
+//! identity data, private state, client capabilities, and stored JSON (state and identity
+//! upgrades).
 
 use super::super::diag::{Diagnostic, Diagnostics};
 use super::super::private::PrivateState;
 use super::super::proto;
+use super::super::provider::ClientCapabilities;
 use super::super::value::{self, Type, Value, ValueError};
 use super::ResourceEntry;
 
@@ -72,6 +74,17 @@ pub(super) fn encode_or(
 
 pub(super) fn private(bytes: &[u8]) -> Result<PrivateState, Diagnostic> {
     Ok(PrivateState::from_bytes(bytes)?)
+}
+
+/// What the caller supports; all false when the request carries none (older clients).
+pub(super) fn client(caps: Option<&proto::ClientCapabilities>) -> ClientCapabilities {
+    let caps = caps.cloned().unwrap_or_default();
+    ClientCapabilities {
+        deferral_allowed: caps.deferral_allowed,
+        write_only_attributes_allowed: caps.write_only_attributes_allowed,
+        store_planned_private: caps.store_planned_private,
+        computed_blocks_allowed: caps.computed_blocks_allowed,
+    }
 }
 
 /// The identity Terraform sent, decoded with the resource's identity schema (null when the

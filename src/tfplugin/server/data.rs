@@ -9,25 +9,32 @@ use super::super::diag::{Diagnostic, Diagnostics};
 use super::super::plan;
 use super::super::private::PrivateState;
 use super::super::proto;
-use super::super::provider::{DataReadRequest, Provider, StateResponse};
+use super::super::provider::{ClientCapabilities, DataReadRequest, Provider, StateResponse};
 use super::super::value::Value;
 use super::adapter::{Cx, Rpc};
 use super::{absorb, codec, guarded, validate, DataSourceEntry, Server};
 
-/// A data source request, decoded: its config.
+/// A data source request, decoded: its config, and what the caller supports.
 pub(crate) struct Config<D> {
     entry: Arc<DataSourceEntry<D>>,
     config: Value,
+    client: ClientCapabilities,
 }
 
 fn decode_config<P: Provider>(
     server: &Server<P>,
     type_name: &str,
     config: Option<&proto::DynamicValue>,
+    client: Option<&proto::ClientCapabilities>,
 ) -> Result<Config<P::Data>, Diagnostic> {
     let entry = server.data_source(type_name)?;
     let config = codec::decode(config, &entry.ty, "configuration")?;
-    Ok(Config { entry, config })
+    let client = codec::client(client);
+    Ok(Config {
+        entry,
+        config,
+        client,
+    })
 }
 
 #[async_trait]
@@ -38,14 +45,26 @@ impl<P: Provider> Rpc<P> for proto::validate_data_resource_config::Request {
     type Answer = proto::validate_data_resource_config::Response;
 
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
-        decode_config(server, &self.type_name, self.config.as_ref())
+        decode_config(server, &self.type_name, self.config.as_ref(), None)
     }
 
     async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<(), Diagnostic> {
-        let Config { entry, config } = req;
+        let Config {
+            entry,
+            config,
+            client,
+        } = req;
         let hooks = entry.hooks.clone();
         let check = |ctx, config| async move { hooks.validate(&ctx, &config).await };
-        validate(<Self as Rpc<P>>::NAME, &entry.schema, config, cx, check).await
+        validate(
+            <Self as Rpc<P>>::NAME,
+            &entry.schema,
+            config,
+            client,
+            cx,
+            check,
+        )
+        .await
     }
 }
 
@@ -58,17 +77,28 @@ impl<P: Provider> Rpc<P> for proto::read_data_source::Request {
     type Answer = proto::read_data_source::Response;
 
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
-        decode_config(server, &self.type_name, self.config.as_ref())
+        let client = self.client_capabilities.as_ref();
+        decode_config(server, &self.type_name, self.config.as_ref(), client)
     }
 
     async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic> {
-        let (Config { entry, config }, Cx { server, diags }) = (req, cx);
-        diags.extend(plan::validate(&entry.schema, &config));
+        let (
+            Config {
+                entry,
+                config,
+                client,
+            },
+            Cx { server, diags },
+        ) = (req, cx);
+        // Deprecation warnings were given at validate time already.
+        diags.extend(plan::validate(&entry.schema, &config).errors_only());
         if diags.has_errors() {
             return Ok(None);
         }
         let hooks = entry.hooks.clone();
-        let ctx = server.context(PrivateState::new());
+        let ctx = server
+            .context(PrivateState::new())
+            .with_client_capabilities(client);
         let resp = guarded(<Self as Rpc<P>>::NAME, async move {
             let mut resp = StateResponse::new(config.clone());
             let r = hooks

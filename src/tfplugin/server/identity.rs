@@ -56,9 +56,9 @@ impl<P: Provider> Rpc<P> for proto::upgrade_resource_identity::Request {
                 self.type_name
             )));
         }
-        let raw = identity::raw_identity_json(&self.raw_identity)
+        let raw = identity::raw_identity_json(self.raw_identity.as_ref())
             .map_err(|e| cannot_upgrade(format!("{e}.")))?;
-        let json = serde_json::from_slice(&raw)
+        let json = serde_json::from_slice(raw)
             .map_err(|e| cannot_upgrade(format!("The stored identity is not valid JSON: {e}.")))?;
         Ok(UpgradeIdentity {
             entry,

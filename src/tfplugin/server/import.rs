@@ -1,15 +1,22 @@
-//! ImportResourceState: by id, or (protocol 6.9) by identity, which the resource turns into an
-//! import id. The hook starts from the schema's null object; Terraform reads right after.
+//! Bringing existing objects under management:
+//!
+//! - ImportResourceState: by id, or (protocol 6.9) by identity, which the resource turns into
+//!   an import id. The hook starts from the schema's null object; Terraform reads right after.
+//! - GenerateResourceConfig (6.10, `terraform query -generate-config-out`): the resource's
+//!   `generate_config` hook on the state Terraform sends (an object a list resource found),
+//!   then the layer's [`config_from_state`](super::super::generate::config_from_state), so the
+//!   answer only sets what configuration may set.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use super::super::diag::{Diagnostic, Diagnostics};
+use super::super::generate::config_from_state;
 use super::super::path::AttributePath;
 use super::super::private::PrivateState;
 use super::super::proto;
-use super::super::provider::{Provider, StateResponse};
+use super::super::provider::{ClientCapabilities, Provider, StateResponse};
 use super::super::value::Value;
 use super::adapter::{Cx, Rpc};
 use super::{codec, guarded, identity, ResourceEntry, Server};
@@ -20,6 +27,7 @@ pub(crate) struct Import<D> {
     id: String,
     /// Import by identity: the identity as sent.
     identity: Option<Value>,
+    client: ClientCapabilities,
 }
 
 /// An imported object.
@@ -54,6 +62,7 @@ impl<P: Provider> Rpc<P> for proto::import_resource_state::Request {
             entry,
             id: self.id.clone(),
             identity,
+            client: codec::client(self.client_capabilities.as_ref()),
         })
     }
 
@@ -63,13 +72,16 @@ impl<P: Provider> Rpc<P> for proto::import_resource_state::Request {
             entry,
             id,
             identity,
+            client,
         } = req;
         let (id, requested) = match identity {
             Some(requested) => (import_id(&entry, &requested)?, requested),
             None => (id, Value::Null),
         };
         let hooks = entry.hooks.clone();
-        let mut ctx = server.context(PrivateState::new());
+        let mut ctx = server
+            .context(PrivateState::new())
+            .with_client_capabilities(client);
         let start = entry.schema.null_object();
         let hook_id = id.clone();
         let (private, resp) = guarded(<Self as Rpc<P>>::NAME, async move {
@@ -124,6 +136,77 @@ impl<P: Provider> Rpc<P> for proto::import_resource_state::Request {
             imported_resources,
             diagnostics: diags.into_proto(),
             deferred: None,
+        }
+    }
+}
+
+/// GenerateResourceConfig, decoded: the state to make configuration of.
+pub(crate) struct Generate<D> {
+    entry: Arc<ResourceEntry<D>>,
+    state: Value,
+}
+
+#[async_trait]
+impl<P: Provider> Rpc<P> for proto::generate_resource_config::Request {
+    const NAME: &'static str = "GenerateResourceConfig";
+    type Request = Generate<P::Data>;
+    /// The configuration, or `None` when the hook failed (its diagnostics say why).
+    type Response = Option<(Arc<ResourceEntry<P::Data>>, Value)>;
+    type Answer = proto::generate_resource_config::Response;
+
+    fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
+        let entry = server.resource(&self.type_name)?;
+        let state = codec::decode(self.state.as_ref(), &entry.ty, "state")?;
+        if state.is_null() || !state.is_wholly_known() {
+            return Err(Diagnostic::error(
+                "Cannot generate configuration",
+                format!(
+                    "Terraform asked for the configuration of a {} without a known state to \
+                     make it from.",
+                    self.type_name
+                ),
+            ));
+        }
+        Ok(Generate { entry, state })
+    }
+
+    async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic> {
+        let Generate { entry, state } = req;
+        let hooks = entry.hooks.clone();
+        let made = guarded(<Self as Rpc<P>>::NAME, async move {
+            hooks.generate_config(state)
+        })
+        .await?;
+        let config = match made {
+            Ok(config) => config,
+            Err(d) => {
+                cx.diags.extend(d);
+                return Ok(None);
+            }
+        };
+        if config.is_null() {
+            return Err(Diagnostic::error(
+                "Provider produced no configuration",
+                format!(
+                    "{}: generating configuration from the state produced null. This is a bug \
+                     in the provider.",
+                    entry.name
+                ),
+            ));
+        }
+        let config = config_from_state(&entry.schema.block, &config);
+        Ok(Some((entry, config)))
+    }
+
+    fn encode(self, resp: Option<Self::Response>, mut diags: Diagnostics) -> Self::Answer {
+        let config = resp.flatten().and_then(|(entry, config)| {
+            codec::encode(&config, &entry.ty)
+                .map_err(|d| diags.push(d))
+                .ok()
+        });
+        Self::Answer {
+            config,
+            diagnostics: diags.into_proto(),
         }
     }
 }

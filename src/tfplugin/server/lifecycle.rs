@@ -6,6 +6,10 @@
 //! - An apply whose hook panics leaves what was there: nothing on create, the prior object on
 //!   update and delete. A create or update reporting success must leave a state, and that state
 //!   must agree with the plan.
+//! - Plan: 6.11's `planned_private` (the first plan's private state, sent by Terraform >= 1.16
+//!   when it plans the same change again at apply time) reaches `modify_plan` as
+//!   `Context::previous_plan`; the plan still starts from `prior_private`, and what
+//!   `modify_plan` leaves in `ctx.private` is the new plan's private state.
 
 use std::sync::Arc;
 
@@ -17,8 +21,8 @@ use super::super::plan;
 use super::super::private::PrivateState;
 use super::super::proto;
 use super::super::provider::{
-    CreateRequest, DeleteRequest, PlanRequest, PlanResponse, Provider, ReadRequest, StateResponse,
-    UpdateRequest,
+    ClientCapabilities, CreateRequest, DeleteRequest, PlanRequest, PlanResponse, Provider,
+    ReadRequest, StateResponse, UpdateRequest,
 };
 use super::super::value::Value;
 use super::adapter::{Cx, Rpc};
@@ -28,6 +32,7 @@ use super::{absorb, codec, guarded, identity, validate, ResourceEntry, Server};
 pub(crate) struct Validate<D> {
     entry: Arc<ResourceEntry<D>>,
     config: Value,
+    client: ClientCapabilities,
 }
 
 #[async_trait]
@@ -40,14 +45,31 @@ impl<P: Provider> Rpc<P> for proto::validate_resource_config::Request {
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
         let entry = server.resource(&self.type_name)?;
         let config = codec::decode(self.config.as_ref(), &entry.ty, "configuration")?;
-        Ok(Validate { entry, config })
+        let client = codec::client(self.client_capabilities.as_ref());
+        Ok(Validate {
+            entry,
+            config,
+            client,
+        })
     }
 
     async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<(), Diagnostic> {
-        let Validate { entry, config } = req;
+        let Validate {
+            entry,
+            config,
+            client,
+        } = req;
         let hooks = entry.hooks.clone();
         let check = |ctx, config| async move { hooks.validate(&ctx, &config).await };
-        validate(<Self as Rpc<P>>::NAME, &entry.schema, config, cx, check).await
+        validate(
+            <Self as Rpc<P>>::NAME,
+            &entry.schema,
+            config,
+            client,
+            cx,
+            check,
+        )
+        .await
     }
 }
 
@@ -57,6 +79,7 @@ pub(crate) struct Read<D> {
     current: Value,
     identity: Value,
     private: PrivateState,
+    client: ClientCapabilities,
 }
 
 /// What a read leaves: the state (or `fallback` if it does not fit the schema), private state
@@ -82,6 +105,7 @@ impl<P: Provider> Rpc<P> for proto::read_resource::Request {
             current: codec::decode(self.current_state.as_ref(), &entry.ty, "current state")?,
             identity: codec::decode_identity(&entry, self.current_identity.as_ref())?,
             private: codec::private(&self.private)?,
+            client: codec::client(self.client_capabilities.as_ref()),
             entry,
         })
     }
@@ -93,9 +117,12 @@ impl<P: Provider> Rpc<P> for proto::read_resource::Request {
             current,
             identity,
             private,
+            client,
         } = req;
         let hooks = entry.hooks.clone();
-        let mut ctx = server.context(private.clone());
+        let mut ctx = server
+            .context(private.clone())
+            .with_client_capabilities(client);
         let state = current.clone();
         let ran = guarded(<Self as Rpc<P>>::NAME, async move {
             let mut resp = StateResponse::new(state.clone());
@@ -156,7 +183,8 @@ impl<P: Provider> Rpc<P> for proto::read_resource::Request {
 }
 
 /// PlanResourceChange or ApplyResourceChange, decoded: both carry the prior state, the next
-/// state (proposed or planned), the config, an identity (prior or planned) and private state.
+/// state (proposed or planned), the config, an identity (prior or planned) and private state;
+/// a plan also what the caller supports and (6.11) the private state of an earlier plan.
 pub(crate) struct Change<D> {
     entry: Arc<ResourceEntry<D>>,
     prior: Value,
@@ -164,6 +192,8 @@ pub(crate) struct Change<D> {
     config: Value,
     identity: Value,
     private: PrivateState,
+    client: ClientCapabilities,
+    previous_plan: Option<PrivateState>,
 }
 
 /// The values of a Plan or Apply request; `next` is the next state and what it is called.
@@ -184,6 +214,8 @@ fn decode_change<P: Provider>(
         config: codec::decode(config, ty, "configuration")?,
         identity: codec::decode_identity(&entry, identity)?,
         private: codec::private(private)?,
+        client: ClientCapabilities::default(),
+        previous_plan: None,
         entry,
     })
 }
@@ -208,7 +240,7 @@ impl<P: Provider> Rpc<P> for proto::plan_resource_change::Request {
         let proposed = (self.proposed_new_state.as_ref(), "proposed new state");
         let (prior, config) = (self.prior_state.as_ref(), self.config.as_ref());
         let identity = self.prior_identity.as_ref();
-        decode_change(
+        let mut change = decode_change(
             server,
             &self.type_name,
             prior,
@@ -216,7 +248,12 @@ impl<P: Provider> Rpc<P> for proto::plan_resource_change::Request {
             config,
             identity,
             &self.prior_private,
-        )
+        )?;
+        change.client = codec::client(self.client_capabilities.as_ref());
+        if !self.planned_private.is_empty() {
+            change.previous_plan = Some(codec::private(&self.planned_private)?);
+        }
+        Ok(change)
     }
 
     async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic> {
@@ -228,11 +265,16 @@ impl<P: Provider> Rpc<P> for proto::plan_resource_change::Request {
             config,
             identity: prior_identity,
             private,
+            client,
+            previous_plan,
         } = req;
         let block = &entry.schema.block;
         let planned = plan::plan(block, &prior, &proposed, &config);
         let hooks = entry.hooks.clone();
-        let mut ctx = server.context(private);
+        let mut ctx = server.context(private).with_client_capabilities(client);
+        if let Some(previous) = previous_plan {
+            ctx = ctx.with_previous_plan(previous);
+        }
         let preq = PlanRequest {
             prior: prior.clone(),
             proposed: proposed.clone(),
@@ -360,6 +402,7 @@ impl<P: Provider> Rpc<P> for proto::apply_resource_change::Request {
             config,
             identity: planned_identity,
             private,
+            ..
         } = req;
         let op = match (prior.is_null(), planned.is_null()) {
             (_, true) => Op::Delete,

@@ -1,19 +1,28 @@
 //! The tfplugin6 gRPC service, in the two halves terraform-plugin-go (`tf6server`, the gRPC
 //! adapter) and terraform-plugin-framework (`fwserver`, dispatch on typed requests) have:
 //!
-//! - `adapter`: the thin tonic adapter. One generic wrapper serves every RPC: a `tf_rpc` span
-//!   (`tf_rpc`, `tf_resource_type`, `tf_req_id`), decode the wire request into a typed request,
-//!   call the dispatcher, encode the answer (always msgpack), log counts (never values). Each
-//!   generated trait method is one line over it.
+//! - `adapter`: the thin tonic adapter. One generic wrapper serves every unary RPC (and one
+//!   every server stream): a `tf_rpc` span (`tf_rpc`, `tf_resource_type`, `tf_req_id`), decode
+//!   the wire request into a typed request, call the dispatcher, encode the answer (always
+//!   msgpack), log counts (never values). Each generated trait method (`service`) is one line
+//!   over it.
 //! - The dispatcher, one file per concern, on decoded requests: `provider` (schema, metadata,
 //!   validate, configure, stop), `lifecycle` (validate, read, plan, apply of resources),
-//!   `import`, `data` (data sources), `identity`, `upgrade` (stored state), `unsupported`
-//!   (functions, ephemeral resources, move), with `codec` (DynamicValue decode/encode, stored
-//!   JSON) shared by all.
+//!   `import` (import, and configuration generated from state), `list` (list resources),
+//!   `data` (data sources), `identity`, `upgrade` (stored state), `unsupported` (functions,
+//!   ephemeral resources, move, state stores, actions), with `codec` (DynamicValue
+//!   decode/encode, stored JSON, client capabilities) shared by all.
 //!
-//! A new RPC is an `adapter::Rpc` impl for its wire request in its concern's file (decode,
-//! call, encode) plus the one line in the adapter. Errors inside a handler propagate with `?`:
-//! the wrapper adds them to the answer's diagnostics.
+//! A new unary RPC is an `adapter::Rpc` impl for its wire request in its concern's file
+//! (decode, call, encode) plus the one line in the adapter; a server-streaming one is an
+//! `adapter::StreamRpc` (decode, and a call that yields the events), served by the adapter's
+//! `serve_stream` with the same span, decode and logging. Errors inside a handler propagate
+//! with `?`: the wrapper adds them to the answer's diagnostics (for a stream: one event
+//! carrying them).
+//!
+//! Every RPC of protocol 6.11 is served. What the provider does not offer answers the way
+//! Terraform reads as "none" (empty function, state store and action lists) or with an error
+//! diagnostic naming what was asked for; its streams send that one event and end.
 //!
 //! Every hook runs in its own task, so a panic becomes an error diagnostic and the server keeps
 //! serving.
@@ -31,7 +40,9 @@ mod data;
 mod identity;
 mod import;
 mod lifecycle;
+mod list;
 mod provider;
+mod service;
 mod unsupported;
 mod upgrade;
 
@@ -44,10 +55,11 @@ use tracing::Instrument;
 
 use super::diag::{Diagnostic, Diagnostics};
 use super::identity::IdentitySchema;
+use super::list::ListResource;
 use super::plan;
 use super::private::PrivateState;
 use super::proto::provider_server::ProviderServer;
-use super::provider::{Context, DataSource, HookResult, Provider, Resource};
+use super::provider::{ClientCapabilities, Context, DataSource, HookResult, Provider, Resource};
 use super::schema::Schema;
 use super::value::{Type, Value};
 
@@ -99,6 +111,15 @@ pub(crate) struct IdentityEntry {
 type ResourceEntry<D> = Entry<dyn Resource<D>>;
 type DataSourceEntry<D> = Entry<dyn DataSource<D>>;
 
+/// A registered list resource: its config schema and type, and the managed resource it lists
+/// (`None` when there is none of its name; a schema problem).
+pub(crate) struct ListEntry<D> {
+    hooks: Arc<dyn ListResource<D>>,
+    schema: Schema,
+    ty: Type,
+    resource: Option<Arc<ResourceEntry<D>>>,
+}
+
 impl<H: ?Sized> Entry<H> {
     fn new(name: &str, schema: Schema, hooks: Arc<H>) -> Self {
         Self {
@@ -148,6 +169,7 @@ pub struct Server<P: Provider> {
     provider_type: Type,
     resources: BTreeMap<String, Arc<ResourceEntry<P::Data>>>,
     data_sources: BTreeMap<String, Arc<DataSourceEntry<P::Data>>>,
+    list_resources: BTreeMap<String, Arc<ListEntry<P::Data>>>,
     data: RwLock<Option<Arc<P::Data>>>,
     stop: StopSignal,
 }
@@ -178,12 +200,30 @@ impl<P: Provider> Server<P> {
                 tracing::warn!(tf_resource_type = %name, "data source type registered twice; the last one wins");
             }
         }
+        let mut list_resources = BTreeMap::new();
+        for hooks in provider.list_resources() {
+            let name = hooks.type_name().to_string();
+            let schema = hooks.schema();
+            let entry = ListEntry {
+                ty: schema.implied_type(),
+                schema,
+                resource: resources.get(&name).cloned(),
+                hooks,
+            };
+            if list_resources
+                .insert(name.clone(), Arc::new(entry))
+                .is_some()
+            {
+                tracing::warn!(tf_resource_type = %name, "list resource type registered twice; the last one wins");
+            }
+        }
         Self {
             provider: Arc::new(provider),
             provider_schema,
             provider_type,
             resources,
             data_sources,
+            list_resources,
             data: RwLock::new(None),
             stop: StopSignal::new(root),
         }
@@ -206,6 +246,13 @@ impl<P: Provider> Server<P> {
             .get(type_name)
             .cloned()
             .ok_or_else(|| unknown_type("data source", type_name, self.data_sources.keys()))
+    }
+
+    fn list_resource(&self, type_name: &str) -> Result<Arc<ListEntry<P::Data>>, Diagnostic> {
+        self.list_resources
+            .get(type_name)
+            .cloned()
+            .ok_or_else(|| unknown_type("list resource", type_name, self.list_resources.keys()))
     }
 }
 
@@ -238,12 +285,13 @@ async fn guarded<T: Send + 'static>(
     }
 }
 
-/// Validate*Config: the schema's checks (attribute and config validators), then the type's
-/// own `check`, run guarded with a fresh context.
+/// Validate*Config: the schema's checks (attribute and config validators, deprecations), then
+/// the type's own `check`, run guarded with a fresh context.
 async fn validate<P, F, Fut>(
     rpc: &'static str,
     schema: &Schema,
     config: Value,
+    client: ClientCapabilities,
     cx: adapter::Cx<'_, P>,
     check: F,
 ) -> Result<(), Diagnostic>
@@ -253,7 +301,10 @@ where
     Fut: Future<Output = HookResult> + Send + 'static,
 {
     cx.diags.extend(plan::validate(schema, &config));
-    let ctx = cx.server.context(PrivateState::new());
+    let ctx = cx
+        .server
+        .context(PrivateState::new())
+        .with_client_capabilities(client);
     let checked = guarded(rpc, check(ctx, config)).await?;
     absorb(cx.diags, Diagnostics::new(), checked);
     Ok(())

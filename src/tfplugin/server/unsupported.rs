@@ -1,10 +1,15 @@
-//! RPCs the provider does not offer: functions, ephemeral resources and moving state between
-//! resource types. Each answers with an error diagnostic (or an empty list), never a gRPC error.
+//! RPCs the provider does not offer: functions, ephemeral resources, moving state between
+//! resource types, state stores and actions (the schema lists none of them). Each answers with
+//! an error diagnostic naming what was asked for (or an empty list), never a gRPC error; the
+//! streaming ones send that one event and end, and `WriteStateBytes` is answered from its first
+//! chunk without reading the rest.
+
+use futures::stream::BoxStream;
 
 use super::super::diag::{Diagnostic, Diagnostics};
 use super::super::proto;
 use super::super::provider::Provider;
-use super::adapter::Query;
+use super::adapter::{FirstChunk, Query, StreamRpc};
 use super::{unknown_type, Server};
 
 impl<P: Provider> Query<P> for proto::move_resource_state::Request {
@@ -67,4 +72,74 @@ no_ephemeral_resources!(
     open_ephemeral_resource => "OpenEphemeralResource",
     renew_ephemeral_resource => "RenewEphemeralResource",
     close_ephemeral_resource => "CloseEphemeralResource",
+);
+
+/// State stores and actions: every type name is unknown.
+macro_rules! no_such_type {
+    ($kind:literal: $($rpc:ident => $name:literal),* $(,)?) => {$(
+        impl<P: Provider> Query<P> for proto::$rpc::Request {
+            const NAME: &'static str = $name;
+            type Answer = proto::$rpc::Response;
+
+            fn answer(&self, _: &Server<P>, diags: &mut Diagnostics) -> Self::Answer {
+                use super::adapter::TypeName;
+                diags.push(unknown_type($kind, self.type_name(), std::iter::empty()));
+                Self::Answer::default()
+            }
+        }
+    )*};
+}
+
+no_such_type!("state store":
+    validate_state_store => "ValidateStateStoreConfig",
+    configure_state_store => "ConfigureStateStore",
+    lock_state => "LockState",
+    unlock_state => "UnlockState",
+    get_states => "GetStates",
+    delete_state => "DeleteState",
+);
+
+no_such_type!("action":
+    plan_action => "PlanAction",
+    validate_action_config => "ValidateActionConfig",
+);
+
+impl<P: Provider> Query<P> for FirstChunk {
+    const NAME: &'static str = "WriteStateBytes";
+    type Answer = proto::write_state_bytes::Response;
+
+    fn answer(&self, _: &Server<P>, diags: &mut Diagnostics) -> Self::Answer {
+        use super::adapter::TypeName;
+        diags.push(unknown_type(
+            "state store",
+            self.type_name(),
+            std::iter::empty(),
+        ));
+        Self::Answer::default()
+    }
+}
+
+/// Streams of a type we do not have: decoding fails, so the stream is that one error event.
+macro_rules! no_such_stream {
+    ($($rpc:ident => $name:literal, $kind:literal, $event:ty);* $(;)?) => {$(
+        impl<P: Provider> StreamRpc<P> for proto::$rpc::Request {
+            const NAME: &'static str = $name;
+            type Request = std::convert::Infallible;
+            type Event = $event;
+
+            fn decode(&self, _: &Server<P>) -> Result<Self::Request, Diagnostic> {
+                use super::adapter::TypeName;
+                Err(unknown_type($kind, self.type_name(), std::iter::empty()))
+            }
+
+            fn call(req: Self::Request, _: &Server<P>) -> BoxStream<'static, Self::Event> {
+                match req {}
+            }
+        }
+    )*};
+}
+
+no_such_stream!(
+    read_state_bytes => "ReadStateBytes", "state store", proto::read_state_bytes::Response;
+    invoke_action => "InvokeAction", "action", proto::invoke_action::Event;
 );

@@ -6,8 +6,10 @@
 
 mod config;
 mod data_source;
+mod errors;
 mod faults;
 mod fleet;
+mod import_fleet;
 mod lifecycle;
 mod workdir;
 

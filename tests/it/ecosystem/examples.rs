@@ -11,6 +11,7 @@ use crate::harness::hcl::{required_providers, RESOURCE_TYPE as RESOURCE};
 use crate::harness::terraform::Workdir;
 
 const DATA_SOURCE: &str = "servicecatalog_provisioned_product";
+const PLURAL_DATA_SOURCE: &str = "servicecatalog_provisioned_products";
 
 /// `examples/provider`, `examples/resources/*`, `examples/data-sources/*`, `examples/quickstart`:
 /// each directory that exists and holds `.tf` files.
@@ -98,7 +99,7 @@ async fn every_example_directory_validates() {
         .filter_map(|d| d.file_name())
         .map(|n| n.to_string_lossy().into_owned())
         .collect();
-    for required in ["provider", RESOURCE, DATA_SOURCE] {
+    for required in ["provider", RESOURCE, DATA_SOURCE, PLURAL_DATA_SOURCE] {
         assert!(
             names.iter().any(|n| n == required),
             "example directory {required} is missing: {names:?}"

@@ -1,9 +1,10 @@
-//! What users meet outside the provider itself: the registry docs and examples checked against
+//! What users meet outside the provider itself: the registry docs, examples and guide checked against
 //! the schema Terraform reads from the built provider, `servicecatalog-dist install` for a plain
 //! `terraform init`, and the release files `servicecatalog-dist package` writes.
 
 mod docs;
 mod examples;
+mod guide;
 mod install;
 mod package;
 

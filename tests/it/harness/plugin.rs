@@ -1,7 +1,7 @@
 //! A provider served in-process over real gRPC (plaintext loopback, Terraform's 256 MiB message
 //! limits) and driven with the generated client stubs, with typed helpers: requests built from
-//! [`Value`]s for one resource or data source type, answers decoded back, error diagnostics and
-//! their attribute paths.
+//! [`Value`]s for one resource, data source or list resource type, answers decoded back (a
+//! ListResource stream read to its end), error diagnostics and their attribute paths.
 
 use servicecatalog_provider::provider::ServiceCatalogProvider;
 use servicecatalog_provider::tfplugin::proto::{self, provider_client::ProviderClient};
@@ -76,12 +76,18 @@ impl PluginClient {
     /// Configures the real provider for `world`'s emulator (static keys, no SDK retries); a
     /// diagnostic fails the test.
     pub async fn configure_for(&mut self, world: &World) {
+        self.configure_as(world, ACCESS_KEY).await;
+    }
+
+    /// Like [`PluginClient::configure_for`], signing as `access_key` (which picks the
+    /// emulator's caller).
+    pub async fn configure_as(&mut self, world: &World, access_key: &str) {
         let schema = ServiceCatalogProvider.schema();
         let config = schema
             .null_object()
             .with_attr("endpoint", Value::string(world.endpoint()))
             .with_attr("region", Value::string(REGION))
-            .with_attr("access_key", Value::string(ACCESS_KEY))
+            .with_attr("access_key", Value::string(access_key))
             .with_attr("secret_key", Value::string(SECRET_KEY))
             .with_attr("max_retries", Value::number(0));
         let diagnostics = self.configure(&schema, &config).await;
@@ -215,7 +221,88 @@ impl PluginClient {
     }
 }
 
-/// A resource or data source type by name, with the object type its values are coded as.
+impl PluginClient {
+    /// `ValidateListResourceConfig` of `config` (coded with the list resource's `config` type
+    /// `t`), with the list block's `include_resource` and `limit` as Terraform sends them
+    /// (dynamic values, possibly unknown; `None` for not sent). Returns the diagnostics.
+    pub async fn validate_list(
+        &mut self,
+        t: &Typed,
+        config: &Value,
+        include_resource: Option<Value>,
+        limit: Option<Value>,
+    ) -> Vec<proto::Diagnostic> {
+        self.rpc
+            .validate_list_resource_config(proto::validate_list_resource_config::Request {
+                type_name: t.name.clone(),
+                config: t.dv(config),
+                include_resource_object: include_resource.and_then(|v| dynamic(&v, &Type::Bool)),
+                limit: limit.and_then(|v| dynamic(&v, &Type::Number)),
+            })
+            .await
+            .expect("ValidateListResourceConfig answers")
+            .into_inner()
+            .diagnostics
+    }
+
+    /// `ListResource` of `config` (coded with the list resource's `config` type `t`), read to
+    /// the end of the stream, as Terraform would with a limit it never reaches.
+    pub async fn list(
+        &mut self,
+        t: &Typed,
+        config: &Value,
+        include_resource_object: bool,
+        limit: i64,
+    ) -> Vec<proto::list_resource::Event> {
+        let mut stream = self
+            .list_stream(t, config, include_resource_object, limit)
+            .await;
+        let mut events = Vec::new();
+        while let Some(event) = stream.message().await.expect("the stream ends cleanly") {
+            events.push(event);
+        }
+        events
+    }
+
+    /// `ListResource` of `config`, as the open stream (read it, or drop it to stop reading).
+    pub async fn list_stream(
+        &mut self,
+        t: &Typed,
+        config: &Value,
+        include_resource_object: bool,
+        limit: i64,
+    ) -> tonic::Streaming<proto::list_resource::Event> {
+        self.rpc
+            .list_resource(proto::list_resource::Request {
+                type_name: t.name.clone(),
+                config: t.dv(config),
+                include_resource_object,
+                limit,
+            })
+            .await
+            .expect("ListResource answers")
+            .into_inner()
+    }
+
+    /// `GenerateResourceConfig` of `state` (of resource type `t`).
+    pub async fn generate_config(
+        &mut self,
+        t: &Typed,
+        state: &Value,
+    ) -> proto::generate_resource_config::Response {
+        self.rpc
+            .generate_resource_config(proto::generate_resource_config::Request {
+                type_name: t.name.clone(),
+                state: t.dv(state),
+            })
+            .await
+            .expect("GenerateResourceConfig answers")
+            .into_inner()
+    }
+}
+
+/// A resource, data source or list resource type by name, with the object type its values are
+/// coded as (for a list resource: its `config` block's type).
 #[derive(Clone, Debug)]
 pub struct Typed {
     pub name: String,

@@ -375,6 +375,33 @@ impl Workdir {
         self.finish(args, child).await
     }
 
+    /// Runs a shell script (as a user would type it: `bash -eu`) in the workdir with its isolated
+    /// environment, this `terraform` first on `PATH`; records it and never asserts.
+    pub async fn run_script(&self, script: &str) -> Output {
+        let mut path = std::ffi::OsString::from(
+            self.terraform
+                .parent()
+                .expect("the terraform binary has a parent dir"),
+        );
+        if let Some((_, rest)) = self.env.iter().find(|(k, _)| k == "PATH") {
+            path.push(":");
+            path.push(rest);
+        }
+        let child = Command::new("bash")
+            .args(["-euc", script])
+            .current_dir(&self.root)
+            .env_clear()
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .env("PATH", path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("start bash: {e}"));
+        self.finish(&["(script)", script], child).await
+    }
+
     /// Starts `terraform ARGS` in the background (e.g. to interrupt it); finish with [`Workdir::finish`].
     pub fn spawn(&self, args: &[&str]) -> Child {
         self.command(args)

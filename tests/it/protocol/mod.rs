@@ -1,13 +1,19 @@
-//! The provider's protocol surface: the tfplugin6 layer with a toy provider, resource identity
-//! and the data source over in-process gRPC against an emulator, the built binary as Terraform
-//! launches it (go-plugin handshake, AutoMTLS, signals, logs), and the msgpack codec's goldens.
+//! The provider's protocol surface: the tfplugin6 layer with a toy provider, protocol 6.10/6.11
+//! (list resources, generated config, deprecations, planned private state) with another, every
+//! RPC the provider does not offer, resource identity and the data source over in-process gRPC
+//! against an emulator, the built binary as Terraform launches it (go-plugin handshake,
+//! AutoMTLS, signals, logs), and the msgpack codec's goldens.
 
 mod binary;
 mod codec;
 mod data_source;
 mod host;
 mod identity;
+mod listing;
+mod planned_private;
+mod query;
 mod tfplugin;
+mod unsupported;
 
 use servicecatalog_provider::emulator::SeedProduct;
 

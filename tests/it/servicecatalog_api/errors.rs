@@ -7,15 +7,64 @@ use std::time::Duration;
 use servicecatalog_provider::emulator::Faults;
 use servicecatalog_provider::servicecatalog::{ApiError, PropertyKey, RecordId};
 
-use super::{client, props, seed, start, wait, ALICE, ALICE_KEY, HANG_GUARD, OWNER_A};
+use servicecatalog_provider::provider::config::ProviderConfig;
+
+use super::{
+    client, config_for, props, seed, start, wait, ADMIN_KEY, ALICE, ALICE_KEY, HANG_GUARD, OWNER_A,
+};
 
 #[tokio::test]
-async fn throttling_slows_a_call_down_until_its_deadline_then_says_so() {
+async fn throttling_beyond_the_retries_is_a_throttled_error() {
     let (world, sc) = start(Duration::ZERO).await;
     let emulator = world.emu();
     let id = seed(&world, "throttled", None).await;
-    // Throttled past the SDK's own retries (max_retries = 3 → 4 attempts a call): the read is
-    // sent again after a pause, and succeeds once the throttling ends.
+    let mut faults = Faults {
+        throttle_next: 100,
+        ..Default::default()
+    };
+    faults
+        .operations
+        .insert("DescribeProvisionedProduct".into());
+    emulator.set_faults(faults).unwrap();
+    let err = sc.read_properties(&id).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApiError::Throttled {
+                operation: "DescribeProvisionedProduct",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // max_retries = 3 set → 4 attempts, no more, and the message says so.
+    assert_eq!(emulator.faults().throttle_next, 96);
+    let msg = err.to_string();
+    for part in [
+        &format!("AWS throttled DescribeProvisionedProduct for provisioned product {id:?}"),
+        "still throttled when the retries ran out (max_retries = 3 allows up to 4 attempts)",
+        "raise max_retries",
+    ] {
+        assert!(msg.contains(part), "{part:?} missing from: {msg}");
+    }
+    world.finish().await;
+}
+
+#[tokio::test]
+async fn throttling_slows_a_call_down_until_its_deadline_then_says_so() {
+    let (world, _) = start(Duration::ZERO).await;
+    // max_retries unset: the SDK's default 3 attempts a send, and throttled sends go out again.
+    let sc = ProviderConfig {
+        max_retries: None,
+        ..config_for(world.endpoint(), ADMIN_KEY)
+    }
+    .load()
+    .await
+    .expect("client config loads");
+    let emulator = world.emu();
+    let id = seed(&world, "throttled", None).await;
+    // Throttled past the SDK's own retries: the read is sent again after a pause, and succeeds
+    // once the throttling ends.
     let mut faults = Faults {
         throttle_next: 6,
         ..Default::default()
@@ -47,7 +96,7 @@ async fn throttling_slows_a_call_down_until_its_deadline_then_says_so() {
             &props(&[(PropertyKey::Owner, OWNER_A)]),
             "token-throttled",
             None,
-            &wait(Duration::from_secs(2)),
+            &wait(Duration::from_secs(8)),
         )
         .await
         .unwrap_err();
@@ -61,19 +110,63 @@ async fn throttling_slows_a_call_down_until_its_deadline_then_says_so() {
         ),
         "{err:?}"
     );
-    let text = err.to_string();
-    assert!(
-        text.contains("UpdateProvisionedProductProperties"),
-        "{text}"
-    );
-    assert!(text.contains("still throttled after"), "{text}");
+    // How many sends fit in the deadline depends on the SDK's jittered back-off (the read above
+    // already needed a second send); the message counts them.
+    let ApiError::Throttled { sends, .. } = &err else {
+        unreachable!("matched above")
+    };
     let throttled = 10_000 - emulator.faults().throttle_next;
     assert!(
-        throttled > 4,
-        "sent again after the SDK gave up: {throttled}"
+        throttled >= 3,
+        "the SDK's 3 attempts were made: {throttled}"
+    );
+    let text = err.to_string();
+    let expected = match sends {
+        1 => "still throttled when the retries ran out (max_retries = 2 allows up to 3 attempts)"
+            .to_owned(),
+        n => format!(
+            "still throttled when the retries ran out (sent {n} times until the operation's \
+             timeout, and each time max_retries = 2 allows up to 3 attempts)"
+        ),
+    };
+    assert!(
+        text.contains("AWS throttled UpdateProvisionedProductProperties")
+            && text.contains(&expected),
+        "{expected:?} missing from: {text}"
     );
     assert!(world.stored_change_records(&id).is_empty());
     world.finish().await;
+}
+
+#[tokio::test]
+async fn an_endpoint_that_refuses_is_named_in_the_error() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let config = ProviderConfig {
+        max_retries: Some(0),
+        ..config_for(&endpoint, ALICE_KEY)
+    };
+    let sc = config
+        .load()
+        .await
+        .expect("static keys resolve without a call");
+    let err = sc
+        .wait_for_record(&RecordId::new("rec-abc"), &wait(HANG_GUARD))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ApiError::Unreachable { .. }), "{err:?}");
+    let msg = err.to_string();
+    for part in [
+        "DescribeRecord for record rec-abc could not reach the Service Catalog endpoint",
+        endpoint.as_str(),
+        "the connection was refused",
+        "Check that the endpoint is right",
+    ] {
+        assert!(msg.contains(part), "{part:?} missing from: {msg}");
+    }
 }
 
 #[tokio::test]
@@ -164,8 +257,13 @@ async fn invalid_parameters_carry_the_service_message() {
         .await
         .unwrap_err();
     match &err {
-        ApiError::InvalidParameters { operation, message } => {
+        ApiError::InvalidParameters {
+            operation,
+            about,
+            message,
+        } => {
             assert_eq!(*operation, "UpdateProvisionedProductProperties");
+            assert_eq!(*about, format!("provisioned product {id:?}"));
             assert!(message.contains("999999999999"), "{message}");
         }
         other => panic!("expected InvalidParameters, got {other:?}"),

@@ -1,11 +1,13 @@
 //! The Service Catalog API layer against the in-process emulator: property updates and record
 //! waits, only differing keys sent, busy products, failed records, timeouts, cancellation,
-//! idempotency, SDK retries through throttling and 5xx, search lag, and not-found vs not-visible.
+//! idempotency, SDK retries through throttling and 5xx, search lag, not-found vs not-visible,
+//! and the listings (search, scan, launch roles).
 //! Clients are built through `ProviderConfig` (endpoint + static keys, or the environment).
 
 mod environment;
 mod errors;
 mod fleet;
+mod launch_roles;
 mod search;
 
 use std::collections::BTreeMap;

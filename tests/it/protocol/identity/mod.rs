@@ -311,14 +311,17 @@ async fn import_by_identity_needs_the_required_attribute_and_an_existing_product
 async fn upgrade_identity_returns_current_version_data_and_refuses_others() {
     let (_world, mut c) = start().await;
     let json = br#"{"provisioned_product_id":"pp-abcd27bm4mldq"}"#.to_vec();
+    // The stored identity travels as the JSON form of a RawState.
     let upgrade =
-        |version: i64, raw: Vec<u8>, type_name: &str| proto::upgrade_resource_identity::Request {
+        |version: i64, json: Vec<u8>, type_name: &str| proto::upgrade_resource_identity::Request {
             type_name: type_name.into(),
             version,
-            raw_identity: raw,
+            raw_identity: Some(proto::RawState {
+                json,
+                flatmap: Default::default(),
+            }),
         };
 
-    // 6.9 sends bare JSON bytes
     let resp = c
         .rpc
         .upgrade_resource_identity(upgrade(0, json.clone(), TYPE_NAME))
@@ -331,21 +334,23 @@ async fn upgrade_identity_returns_current_version_data_and_refuses_others() {
         identity("pp-abcd27bm4mldq")
     );
 
-    // 6.10+ wraps the JSON in a RawState message under the same field number
-    let wrapped = prost::Message::encode_to_vec(&proto::RawState {
-        json: json.clone(),
-        flatmap: Default::default(),
-    });
+    // no stored identity at all
     let resp = c
         .rpc
-        .upgrade_resource_identity(upgrade(0, wrapped, TYPE_NAME))
+        .upgrade_resource_identity(proto::upgrade_resource_identity::Request {
+            type_name: TYPE_NAME.into(),
+            version: 0,
+            raw_identity: None,
+        })
         .await
         .unwrap()
         .into_inner();
-    assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
-    assert_eq!(
-        undo_identity(&resp.upgraded_identity),
-        identity("pp-abcd27bm4mldq")
+    let errs = errors(&resp.diagnostics);
+    assert_eq!(errs.len(), 1, "{:?}", resp.diagnostics);
+    assert!(
+        errs[0].detail.contains("no stored identity"),
+        "{}",
+        errs[0].detail
     );
 
     // a version from a newer provider
