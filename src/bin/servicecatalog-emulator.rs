@@ -223,21 +223,3 @@ async fn main() -> ExitCode {
     running.shutdown().await;
     ExitCode::SUCCESS
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_are_go_durations() {
-        assert_eq!(duration("250ms").unwrap(), Duration::from_millis(250));
-        assert_eq!(duration("2s").unwrap(), Duration::from_secs(2));
-        assert_eq!(duration("1m30s").unwrap(), Duration::from_secs(90));
-        assert_eq!(duration("0").unwrap(), Duration::ZERO);
-        for bad in ["1.5", "-1s", "soon"] {
-            let err = duration(bad).unwrap_err();
-            assert!(err.contains(&format!("'{bad}'")), "{err}");
-            assert!(err.contains("Go duration"), "{err}");
-        }
-    }
-}
