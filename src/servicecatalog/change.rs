@@ -108,16 +108,10 @@ impl ServiceCatalog {
                 });
             }
             let failed = |error| failure(error, &before, None);
-            match self
-                .send_update(
-                    id,
-                    &sent,
-                    &change.idempotency_token,
-                    change.accept_language,
-                    &wait,
-                )
-                .await
-            {
+            let request = self
+                .update_request(id, &sent, &change.idempotency_token, change.accept_language)
+                .map_err(failed)?;
+            match self.send_update(id, &request, &wait).await {
                 Ok(Ok(record_id)) => break (sent, record_id),
                 Ok(Err(busy)) => {
                     if wait.remaining().is_zero() {
@@ -193,12 +187,10 @@ impl ServiceCatalog {
         accept_language: Option<AcceptLanguage>,
         wait: &Wait,
     ) -> Result<RecordId, ApiError> {
+        let request = self.update_request(id, changes, idempotency_token, accept_language)?;
         let mut backoff = self.backoff();
         loop {
-            let busy = match self
-                .send_update(id, changes, idempotency_token, accept_language, wait)
-                .await?
-            {
+            let busy = match self.send_update(id, &request, wait).await? {
                 Ok(record_id) => return Ok(record_id),
                 Err(busy) => busy,
             };
@@ -213,35 +205,43 @@ impl ServiceCatalog {
         }
     }
 
-    /// One `UpdateProvisionedProductProperties` (throttling retried within `wait`): the record
-    /// id, or the service's message when the product is busy.
-    async fn send_update(
+    /// The `UpdateProvisionedProductProperties` request that sends `changes`.
+    fn update_request(
         &self,
         id: &str,
         changes: &PropertyMap,
         idempotency_token: &str,
         accept_language: Option<AcceptLanguage>,
-        wait: &Wait,
-    ) -> Result<Result<RecordId, String>, ApiError> {
-        const OPERATION: &str = "UpdateProvisionedProductProperties";
+    ) -> Result<UpdateRequest, ApiError> {
         if changes.is_empty() {
             return Err(ApiError::InvalidParameters {
-                operation: OPERATION,
+                operation: UPDATE,
                 about: product(id),
                 message: "no property changes to send".to_owned(),
             });
         }
-        let mut call = self
+        let mut request = self
             .client()
             .update_provisioned_product_properties()
             .provisioned_product_id(id)
             .idempotency_token(idempotency_token)
             .set_accept_language(self.language(accept_language));
         for (key, value) in changes {
-            call = call.provisioned_product_properties(key.to_sdk(), value);
+            request = request.provisioned_product_properties(key.to_sdk(), value);
         }
+        Ok(request)
+    }
+
+    /// Sends `request` (throttling re-sent within `wait`): the record id, or the service's
+    /// message when the product is busy.
+    async fn send_update(
+        &self,
+        id: &str,
+        request: &UpdateRequest,
+        wait: &Wait,
+    ) -> Result<Result<RecordId, String>, ApiError> {
         match self
-            .send(wait, OPERATION, || product(id), || call.clone().send())
+            .send(wait, UPDATE, || product(id), || request.clone().send())
             .await?
         {
             Ok(out) => {
@@ -249,7 +249,7 @@ impl ServiceCatalog {
                     out.record_id()
                         .filter(|r| !r.is_empty())
                         .ok_or_else(|| ApiError::Other {
-                            operation: OPERATION,
+                            operation: UPDATE,
                             message: "the response has no RecordId".to_owned(),
                         })?;
                 tracing::debug!(
@@ -267,6 +267,9 @@ impl ServiceCatalog {
         }
     }
 }
+
+const UPDATE: &str = "UpdateProvisionedProductProperties";
+type UpdateRequest = aws_sdk_servicecatalog::operation::update_provisioned_product_properties::builders::UpdateProvisionedProductPropertiesFluentBuilder;
 
 const BUSY: &str = "waiting for the provisioned product to become available";
 

@@ -75,26 +75,6 @@ impl Fleet {
         }
     }
 
-    /// The product's account-level search entry from a trusted page, or `None` (read it alone).
-    pub(super) async fn search_entry(
-        &self,
-        sc: &ServiceCatalog,
-        id: &str,
-        wait: &Wait,
-    ) -> Result<Option<ProductSummary>, ApiError> {
-        self.lookup(&self.search, sc, id, wait).await
-    }
-
-    /// The product's account-level scan entry (its launch role) from a trusted page, or `None`.
-    pub(super) async fn scan_entry(
-        &self,
-        sc: &ServiceCatalog,
-        id: &str,
-        wait: &Wait,
-    ) -> Result<Option<ScannedProduct>, ApiError> {
-        self.lookup(&self.scan, sc, id, wait).await
-    }
-
     /// Counts `id` in the demand for launch roles before its scan lookup (which waits for the
     /// search first), so that concurrent reads decide on the scan together.
     pub(super) fn expect_scan(&self, id: &str) {
@@ -111,13 +91,15 @@ impl Fleet {
         *lock(&self.account_size)
     }
 
-    async fn lookup<T: Listing>(
+    /// The product's entry (a [`ProductSummary`] from the search, a [`ScannedProduct`] with its
+    /// launch role from the scan) from a trusted page, or `None` (read it alone).
+    pub(super) async fn entry<T: Listing>(
         &self,
-        source: &Source<T>,
         sc: &ServiceCatalog,
         id: &str,
         wait: &Wait,
     ) -> Result<Option<T>, ApiError> {
+        let source = T::source(self);
         let changed = lock(&self.changed).contains(id);
         loop {
             let sweep = source.current(self.trust);
@@ -153,7 +135,7 @@ impl Fleet {
 
 /// One listing's current sweep.
 #[derive(Debug)]
-struct Source<T> {
+pub(super) struct Source<T> {
     current: Mutex<Option<Arc<Sweep<T>>>>,
 }
 
@@ -195,7 +177,7 @@ struct Sweep<T> {
 }
 
 #[derive(Debug)]
-struct SweepState<T> {
+pub(super) struct SweepState<T> {
     /// Distinct products looked up while this sweep is trusted.
     demand: HashSet<String>,
     entries: HashMap<String, T>,
@@ -247,14 +229,17 @@ fn pages_left(total: usize, per_page: usize, fetched: usize) -> usize {
 }
 
 /// One page of a listing, as a sweep keeps it.
-struct Page<T> {
+pub(super) struct Page<T> {
     items: Vec<T>,
     total: Option<usize>,
     next: Option<String>,
 }
 
+/// A fetched page; the outer error is cancellation, the inner the service's answer.
+type Fetched<T> = Result<Result<Page<T>, ServiceFailure>, ApiError>;
+
 /// An account-level listing a sweep pages through.
-trait Listing: Clone + Send + Sync + 'static {
+pub(super) trait Listing: Clone + Send + Sync + 'static {
     /// Whether the first page is fetched to learn the account's size.
     const PROBES: bool;
     fn id(&self) -> &str;
@@ -264,9 +249,11 @@ trait Listing: Clone + Send + Sync + 'static {
         sc: &ServiceCatalog,
         token: Option<String>,
         wait: &Wait,
-    ) -> impl Future<Output = Result<Result<Page<Self>, ServiceFailure>, ApiError>> + Send;
+    ) -> impl Future<Output = Fetched<Self>> + Send;
     /// What a first page says of the account's size.
     fn learned(fleet: &Fleet, total: usize);
+    /// This listing's pages in `fleet`.
+    fn source(fleet: &Fleet) -> &Source<Self>;
 }
 
 impl Listing for ProductSummary {
@@ -281,11 +268,7 @@ impl Listing for ProductSummary {
             .map(|total| pages_left(total, usize::from(SEARCH_PAGE_MAX), st.pages))
     }
 
-    async fn fetch(
-        sc: &ServiceCatalog,
-        token: Option<String>,
-        wait: &Wait,
-    ) -> Result<Result<Page<Self>, ServiceFailure>, ApiError> {
+    async fn fetch(sc: &ServiceCatalog, token: Option<String>, wait: &Wait) -> Fetched<Self> {
         let page = sc
             .search_page_within(
                 &SearchFilter::account(),
@@ -304,6 +287,10 @@ impl Listing for ProductSummary {
     fn learned(fleet: &Fleet, total: usize) {
         *lock(&fleet.account_size) = Some(total);
     }
+
+    fn source(fleet: &Fleet) -> &Source<Self> {
+        &fleet.search
+    }
 }
 
 impl Listing for ScannedProduct {
@@ -317,11 +304,7 @@ impl Listing for ScannedProduct {
         account_size.map(|size| pages_left(size, usize::from(SCAN_PAGE_MAX), st.pages))
     }
 
-    async fn fetch(
-        sc: &ServiceCatalog,
-        token: Option<String>,
-        wait: &Wait,
-    ) -> Result<Result<Page<Self>, ServiceFailure>, ApiError> {
+    async fn fetch(sc: &ServiceCatalog, token: Option<String>, wait: &Wait) -> Fetched<Self> {
         let page = sc
             .scan_page_within(AccessLevel::Account, SCAN_PAGE_MAX, token.as_deref(), wait)
             .await?;
@@ -333,6 +316,10 @@ impl Listing for ScannedProduct {
     }
 
     fn learned(_: &Fleet, _: usize) {}
+
+    fn source(fleet: &Fleet) -> &Source<Self> {
+        &fleet.scan
+    }
 }
 
 /// Fetches pages of `sweep` while the rule says so; runs on its own task, so a lookup that is

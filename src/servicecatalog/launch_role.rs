@@ -21,7 +21,7 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use tokio_util::sync::CancellationToken;
 
 use super::client::ServiceCatalog;
-use super::error::{product, ApiError, ServiceFailure};
+use super::error::{ApiError, ServiceFailure};
 use super::query::{AccessLevel, SearchFilter};
 use super::search::{SearchOptions, SCAN_PAGE_MAX};
 use super::wait::Wait;
@@ -171,20 +171,7 @@ impl ServiceCatalog {
         id: &str,
         wait: &Wait,
     ) -> Result<Option<Option<String>>, ApiError> {
-        let call = self
-            .client()
-            .describe_provisioned_product()
-            .id(id)
-            .set_accept_language(self.language(None));
-        match self
-            .send(
-                wait,
-                "DescribeProvisionedProduct",
-                || product(id),
-                || call.clone().send(),
-            )
-            .await?
-        {
+        match self.describe_by_id(id, wait).await? {
             Ok(out) => Ok(Some(
                 out.provisioned_product_detail()
                     .and_then(|d| d.launch_role_arn())

@@ -28,6 +28,7 @@
 
 use std::time::Duration;
 
+use aws_sdk_servicecatalog::operation::describe_provisioned_product::DescribeProvisionedProductOutput;
 use aws_sdk_servicecatalog::types::ProvisionedProductStatus;
 use tokio_util::sync::CancellationToken;
 
@@ -35,7 +36,7 @@ use super::client::ServiceCatalog;
 use super::error::{product, ApiError, ServiceFailure};
 use super::query::{SearchField, SearchFilter, SearchTerm};
 use super::record::RecordRef;
-use super::search::{ProductSummary, SearchOptions};
+use super::search::{ProductSummary, ScannedProduct, SearchOptions};
 use super::validate::{PropertyKey, PropertyMap};
 use super::wait::Wait;
 
@@ -229,12 +230,12 @@ impl ServiceCatalog {
         }
         // The search pages carry the status and the account's size even when the owner is
         // not needed.
-        let Some(entry) = self.fleet().search_entry(self, id, wait).await? else {
+        let Some(entry) = self.fleet().entry::<ProductSummary>(self, id, wait).await? else {
             return self.read_one(id, needs, wait).await;
         };
         let mut state = ProductState::from_summary(entry);
         if needs.launch_role {
-            match self.fleet().scan_entry(self, id, wait).await? {
+            match self.fleet().entry::<ScannedProduct>(self, id, wait).await? {
                 Some(scanned) => {
                     state.launch_role = scanned.launch_role_arn;
                     if scanned.status.as_ref().is_some_and(is_busy) {
@@ -370,20 +371,7 @@ impl ServiceCatalog {
         id: &str,
         wait: &Wait,
     ) -> Result<Result<ProductState, ServiceFailure>, ApiError> {
-        let call = self
-            .client()
-            .describe_provisioned_product()
-            .id(id)
-            .set_accept_language(self.language(None));
-        let out = match self
-            .send(
-                wait,
-                "DescribeProvisionedProduct",
-                || product(id),
-                || call.clone().send(),
-            )
-            .await?
-        {
+        let out = match self.describe_by_id(id, wait).await? {
             Ok(out) => out,
             Err(f) => return Ok(Err(f)),
         };
@@ -406,6 +394,27 @@ impl ServiceCatalog {
             launch_role: detail.launch_role_arn().map(str::to_owned),
             last_record_id: detail.last_record_id().map(str::to_owned),
         }))
+    }
+
+    /// One `DescribeProvisionedProduct` of `id`; the outer error is cancellation, the inner the
+    /// service's answer.
+    pub(super) async fn describe_by_id(
+        &self,
+        id: &str,
+        wait: &Wait,
+    ) -> Result<Result<DescribeProvisionedProductOutput, ServiceFailure>, ApiError> {
+        let call = self
+            .client()
+            .describe_provisioned_product()
+            .id(id)
+            .set_accept_language(self.language(None));
+        self.send(
+            wait,
+            "DescribeProvisionedProduct",
+            || product(id),
+            || call.clone().send(),
+        )
+        .await
     }
 
     /// Account-level search for exactly `id`, paging as needed.
