@@ -7,7 +7,7 @@ use servicecatalog_provider::emulator::{
     AccessLevel, EmulatorConfig, Faults, Principal, Principals,
 };
 
-use crate::harness::aws::skip_on_aws;
+use crate::harness::aws::emulator_only;
 use crate::harness::hcl::{hcl_string, provider_hcl, provider_hcl_with_keys, required_providers};
 use crate::harness::http::CountingEndpoint;
 use crate::harness::sdk::{role, user, REGION};
@@ -94,6 +94,17 @@ fn assert_sentence(diag: &Diag, summary: &str, must: &[&str]) {
 const PLAN: &[&str] = &["plan", "-no-color", "-input=false"];
 const APPLY: &[&str] = &["apply", "-no-color", "-input=false", "-auto-approve"];
 
+/// The one error of a plan that reads `pp` through the data source, with the provider pointed at
+/// `endpoint` with `settings`.
+async fn plan_read_error(wd: &Workdir, endpoint: &str, settings: &str, pp: &str) -> Diag {
+    wd.write_config(&format!(
+        "{}\n{}",
+        provider_hcl(endpoint, settings),
+        data_source(pp)
+    ));
+    the_error(wd, PLAN).await
+}
+
 /// The data source reading `pp`: a plan reads it, so the plan meets the error.
 fn data_source(pp: &str) -> String {
     format!(
@@ -116,20 +127,10 @@ const READ_PP: &str = "DescribeProvisionedProduct for provisioned product \"pp-a
 
 #[tokio::test]
 async fn a_closed_port_is_named_as_the_endpoint_that_refused() {
-    if skip_on_aws(
-        "a_closed_port_is_named_as_the_endpoint_that_refused",
-        "a local closed port",
-    ) {
-        return;
-    }
+    emulator_only!("a local closed port");
     let endpoint = closed_port_url();
     let wd = Workdir::new();
-    wd.write_config(&format!(
-        "{}\n{}",
-        provider_hcl(&endpoint, "  max_retries = 0"),
-        data_source(PP)
-    ));
-    let diag = the_error(&wd, PLAN).await;
+    let diag = plan_read_error(&wd, &endpoint, "  max_retries = 0", PP).await;
     assert_sentence(
         &diag,
         "Cannot read the provisioned product",
@@ -146,12 +147,7 @@ async fn a_closed_port_is_named_as_the_endpoint_that_refused() {
 /// `request_timeout` instead of hanging Terraform, and the error says so.
 #[tokio::test]
 async fn an_endpoint_that_never_answers_times_out_naming_the_setting_to_raise() {
-    if skip_on_aws(
-        "an_endpoint_that_never_answers_times_out_naming_the_setting_to_raise",
-        "a local endpoint that never answers",
-    ) {
-        return;
-    }
+    emulator_only!("a local endpoint that never answers");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -164,12 +160,13 @@ async fn an_endpoint_that_never_answers_times_out_naming_the_setting_to_raise() 
         }
     });
     let wd = Workdir::new();
-    wd.write_config(&format!(
-        "{}\n{}",
-        provider_hcl(&endpoint, "  max_retries = 0\n  request_timeout = \"1s\""),
-        data_source(PP)
-    ));
-    let diag = the_error(&wd, PLAN).await;
+    let diag = plan_read_error(
+        &wd,
+        &endpoint,
+        "  max_retries = 0\n  request_timeout = \"1s\"",
+        PP,
+    )
+    .await;
     silent.abort();
     assert_sentence(
         &diag,
@@ -185,21 +182,11 @@ async fn an_endpoint_that_never_answers_times_out_naming_the_setting_to_raise() 
 
 #[tokio::test]
 async fn an_unknown_host_is_a_dns_failure() {
-    if skip_on_aws(
-        "an_unknown_host_is_a_dns_failure",
-        "an endpoint that cannot resolve",
-    ) {
-        return;
-    }
+    emulator_only!("an endpoint that cannot resolve");
     // `.invalid` never resolves (RFC 6761).
     let endpoint = "http://no-such-host.invalid:4566";
     let wd = Workdir::new();
-    wd.write_config(&format!(
-        "{}\n{}",
-        provider_hcl(endpoint, "  max_retries = 0"),
-        data_source(PP)
-    ));
-    let diag = the_error(&wd, PLAN).await;
+    let diag = plan_read_error(&wd, endpoint, "  max_retries = 0", PP).await;
     assert_sentence(
         &diag,
         "Cannot read the provisioned product",
@@ -215,12 +202,7 @@ async fn an_unknown_host_is_a_dns_failure() {
 /// No credentials anywhere: the plan fails once, at configure, before any API call.
 #[tokio::test]
 async fn no_credentials_fail_the_plan_once_naming_the_sources_tried() {
-    if skip_on_aws(
-        "no_credentials_fail_the_plan_once_naming_the_sources_tried",
-        "an environment without credentials",
-    ) {
-        return;
-    }
+    emulator_only!("an environment without credentials");
     let endpoint = CountingEndpoint::start().await;
     let wd = Workdir::new();
     let resources: String = ["a", "b"]
@@ -263,12 +245,7 @@ async fn no_credentials_fail_the_plan_once_naming_the_sources_tried() {
 
 #[tokio::test]
 async fn an_assume_role_that_cannot_reach_sts_fails_configure_at_the_role() {
-    if skip_on_aws(
-        "an_assume_role_that_cannot_reach_sts_fails_configure_at_the_role",
-        "STS pointed at a local closed port",
-    ) {
-        return;
-    }
+    emulator_only!("STS pointed at a local closed port");
     let endpoint = CountingEndpoint::start().await;
     let mut wd = Workdir::new();
     wd.set_env("AWS_ENDPOINT_URL_STS", closed_port_url());
@@ -299,12 +276,7 @@ async fn an_assume_role_that_cannot_reach_sts_fails_configure_at_the_role() {
 
 #[tokio::test]
 async fn throttling_on_every_call_says_how_many_attempts_and_what_to_do() {
-    if skip_on_aws(
-        "throttling_on_every_call_says_how_many_attempts_and_what_to_do",
-        "fault injection",
-    ) {
-        return;
-    }
+    emulator_only!("fault injection");
     let world = World::start().await;
     let pp = world.seed("throttled").await;
     world.set_faults(Faults {
@@ -317,12 +289,13 @@ async fn throttling_on_every_call_says_how_many_attempts_and_what_to_do() {
         (1, "max_retries = 1 allows up to 2 attempts"),
     ] {
         let before = world.faults().throttle_next;
-        wd.write_config(&format!(
-            "{}\n{}",
-            provider_hcl(world.endpoint(), &format!("  max_retries = {retries}")),
-            data_source(&pp)
-        ));
-        let diag = the_error(&wd, PLAN).await;
+        let diag = plan_read_error(
+            &wd,
+            world.endpoint(),
+            &format!("  max_retries = {retries}"),
+            &pp,
+        )
+        .await;
         assert_sentence(
             &diag,
             "Cannot read the provisioned product",
@@ -345,12 +318,7 @@ async fn throttling_on_every_call_says_how_many_attempts_and_what_to_do() {
 
 #[tokio::test]
 async fn server_errors_past_the_retries_say_they_are_temporary() {
-    if skip_on_aws(
-        "server_errors_past_the_retries_say_they_are_temporary",
-        "fault injection",
-    ) {
-        return;
-    }
+    emulator_only!("fault injection");
     let world = World::start().await;
     let pp = world.seed("unavailable").await;
     world.set_faults(Faults {
@@ -359,12 +327,7 @@ async fn server_errors_past_the_retries_say_they_are_temporary() {
         ..Default::default()
     });
     let wd = Workdir::new();
-    wd.write_config(&format!(
-        "{}\n{}",
-        provider_hcl(world.endpoint(), "  max_retries = 0"),
-        data_source(&pp)
-    ));
-    let diag = the_error(&wd, PLAN).await;
+    let diag = plan_read_error(&wd, world.endpoint(), "  max_retries = 0", &pp).await;
     assert_sentence(
         &diag,
         "Cannot read the provisioned product",
@@ -381,12 +344,7 @@ async fn server_errors_past_the_retries_say_they_are_temporary() {
 /// Keys the service does not know, and a known key signed with the wrong secret.
 #[tokio::test]
 async fn credentials_the_service_does_not_accept_say_which_settings_to_check() {
-    if skip_on_aws(
-        "credentials_the_service_does_not_accept_say_which_settings_to_check",
-        "principals of the emulator",
-    ) {
-        return;
-    }
+    emulator_only!("principals of the emulator");
     let world = World::with_config(EmulatorConfig {
         principals: Principals {
             reject_unknown_keys: true,
@@ -428,12 +386,7 @@ async fn credentials_the_service_does_not_accept_say_which_settings_to_check() {
 /// A principal with user-level access is refused the account-level search the provider needs.
 #[tokio::test]
 async fn access_denied_says_which_access_the_credentials_need() {
-    if skip_on_aws(
-        "access_denied_says_which_access_the_credentials_need",
-        "principals of the emulator",
-    ) {
-        return;
-    }
+    emulator_only!("principals of the emulator");
     let limited = user("limited");
     let world = World::with_config(EmulatorConfig {
         principals: Principals::default()
@@ -475,12 +428,7 @@ async fn access_denied_says_which_access_the_credentials_need() {
 
 #[tokio::test]
 async fn invalid_parameters_quote_the_service_and_say_to_correct_the_value() {
-    if skip_on_aws(
-        "invalid_parameters_quote_the_service_and_say_to_correct_the_value",
-        "an owner the emulator rejects",
-    ) {
-        return;
-    }
+    emulator_only!("an owner the emulator rejects");
     let world = World::start().await;
     let pp = world.seed("invalid").await;
     // Another account's role passes validation at plan; the service rejects it at apply.

@@ -9,7 +9,7 @@ use aws_sdk_servicecatalog::types::RecordStatus;
 use servicecatalog_provider::emulator::Faults;
 
 use super::{assert_state, string_map};
-use crate::harness::aws::skip_on_aws;
+use crate::harness::aws::emulator_only;
 use crate::harness::hcl::ADDR;
 use crate::harness::sdk::{self, role, user};
 use crate::harness::terraform::squash;
@@ -23,12 +23,7 @@ fn ops(names: &[&str]) -> BTreeSet<String> {
 
 #[tokio::test]
 async fn failed_record_is_reported_and_a_later_apply_converges() {
-    if skip_on_aws(
-        "failed_record_is_reported_and_a_later_apply_converges",
-        "fault injection",
-    ) {
-        return;
-    }
+    emulator_only!("fault injection");
     let acc = World::start().await;
     let wd = acc.workdir();
     let pp = acc.seed("failing").await;
@@ -87,12 +82,7 @@ async fn failed_record_is_reported_and_a_later_apply_converges() {
 
 #[tokio::test]
 async fn busy_product_is_waited_for() {
-    if skip_on_aws(
-        "busy_product_is_waited_for",
-        "record latency and a product held busy",
-    ) {
-        return;
-    }
+    emulator_only!("record latency and a product held busy");
     let acc = World::start().await;
     let wd = acc.workdir();
     let pp = acc.seed("busy").await;
@@ -134,12 +124,7 @@ async fn busy_product_is_waited_for() {
 
 #[tokio::test]
 async fn throttling_and_server_errors_are_retried_with_one_record_per_change() {
-    if skip_on_aws(
-        "throttling_and_server_errors_are_retried_with_one_record_per_change",
-        "fault injection",
-    ) {
-        return;
-    }
+    emulator_only!("fault injection");
     let acc = World::start().await;
     let wd = acc.workdir();
     let pp = acc.seed("faults").await;
@@ -196,12 +181,7 @@ async fn throttling_and_server_errors_are_retried_with_one_record_per_change() {
 
 #[tokio::test]
 async fn timeout_names_the_record_and_a_later_apply_converges() {
-    if skip_on_aws(
-        "timeout_names_the_record_and_a_later_apply_converges",
-        "record latency",
-    ) {
-        return;
-    }
+    emulator_only!("record latency");
     let acc = World::start().await;
     let wd = acc.workdir();
     let pp = acc.seed("timeout").await;
@@ -262,12 +242,7 @@ async fn timeout_names_the_record_and_a_later_apply_converges() {
 
 #[tokio::test]
 async fn interrupt_during_a_long_record_wait_exits_promptly() {
-    if skip_on_aws(
-        "interrupt_during_a_long_record_wait_exits_promptly",
-        "record latency",
-    ) {
-        return;
-    }
+    emulator_only!("record latency");
     let acc = World::start().await;
     let wd = acc.workdir();
     let pp = acc.seed("cancel").await;
@@ -349,12 +324,7 @@ async fn interrupt_during_a_long_record_wait_exits_promptly() {
 
 #[tokio::test]
 async fn search_lag_after_a_change_is_tolerated() {
-    if skip_on_aws(
-        "search_lag_after_a_change_is_tolerated",
-        "fault injection (search lag)",
-    ) {
-        return;
-    }
+    emulator_only!("fault injection (search lag)");
     let acc = World::start().await;
     let wd = acc.workdir();
     let pp = acc.seed("search-lag").await;

@@ -108,6 +108,30 @@ pub fn backend() -> &'static Backend {
     })
 }
 
+/// Returns from the calling test when the suite runs against real AWS, saying why the test
+/// needs the emulator (`reason`); the test's name comes from where the macro stands.
+macro_rules! emulator_only {
+    ($reason:expr) => {{
+        fn here() {}
+        if $crate::harness::aws::skip_on_aws(
+            $crate::harness::aws::test_name(std::any::type_name_of_val(&here)),
+            $reason,
+        ) {
+            return;
+        }
+    }};
+}
+pub(crate) use emulator_only;
+
+/// The name of the test function an item named `here` stands in, from that item's type name
+/// (`it::suite::test_name::{{closure}}::here` under `#[tokio::test]`).
+pub fn test_name(path: &str) -> &str {
+    let path = path
+        .trim_end_matches("::here")
+        .trim_end_matches("::{{closure}}");
+    path.rsplit("::").next().unwrap_or(path)
+}
+
 /// True (after printing why) when the suite runs on real AWS and this test needs the emulator.
 pub fn skip_on_aws(test: &str, reason: &str) -> bool {
     if matches!(backend(), Backend::Aws(_)) {
@@ -302,4 +326,21 @@ pub fn workdir() -> Workdir {
         }
     }
     wd
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn emulator_only_names_the_test_it_stands_in() {
+        fn here() {}
+        let path = std::any::type_name_of_val(&here);
+        assert_eq!(
+            super::test_name(path),
+            "emulator_only_names_the_test_it_stands_in"
+        );
+        assert_eq!(
+            super::test_name("it::acceptance::errors::a_test::{{closure}}::here"),
+            "a_test"
+        );
+    }
 }

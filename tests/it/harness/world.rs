@@ -72,11 +72,11 @@ impl World {
         self.aws.is_some()
     }
 
-    /// The emulator (panics in AWS mode: guard the test with [`aws::skip_on_aws`]).
+    /// The emulator (panics in AWS mode: guard the test with `emulator_only!`).
     pub fn emu(&self) -> &RunningEmulator {
         self.emu
             .as_ref()
-            .expect("this test needs the emulator: guard it with skip_on_aws")
+            .expect("this test needs the emulator: guard it with emulator_only!")
     }
 
     /// The emulator, shared (a fault proxy in front of it holds one too).
@@ -124,7 +124,7 @@ impl World {
     pub async fn seed_with(&self, seed: SeedProduct) -> String {
         assert!(
             !self.is_aws(),
-            "seeding products needs the emulator: guard the test with skip_on_aws or use World::product"
+            "seeding products needs the emulator: guard the test with emulator_only! or use World::product"
         );
         self.emu()
             .seed_provisioned_product(seed)
