@@ -40,12 +40,13 @@ fn config(
     hcl
 }
 
-/// Asserts live values and the change-record history of every product.
+/// Asserts live values and the change-record history of every product: the statuses of its
+/// records in order, one per change (no duplicates).
 async fn assert_products(
     world: &World,
     products: &[String],
     props: &dyn Fn(usize) -> [(&'static str, String); 2],
-    changes: &dyn Fn(usize) -> usize,
+    records: &dyn Fn(usize) -> Vec<RecordStatus>,
 ) {
     for (i, pp) in products.iter().enumerate() {
         let want = props(i);
@@ -59,17 +60,22 @@ async fn assert_products(
             Some(want[1].1.as_str()),
             "launch role of {pp}"
         );
-        let records = world.stored_change_records(pp);
+        let statuses: Vec<RecordStatus> = world
+            .stored_change_records(pp)
+            .iter()
+            .map(|r| r.status)
+            .collect();
         assert_eq!(
-            records.len(),
-            changes(i),
-            "change records of {pp} (one per change, no duplicates): {records:?}"
-        );
-        assert!(
-            records.iter().all(|r| r.status == RecordStatus::Succeeded),
-            "every change record of {pp} succeeded: {records:?}"
+            statuses,
+            records(i),
+            "change records of {pp} (one per change, no duplicates)"
         );
     }
+}
+
+/// `n` successful changes.
+fn succeeded(n: usize) -> Vec<RecordStatus> {
+    vec![RecordStatus::Succeeded; n]
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -98,7 +104,7 @@ async fn fault_soak_converges() {
     wd.write_config(&config(&proxy.url, &products, &first));
     wd.apply().await;
     let first_apply = started.elapsed();
-    assert_products(&world, &products, &first, &|_| 1).await;
+    assert_products(&world, &products, &first, &|_| succeeded(1)).await;
 
     // Change the owner of every other product.
     let second = |i: usize| {
@@ -117,11 +123,7 @@ async fn fault_soak_converges() {
     wd.apply().await;
     let second_apply = started.elapsed();
     assert_products(&world, &products, &second, &|i| {
-        if i.is_multiple_of(2) {
-            2
-        } else {
-            1
-        }
+        succeeded(if i.is_multiple_of(2) { 2 } else { 1 })
     })
     .await;
 
@@ -206,30 +208,14 @@ async fn failed_records_are_reported_and_retried_once() {
         .expect("faults off");
     wd.apply().await;
     wd.assert_plan_empty().await;
-    for (i, pp) in products.iter().enumerate() {
-        let want = props(i);
-        let (owner, launch) = (
-            sdk::owner(&world.sc, pp).await,
-            sdk::launch_role(&world.sc, pp).await,
-        );
-        assert_eq!(owner.as_deref(), Some(want[0].1.as_str()), "owner of {pp}");
-        assert_eq!(
-            launch.as_deref(),
-            Some(want[1].1.as_str()),
-            "launch role of {pp}"
-        );
-        let statuses: Vec<RecordStatus> = world
-            .stored_change_records(pp)
-            .iter()
-            .map(|r| r.status)
-            .collect();
-        let expected = if failing.contains(&i) {
+    assert_products(&world, &products, &props, &|i| {
+        if failing.contains(&i) {
             vec![RecordStatus::Failed, RecordStatus::Succeeded]
         } else {
-            vec![RecordStatus::Succeeded]
-        };
-        assert_eq!(statuses, expected, "records of {pp}: no duplicates");
-    }
+            succeeded(1)
+        }
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -330,26 +316,8 @@ async fn sigint_during_record_waits() {
     }
     wd.apply().await;
     wd.assert_plan_empty().await;
-    for (i, pp) in products.iter().enumerate() {
-        let want = props(i);
-        let (owner, launch) = (
-            sdk::owner(&world.sc, pp).await,
-            sdk::launch_role(&world.sc, pp).await,
-        );
-        assert_eq!(owner.as_deref(), Some(want[0].1.as_str()), "owner of {pp}");
-        assert_eq!(
-            launch.as_deref(),
-            Some(want[1].1.as_str()),
-            "launch role of {pp}"
-        );
-        let records = world.stored_change_records(pp);
-        assert_eq!(
-            records.len(),
-            1,
-            "the interrupted change is not made twice: {records:?}"
-        );
-        assert_eq!(records[0].status, RecordStatus::Succeeded);
-    }
+    // One record each: the interrupted change is not made twice.
+    assert_products(&world, &products, &props, &|_| succeeded(1)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
