@@ -79,9 +79,7 @@ fn data_hcl(label: &str, body: &str) -> String {
 
 #[tokio::test]
 async fn reads_by_id_and_by_name_what_the_api_reports() {
-    let acc = World::start_on_backend().await;
-    let wd = acc.workdir();
-    let pp = acc.product("ds-read").await;
+    let (acc, wd, pp) = World::with_product("ds-read").await;
     if !acc.is_aws() {
         // A launch role, so that attribute is not trivially null.
         acc.change_out_of_band(&pp, &[("LAUNCH_ROLE", &role("DsLaunch"))])
@@ -126,9 +124,7 @@ async fn reads_by_id_and_by_name_what_the_api_reports() {
 
 #[tokio::test]
 async fn reflects_the_owner_the_resource_set() {
-    let acc = World::start_on_backend().await;
-    let wd = acc.workdir();
-    let pp = acc.product("ds-with-resource").await;
+    let (acc, wd, pp) = World::with_product("ds-with-resource").await;
     let team = acc.owner_value(&role("DsTeam"));
     let config = format!(
         "{}\n{}\n{}",

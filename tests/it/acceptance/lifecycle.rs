@@ -7,14 +7,12 @@ use super::{assert_state, map_of, string_map};
 use crate::harness::aws::emulator_only;
 use crate::harness::hcl::{hcl_string, provider_hcl_with_keys, resource_hcl, ADDR};
 use crate::harness::sdk::{assumed_role, role, user};
-use crate::harness::terraform::{PlanOutcome, Workdir};
+use crate::harness::terraform::Workdir;
 use crate::harness::World;
 
 #[tokio::test]
 async fn create_with_owner_only() {
-    let acc = World::start_on_backend().await;
-    let wd = acc.workdir();
-    let pp = acc.product("owner-only").await;
+    let (acc, wd, pp) = World::with_product("owner-only").await;
     let owner_before = acc.owner(&pp).await;
     let role_before = acc.launch_role(&pp).await;
     let team = acc.owner_value(&role("TeamRole"));
@@ -22,17 +20,15 @@ async fn create_with_owner_only() {
     wd.apply_step(&acc.config(&pp, &[("OWNER", &team)], ""))
         .await;
 
-    assert_eq!(acc.owner(&pp).await, team);
-    assert_eq!(
-        acc.launch_role(&pp).await,
-        role_before,
-        "unmanaged LAUNCH_ROLE untouched"
-    );
-    assert_eq!(
-        acc.new_change_records(&pp).await.len(),
+    assert_live(
+        &acc,
+        &pp,
+        &team,
+        role_before.as_deref(),
         1,
-        "exactly one change"
-    );
+        "exactly one change; unmanaged LAUNCH_ROLE untouched",
+    )
+    .await;
     let s = assert_state(&acc, &wd, &pp, &[("OWNER", &team)]).await;
     assert_eq!(
         string_map(&s["original_properties"]).get("OWNER"),
@@ -100,16 +96,15 @@ async fn create_with_both_update_in_place_and_replace_on_new_id() {
     // Step 1: both keys.
     wd.apply_step(&acc.config(&pp, &[("OWNER", &alice), ("LAUNCH_ROLE", &launch_a)], ""))
         .await;
-    assert_eq!(acc.owner(&pp).await, alice);
-    assert_eq!(
-        acc.launch_role(&pp).await.as_deref(),
-        Some(launch_a.as_str())
-    );
-    assert_eq!(
-        acc.change_records(&pp).await.len(),
+    assert_live(
+        &acc,
+        &pp,
+        &alice,
+        Some(launch_a.as_str()),
         1,
-        "both keys in one change"
-    );
+        "both keys in one change",
+    )
+    .await;
     assert_state(
         &acc,
         &wd,
@@ -126,31 +121,24 @@ async fn create_with_both_update_in_place_and_replace_on_new_id() {
         "",
     );
     wd.write_config(&step2);
-    match wd.plan_detailed_exitcode().await {
-        PlanOutcome::Changes(out) => {
-            let text = out.text();
-            assert!(text.contains("update in-place"), "{}", out.stdout);
-            assert!(!text.contains("must be replaced"), "{}", out.stdout);
-            assert!(
-                text.contains(&ops_owner),
-                "plan shows the new owner: {}",
-                out.stdout
-            );
-            assert!(text.contains("1 to change"), "{}", out.stdout);
-        }
-        other => panic!("expected an update plan: {other:?}"),
-    }
+    let text = wd.plan_text_with_changes(false).await;
+    assert!(text.contains("update in-place"), "{text}");
+    assert!(!text.contains("must be replaced"), "{text}");
+    assert!(
+        text.contains(&ops_owner),
+        "plan shows the new owner: {text}"
+    );
+    assert!(text.contains("1 to change"), "{text}");
     wd.apply_step(&step2).await;
-    assert_eq!(acc.owner(&pp).await, ops_owner);
-    assert_eq!(
-        acc.launch_role(&pp).await.as_deref(),
-        Some(launch_a.as_str())
-    );
-    assert_eq!(
-        acc.change_records(&pp).await.len(),
+    assert_live(
+        &acc,
+        &pp,
+        &ops_owner,
+        Some(launch_a.as_str()),
         2,
-        "one more change for the update"
-    );
+        "one more change for the update",
+    )
+    .await;
     let s = assert_state(
         &acc,
         &wd,
@@ -171,18 +159,13 @@ async fn create_with_both_update_in_place_and_replace_on_new_id() {
         "",
     );
     wd.write_config(&step3);
-    match wd.plan_detailed_exitcode().await {
-        PlanOutcome::Changes(out) => {
-            let text = out.text();
-            assert!(text.contains("must be replaced"), "{}", out.stdout);
-            let re = regex::Regex::new(
-                r#"provisioned_product_id = "pp-[^"]+" -> "pp-[^"]+" # forces replacement"#,
-            )
-            .expect("regex");
-            assert!(re.is_match(&text), "{}", out.stdout);
-        }
-        other => panic!("expected a replacement plan: {other:?}"),
-    }
+    let text = wd.plan_text_with_changes(false).await;
+    assert!(text.contains("must be replaced"), "{text}");
+    let re = regex::Regex::new(
+        r#"provisioned_product_id = "pp-[^"]+" -> "pp-[^"]+" # forces replacement"#,
+    )
+    .expect("regex");
+    assert!(re.is_match(&text), "{text}");
     wd.apply_step(&step3).await;
     assert_eq!(acc.owner(&other).await, ops_owner);
     assert_eq!(
@@ -274,9 +257,7 @@ async fn import_with_cli_fills_live_values() {
 
 #[tokio::test]
 async fn import_block_fills_live_values() {
-    let acc = World::start_on_backend().await;
-    let wd = acc.workdir();
-    let pp = acc.product("import-block").await;
+    let (acc, wd, pp) = World::with_product("import-block").await;
     // On AWS the product's live values are imported as they are.
     let (carol, launch) = if acc.is_aws() {
         (acc.owner(&pp).await, acc.launch_role(&pp).await)
@@ -286,8 +267,7 @@ async fn import_block_fills_live_values() {
         (carol, None)
     };
     let before = acc.new_change_records(&pp).await.len();
-    let mut props = vec![("OWNER", carol.as_str())];
-    props.extend(launch.as_deref().map(|l| ("LAUNCH_ROLE", l)));
+    let props = owner_and_launch_role(&carol, launch.as_deref());
 
     let config = format!(
         "{}\nimport {{\n  to = {ADDR}\n  id = {}\n}}\n",
@@ -317,9 +297,7 @@ async fn import_block_fills_live_values() {
 
 #[tokio::test]
 async fn drift_shows_as_update_and_is_repaired() {
-    let acc = World::start_on_backend().await;
-    let wd = acc.workdir();
-    let pp = acc.product("drift").await;
+    let (acc, wd, pp) = World::with_product("drift").await;
     let team = acc.owner_value(&role("TeamRole"));
     let config = acc.config(&pp, &[("OWNER", &team)], "");
     wd.apply_step(&config).await;
@@ -330,23 +308,16 @@ async fn drift_shows_as_update_and_is_repaired() {
         .map_or_else(|| user("mallory"), str::to_string);
     acc.change_out_of_band(&pp, &[("OWNER", &mallory)]).await;
 
-    match wd.plan_detailed_exitcode().await {
-        PlanOutcome::Changes(out) => {
-            let text = out.text();
-            assert!(text.contains("update in-place"), "{}", out.stdout);
-            assert!(!text.contains("must be replaced"), "{}", out.stdout);
-            assert!(
-                text.contains(&format!("\"{mallory}\" -> \"{team}\"")),
-                "plan shows the owner going back: {}",
-                out.stdout
-            );
-        }
-        other => panic!("drift must show as a change: {other:?}"),
-    }
-    match wd.refresh_plan_detailed_exitcode().await {
-        PlanOutcome::Changes(out) => assert!(out.text().contains(&mallory), "{}", out.stdout),
-        other => panic!("refresh-only plan must report the drift: {other:?}"),
-    }
+    // Drift shows as a change, and the refresh-only plan reports it.
+    let text = wd.plan_text_with_changes(false).await;
+    assert!(text.contains("update in-place"), "{text}");
+    assert!(!text.contains("must be replaced"), "{text}");
+    assert!(
+        text.contains(&format!("\"{mallory}\" -> \"{team}\"")),
+        "plan shows the owner going back: {text}"
+    );
+    let text = wd.plan_text_with_changes(true).await;
+    assert!(text.contains(&mallory), "{text}");
 
     wd.apply_step(&config).await;
     assert_eq!(acc.owner(&pp).await, team);
@@ -360,34 +331,31 @@ async fn drift_shows_as_update_and_is_repaired() {
 
 #[tokio::test]
 async fn destroy_without_restore_only_forgets() {
-    let acc = World::start_on_backend().await;
-    let wd = acc.workdir();
-    let pp = acc.product("destroy-forget").await;
+    let (acc, wd, pp) = World::with_product("destroy-forget").await;
     let team = acc.owner_value(&role("TeamRole"));
     let launch = acc.launch_role_value(&role("LaunchX"));
     let launch_before = acc.launch_role(&pp).await;
-    let mut props = vec![("OWNER", team.as_str())];
-    props.extend(launch.as_deref().map(|l| ("LAUNCH_ROLE", l)));
+    let props = owner_and_launch_role(&team, launch.as_deref());
     wd.apply_step(&acc.config(&pp, &props, "")).await;
-    let changes = acc.change_records(&pp).await.len();
+    let changes = acc.new_change_records(&pp).await.len();
 
     wd.destroy().await;
     assert!(wd.resource_state(ADDR).await.is_none(), "state is empty");
-    assert_eq!(acc.owner(&pp).await, team, "values stay live");
-    assert_eq!(acc.launch_role(&pp).await, launch.or(launch_before));
-    assert_eq!(
-        acc.change_records(&pp).await.len(),
+    assert_live(
+        &acc,
+        &pp,
+        &team,
+        launch.or(launch_before).as_deref(),
         changes,
-        "destroy makes no API change"
-    );
+        "destroy makes no API change; values stay live",
+    )
+    .await;
     acc.finish().await;
 }
 
 #[tokio::test]
 async fn destroy_with_restore_puts_back_the_original_values() {
-    let acc = World::start_on_backend().await;
-    let wd = acc.workdir();
-    let pp = acc.product("destroy-restore").await;
+    let (acc, wd, pp) = World::with_product("destroy-restore").await;
     if !acc.is_aws() {
         acc.change_out_of_band(&pp, &[("LAUNCH_ROLE", &role("Launch0"))])
             .await;
@@ -522,4 +490,33 @@ async fn hidden_product_is_not_taken_for_deleted() {
     );
     assert_eq!(acc.owner(&pp).await, team, "and is left alone");
     acc.finish().await;
+}
+
+/// `OWNER`, and `LAUNCH_ROLE` when the backend lets the test choose one.
+fn owner_and_launch_role<'a>(
+    owner: &'a str,
+    launch: Option<&'a str>,
+) -> Vec<(&'static str, &'a str)> {
+    let mut props = vec![("OWNER", owner)];
+    props.extend(launch.map(|l| ("LAUNCH_ROLE", l)));
+    props
+}
+
+/// Asserts what is live of `pp`: its owner, its launch role, and how many changes were made to
+/// it since the test took it (`why` says which).
+async fn assert_live(
+    acc: &World,
+    pp: &str,
+    owner: &str,
+    launch_role: Option<&str>,
+    changes: usize,
+    why: &str,
+) {
+    assert_eq!(acc.owner(pp).await, owner, "owner of {pp}");
+    assert_eq!(
+        acc.launch_role(pp).await.as_deref(),
+        launch_role,
+        "launch role of {pp}"
+    );
+    assert_eq!(acc.new_change_records(pp).await.len(), changes, "{why}");
 }

@@ -7,7 +7,7 @@ use std::panic::AssertUnwindSafe;
 use futures::FutureExt;
 
 use crate::harness::hcl::hcl_string;
-use crate::harness::terraform::{self, Cmd, PlanOutcome, Workdir};
+use crate::harness::terraform::{self, Cmd, Workdir};
 
 const DATA_A: &str = r#"
 resource "terraform_data" "x" {
@@ -32,14 +32,11 @@ async fn apply_step_applies_and_state_json_shows_values() {
 
     // A changed config yields exit code 2 from plan -detailed-exitcode.
     wd.write_config(&DATA_A.replace("alpha", "beta"));
-    match wd.plan_detailed_exitcode().await {
-        PlanOutcome::Changes(out) => assert!(
-            out.stdout.contains("\"alpha\" -> \"beta\""),
-            "plan should show the change: {}",
-            out.stdout
-        ),
-        other => panic!("expected changes, got {other:?}"),
-    }
+    let text = wd.plan_text_with_changes(false).await;
+    assert!(
+        text.contains("\"alpha\" -> \"beta\""),
+        "plan should show the change: {text}"
+    );
 
     wd.destroy().await;
     assert!(wd.resource_state("terraform_data.x").await.is_none());

@@ -508,6 +508,23 @@ impl Workdir {
         }
     }
 
+    /// The text of `terraform plan` (refresh-only when `refresh_only`), which must show changes;
+    /// panics with the transcript otherwise.
+    pub async fn plan_text_with_changes(&self, refresh_only: bool) -> String {
+        let outcome = if refresh_only {
+            self.refresh_plan_detailed_exitcode().await
+        } else {
+            self.plan_detailed_exitcode().await
+        };
+        match outcome {
+            PlanOutcome::Changes(out) => out.text(),
+            other => panic!(
+                "expected a plan with changes, got {other:?}\n{}",
+                self.transcript()
+            ),
+        }
+    }
+
     /// Plan (normal and refresh-only) must both be empty; panics with the plan output otherwise.
     pub async fn assert_plan_empty(&self) {
         match self.plan_detailed_exitcode().await {

@@ -52,6 +52,15 @@ impl World {
     /// For tests that can run on either backend: the emulator, or with `TF_ACC_AWS=1` the
     /// configured real product. Only the acceptance suites opt in, so no other suite ever
     /// reaches AWS.
+    /// [`World::start_on_backend`] with a workdir and one product to work on (named `name` on
+    /// the emulator; the configured product on AWS).
+    pub async fn with_product(name: &str) -> (World, Workdir, String) {
+        let world = World::start_on_backend().await;
+        let wd = world.workdir();
+        let pp = world.product(name).await;
+        (world, wd, pp)
+    }
+
     pub async fn start_on_backend() -> World {
         match aws::backend() {
             Backend::Emulator => World::start().await,
