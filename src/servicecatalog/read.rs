@@ -231,7 +231,12 @@ impl ServiceCatalog {
         // The search pages carry the status and the account's size even when the owner is
         // not needed.
         let Some(entry) = self.fleet().entry::<ProductSummary>(self, id, wait).await? else {
-            return self.read_one(id, needs, wait).await;
+            // On its own, with the fewest calls.
+            return if needs.launch_role {
+                self.read_exact(id, needs, wait).await
+            } else {
+                self.read_listed(id, wait).await
+            };
         };
         let mut state = ProductState::from_summary(entry);
         if needs.launch_role {
@@ -254,17 +259,9 @@ impl ServiceCatalog {
         Ok(state)
     }
 
-    /// Reads one product on its own with the fewest calls: the search for its id when only
-    /// the owner is needed, else an exact read.
-    pub(super) async fn read_one(
-        &self,
-        id: &str,
-        needs: Needs,
-        wait: &Wait,
-    ) -> Result<ProductState, ApiError> {
-        if needs.launch_role {
-            return self.read_exact(id, needs, wait).await;
-        }
+    /// Reads one product as the account-level search for its id lists it (all but its launch
+    /// role).
+    async fn read_listed(&self, id: &str, wait: &Wait) -> Result<ProductState, ApiError> {
         match self.search_by_id(id, wait).await? {
             Ok(Some(entry)) => Ok(ProductState::from_summary(entry)),
             // Not listed: deleted, or hidden from the search.
