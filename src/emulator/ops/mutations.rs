@@ -139,10 +139,6 @@ impl Mutation for Provision<'_> {
     const OPERATION: &'static str = "ProvisionProduct";
     const TOKEN_MEMBER: &'static str = "ProvisionToken";
 
-    fn token(&self) -> &str {
-        self.token
-    }
-
     fn target(&self, state: &mut State, ctx: &Ctx<'_>) -> Result<Target<'_>, ApiError> {
         let (name, env) = (self.name, ctx.env);
         let id = random_id("pp-");
@@ -187,11 +183,8 @@ impl Mutation for Provision<'_> {
 
     fn open(&self, pp: &ProvisionedProduct, _: &Ctx<'_>) -> Result<Opening, ApiError> {
         Ok(Opening {
-            record_type: "PROVISION_PRODUCT",
-            change: Change::Provision,
             outputs: stack_outputs(pp, &self.params),
-            provisioning: true,
-            versions: None,
+            ..Opening::new("PROVISION_PRODUCT", Change::Provision)
         })
     }
 }
@@ -201,8 +194,7 @@ pub(super) fn provision_product(
     ctx: &mut Ctx<'_>,
     body: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
-    let mut i = Input::new(body);
-    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+    let mut i = Input::request(body)?;
     let product_id = i.opt_str("ProductId", &input::ID)?;
     let product_name = i.opt_str("ProductName", &input::PRODUCT_NAME)?;
     let artifact_id = i.opt_str("ProvisioningArtifactId", &input::ID)?;
@@ -234,14 +226,13 @@ pub(super) fn provision_product(
         params,
         tags,
     };
-    mutate::apply(state, ctx, body, &m)
+    mutate::apply(state, ctx, body, token, &m)
 }
 
 /// Validated `UpdateProvisionedProduct`; parameters and tags are read again against the product
 /// (`UsePreviousValue`, defaults).
 struct Update<'b> {
     body: &'b Map<String, Value>,
-    token: &'b str,
     product: Lookup<'b>,
     product_id: Option<&'b str>,
     product_name: Option<&'b str>,
@@ -253,10 +244,6 @@ struct Update<'b> {
 impl Mutation for Update<'_> {
     const OPERATION: &'static str = "UpdateProvisionedProduct";
     const TOKEN_MEMBER: &'static str = "UpdateToken";
-
-    fn token(&self) -> &str {
-        self.token
-    }
 
     fn target(&self, _: &mut State, _: &Ctx<'_>) -> Result<Target<'_>, ApiError> {
         Ok(Target::Existing(self.product))
@@ -300,8 +287,7 @@ pub(super) fn update_provisioned_product(
     ctx: &mut Ctx<'_>,
     body: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
-    let mut i = Input::new(body);
-    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+    let mut i = Input::request(body)?;
     let name = i.opt_str("ProvisionedProductName", &input::PP_NAME_OR_ARN)?;
     let id = i.opt_str("ProvisionedProductId", &input::ID)?;
     let product_id = i.opt_str("ProductId", &input::ID)?;
@@ -321,7 +307,6 @@ pub(super) fn update_provisioned_product(
     };
     let m = Update {
         body,
-        token,
         product: product_lookup(id, name),
         product_id,
         product_name,
@@ -329,7 +314,7 @@ pub(super) fn update_provisioned_product(
         artifact_name,
         path_id,
     };
-    mutate::apply(state, ctx, body, &m)
+    mutate::apply(state, ctx, body, token, &m)
 }
 
 fn product_lookup<'b>(id: Option<&'b str>, name: Option<&'b str>) -> Lookup<'b> {
@@ -343,7 +328,6 @@ fn product_lookup<'b>(id: Option<&'b str>, name: Option<&'b str>) -> Lookup<'b> 
 
 /// Validated `TerminateProvisionedProduct`.
 struct Terminate<'b> {
-    token: &'b str,
     product: Lookup<'b>,
 }
 
@@ -351,22 +335,15 @@ impl Mutation for Terminate<'_> {
     const OPERATION: &'static str = "TerminateProvisionedProduct";
     const TOKEN_MEMBER: &'static str = "TerminateToken";
 
-    fn token(&self) -> &str {
-        self.token
-    }
-
     fn target(&self, _: &mut State, _: &Ctx<'_>) -> Result<Target<'_>, ApiError> {
         Ok(Target::Existing(self.product))
     }
 
     fn open(&self, _: &ProvisionedProduct, _: &Ctx<'_>) -> Result<Opening, ApiError> {
-        Ok(Opening {
-            record_type: "TERMINATE_PROVISIONED_PRODUCT",
-            change: Change::Terminate,
-            outputs: Vec::new(),
-            provisioning: true,
-            versions: None,
-        })
+        Ok(Opening::new(
+            "TERMINATE_PROVISIONED_PRODUCT",
+            Change::Terminate,
+        ))
     }
 }
 
@@ -375,8 +352,7 @@ pub(super) fn terminate_provisioned_product(
     ctx: &mut Ctx<'_>,
     body: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
-    let mut i = Input::new(body);
-    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+    let mut i = Input::request(body)?;
     let name = i.opt_str("ProvisionedProductName", &input::PP_NAME_OR_ARN)?;
     let id = i.opt_str("ProvisionedProductId", &input::ID)?;
     let token = i.req_str("TerminateToken", &input::TOKEN)?;
@@ -387,15 +363,13 @@ pub(super) fn terminate_provisioned_product(
         return Err(missing_member());
     };
     let m = Terminate {
-        token,
         product: product_lookup(id, name),
     };
-    mutate::apply(state, ctx, body, &m)
+    mutate::apply(state, ctx, body, token, &m)
 }
 
 /// Validated `UpdateProvisionedProductProperties`.
 struct Properties<'b> {
-    token: &'b str,
     id: &'b str,
     properties: BTreeMap<String, String>,
 }
@@ -403,10 +377,6 @@ struct Properties<'b> {
 impl Mutation for Properties<'_> {
     const OPERATION: &'static str = "UpdateProvisionedProductProperties";
     const TOKEN_MEMBER: &'static str = "IdempotencyToken";
-
-    fn token(&self) -> &str {
-        self.token
-    }
 
     fn target(&self, _: &mut State, _: &Ctx<'_>) -> Result<Target<'_>, ApiError> {
         Ok(Target::Existing(Lookup {
@@ -447,8 +417,7 @@ pub(super) fn update_properties(
     ctx: &mut Ctx<'_>,
     body: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
-    let mut i = Input::new(body);
-    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+    let mut i = Input::request(body)?;
     let id = i.req_str("ProvisionedProductId", &input::ID)?;
     let props = i.opt_object("ProvisionedProductProperties")?;
     let mut properties = BTreeMap::new();
@@ -502,10 +471,6 @@ pub(super) fn update_properties(
     if let Some(role) = properties.get("LAUNCH_ROLE") {
         arn::check_launch_role(role, &ctx.env.account_id, &ctx.env.partition)?;
     }
-    let m = Properties {
-        token,
-        id,
-        properties,
-    };
-    mutate::apply(state, ctx, body, &m)
+    let m = Properties { id, properties };
+    mutate::apply(state, ctx, body, token, &m)
 }

@@ -8,7 +8,7 @@ use serde_json::{json, Map, Value};
 
 use super::access::{access_level, can_see, record_visible};
 use super::context::{Ctx, Env};
-use super::paging::{by_key, by_offset, page};
+use super::paging::{by_key, by_offset, page, with_next};
 use crate::emulator::error::ApiError;
 use crate::emulator::input::{self, item_str, Input};
 use crate::emulator::model::{KeyValue, ProvisionedProduct, Record, State};
@@ -140,8 +140,7 @@ pub(super) fn search_provisioned_products(
     ctx: &mut Ctx<'_>,
     body: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
-    let mut i = Input::new(body);
-    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+    let mut i = Input::request(body)?;
     let level = access_level(
         &mut i,
         AccessLevel::Account,
@@ -234,10 +233,10 @@ pub(super) fn search_provisioned_products(
         .filter(|s| s.pp.stale_owner.is_some())
         .map(|s| s.pp.id.clone())
         .collect();
-    let mut out = json!({ "ProvisionedProducts": items, "TotalResultsCount": total });
-    if let Some(next) = next {
-        out["NextPageToken"] = Value::String(next);
-    }
+    let out = with_next(
+        json!({ "ProvisionedProducts": items, "TotalResultsCount": total }),
+        next,
+    );
     // Drop lag that has run out.
     for id in lagging {
         if let Some(pp) = state.products.get_mut(&id) {
@@ -257,8 +256,7 @@ pub(super) fn scan_provisioned_products(
     ctx: &mut Ctx<'_>,
     body: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
-    let mut i = Input::new(body);
-    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+    let mut i = Input::request(body)?;
     let level = access_level(
         &mut i,
         AccessLevel::User,
@@ -274,11 +272,7 @@ pub(super) fn scan_provisioned_products(
     visible.sort_by_key(|pp| pp.seq);
     let (page_items, next) = by_offset(&visible, &start, size)?;
     let items: Vec<Value> = page_items.iter().map(|pp| pp.detail()).collect();
-    let mut out = json!({ "ProvisionedProducts": items });
-    if let Some(next) = next {
-        out["NextPageToken"] = Value::String(next);
-    }
-    Ok(out)
+    Ok(with_next(json!({ "ProvisionedProducts": items }), next))
 }
 
 pub(super) fn list_record_history(
@@ -286,8 +280,7 @@ pub(super) fn list_record_history(
     ctx: &mut Ctx<'_>,
     body: &Map<String, Value>,
 ) -> Result<Value, ApiError> {
-    let mut i = Input::new(body);
-    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+    let mut i = Input::request(body)?;
     let level = access_level(&mut i, AccessLevel::User, ctx.caller, "ListRecordHistory")?;
     let filter = match i.opt_object("SearchFilter")? {
         None => None,
@@ -327,9 +320,5 @@ pub(super) fn list_record_history(
     records.sort_by_key(|r| std::cmp::Reverse(r.seq));
     let (page_items, next) = by_offset(&records, &start, size)?;
     let items: Vec<Value> = page_items.iter().map(|r| r.detail()).collect();
-    let mut out = json!({ "RecordDetails": items });
-    if let Some(next) = next {
-        out["NextPageToken"] = Value::String(next);
-    }
-    Ok(out)
+    Ok(with_next(json!({ "RecordDetails": items }), next))
 }
