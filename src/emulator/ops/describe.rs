@@ -1,20 +1,17 @@
 //! `DescribeProvisionedProduct` and `DescribeRecord`: one product or record, as its owner (or an
 //! account-level caller) sees it.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::access::{record_visible, Lookup};
-use super::context::Ctx;
 use super::paging::{by_offset, page, with_next};
+use super::Call;
 use crate::emulator::error::{ApiError, ErrorCode};
 use crate::emulator::input::{self, Input};
-use crate::emulator::model::{outputs, State};
+use crate::emulator::model::outputs;
 
-pub(super) fn describe_provisioned_product(
-    state: &mut State,
-    ctx: &mut Ctx<'_>,
-    body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
+pub(super) fn describe_provisioned_product(call: Call<'_, '_>) -> Result<Value, ApiError> {
+    let Call { state, ctx, body } = call;
     let mut i = Input::request(body)?;
     let id = i.opt_str("Id", &input::ID)?;
     let name = i.opt_str("Name", &input::PP_NAME)?;
@@ -29,11 +26,8 @@ pub(super) fn describe_provisioned_product(
     Ok(json!({ "ProvisionedProductDetail": pp.detail(), "CloudWatchDashboards": [] }))
 }
 
-pub(super) fn describe_record(
-    state: &mut State,
-    ctx: &mut Ctx<'_>,
-    body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
+pub(super) fn describe_record(call: Call<'_, '_>) -> Result<Value, ApiError> {
+    let Call { state, ctx, body } = call;
     let mut i = Input::request(body)?;
     let id = i.req_str("Id", &input::ID)?;
     let (start, size) = page(&mut i, 20, 20)?;

@@ -10,6 +10,7 @@ use sha2::{Digest as _, Sha256};
 use super::access::Lookup;
 use super::context::Ctx;
 use super::mutate::{self, random_id, Mutation, Opening, Target};
+use super::Call;
 use crate::emulator::arn;
 use crate::emulator::error::{ApiError, ErrorCode};
 use crate::emulator::input::{self, item_object, item_str, Input};
@@ -113,6 +114,28 @@ fn id_or_name(
     }
 }
 
+/// The product version members `ProvisionProduct` and `UpdateProvisionedProduct` share.
+#[derive(Clone, Copy)]
+struct Version<'b> {
+    product_id: Option<&'b str>,
+    product_name: Option<&'b str>,
+    artifact_id: Option<&'b str>,
+    artifact_name: Option<&'b str>,
+    path_id: Option<&'b str>,
+}
+
+fn read_version<'b>(i: &mut Input<'b>) -> Result<Version<'b>, ApiError> {
+    let version = Version {
+        product_id: i.opt_str("ProductId", &input::ID)?,
+        product_name: i.opt_str("ProductName", &input::PRODUCT_NAME)?,
+        artifact_id: i.opt_str("ProvisioningArtifactId", &input::ID)?,
+        artifact_name: i.opt_str("ProvisioningArtifactName", &input::ARTIFACT_NAME)?,
+        path_id: i.opt_str("PathId", &input::ID)?,
+    };
+    i.opt_str("PathName", &input::PATH_NAME)?;
+    Ok(version)
+}
+
 fn stack_outputs(pp: &ProvisionedProduct, params: &[KeyValue]) -> Vec<KeyValue> {
     let mut out = vec![KeyValue {
         key: "CloudformationStackARN".into(),
@@ -189,18 +212,10 @@ impl Mutation for Provision<'_> {
     }
 }
 
-pub(super) fn provision_product(
-    state: &mut State,
-    ctx: &mut Ctx<'_>,
-    body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
+pub(super) fn provision_product(call: Call<'_, '_>) -> Result<Value, ApiError> {
+    let Call { state, ctx, body } = call;
     let mut i = Input::request(body)?;
-    let product_id = i.opt_str("ProductId", &input::ID)?;
-    let product_name = i.opt_str("ProductName", &input::PRODUCT_NAME)?;
-    let artifact_id = i.opt_str("ProvisioningArtifactId", &input::ID)?;
-    let artifact_name = i.opt_str("ProvisioningArtifactName", &input::ARTIFACT_NAME)?;
-    let path_id = i.opt_str("PathId", &input::ID)?;
-    i.opt_str("PathName", &input::PATH_NAME)?;
+    let v = read_version(&mut i)?;
     let name = i.req_str("ProvisionedProductName", &input::PP_NAME)?;
     let params = read_parameters(&mut i, None)?.unwrap_or_default();
     i.opt_object("ProvisioningPreferences")?;
@@ -218,11 +233,16 @@ pub(super) fn provision_product(
     let m = Provision {
         name,
         token,
-        product_id: id_or_name(product_id, product_name, "prod-", "Product")?,
-        product_name,
-        artifact_id: id_or_name(artifact_id, artifact_name, "pa-", "ProvisioningArtifact")?,
-        artifact_name,
-        path_id,
+        product_id: id_or_name(v.product_id, v.product_name, "prod-", "Product")?,
+        product_name: v.product_name,
+        artifact_id: id_or_name(
+            v.artifact_id,
+            v.artifact_name,
+            "pa-",
+            "ProvisioningArtifact",
+        )?,
+        artifact_name: v.artifact_name,
+        path_id: v.path_id,
         params,
         tags,
     };
@@ -234,11 +254,7 @@ pub(super) fn provision_product(
 struct Update<'b> {
     body: &'b Map<String, Value>,
     product: Lookup<'b>,
-    product_id: Option<&'b str>,
-    product_name: Option<&'b str>,
-    artifact_id: Option<&'b str>,
-    artifact_name: Option<&'b str>,
-    path_id: Option<&'b str>,
+    version: Version<'b>,
 }
 
 impl Mutation for Update<'_> {
@@ -254,11 +270,12 @@ impl Mutation for Update<'_> {
         let params =
             read_parameters(&mut i, Some(&pp.parameters))?.unwrap_or_else(|| pp.parameters.clone());
         let tags = read_tags(&mut i)?.unwrap_or_else(|| pp.tags.clone());
-        let product_id = match (self.product_id, self.product_name) {
+        let v = self.version;
+        let product_id = match (v.product_id, v.product_name) {
             (None, None) => pp.product_id.clone(),
             (id, name) => id_or_name(id, name, "prod-", "Product")?,
         };
-        let artifact_id = match (self.artifact_id, self.artifact_name) {
+        let artifact_id = match (v.artifact_id, v.artifact_name) {
             (None, None) => pp.provisioning_artifact_id.clone(),
             (id, name) => id_or_name(id, name, "pa-", "ProvisioningArtifact")?,
         };
@@ -268,10 +285,7 @@ impl Mutation for Update<'_> {
             change: Change::Update {
                 product_id: product_id.clone(),
                 provisioning_artifact_id: artifact_id.clone(),
-                path_id: self
-                    .path_id
-                    .map(str::to_owned)
-                    .or_else(|| pp.path_id.clone()),
+                path_id: v.path_id.map(str::to_owned).or_else(|| pp.path_id.clone()),
                 parameters: params,
                 tags,
             },
@@ -282,20 +296,12 @@ impl Mutation for Update<'_> {
     }
 }
 
-pub(super) fn update_provisioned_product(
-    state: &mut State,
-    ctx: &mut Ctx<'_>,
-    body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
+pub(super) fn update_provisioned_product(call: Call<'_, '_>) -> Result<Value, ApiError> {
+    let Call { state, ctx, body } = call;
     let mut i = Input::request(body)?;
     let name = i.opt_str("ProvisionedProductName", &input::PP_NAME_OR_ARN)?;
     let id = i.opt_str("ProvisionedProductId", &input::ID)?;
-    let product_id = i.opt_str("ProductId", &input::ID)?;
-    let product_name = i.opt_str("ProductName", &input::PRODUCT_NAME)?;
-    let artifact_id = i.opt_str("ProvisioningArtifactId", &input::ID)?;
-    let artifact_name = i.opt_str("ProvisioningArtifactName", &input::ARTIFACT_NAME)?;
-    let path_id = i.opt_str("PathId", &input::ID)?;
-    i.opt_str("PathName", &input::PATH_NAME)?;
+    let version = read_version(&mut i)?;
     i.opt_object("ProvisioningPreferences")?;
     let token = i.req_str("UpdateToken", &input::TOKEN)?;
     // Checked here for constraints; read again once the product is known (UsePreviousValue).
@@ -308,11 +314,7 @@ pub(super) fn update_provisioned_product(
     let m = Update {
         body,
         product: product_lookup(id, name),
-        product_id,
-        product_name,
-        artifact_id,
-        artifact_name,
-        path_id,
+        version,
     };
     mutate::apply(state, ctx, body, token, &m)
 }
@@ -347,11 +349,8 @@ impl Mutation for Terminate<'_> {
     }
 }
 
-pub(super) fn terminate_provisioned_product(
-    state: &mut State,
-    ctx: &mut Ctx<'_>,
-    body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
+pub(super) fn terminate_provisioned_product(call: Call<'_, '_>) -> Result<Value, ApiError> {
+    let Call { state, ctx, body } = call;
     let mut i = Input::request(body)?;
     let name = i.opt_str("ProvisionedProductName", &input::PP_NAME_OR_ARN)?;
     let id = i.opt_str("ProvisionedProductId", &input::ID)?;
@@ -412,11 +411,8 @@ impl Mutation for Properties<'_> {
     }
 }
 
-pub(super) fn update_properties(
-    state: &mut State,
-    ctx: &mut Ctx<'_>,
-    body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
+pub(super) fn update_properties(call: Call<'_, '_>) -> Result<Value, ApiError> {
+    let Call { state, ctx, body } = call;
     let mut i = Input::request(body)?;
     let id = i.req_str("ProvisionedProductId", &input::ID)?;
     let props = i.opt_object("ProvisionedProductProperties")?;

@@ -4,14 +4,15 @@
 
 use std::borrow::Cow;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::access::{access_level, can_see, record_visible};
-use super::context::{Ctx, Env};
+use super::context::Env;
 use super::paging::{by_key, by_offset, page, with_next};
+use super::Call;
 use crate::emulator::error::ApiError;
 use crate::emulator::input::{self, item_str, Input};
-use crate::emulator::model::{KeyValue, ProvisionedProduct, Record, State};
+use crate::emulator::model::{KeyValue, ProvisionedProduct, Record};
 use crate::emulator::principal::AccessLevel;
 
 /// `SortBy` values: the documented four, and `createdTime`, which the AWS documentation recommends
@@ -135,11 +136,8 @@ fn system_tags(env: &Env, pp: &ProvisionedProduct) -> Vec<KeyValue> {
     ]
 }
 
-pub(super) fn search_provisioned_products(
-    state: &mut State,
-    ctx: &mut Ctx<'_>,
-    body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
+pub(super) fn search_provisioned_products(call: Call<'_, '_>) -> Result<Value, ApiError> {
+    let Call { state, ctx, body } = call;
     let mut i = Input::request(body)?;
     let level = access_level(
         &mut i,
@@ -251,11 +249,8 @@ pub(super) fn search_provisioned_products(
     Ok(out)
 }
 
-pub(super) fn scan_provisioned_products(
-    state: &mut State,
-    ctx: &mut Ctx<'_>,
-    body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
+pub(super) fn scan_provisioned_products(call: Call<'_, '_>) -> Result<Value, ApiError> {
+    let Call { state, ctx, body } = call;
     let mut i = Input::request(body)?;
     let level = access_level(
         &mut i,
@@ -275,11 +270,8 @@ pub(super) fn scan_provisioned_products(
     Ok(with_next(json!({ "ProvisionedProducts": items }), next))
 }
 
-pub(super) fn list_record_history(
-    state: &mut State,
-    ctx: &mut Ctx<'_>,
-    body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
+pub(super) fn list_record_history(call: Call<'_, '_>) -> Result<Value, ApiError> {
+    let Call { state, ctx, body } = call;
     let mut i = Input::request(body)?;
     let level = access_level(&mut i, AccessLevel::User, ctx.caller, "ListRecordHistory")?;
     let filter = match i.opt_object("SearchFilter")? {
