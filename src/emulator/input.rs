@@ -18,6 +18,31 @@ pub struct StrRule {
     pub pattern: Option<(&'static LazyLock<Regex>, &'static str)>,
 }
 
+impl StrRule {
+    /// A length bound only.
+    const fn length(min: usize, max: usize) -> StrRule {
+        StrRule {
+            min,
+            max,
+            pattern: None,
+        }
+    }
+
+    /// A length bound and a pattern (`text` as the model spells it, for messages).
+    const fn matching(
+        min: usize,
+        max: usize,
+        re: &'static LazyLock<Regex>,
+        text: &'static str,
+    ) -> StrRule {
+        StrRule {
+            min,
+            max,
+            pattern: Some((re, text)),
+        }
+    }
+}
+
 macro_rules! full_match {
     ($name:ident, $text:expr) => {
         pub static $name: LazyLock<Regex> =
@@ -39,107 +64,48 @@ full_match!(
 );
 
 /// `Id` shape.
-pub const ID: StrRule = StrRule {
-    min: 1,
-    max: 100,
-    pattern: Some((&ID_RE, r"^[a-zA-Z0-9_\-]*")),
-};
+pub const ID: StrRule = StrRule::matching(1, 100, &ID_RE, r"^[a-zA-Z0-9_\-]*");
 /// `ProvisionedProductName` shape.
-pub const PP_NAME: StrRule = StrRule {
-    min: 1,
-    max: 128,
-    pattern: Some((&NAME_RE, "[a-zA-Z0-9][a-zA-Z0-9._-]*")),
-};
+pub const PP_NAME: StrRule = StrRule::matching(1, 128, &NAME_RE, "[a-zA-Z0-9][a-zA-Z0-9._-]*");
 /// `ProvisionedProductNameOrArn` shape.
-pub const PP_NAME_OR_ARN: StrRule = StrRule {
-    min: 1,
-    max: 1224,
-    pattern: Some((
-        &NAME_OR_ARN_RE,
-        r"[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}|arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}",
-    )),
-};
+pub const PP_NAME_OR_ARN: StrRule = StrRule::matching(
+    1,
+    1224,
+    &NAME_OR_ARN_RE,
+    r"[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}|arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}",
+);
 /// `IdempotencyToken` shape.
-pub const TOKEN: StrRule = StrRule {
-    min: 1,
-    max: 128,
-    pattern: Some((&TOKEN_RE, "[a-zA-Z0-9][a-zA-Z0-9_-]*")),
-};
+pub const TOKEN: StrRule = StrRule::matching(1, 128, &TOKEN_RE, "[a-zA-Z0-9][a-zA-Z0-9_-]*");
 /// `AcceptLanguage` shape.
-pub const ACCEPT_LANGUAGE: StrRule = StrRule {
-    min: 0,
-    max: 100,
-    pattern: None,
-};
+pub const ACCEPT_LANGUAGE: StrRule = StrRule::length(0, 100);
 /// `PageToken` shape.
-pub const PAGE_TOKEN: StrRule = StrRule {
-    min: 0,
-    max: 2024,
-    pattern: Some((
-        &PAGE_TOKEN_RE,
-        r"[\u0009\u000a\u000d\u0020-\uD7FF\uE000-\uFFFD]*",
-    )),
-};
+pub const PAGE_TOKEN: StrRule = StrRule::matching(
+    0,
+    2024,
+    &PAGE_TOKEN_RE,
+    r"[\u0009\u000a\u000d\u0020-\uD7FF\uE000-\uFFFD]*",
+);
 /// `TagKey` shape.
-pub const TAG_KEY: StrRule = StrRule {
-    min: 1,
-    max: 128,
-    pattern: Some((&TAG_RE, r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$")),
-};
+pub const TAG_KEY: StrRule = StrRule::matching(1, 128, &TAG_RE, r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$");
 /// `TagValue` shape.
-pub const TAG_VALUE: StrRule = StrRule {
-    min: 1,
-    max: 256,
-    pattern: Some((&TAG_RE, r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$")),
-};
+pub const TAG_VALUE: StrRule =
+    StrRule::matching(1, 256, &TAG_RE, r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$");
 /// `ProductViewName` shape.
-pub const PRODUCT_NAME: StrRule = StrRule {
-    min: 0,
-    max: 8191,
-    pattern: None,
-};
+pub const PRODUCT_NAME: StrRule = StrRule::length(0, 8191);
 /// `ProvisioningArtifactName` shape.
-pub const ARTIFACT_NAME: StrRule = StrRule {
-    min: 0,
-    max: 8192,
-    pattern: None,
-};
+pub const ARTIFACT_NAME: StrRule = StrRule::length(0, 8192);
 /// `PortfolioDisplayName` shape.
-pub const PATH_NAME: StrRule = StrRule {
-    min: 1,
-    max: 100,
-    pattern: None,
-};
+pub const PATH_NAME: StrRule = StrRule::length(1, 100);
 /// `ParameterKey` shape.
-pub const PARAM_KEY: StrRule = StrRule {
-    min: 1,
-    max: 1000,
-    pattern: None,
-};
+pub const PARAM_KEY: StrRule = StrRule::length(1, 1000);
 /// `ParameterValue` shape.
-pub const PARAM_VALUE: StrRule = StrRule {
-    min: 0,
-    max: 4096,
-    pattern: None,
-};
+pub const PARAM_VALUE: StrRule = StrRule::length(0, 4096);
 /// `PropertyKey` shape (the enum is checked separately, as a parameter error).
-pub const PROPERTY_KEY: StrRule = StrRule {
-    min: 1,
-    max: 128,
-    pattern: None,
-};
+pub const PROPERTY_KEY: StrRule = StrRule::length(1, 128);
 /// `PropertyValue` shape.
-pub const PROPERTY_VALUE: StrRule = StrRule {
-    min: 0,
-    max: 1024,
-    pattern: None,
-};
+pub const PROPERTY_VALUE: StrRule = StrRule::length(0, 1024);
 /// Free strings with no model constraint.
-pub const ANY: StrRule = StrRule {
-    min: 0,
-    max: usize::MAX,
-    pattern: None,
-};
+pub const ANY: StrRule = StrRule::length(0, usize::MAX);
 
 /// Parses a request body: empty means `{}`, anything but a JSON object is a `SerializationException`.
 pub fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
@@ -262,6 +228,13 @@ impl<'a> Input<'a> {
             prefix: String::new(),
             violations: Violations::default(),
         }
+    }
+
+    /// A request object; every operation takes an `AcceptLanguage`, checked and otherwise ignored.
+    pub fn request(obj: &'a Map<String, Value>) -> Result<Self, ApiError> {
+        let mut input = Input::new(obj);
+        input.opt_str("AcceptLanguage", &ACCEPT_LANGUAGE)?;
+        Ok(input)
     }
 
     /// The model member name (lowerCamel, with the nesting path).

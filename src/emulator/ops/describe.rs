@@ -1,22 +1,18 @@
 //! `DescribeProvisionedProduct` and `DescribeRecord`: one product or record, as its owner (or an
 //! account-level caller) sees it.
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::access::{record_visible, Lookup};
-use super::context::Ctx;
-use super::paging::{by_offset, page};
+use super::paging::{by_offset, page, with_next};
+use super::Call;
 use crate::emulator::error::{ApiError, ErrorCode};
 use crate::emulator::input::{self, Input};
-use crate::emulator::model::{outputs, State};
+use crate::emulator::model::outputs;
 
-pub(super) fn describe_provisioned_product(
-    state: &mut State,
-    ctx: &mut Ctx<'_>,
-    body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
-    let mut i = Input::new(body);
-    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+pub(super) fn describe_provisioned_product(call: Call<'_, '_>) -> Result<Value, ApiError> {
+    let Call { state, ctx, body } = call;
+    let mut i = Input::request(body)?;
     let id = i.opt_str("Id", &input::ID)?;
     let name = i.opt_str("Name", &input::PP_NAME)?;
     i.finish()?;
@@ -30,13 +26,9 @@ pub(super) fn describe_provisioned_product(
     Ok(json!({ "ProvisionedProductDetail": pp.detail(), "CloudWatchDashboards": [] }))
 }
 
-pub(super) fn describe_record(
-    state: &mut State,
-    ctx: &mut Ctx<'_>,
-    body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
-    let mut i = Input::new(body);
-    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+pub(super) fn describe_record(call: Call<'_, '_>) -> Result<Value, ApiError> {
+    let Call { state, ctx, body } = call;
+    let mut i = Input::request(body)?;
     let id = i.req_str("Id", &input::ID)?;
     let (start, size) = page(&mut i, 20, 20)?;
     let Some(id) = id else {
@@ -52,9 +44,8 @@ pub(super) fn describe_record(
         .filter(|r| record_visible(state, r, ctx.caller, ctx.caller.access_level))
         .ok_or_else(|| ApiError::not_found(format!("record {id} not found")))?;
     let (items, next) = by_offset(&rec.outputs, &start, size)?;
-    let mut out = json!({ "RecordDetail": rec.detail(), "RecordOutputs": outputs(items) });
-    if let Some(next) = next {
-        out["NextPageToken"] = Value::String(next);
-    }
-    Ok(out)
+    Ok(with_next(
+        json!({ "RecordDetail": rec.detail(), "RecordOutputs": outputs(items) }),
+        next,
+    ))
 }

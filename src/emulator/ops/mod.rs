@@ -1,5 +1,6 @@
-//! The Service Catalog operations, each a function over the locked [`State`], and the one operation
-//! table that routing, fault filtering, rate limits, metrics and persistence read.
+//! The Service Catalog operations, each a function of one [`Call`] (the locked [`State`], the call's
+//! context, the request body), and the one operation table that routing, fault filtering, rate
+//! limits, metrics and persistence read.
 //!
 //! By concern: `context` (what an operation runs with), `access` (visibility and access-level
 //! filters), `paging`, `tokens` (idempotency), `mutate` (the idempotent-mutation pipeline every
@@ -25,9 +26,18 @@ pub(crate) use context::{Ctx, Env, RecordFaults};
 pub(crate) use seed::seed;
 pub use seed::SeedProduct;
 
+/// One call as an operation receives it.
+pub(crate) struct Call<'c, 'a> {
+    /// The state, locked for the call.
+    pub state: &'c mut State,
+    /// Who calls, when, and the faults that shape new records.
+    pub ctx: &'c mut Ctx<'a>,
+    /// The request body.
+    pub body: &'c Map<String, Value>,
+}
+
 /// An operation: validates the request body, works on the state, returns the answer body.
-pub(crate) type Handler =
-    fn(&mut State, &mut Ctx<'_>, &Map<String, Value>) -> Result<Value, ApiError>;
+pub(crate) type Handler = fn(Call<'_, '_>) -> Result<Value, ApiError>;
 
 /// One row of the operation table.
 #[derive(Debug)]

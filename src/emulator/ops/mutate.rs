@@ -37,15 +37,26 @@ pub(super) struct Opening {
     pub versions: Option<(String, String)>,
 }
 
+impl Opening {
+    /// A provisioning record of `record_type` with no outputs, naming the product's current
+    /// version.
+    pub fn new(record_type: &'static str, change: Change) -> Opening {
+        Opening {
+            record_type,
+            change,
+            outputs: Vec::new(),
+            provisioning: true,
+            versions: None,
+        }
+    }
+}
+
 /// A changing operation, once its request is validated.
 pub(super) trait Mutation {
     /// Operation name; tokens are remembered per operation.
     const OPERATION: &'static str;
     /// The token member (`ProvisionToken`, `IdempotencyToken`, ...).
     const TOKEN_MEMBER: &'static str;
-
-    /// The token of this request.
-    fn token(&self) -> &str;
 
     /// The product to change; called only for a new token.
     fn target(&self, state: &mut State, ctx: &Ctx<'_>) -> Result<Target<'_>, ApiError>;
@@ -60,21 +71,16 @@ pub(super) trait Mutation {
     }
 }
 
-/// Runs a mutation (see the module comment).
+/// Runs a mutation sent with `token` (see the module comment).
 pub(super) fn apply<M: Mutation>(
     state: &mut State,
     ctx: &mut Ctx<'_>,
     body: &Map<String, Value>,
+    token: &str,
     m: &M,
 ) -> Result<Value, ApiError> {
     let fingerprint = tokens::fingerprint(ctx.caller, body, M::TOKEN_MEMBER);
-    let replay = tokens::replayed(
-        state,
-        M::OPERATION,
-        M::TOKEN_MEMBER,
-        m.token(),
-        &fingerprint,
-    )?;
+    let replay = tokens::replayed(state, M::OPERATION, M::TOKEN_MEMBER, token, &fingerprint)?;
     if let Some(record_id) = replay {
         let rec = state
             .records
@@ -105,7 +111,7 @@ pub(super) fn apply<M: Mutation>(
         }
     };
     let rec = open_record(state, ctx, &pp_id, opening)?;
-    tokens::remember(state, M::OPERATION, m.token(), fingerprint, &rec.id);
+    tokens::remember(state, M::OPERATION, token, fingerprint, &rec.id);
     Ok(m.reply(&rec))
 }
 

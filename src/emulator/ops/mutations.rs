@@ -10,6 +10,7 @@ use sha2::{Digest as _, Sha256};
 use super::access::Lookup;
 use super::context::Ctx;
 use super::mutate::{self, random_id, Mutation, Opening, Target};
+use super::Call;
 use crate::emulator::arn;
 use crate::emulator::error::{ApiError, ErrorCode};
 use crate::emulator::input::{self, item_object, item_str, Input};
@@ -113,6 +114,28 @@ fn id_or_name(
     }
 }
 
+/// The product version members `ProvisionProduct` and `UpdateProvisionedProduct` share.
+#[derive(Clone, Copy)]
+struct Version<'b> {
+    product_id: Option<&'b str>,
+    product_name: Option<&'b str>,
+    artifact_id: Option<&'b str>,
+    artifact_name: Option<&'b str>,
+    path_id: Option<&'b str>,
+}
+
+fn read_version<'b>(i: &mut Input<'b>) -> Result<Version<'b>, ApiError> {
+    let version = Version {
+        product_id: i.opt_str("ProductId", &input::ID)?,
+        product_name: i.opt_str("ProductName", &input::PRODUCT_NAME)?,
+        artifact_id: i.opt_str("ProvisioningArtifactId", &input::ID)?,
+        artifact_name: i.opt_str("ProvisioningArtifactName", &input::ARTIFACT_NAME)?,
+        path_id: i.opt_str("PathId", &input::ID)?,
+    };
+    i.opt_str("PathName", &input::PATH_NAME)?;
+    Ok(version)
+}
+
 fn stack_outputs(pp: &ProvisionedProduct, params: &[KeyValue]) -> Vec<KeyValue> {
     let mut out = vec![KeyValue {
         key: "CloudformationStackARN".into(),
@@ -138,10 +161,6 @@ struct Provision<'b> {
 impl Mutation for Provision<'_> {
     const OPERATION: &'static str = "ProvisionProduct";
     const TOKEN_MEMBER: &'static str = "ProvisionToken";
-
-    fn token(&self) -> &str {
-        self.token
-    }
 
     fn target(&self, state: &mut State, ctx: &Ctx<'_>) -> Result<Target<'_>, ApiError> {
         let (name, env) = (self.name, ctx.env);
@@ -187,28 +206,16 @@ impl Mutation for Provision<'_> {
 
     fn open(&self, pp: &ProvisionedProduct, _: &Ctx<'_>) -> Result<Opening, ApiError> {
         Ok(Opening {
-            record_type: "PROVISION_PRODUCT",
-            change: Change::Provision,
             outputs: stack_outputs(pp, &self.params),
-            provisioning: true,
-            versions: None,
+            ..Opening::new("PROVISION_PRODUCT", Change::Provision)
         })
     }
 }
 
-pub(super) fn provision_product(
-    state: &mut State,
-    ctx: &mut Ctx<'_>,
-    body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
-    let mut i = Input::new(body);
-    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
-    let product_id = i.opt_str("ProductId", &input::ID)?;
-    let product_name = i.opt_str("ProductName", &input::PRODUCT_NAME)?;
-    let artifact_id = i.opt_str("ProvisioningArtifactId", &input::ID)?;
-    let artifact_name = i.opt_str("ProvisioningArtifactName", &input::ARTIFACT_NAME)?;
-    let path_id = i.opt_str("PathId", &input::ID)?;
-    i.opt_str("PathName", &input::PATH_NAME)?;
+pub(super) fn provision_product(call: Call<'_, '_>) -> Result<Value, ApiError> {
+    let Call { state, ctx, body } = call;
+    let mut i = Input::request(body)?;
+    let v = read_version(&mut i)?;
     let name = i.req_str("ProvisionedProductName", &input::PP_NAME)?;
     let params = read_parameters(&mut i, None)?.unwrap_or_default();
     i.opt_object("ProvisioningPreferences")?;
@@ -226,37 +233,33 @@ pub(super) fn provision_product(
     let m = Provision {
         name,
         token,
-        product_id: id_or_name(product_id, product_name, "prod-", "Product")?,
-        product_name,
-        artifact_id: id_or_name(artifact_id, artifact_name, "pa-", "ProvisioningArtifact")?,
-        artifact_name,
-        path_id,
+        product_id: id_or_name(v.product_id, v.product_name, "prod-", "Product")?,
+        product_name: v.product_name,
+        artifact_id: id_or_name(
+            v.artifact_id,
+            v.artifact_name,
+            "pa-",
+            "ProvisioningArtifact",
+        )?,
+        artifact_name: v.artifact_name,
+        path_id: v.path_id,
         params,
         tags,
     };
-    mutate::apply(state, ctx, body, &m)
+    mutate::apply(state, ctx, body, token, &m)
 }
 
 /// Validated `UpdateProvisionedProduct`; parameters and tags are read again against the product
 /// (`UsePreviousValue`, defaults).
 struct Update<'b> {
     body: &'b Map<String, Value>,
-    token: &'b str,
     product: Lookup<'b>,
-    product_id: Option<&'b str>,
-    product_name: Option<&'b str>,
-    artifact_id: Option<&'b str>,
-    artifact_name: Option<&'b str>,
-    path_id: Option<&'b str>,
+    version: Version<'b>,
 }
 
 impl Mutation for Update<'_> {
     const OPERATION: &'static str = "UpdateProvisionedProduct";
     const TOKEN_MEMBER: &'static str = "UpdateToken";
-
-    fn token(&self) -> &str {
-        self.token
-    }
 
     fn target(&self, _: &mut State, _: &Ctx<'_>) -> Result<Target<'_>, ApiError> {
         Ok(Target::Existing(self.product))
@@ -267,11 +270,12 @@ impl Mutation for Update<'_> {
         let params =
             read_parameters(&mut i, Some(&pp.parameters))?.unwrap_or_else(|| pp.parameters.clone());
         let tags = read_tags(&mut i)?.unwrap_or_else(|| pp.tags.clone());
-        let product_id = match (self.product_id, self.product_name) {
+        let v = self.version;
+        let product_id = match (v.product_id, v.product_name) {
             (None, None) => pp.product_id.clone(),
             (id, name) => id_or_name(id, name, "prod-", "Product")?,
         };
-        let artifact_id = match (self.artifact_id, self.artifact_name) {
+        let artifact_id = match (v.artifact_id, v.artifact_name) {
             (None, None) => pp.provisioning_artifact_id.clone(),
             (id, name) => id_or_name(id, name, "pa-", "ProvisioningArtifact")?,
         };
@@ -281,10 +285,7 @@ impl Mutation for Update<'_> {
             change: Change::Update {
                 product_id: product_id.clone(),
                 provisioning_artifact_id: artifact_id.clone(),
-                path_id: self
-                    .path_id
-                    .map(str::to_owned)
-                    .or_else(|| pp.path_id.clone()),
+                path_id: v.path_id.map(str::to_owned).or_else(|| pp.path_id.clone()),
                 parameters: params,
                 tags,
             },
@@ -295,21 +296,12 @@ impl Mutation for Update<'_> {
     }
 }
 
-pub(super) fn update_provisioned_product(
-    state: &mut State,
-    ctx: &mut Ctx<'_>,
-    body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
-    let mut i = Input::new(body);
-    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+pub(super) fn update_provisioned_product(call: Call<'_, '_>) -> Result<Value, ApiError> {
+    let Call { state, ctx, body } = call;
+    let mut i = Input::request(body)?;
     let name = i.opt_str("ProvisionedProductName", &input::PP_NAME_OR_ARN)?;
     let id = i.opt_str("ProvisionedProductId", &input::ID)?;
-    let product_id = i.opt_str("ProductId", &input::ID)?;
-    let product_name = i.opt_str("ProductName", &input::PRODUCT_NAME)?;
-    let artifact_id = i.opt_str("ProvisioningArtifactId", &input::ID)?;
-    let artifact_name = i.opt_str("ProvisioningArtifactName", &input::ARTIFACT_NAME)?;
-    let path_id = i.opt_str("PathId", &input::ID)?;
-    i.opt_str("PathName", &input::PATH_NAME)?;
+    let version = read_version(&mut i)?;
     i.opt_object("ProvisioningPreferences")?;
     let token = i.req_str("UpdateToken", &input::TOKEN)?;
     // Checked here for constraints; read again once the product is known (UsePreviousValue).
@@ -321,15 +313,10 @@ pub(super) fn update_provisioned_product(
     };
     let m = Update {
         body,
-        token,
         product: product_lookup(id, name),
-        product_id,
-        product_name,
-        artifact_id,
-        artifact_name,
-        path_id,
+        version,
     };
-    mutate::apply(state, ctx, body, &m)
+    mutate::apply(state, ctx, body, token, &m)
 }
 
 fn product_lookup<'b>(id: Option<&'b str>, name: Option<&'b str>) -> Lookup<'b> {
@@ -343,7 +330,6 @@ fn product_lookup<'b>(id: Option<&'b str>, name: Option<&'b str>) -> Lookup<'b> 
 
 /// Validated `TerminateProvisionedProduct`.
 struct Terminate<'b> {
-    token: &'b str,
     product: Lookup<'b>,
 }
 
@@ -351,32 +337,21 @@ impl Mutation for Terminate<'_> {
     const OPERATION: &'static str = "TerminateProvisionedProduct";
     const TOKEN_MEMBER: &'static str = "TerminateToken";
 
-    fn token(&self) -> &str {
-        self.token
-    }
-
     fn target(&self, _: &mut State, _: &Ctx<'_>) -> Result<Target<'_>, ApiError> {
         Ok(Target::Existing(self.product))
     }
 
     fn open(&self, _: &ProvisionedProduct, _: &Ctx<'_>) -> Result<Opening, ApiError> {
-        Ok(Opening {
-            record_type: "TERMINATE_PROVISIONED_PRODUCT",
-            change: Change::Terminate,
-            outputs: Vec::new(),
-            provisioning: true,
-            versions: None,
-        })
+        Ok(Opening::new(
+            "TERMINATE_PROVISIONED_PRODUCT",
+            Change::Terminate,
+        ))
     }
 }
 
-pub(super) fn terminate_provisioned_product(
-    state: &mut State,
-    ctx: &mut Ctx<'_>,
-    body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
-    let mut i = Input::new(body);
-    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+pub(super) fn terminate_provisioned_product(call: Call<'_, '_>) -> Result<Value, ApiError> {
+    let Call { state, ctx, body } = call;
+    let mut i = Input::request(body)?;
     let name = i.opt_str("ProvisionedProductName", &input::PP_NAME_OR_ARN)?;
     let id = i.opt_str("ProvisionedProductId", &input::ID)?;
     let token = i.req_str("TerminateToken", &input::TOKEN)?;
@@ -387,15 +362,13 @@ pub(super) fn terminate_provisioned_product(
         return Err(missing_member());
     };
     let m = Terminate {
-        token,
         product: product_lookup(id, name),
     };
-    mutate::apply(state, ctx, body, &m)
+    mutate::apply(state, ctx, body, token, &m)
 }
 
 /// Validated `UpdateProvisionedProductProperties`.
 struct Properties<'b> {
-    token: &'b str,
     id: &'b str,
     properties: BTreeMap<String, String>,
 }
@@ -403,10 +376,6 @@ struct Properties<'b> {
 impl Mutation for Properties<'_> {
     const OPERATION: &'static str = "UpdateProvisionedProductProperties";
     const TOKEN_MEMBER: &'static str = "IdempotencyToken";
-
-    fn token(&self) -> &str {
-        self.token
-    }
 
     fn target(&self, _: &mut State, _: &Ctx<'_>) -> Result<Target<'_>, ApiError> {
         Ok(Target::Existing(Lookup {
@@ -442,13 +411,9 @@ impl Mutation for Properties<'_> {
     }
 }
 
-pub(super) fn update_properties(
-    state: &mut State,
-    ctx: &mut Ctx<'_>,
-    body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
-    let mut i = Input::new(body);
-    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+pub(super) fn update_properties(call: Call<'_, '_>) -> Result<Value, ApiError> {
+    let Call { state, ctx, body } = call;
+    let mut i = Input::request(body)?;
     let id = i.req_str("ProvisionedProductId", &input::ID)?;
     let props = i.opt_object("ProvisionedProductProperties")?;
     let mut properties = BTreeMap::new();
@@ -502,10 +467,6 @@ pub(super) fn update_properties(
     if let Some(role) = properties.get("LAUNCH_ROLE") {
         arn::check_launch_role(role, &ctx.env.account_id, &ctx.env.partition)?;
     }
-    let m = Properties {
-        token,
-        id,
-        properties,
-    };
-    mutate::apply(state, ctx, body, &m)
+    let m = Properties { id, properties };
+    mutate::apply(state, ctx, body, token, &m)
 }

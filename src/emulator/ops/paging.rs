@@ -4,6 +4,7 @@
 //! shown, so removals between pages skip nothing).
 
 use base64::Engine as _;
+use serde_json::Value;
 
 use crate::emulator::error::ApiError;
 use crate::emulator::input::{self, Input};
@@ -63,6 +64,14 @@ fn decode(t: &str) -> Option<Start> {
 
 fn encode(payload: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("emu1:{payload}"))
+}
+
+/// A listing's answer `out`, with `NextPageToken` when more remain.
+pub(super) fn with_next(mut out: Value, next: Option<String>) -> Value {
+    if let Some(next) = next {
+        out["NextPageToken"] = Value::String(next);
+    }
+    out
 }
 
 /// One page by offset, and the `NextPageToken` when more remain.

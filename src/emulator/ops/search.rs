@@ -4,14 +4,15 @@
 
 use std::borrow::Cow;
 
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 use super::access::{access_level, can_see, record_visible};
-use super::context::{Ctx, Env};
-use super::paging::{by_key, by_offset, page};
+use super::context::Env;
+use super::paging::{by_key, by_offset, page, with_next};
+use super::Call;
 use crate::emulator::error::ApiError;
 use crate::emulator::input::{self, item_str, Input};
-use crate::emulator::model::{KeyValue, ProvisionedProduct, Record, State};
+use crate::emulator::model::{KeyValue, ProvisionedProduct, Record};
 use crate::emulator::principal::AccessLevel;
 
 /// `SortBy` values: the documented four, and `createdTime`, which the AWS documentation recommends
@@ -135,13 +136,9 @@ fn system_tags(env: &Env, pp: &ProvisionedProduct) -> Vec<KeyValue> {
     ]
 }
 
-pub(super) fn search_provisioned_products(
-    state: &mut State,
-    ctx: &mut Ctx<'_>,
-    body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
-    let mut i = Input::new(body);
-    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+pub(super) fn search_provisioned_products(call: Call<'_, '_>) -> Result<Value, ApiError> {
+    let Call { state, ctx, body } = call;
+    let mut i = Input::request(body)?;
     let level = access_level(
         &mut i,
         AccessLevel::Account,
@@ -234,10 +231,10 @@ pub(super) fn search_provisioned_products(
         .filter(|s| s.pp.stale_owner.is_some())
         .map(|s| s.pp.id.clone())
         .collect();
-    let mut out = json!({ "ProvisionedProducts": items, "TotalResultsCount": total });
-    if let Some(next) = next {
-        out["NextPageToken"] = Value::String(next);
-    }
+    let out = with_next(
+        json!({ "ProvisionedProducts": items, "TotalResultsCount": total }),
+        next,
+    );
     // Drop lag that has run out.
     for id in lagging {
         if let Some(pp) = state.products.get_mut(&id) {
@@ -252,13 +249,9 @@ pub(super) fn search_provisioned_products(
     Ok(out)
 }
 
-pub(super) fn scan_provisioned_products(
-    state: &mut State,
-    ctx: &mut Ctx<'_>,
-    body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
-    let mut i = Input::new(body);
-    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+pub(super) fn scan_provisioned_products(call: Call<'_, '_>) -> Result<Value, ApiError> {
+    let Call { state, ctx, body } = call;
+    let mut i = Input::request(body)?;
     let level = access_level(
         &mut i,
         AccessLevel::User,
@@ -274,20 +267,12 @@ pub(super) fn scan_provisioned_products(
     visible.sort_by_key(|pp| pp.seq);
     let (page_items, next) = by_offset(&visible, &start, size)?;
     let items: Vec<Value> = page_items.iter().map(|pp| pp.detail()).collect();
-    let mut out = json!({ "ProvisionedProducts": items });
-    if let Some(next) = next {
-        out["NextPageToken"] = Value::String(next);
-    }
-    Ok(out)
+    Ok(with_next(json!({ "ProvisionedProducts": items }), next))
 }
 
-pub(super) fn list_record_history(
-    state: &mut State,
-    ctx: &mut Ctx<'_>,
-    body: &Map<String, Value>,
-) -> Result<Value, ApiError> {
-    let mut i = Input::new(body);
-    i.opt_str("AcceptLanguage", &input::ACCEPT_LANGUAGE)?;
+pub(super) fn list_record_history(call: Call<'_, '_>) -> Result<Value, ApiError> {
+    let Call { state, ctx, body } = call;
+    let mut i = Input::request(body)?;
     let level = access_level(&mut i, AccessLevel::User, ctx.caller, "ListRecordHistory")?;
     let filter = match i.opt_object("SearchFilter")? {
         None => None,
@@ -327,9 +312,5 @@ pub(super) fn list_record_history(
     records.sort_by_key(|r| std::cmp::Reverse(r.seq));
     let (page_items, next) = by_offset(&records, &start, size)?;
     let items: Vec<Value> = page_items.iter().map(|r| r.detail()).collect();
-    let mut out = json!({ "RecordDetails": items });
-    if let Some(next) = next {
-        out["NextPageToken"] = Value::String(next);
-    }
-    Ok(out)
+    Ok(with_next(json!({ "RecordDetails": items }), next))
 }

@@ -7,6 +7,7 @@ use serde_json::{json, Map};
 
 use super::context::{Ctx, Env, RecordFaults};
 use super::mutations::provision_product;
+use super::Call;
 use crate::emulator::arn;
 use crate::emulator::error::{ApiError, ErrorCode};
 use crate::emulator::model::{ProvisionedProduct, State};
@@ -79,7 +80,11 @@ pub(crate) fn seed(
             search_lag_calls: 0,
         },
     };
-    let out = provision_product(state, &mut ctx, &body)?;
+    let out = provision_product(Call {
+        state,
+        ctx: &mut ctx,
+        body: &body,
+    })?;
     let record_id = out["RecordDetail"]["RecordId"]
         .as_str()
         .unwrap_or_default()

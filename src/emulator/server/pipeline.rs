@@ -19,7 +19,7 @@ use super::shared::{now_secs, Shared};
 use crate::emulator::config::EmulatorConfig;
 use crate::emulator::error::{ApiError, ErrorCode};
 use crate::emulator::input;
-use crate::emulator::ops::{self, Ctx, Operation};
+use crate::emulator::ops::{self, Call, Ctx, Operation};
 use crate::emulator::principal::Principal;
 use crate::emulator::sigv4;
 use crate::emulator::wire::AwsJson;
@@ -274,7 +274,11 @@ pub(super) async fn call(
             env: &shared.env,
             faults: inner.faults.for_records(),
         };
-        let answer = (op.handler)(&mut inner.state, &mut ctx, &request)?;
+        let answer = (op.handler)(Call {
+            state: &mut inner.state,
+            ctx: &mut ctx,
+            body: &request,
+        })?;
         let version = op.mutates.then(|| {
             inner.version += 1;
             inner.version

@@ -4,15 +4,19 @@
 use std::collections::HashSet;
 use std::time::Duration;
 
+use aws_sdk_servicecatalog::operation::describe_record::DescribeRecordOutput;
+use aws_sdk_servicecatalog::operation::search_provisioned_products::SearchProvisionedProductsOutput;
 use aws_sdk_servicecatalog::types::{
     AccessLevelFilterKey, ListRecordHistorySearchFilter, PropertyKey,
     ProvisionedProductViewFilterBy, ProvisioningParameter, SortOrder, UpdateProvisioningParameter,
 };
 use servicecatalog_provider::emulator::EmulatorConfig;
 
-use super::{admin, code_of, final_status, level, start};
+use super::{
+    all_pages, code_of, final_status, level, seeded, set, set_and_wait, start, try_set,
+    with_record_latency,
+};
 use crate::harness::sdk::{self, iam_arn, provision, ACCOUNT};
-use crate::harness::World;
 
 #[tokio::test]
 async fn every_operation_works_through_the_sdk() {
@@ -42,13 +46,7 @@ async fn every_operation_works_through_the_sdk() {
         "SUCCEEDED"
     );
 
-    let by_id = c
-        .describe_provisioned_product()
-        .id(&id)
-        .send()
-        .await
-        .unwrap();
-    let detail = by_id.provisioned_product_detail().unwrap();
+    let detail = sdk::describe(&c, &id).await;
     assert_eq!(detail.status().unwrap().as_str(), "AVAILABLE");
     assert_eq!(
         detail.arn(),
@@ -78,32 +76,14 @@ async fn every_operation_works_through_the_sdk() {
     assert_eq!(scan.provisioned_products().len(), 1);
 
     let role = iam_arn("role", "Launch");
-    let up = c
-        .update_provisioned_product_properties()
-        .provisioned_product_id(&id)
-        .provisioned_product_properties(PropertyKey::LaunchRole, &role)
-        .send()
-        .await
-        .unwrap();
+    let up = set(&c, &id, PropertyKey::LaunchRole, &role).await;
     assert_eq!(up.status().unwrap().as_str(), "CREATED");
     assert_eq!(
         up.provisioned_product_properties().unwrap()[&PropertyKey::LaunchRole],
         role
     );
     assert_eq!(final_status(&c, up.record_id().unwrap()).await, "SUCCEEDED");
-    let detail = c
-        .describe_provisioned_product()
-        .id(&id)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        detail
-            .provisioned_product_detail()
-            .unwrap()
-            .launch_role_arn(),
-        Some(role.as_str())
-    );
+    assert_eq!(sdk::launch_role(&c, &id).await, Some(role.clone()));
 
     let upd = c
         .update_provisioned_product()
@@ -142,13 +122,7 @@ async fn every_operation_works_through_the_sdk() {
         .map(|o| (o.output_key().unwrap(), o.output_value().unwrap()))
         .collect();
     assert!(outputs.contains(&("Size", "small")), "{outputs:?}");
-    let detail = c
-        .describe_provisioned_product()
-        .id(&id)
-        .send()
-        .await
-        .unwrap();
-    let detail = detail.provisioned_product_detail().unwrap();
+    let detail = sdk::describe(&c, &id).await;
     assert_eq!(detail.provisioning_artifact_id(), Some("pa-version2abcdef"));
     assert_eq!(
         detail.last_successful_provisioning_record_id(),
@@ -204,69 +178,30 @@ async fn every_operation_works_through_the_sdk() {
 
 #[tokio::test]
 async fn property_update_lifecycle_with_latency() {
-    let world = World::with_config(EmulatorConfig {
-        record_latency: Duration::from_secs(3),
-        ..Default::default()
-    })
-    .await;
-    let emu = world.emu();
-    let c = admin(&world);
-    let pp = emu
-        .seed_provisioned_product(servicecatalog_provider::emulator::SeedProduct {
-            name: "db".into(),
-            ..Default::default()
-        })
+    let (world, c) = with_record_latency(Duration::from_secs(3)).await;
+    let id = world.seed("db").await;
+    let provisioning_record = sdk::describe(&c, &id)
         .await
-        .unwrap();
-    let before = c
-        .describe_provisioned_product()
-        .id(&pp.id)
-        .send()
-        .await
-        .unwrap();
-    let provisioning_record = before
-        .provisioned_product_detail()
-        .unwrap()
         .last_provisioning_record_id()
         .unwrap()
         .to_owned();
     let owner = iam_arn("role", "Team");
-    let up = c
-        .update_provisioned_product_properties()
-        .provisioned_product_id(&pp.id)
-        .provisioned_product_properties(PropertyKey::Owner, &owner)
-        .send()
-        .await
-        .unwrap();
+    let up = set(&c, &id, PropertyKey::Owner, &owner).await;
     let rid = up.record_id().unwrap().to_owned();
     assert_eq!(up.status().unwrap().as_str(), "CREATED");
 
     // While the record is open: product UNDER_CHANGE, owner unchanged, second change refused.
-    let during = c
-        .describe_provisioned_product()
-        .id(&pp.id)
-        .send()
-        .await
-        .unwrap();
-    let d = during.provisioned_product_detail().unwrap();
+    let d = sdk::describe(&c, &id).await;
     assert_eq!(d.status().unwrap().as_str(), "UNDER_CHANGE");
     assert_eq!(d.last_record_id(), Some(rid.as_str()));
     assert_eq!(
-        sdk::owner(&c, &pp.id).await.as_deref(),
+        sdk::owner(&c, &id).await.as_deref(),
         Some(iam_arn("user", "admin").as_str())
     );
-    let (code, msg) = code_of(
-        c.update_provisioned_product_properties()
-            .provisioned_product_id(&pp.id)
-            .provisioned_product_properties(PropertyKey::LaunchRole, iam_arn("role", "L"))
-            .send()
-            .await,
-    );
+    let (code, msg) =
+        code_of(try_set(&c, &id, PropertyKey::LaunchRole, iam_arn("role", "L")).await);
     assert_eq!(code, "InvalidStateException");
-    assert!(
-        msg.contains(&pp.id) && msg.contains("UNDER_CHANGE"),
-        "{msg}"
-    );
+    assert!(msg.contains(&id) && msg.contains("UNDER_CHANGE"), "{msg}");
 
     // Statuses seen while polling follow CREATED → IN_PROGRESS → SUCCEEDED.
     let order = ["CREATED", "IN_PROGRESS", "SUCCEEDED"];
@@ -293,17 +228,8 @@ async fn property_update_lifecycle_with_latency() {
         .map(|s| order.iter().position(|o| o == s).expect("known status"))
         .collect();
     assert!(idx.windows(2).all(|w| w[0] < w[1]), "{seen:?}");
-    assert_eq!(
-        sdk::owner(&c, &pp.id).await.as_deref(),
-        Some(owner.as_str())
-    );
-    let after = c
-        .describe_provisioned_product()
-        .id(&pp.id)
-        .send()
-        .await
-        .unwrap();
-    let a = after.provisioned_product_detail().unwrap();
+    assert_eq!(sdk::owner(&c, &id).await.as_deref(), Some(owner.as_str()));
+    let a = sdk::describe(&c, &id).await;
     assert_eq!(a.status().unwrap().as_str(), "AVAILABLE");
     assert_eq!(a.last_record_id(), Some(rid.as_str()));
     assert_eq!(
@@ -315,23 +241,12 @@ async fn property_update_lifecycle_with_latency() {
 
 #[tokio::test]
 async fn failed_record_reports_errors_and_changes_nothing() {
-    let world = World::with_config(EmulatorConfig {
-        record_latency: Duration::from_millis(300),
-        ..Default::default()
-    })
-    .await;
+    let (world, c) = with_record_latency(Duration::from_millis(300)).await;
     let emu = world.emu();
-    let c = admin(&world);
     let (id, rec) = provision(&c, "app").await;
     final_status(&c, &rec).await;
     emu.update_faults(|f| f.fail_next_records = 1).unwrap();
-    let up = c
-        .update_provisioned_product_properties()
-        .provisioned_product_id(&id)
-        .provisioned_product_properties(PropertyKey::LaunchRole, iam_arn("role", "Launch"))
-        .send()
-        .await
-        .unwrap();
+    let up = set(&c, &id, PropertyKey::LaunchRole, iam_arn("role", "Launch")).await;
     assert_eq!(final_status(&c, up.record_id().unwrap()).await, "FAILED");
     let r = c
         .describe_record()
@@ -342,41 +257,22 @@ async fn failed_record_reports_errors_and_changes_nothing() {
     let errors = r.record_detail().unwrap().record_errors();
     assert_eq!(errors.len(), 1);
     assert!(errors[0].description().unwrap().contains(&id));
-    let d = c
-        .describe_provisioned_product()
-        .id(&id)
-        .send()
-        .await
-        .unwrap();
-    let d = d.provisioned_product_detail().unwrap();
+    let d = sdk::describe(&c, &id).await;
     assert_eq!(d.launch_role_arn(), None);
     assert_eq!(d.status().unwrap().as_str(), "AVAILABLE");
     // The fault was for one record only.
-    let ok = c
-        .update_provisioned_product_properties()
-        .provisioned_product_id(&id)
-        .provisioned_product_properties(PropertyKey::LaunchRole, iam_arn("role", "Launch"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(final_status(&c, ok.record_id().unwrap()).await, "SUCCEEDED");
+    let status = set_and_wait(&c, &id, PropertyKey::LaunchRole, iam_arn("role", "Launch")).await;
+    assert_eq!(status, "SUCCEEDED");
     world.finish().await;
 }
 
 #[tokio::test]
 async fn idempotency_token_replays_or_conflicts() {
-    let (world, c) = start(EmulatorConfig::default()).await;
+    let (world, c, id) = seeded("i").await;
     let emu = world.emu();
-    let pp = emu
-        .seed_provisioned_product(servicecatalog_provider::emulator::SeedProduct {
-            name: "i".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
     let send = |owner: String| {
         c.update_provisioned_product_properties()
-            .provisioned_product_id(&pp.id)
+            .provisioned_product_id(&id)
             .provisioned_product_properties(PropertyKey::Owner, owner)
             .idempotency_token("fixed-token-1")
             .send()
@@ -387,7 +283,7 @@ async fn idempotency_token_replays_or_conflicts() {
     assert_eq!(again.record_id(), first.record_id());
     assert_eq!(again.status().unwrap().as_str(), "SUCCEEDED");
     let uppp_records = emu
-        .records_for(&pp.id)
+        .records_for(&id)
         .iter()
         .filter(|r| r.record_type == "UPDATE_PROVISIONED_PRODUCT_PROPERTIES")
         .count();
@@ -399,7 +295,7 @@ async fn idempotency_token_replays_or_conflicts() {
         "{msg}"
     );
     assert_eq!(
-        sdk::owner(&c, &pp.id).await.as_deref(),
+        sdk::owner(&c, &id).await.as_deref(),
         Some(iam_arn("user", "a").as_str())
     );
 
@@ -443,8 +339,11 @@ async fn search_queries_sorting_and_paging() {
             )
             .send()
     };
-    let names = |o: &aws_sdk_servicecatalog::operation::search_provisioned_products::SearchProvisionedProductsOutput| {
-        o.provisioned_products().iter().map(|p| p.name().unwrap().to_owned()).collect::<Vec<_>>()
+    let names = |o: &SearchProvisionedProductsOutput| {
+        o.provisioned_products()
+            .iter()
+            .map(|p| p.name().unwrap().to_owned())
+            .collect::<Vec<_>>()
     };
     assert_eq!(names(&search("name:echo").await.unwrap()), ["echo"]);
     assert_eq!(
@@ -481,26 +380,21 @@ async fn search_queries_sorting_and_paging() {
     );
     assert_eq!(names(&search("arli").await.unwrap()), ["charlie"]);
 
-    let mut pages = vec![];
-    let mut token: Option<String> = None;
-    loop {
-        let out = c
-            .search_provisioned_products()
-            .sort_by("name")
-            .sort_order(SortOrder::Descending)
-            .page_size(2)
-            .set_page_token(token.clone())
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(out.total_results_count(), 5);
-        pages.extend(names(&out));
-        token = out.next_page_token().map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
-    }
-    assert_eq!(pages, ["echo", "delta", "charlie", "bravo", "alpha"]);
+    let pages = all_pages(
+        |token| {
+            c.search_provisioned_products()
+                .sort_by("name")
+                .sort_order(SortOrder::Descending)
+                .page_size(2)
+                .set_page_token(token)
+                .send()
+        },
+        SearchProvisionedProductsOutput::next_page_token,
+    )
+    .await;
+    assert!(pages.iter().all(|p| p.total_results_count() == 5));
+    let sorted: Vec<String> = pages.iter().flat_map(names).collect();
+    assert_eq!(sorted, ["echo", "delta", "charlie", "bravo", "alpha"]);
 
     // DescribeRecord pages its outputs.
     let params: Vec<_> = (0..5)
@@ -522,30 +416,23 @@ async fn search_queries_sorting_and_paging() {
         .await
         .unwrap();
     let rid = out.record_detail().unwrap().record_id().unwrap().to_owned();
-    let mut keys = HashSet::new();
-    let mut token = None;
-    let mut calls = 0;
-    loop {
-        let r = c
-            .describe_record()
-            .id(&rid)
-            .page_size(2)
-            .set_page_token(token)
-            .send()
-            .await
-            .unwrap();
-        assert!(r.record_outputs().len() <= 2);
-        keys.extend(
-            r.record_outputs()
-                .iter()
-                .map(|o| o.output_key().unwrap().to_owned()),
-        );
-        calls += 1;
-        token = r.next_page_token().map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
-    }
-    assert_eq!((keys.len(), calls), (6, 3), "{keys:?}");
+    let pages = all_pages(
+        |token| {
+            c.describe_record()
+                .id(&rid)
+                .page_size(2)
+                .set_page_token(token)
+                .send()
+        },
+        DescribeRecordOutput::next_page_token,
+    )
+    .await;
+    assert!(pages.iter().all(|r| r.record_outputs().len() <= 2));
+    let keys: HashSet<&str> = pages
+        .iter()
+        .flat_map(|r| r.record_outputs())
+        .map(|o| o.output_key().unwrap())
+        .collect();
+    assert_eq!((keys.len(), pages.len()), (6, 3), "{keys:?}");
     world.finish().await;
 }

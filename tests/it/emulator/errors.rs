@@ -7,12 +7,11 @@ use std::time::Duration;
 use aws_sdk_servicecatalog::types::{
     AccessLevelFilter, AccessLevelFilterKey, ListRecordHistorySearchFilter, PropertyKey,
 };
-use servicecatalog_provider::emulator::{EmulatorConfig, Faults};
+use servicecatalog_provider::emulator::EmulatorConfig;
 
-use super::{admin, code_of, start};
+use super::{code_of, faults, set, start, try_set, with_record_latency};
 use crate::harness::http::{raw, raw_api};
-use crate::harness::sdk::{assumed_role, iam_arn, provision, ACCOUNT};
-use crate::harness::World;
+use crate::harness::sdk::{self, assumed_role, iam_arn, provision, ACCOUNT};
 
 #[tokio::test]
 async fn validation_errors_name_the_member_and_value() {
@@ -99,26 +98,9 @@ async fn validation_errors_name_the_member_and_value() {
 
 #[tokio::test]
 async fn invalid_parameters_not_found_state_and_duplicate_errors() {
-    let world = World::with_config(EmulatorConfig {
-        record_latency: Duration::from_secs(30),
-        ..Default::default()
-    })
-    .await;
+    let (world, c) = with_record_latency(Duration::from_secs(30)).await;
     let emu = world.emu();
-    let c = admin(&world);
-    let pp = emu
-        .seed_provisioned_product(servicecatalog_provider::emulator::SeedProduct {
-            name: "p".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap();
-    let id = pp.id.clone();
-    let uppp = |k: PropertyKey, v: String| {
-        c.update_provisioned_product_properties()
-            .provisioned_product_id(&id)
-            .provisioned_product_properties(k, v)
-    };
+    let id = world.seed("p").await;
 
     let cases = [
         (PropertyKey::from("COLOR"), "blue".to_owned(), "'COLOR'"),
@@ -145,26 +127,25 @@ async fn invalid_parameters_not_found_state_and_duplicate_errors() {
         ),
     ];
     for (k, v, needle) in cases {
-        let (code, msg) = code_of(uppp(k.clone(), v.clone()).send().await);
+        let (code, msg) = code_of(try_set(&c, &id, k.clone(), v.clone()).await);
         assert_eq!(code, "InvalidParametersException", "{k:?}={v}");
         assert!(msg.contains(needle), "{msg}");
     }
     // Assumed-role owners are accepted.
-    let accepted = uppp(PropertyKey::Owner, assumed_role("Team", "session"))
-        .send()
-        .await
-        .unwrap();
+    let accepted = set(&c, &id, PropertyKey::Owner, assumed_role("Team", "session")).await;
     let rid = accepted.record_id().unwrap().to_owned();
 
-    let (code, _) = code_of(uppp(PropertyKey::Owner, iam_arn("user", "b")).send().await);
+    let (code, _) = code_of(try_set(&c, &id, PropertyKey::Owner, iam_arn("user", "b")).await);
     assert_eq!(code, "InvalidStateException");
 
     let (code, msg) = code_of(
-        c.update_provisioned_product_properties()
-            .provisioned_product_id("pp-doesnotexist1")
-            .provisioned_product_properties(PropertyKey::Owner, iam_arn("user", "b"))
-            .send()
-            .await,
+        try_set(
+            &c,
+            "pp-doesnotexist1",
+            PropertyKey::Owner,
+            iam_arn("user", "b"),
+        )
+        .await,
     );
     assert_eq!(code, "ResourceNotFoundException");
     assert!(msg.contains("pp-doesnotexist1"), "{msg}");
@@ -314,12 +295,9 @@ async fn wire_errors_carry_code_header_and_message() {
 #[tokio::test]
 async fn faults_field_is_rejected_when_unknown_operation() {
     let (world, _) = start(EmulatorConfig::default()).await;
-    let emu = world.emu();
-    let err = emu
-        .set_faults(Faults {
-            operations: ["NoSuchOp".to_owned()].into(),
-            ..Default::default()
-        })
+    let err = world
+        .emu()
+        .set_faults(faults(|f| f.operations = ["NoSuchOp".to_owned()].into()))
         .unwrap_err();
     assert!(err.to_string().contains("'NoSuchOp'"), "{err}");
     world.finish().await;
@@ -395,10 +373,6 @@ async fn any_member_of_any_type_gets_an_answer_not_a_crash() {
         }
     }
     // Still serving, state intact.
-    c.describe_provisioned_product()
-        .id(&id)
-        .send()
-        .await
-        .unwrap();
+    sdk::describe(&c, &id).await;
     world.finish().await;
 }

@@ -7,100 +7,54 @@ use aws_sdk_servicecatalog::error::ProvideErrorMetadata;
 use aws_sdk_servicecatalog::types::PropertyKey;
 use servicecatalog_provider::emulator::{EmulatorConfig, Faults};
 
-use super::{admin, final_status, start};
+use super::{
+    admin, control, describe_err, faults, get, patch_faults, seeded, set, set_and_wait, start,
+    try_set, with_record_latency,
+};
 use crate::harness::http::{raw, raw_api};
 use crate::harness::sdk::{self, iam_arn};
-use crate::harness::World;
 
 #[tokio::test]
 async fn sdk_retries_through_throttling() {
-    let (world, _) = start(EmulatorConfig::default()).await;
+    let (world, _, id) = seeded("t").await;
     let emu = world.emu();
-    let id = world.seed("t").await;
     let c = world.client("AKID", "s", 3);
-    emu.set_faults(Faults {
-        throttle_next: 2,
-        ..Default::default()
-    })
-    .unwrap();
-    let out = c
-        .update_provisioned_product_properties()
-        .provisioned_product_id(&id)
-        .provisioned_product_properties(PropertyKey::Owner, iam_arn("user", "x"))
-        .send()
-        .await
-        .unwrap();
+    world.set_faults(faults(|f| f.throttle_next = 2));
+    let out = set(&c, &id, PropertyKey::Owner, iam_arn("user", "x")).await;
     assert_eq!(out.status().unwrap().as_str(), "CREATED");
     assert_eq!(world.stored_change_records(&id).len(), 1);
     assert_eq!(emu.faults().throttle_next, 0);
 
     // Without retries the caller sees the throttling code.
-    emu.set_faults(Faults {
-        throttle_next: 1,
-        ..Default::default()
-    })
-    .unwrap();
-    let err = admin(&world)
-        .describe_provisioned_product()
-        .id(&id)
-        .send()
-        .await
-        .unwrap_err();
+    world.set_faults(faults(|f| f.throttle_next = 1));
+    let err = describe_err(&admin(&world), &id).await;
     assert_eq!(err.code(), Some("ThrottlingException"));
     world.finish().await;
 }
 
 #[tokio::test]
 async fn sdk_retries_through_5xx_before_and_after_commit_without_applying_twice() {
-    let (world, _) = start(EmulatorConfig::default()).await;
+    let (world, admin, id) = seeded("s").await;
     let emu = world.emu();
-    let id = world.seed("s").await;
     let c = world.client("AKID", "s", 3);
-    emu.set_faults(Faults {
-        server_error_next: 2,
-        server_error_status: Some(503),
-        ..Default::default()
-    })
-    .unwrap();
-    c.update_provisioned_product_properties()
-        .provisioned_product_id(&id)
-        .provisioned_product_properties(PropertyKey::Owner, iam_arn("user", "x"))
-        .send()
-        .await
-        .unwrap();
+    world.set_faults(faults(|f| {
+        f.server_error_next = 2;
+        f.server_error_status = Some(503);
+    }));
+    set(&c, &id, PropertyKey::Owner, iam_arn("user", "x")).await;
     assert_eq!(world.stored_change_records(&id).len(), 1);
 
     // The change is applied, the answer is lost as a 500; the retry (same auto-filled token) gets the
     // original record back.
-    emu.set_faults(Faults {
-        server_error_after_commit_next: 1,
-        ..Default::default()
-    })
-    .unwrap();
-    let out = c
-        .update_provisioned_product_properties()
-        .provisioned_product_id(&id)
-        .provisioned_product_properties(PropertyKey::LaunchRole, iam_arn("role", "L"))
-        .send()
-        .await
-        .unwrap();
+    world.set_faults(faults(|f| f.server_error_after_commit_next = 1));
+    let out = set(&c, &id, PropertyKey::LaunchRole, iam_arn("role", "L")).await;
     assert_eq!(world.stored_change_records(&id).len(), 2);
     let last = emu.records_for(&id).pop().unwrap();
     assert_eq!(out.record_id(), Some(last.id.as_str()));
     assert_eq!(emu.faults().server_error_after_commit_next, 0);
 
-    let err = admin(&world);
-    emu.set_faults(Faults {
-        server_error_next: 1,
-        ..Default::default()
-    })
-    .unwrap();
-    let e = err
-        .describe_provisioned_product()
-        .id(&id)
-        .send()
-        .await
-        .unwrap_err();
+    world.set_faults(faults(|f| f.server_error_next = 1));
+    let e = describe_err(&admin, &id).await;
     assert_eq!(e.raw_response().map(|r| r.status().as_u16()), Some(500));
     assert_eq!(e.code(), Some("InternalFailure"));
     world.finish().await;
@@ -108,69 +62,45 @@ async fn sdk_retries_through_5xx_before_and_after_commit_without_applying_twice(
 
 #[tokio::test]
 async fn faults_can_target_one_operation_and_add_latency() {
-    let (world, c) = start(EmulatorConfig::default()).await;
+    let (world, c, id) = seeded("o").await;
     let emu = world.emu();
-    let id = world.seed("o").await;
-    emu.set_faults(Faults {
-        throttle_next: 5,
-        operations: ["UpdateProvisionedProductProperties".to_owned()].into(),
-        ..Default::default()
-    })
-    .unwrap();
-    c.describe_provisioned_product()
-        .id(&id)
-        .send()
-        .await
-        .unwrap();
-    let e = c
-        .update_provisioned_product_properties()
-        .provisioned_product_id(&id)
-        .provisioned_product_properties(PropertyKey::Owner, iam_arn("user", "x"))
-        .send()
+    world.set_faults(faults(|f| {
+        f.throttle_next = 5;
+        f.operations = ["UpdateProvisionedProductProperties".to_owned()].into();
+    }));
+    sdk::describe(&c, &id).await;
+    let e = try_set(&c, &id, PropertyKey::Owner, iam_arn("user", "x"))
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("ThrottlingException"));
     assert_eq!(emu.faults().throttle_next, 4);
 
     // Injected latency is a floor on the answer time (a lower bound only; no upper bound is asserted).
-    emu.set_faults(Faults {
-        latency: Duration::from_millis(200),
-        ..Default::default()
-    })
-    .unwrap();
+    world.set_faults(faults(|f| f.latency = Duration::from_millis(200)));
     let t = Instant::now();
-    c.describe_provisioned_product()
-        .id(&id)
-        .send()
-        .await
-        .unwrap();
+    sdk::describe(&c, &id).await;
     assert!(t.elapsed() >= Duration::from_millis(200));
     world.finish().await;
 }
 
 #[tokio::test]
 async fn parallel_property_updates_on_one_product_accept_exactly_one() {
-    let world = World::with_config(EmulatorConfig {
-        record_latency: Duration::from_secs(30),
-        ..Default::default()
-    })
-    .await;
+    let (world, _) = with_record_latency(Duration::from_secs(30)).await;
     let id = world.seed("race").await;
     let mut tasks = vec![];
     for i in 0..16 {
         let c = admin(&world);
         let id = id.clone();
         tasks.push(tokio::spawn(async move {
-            c.update_provisioned_product_properties()
-                .provisioned_product_id(&id)
-                .provisioned_product_properties(
-                    PropertyKey::Owner,
-                    iam_arn("user", &format!("u{i}")),
-                )
-                .send()
-                .await
-                .map(|o| o.record_id().unwrap().to_owned())
-                .map_err(|e| e.code().unwrap_or_default().to_owned())
+            try_set(
+                &c,
+                &id,
+                PropertyKey::Owner,
+                iam_arn("user", &format!("u{i}")),
+            )
+            .await
+            .map(|o| o.record_id().unwrap().to_owned())
+            .map_err(|e| e.code().unwrap_or_default().to_owned())
         }));
     }
     let mut ok = vec![];
@@ -193,87 +123,39 @@ async fn parallel_property_updates_on_one_product_accept_exactly_one() {
 
 #[tokio::test]
 async fn record_failure_for_one_product_only() {
-    let (world, c) = start(EmulatorConfig::default()).await;
-    let emu = world.emu();
-    let bad = world.seed("bad").await;
+    let (world, c, bad) = seeded("bad").await;
     let good = world.seed("good").await;
-    emu.set_faults(Faults {
-        fail_provisioned_products: [bad.clone()].into(),
-        ..Default::default()
-    })
-    .unwrap();
+    world.set_faults(faults(|f| {
+        f.fail_provisioned_products = [bad.clone()].into()
+    }));
     for (id, want) in [(&bad, "FAILED"), (&good, "SUCCEEDED"), (&bad, "FAILED")] {
-        let out = c
-            .update_provisioned_product_properties()
-            .provisioned_product_id(id)
-            .provisioned_product_properties(PropertyKey::Owner, iam_arn("user", "n"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(
-            final_status(&c, out.record_id().unwrap()).await,
-            want,
-            "{id}"
-        );
+        let status = set_and_wait(&c, id, PropertyKey::Owner, iam_arn("user", "n")).await;
+        assert_eq!(status, want, "{id}");
     }
-    assert_eq!(
-        sdk::owner(&c, &bad).await.as_deref(),
-        Some(iam_arn("user", "admin").as_str())
-    );
-    assert_eq!(
-        sdk::owner(&c, &good).await.as_deref(),
-        Some(iam_arn("user", "n").as_str())
-    );
+    for (id, want) in [
+        (&bad, iam_arn("user", "admin")),
+        (&good, iam_arn("user", "n")),
+    ] {
+        assert_eq!(sdk::owner(&c, id).await, Some(want), "{id}");
+    }
     world.finish().await;
 }
 
 #[tokio::test]
 async fn search_lag_shows_the_previous_owner() {
-    let (world, c) = start(EmulatorConfig::default()).await;
-    let emu = world.emu();
-    let id = world.seed("lag").await;
-    emu.set_faults(Faults {
-        search_lag_calls: 2,
-        ..Default::default()
-    })
-    .unwrap();
-    let out = c
-        .update_provisioned_product_properties()
-        .provisioned_product_id(&id)
-        .provisioned_product_properties(PropertyKey::Owner, iam_arn("user", "new"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        final_status(&c, out.record_id().unwrap()).await,
-        "SUCCEEDED"
-    );
-    let old = iam_arn("user", "admin");
-    assert_eq!(sdk::owner(&c, &id).await.as_deref(), Some(old.as_str()));
-    assert_eq!(sdk::owner(&c, &id).await.as_deref(), Some(old.as_str()));
-    assert_eq!(
-        sdk::owner(&c, &id).await.as_deref(),
-        Some(iam_arn("user", "new").as_str())
-    );
+    let (world, c, id) = seeded("lag").await;
+    world.set_faults(faults(|f| f.search_lag_calls = 2));
+    let status = set_and_wait(&c, &id, PropertyKey::Owner, iam_arn("user", "new")).await;
+    assert_eq!(status, "SUCCEEDED");
+    // Two searches still show the old owner, the third the new one.
+    for want in ["admin", "admin", "new"] {
+        assert_eq!(sdk::owner(&c, &id).await, Some(iam_arn("user", want)));
+    }
 
     // Time-based lag: an hour-long lag is certainly still running right after the change.
-    emu.set_faults(Faults {
-        search_lag: Duration::from_secs(3600),
-        ..Default::default()
-    })
-    .unwrap();
-    let out = c
-        .update_provisioned_product_properties()
-        .provisioned_product_id(&id)
-        .provisioned_product_properties(PropertyKey::Owner, iam_arn("user", "newer"))
-        .send()
-        .await
-        .unwrap();
-    final_status(&c, out.record_id().unwrap()).await;
-    assert_eq!(
-        sdk::owner(&c, &id).await.as_deref(),
-        Some(iam_arn("user", "new").as_str())
-    );
+    world.set_faults(faults(|f| f.search_lag = Duration::from_secs(3600)));
+    set_and_wait(&c, &id, PropertyKey::Owner, iam_arn("user", "newer")).await;
+    assert_eq!(sdk::owner(&c, &id).await, Some(iam_arn("user", "new")));
     world.finish().await;
 }
 
@@ -282,106 +164,64 @@ async fn control_api_sets_faults_seeds_dumps_and_resets() {
     let (world, c) = start(EmulatorConfig::default()).await;
     let emu = world.emu();
     let addr = emu.addr();
-    let json = [("Content-Type", "application/json")];
-    let r = raw(
+    let r = control(
         addr,
         "PUT",
         "/_emulator/faults",
-        &json,
         br#"{"throttle_next": 1, "search_lag_ms": 1500}"#,
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(emu.faults().throttle_next, 1);
     assert_eq!(emu.faults().search_lag, Duration::from_millis(1500));
-    let r = raw(
-        addr,
-        "PATCH",
-        "/_emulator/faults",
-        &json,
-        br#"{"fail_next_records": 2}"#,
-    )
-    .await;
+    let r = patch_faults(addr, r#"{"fail_next_records": 2}"#).await;
     assert_eq!(r.json()["throttle_next"], 1);
     assert_eq!(r.json()["fail_next_records"], 2);
-    let r = raw(
-        addr,
-        "PATCH",
-        "/_emulator/faults",
-        &json,
-        br#"{"throttle_nxt": 2}"#,
-    )
-    .await;
+    let r = patch_faults(addr, r#"{"throttle_nxt": 2}"#).await;
     assert_eq!(r.status, 400);
     assert!(
         r.json()["error"].as_str().unwrap().contains("throttle_nxt"),
         "{}",
         r.text()
     );
-    let r = raw(
-        addr,
-        "PATCH",
-        "/_emulator/faults",
-        &json,
-        br#"{"server_error_status": 502}"#,
-    )
-    .await;
+    let r = patch_faults(addr, r#"{"server_error_status": 502}"#).await;
     assert_eq!(r.status, 400);
     assert!(r.text().contains("502"), "{}", r.text());
-    let r = raw(addr, "GET", "/_emulator/faults", &[], b"").await;
+    let r = get(addr, "/_emulator/faults").await;
     assert_eq!(r.json()["search_lag_ms"], 1500);
 
-    let r = raw(
-        addr,
-        "POST",
-        "/_emulator/provisioned-products",
-        &json,
-        format!(
-            r#"{{"name":"seeded","owner_arn":"{}"}}"#,
-            iam_arn("role", "Owner")
+    let seed = |body: String| async move {
+        control(
+            addr,
+            "POST",
+            "/_emulator/provisioned-products",
+            body.as_bytes(),
         )
-        .as_bytes(),
-    )
-    .await;
+        .await
+    };
+    let owner = iam_arn("role", "Owner");
+    let r = seed(format!(r#"{{"name":"seeded","owner_arn":"{owner}"}}"#)).await;
     assert_eq!(r.status, 201, "{}", r.text());
     let id = r.json()["Id"].as_str().unwrap().to_owned();
     assert_eq!(r.json()["Status"], "AVAILABLE");
-    let r = raw(
-        addr,
-        "POST",
-        "/_emulator/provisioned-products",
-        &json,
-        br#"{"name":"x","owner_arn":"nobody"}"#,
-    )
-    .await;
+    let r = seed(r#"{"name":"x","owner_arn":"nobody"}"#.to_owned()).await;
     assert_eq!(r.status, 400);
     assert!(r.text().contains("'nobody'"), "{}", r.text());
 
-    emu.set_faults(Faults::default()).unwrap();
-    assert_eq!(
-        sdk::owner(&c, &id).await.as_deref(),
-        Some(iam_arn("role", "Owner").as_str())
-    );
-    let r = raw(
+    world.set_faults(Faults::default());
+    assert_eq!(sdk::owner(&c, &id).await, Some(owner));
+    let r = get(
         addr,
-        "GET",
         &format!("/_emulator/records?provisioned_product_id={id}"),
-        &[],
-        b"",
     )
     .await;
     assert_eq!(r.json()["records"].as_array().unwrap().len(), 1);
-    let r = raw(addr, "GET", "/_emulator/state", &[], b"").await;
+    let r = get(addr, "/_emulator/state").await;
     assert!(r.json()["products"].get(&id).is_some(), "{}", r.text());
 
     let r = raw(addr, "POST", "/_emulator/reset", &[], b"").await;
     assert_eq!(r.status, 200);
-    let e = c
-        .describe_provisioned_product()
-        .id(&id)
-        .send()
-        .await
-        .unwrap_err();
+    let e = describe_err(&c, &id).await;
     assert_eq!(e.code(), Some("ResourceNotFoundException"));
     assert!(emu.snapshot().products.is_empty());
     world.finish().await;
@@ -389,11 +229,10 @@ async fn control_api_sets_faults_seeds_dumps_and_resets() {
 
 #[tokio::test]
 async fn record_latency_can_be_changed_at_run_time() {
-    let (world, c) = start(EmulatorConfig::default()).await;
-    let emu = world.emu();
-    let id = world.seed("slow").await;
+    let (world, c, id) = seeded("slow").await;
+    // No Content-Type: the control API reads the body as JSON whatever the header says.
     let r = raw(
-        emu.addr(),
+        world.emu().addr(),
         "PATCH",
         "/_emulator/faults",
         &[],
@@ -401,13 +240,7 @@ async fn record_latency_can_be_changed_at_run_time() {
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text());
-    let out = c
-        .update_provisioned_product_properties()
-        .provisioned_product_id(&id)
-        .provisioned_product_properties(PropertyKey::Owner, iam_arn("user", "x"))
-        .send()
-        .await
-        .unwrap();
+    let out = set(&c, &id, PropertyKey::Owner, iam_arn("user", "x")).await;
     // A ten-minute record is certainly still open.
     let rec = c
         .describe_record()
@@ -419,11 +252,7 @@ async fn record_latency_can_be_changed_at_run_time() {
         rec.record_detail().unwrap().status().unwrap().as_str(),
         "SUCCEEDED"
     );
-    let e = c
-        .update_provisioned_product_properties()
-        .provisioned_product_id(&id)
-        .provisioned_product_properties(PropertyKey::Owner, iam_arn("user", "y"))
-        .send()
+    let e = try_set(&c, &id, PropertyKey::Owner, iam_arn("user", "y"))
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("InvalidStateException"));
@@ -433,32 +262,20 @@ async fn record_latency_can_be_changed_at_run_time() {
 #[tokio::test]
 async fn metrics_count_calls_and_throttled_calls_by_operation() {
     use servicecatalog_provider::emulator::{Metrics, OperationMetrics, OPERATIONS};
-    let (world, c) = start(EmulatorConfig::default()).await;
+    let (world, c, id) = seeded("counted").await;
     let emu = world.emu();
-    let id = world.seed("counted").await;
     let before = emu.metrics();
     assert_eq!(before.operations.len(), OPERATIONS.len());
     assert_eq!(before.total_calls(), 0, "seeding is not an API call");
 
     for _ in 0..2 {
-        c.describe_provisioned_product()
-            .id(&id)
-            .send()
-            .await
-            .unwrap();
+        sdk::describe(&c, &id).await;
     }
-    emu.set_faults(Faults {
-        throttle_next: 1,
-        operations: ["DescribeProvisionedProduct".to_owned()].into(),
-        ..Default::default()
-    })
-    .unwrap();
-    let e = c
-        .describe_provisioned_product()
-        .id(&id)
-        .send()
-        .await
-        .unwrap_err();
+    world.set_faults(faults(|f| {
+        f.throttle_next = 1;
+        f.operations = ["DescribeProvisionedProduct".to_owned()].into();
+    }));
+    let e = describe_err(&c, &id).await;
     assert_eq!(e.code(), Some("ThrottlingException"));
     // A failed call counts as a call; an unknown target counts nowhere.
     let unsigned = raw(
@@ -496,7 +313,7 @@ async fn metrics_count_calls_and_throttled_calls_by_operation() {
     assert_eq!(m.total_calls(), 4);
 
     // The same numbers over HTTP, in the documented shape.
-    let r = raw(emu.addr(), "GET", "/_emulator/metrics", &[], b"").await;
+    let r = get(emu.addr(), "/_emulator/metrics").await;
     assert_eq!(r.status, 200, "{}", r.text());
     let json = r.json();
     assert_eq!(json["operations"]["DescribeProvisionedProduct"]["calls"], 3);
@@ -564,15 +381,11 @@ async fn rate_limit_throttles_a_burst_beyond_the_bucket_and_refills() {
 async fn rate_limits_are_set_at_run_time_and_bad_ones_are_refused() {
     let (world, c) = start(EmulatorConfig::default()).await;
     let emu = world.emu();
-    let json = [("Content-Type", "application/json")];
     // `all` covers every operation not named on its own; a named one has its own bucket.
-    let r = raw(
+    let r = patch_faults(
         emu.addr(),
-        "PATCH",
-        "/_emulator/faults",
-        &json,
-        br#"{"rate_limits": {"all": {"per_second": 0.1, "burst": 1},
-                             "ScanProvisionedProducts": {"per_second": 0.1, "burst": 3}}}"#,
+        r#"{"rate_limits": {"all": {"per_second": 0.1, "burst": 1},
+                            "ScanProvisionedProducts": {"per_second": 0.1, "burst": 3}}}"#,
     )
     .await;
     assert_eq!(r.status, 200, "{}", r.text());
@@ -609,14 +422,7 @@ async fn rate_limits_are_set_at_run_time_and_bad_ones_are_refused() {
             "burst 0",
         ),
     ] {
-        let r = raw(
-            emu.addr(),
-            "PATCH",
-            "/_emulator/faults",
-            &json,
-            body.as_bytes(),
-        )
-        .await;
+        let r = patch_faults(emu.addr(), body).await;
         assert_eq!(r.status, 400, "{body}: {}", r.text());
         let msg = r.json()["error"].as_str().unwrap_or_default().to_owned();
         assert!(msg.contains(names), "{body}: {msg}");
@@ -627,14 +433,7 @@ async fn rate_limits_are_set_at_run_time_and_bad_ones_are_refused() {
         Some("ThrottlingException")
     );
     // Lifting the limits lets calls through at once.
-    let r = raw(
-        emu.addr(),
-        "PATCH",
-        "/_emulator/faults",
-        &json,
-        br#"{"rate_limits": {}}"#,
-    )
-    .await;
+    let r = patch_faults(emu.addr(), r#"{"rate_limits": {}}"#).await;
     assert_eq!(r.status, 200, "{}", r.text());
     search().await.unwrap();
     assert_eq!(emu.metrics().get("SearchProvisionedProducts").throttled, 2);

@@ -4,10 +4,13 @@
 
 use std::collections::BTreeSet;
 
+use aws_sdk_servicecatalog::operation::list_record_history::ListRecordHistoryOutput;
+use aws_sdk_servicecatalog::operation::scan_provisioned_products::ScanProvisionedProductsOutput;
+use aws_sdk_servicecatalog::operation::search_provisioned_products::SearchProvisionedProductsOutput;
 use aws_sdk_servicecatalog::types::{AccessLevelFilterKey, ProvisionedProductViewFilterBy, Tag};
 use servicecatalog_provider::emulator::{EmulatorConfig, SeedProduct};
 
-use super::{code_of, final_status, level, start};
+use super::{all_pages, code_of, final_status, level, start};
 use crate::harness::sdk::iam_arn;
 
 #[tokio::test]
@@ -54,33 +57,28 @@ async fn fleet_reads_page_through_the_whole_account() {
     }
 
     // Search at account level, 100 a page, in creation order: every product exactly once.
-    let mut names = vec![];
-    let mut ids = BTreeSet::new();
-    let mut token: Option<String> = None;
-    let mut pages = 0;
-    loop {
-        let out = c
-            .search_provisioned_products()
+    let by_age = || {
+        c.search_provisioned_products()
             .access_level_filter(level(AccessLevelFilterKey::Account))
             .sort_by("createdTime")
             .page_size(100)
-            .set_page_token(token)
-            .send()
-            .await
-            .unwrap();
-        pages += 1;
+    };
+    let pages = all_pages(
+        |token| by_age().set_page_token(token).send(),
+        SearchProvisionedProductsOutput::next_page_token,
+    )
+    .await;
+    let mut names = vec![];
+    let mut ids = BTreeSet::new();
+    for out in &pages {
         assert_eq!(out.total_results_count(), 132);
         assert!(out.provisioned_products().len() <= 100);
         for p in out.provisioned_products() {
             names.push(p.name().unwrap().to_owned());
             assert!(ids.insert(p.id().unwrap().to_owned()), "{p:?} twice");
         }
-        token = out.next_page_token().map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
     }
-    assert_eq!(pages, 2);
+    assert_eq!(pages.len(), 2);
     assert_eq!(ids, all);
     assert_eq!(names, created);
     let (code, msg) = code_of(c.search_provisioned_products().page_size(101).send().await);
@@ -98,9 +96,7 @@ async fn fleet_reads_page_through_the_whole_account() {
             .send()
     };
     let owner = format!("userArn:{alice}");
-    let total = |out: aws_sdk_servicecatalog::operation::search_provisioned_products::SearchProvisionedProductsOutput| {
-        out.total_results_count()
-    };
+    let total = |out: SearchProvisionedProductsOutput| out.total_results_count();
     assert_eq!(total(query(&[&owner]).await.unwrap()), 65);
     assert_eq!(total(query(&[&owner, "name:fleet-004"]).await.unwrap()), 1);
     assert_eq!(total(query(&[&owner, "name:fleet-005"]).await.unwrap()), 0);
@@ -124,53 +120,44 @@ async fn fleet_reads_page_through_the_whole_account() {
     }
 
     // Scan at account level, 20 a page, carries the launch role of every product.
+    let pages = all_pages(
+        |token| {
+            c.scan_provisioned_products()
+                .access_level_filter(level(AccessLevelFilterKey::Account))
+                .page_size(20)
+                .set_page_token(token)
+                .send()
+        },
+        ScanProvisionedProductsOutput::next_page_token,
+    )
+    .await;
     let mut scanned = BTreeSet::new();
-    let mut token: Option<String> = None;
-    let mut pages = 0;
-    loop {
-        let out = c
-            .scan_provisioned_products()
-            .access_level_filter(level(AccessLevelFilterKey::Account))
-            .page_size(20)
-            .set_page_token(token)
-            .send()
-            .await
-            .unwrap();
-        pages += 1;
+    for out in &pages {
         assert!(out.provisioned_products().len() <= 20);
         for p in out.provisioned_products() {
             assert_eq!(p.launch_role_arn(), Some(role.as_str()), "{p:?}");
             assert!(scanned.insert(p.id().unwrap().to_owned()));
         }
-        token = out.next_page_token().map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
     }
-    assert_eq!(pages, 7);
+    assert_eq!(pages.len(), 7);
     assert_eq!(scanned, all);
     let (code, _) = code_of(c.scan_provisioned_products().page_size(21).send().await);
     assert_eq!(code, "ValidationException");
 
     // Record history at account level: every product's record, newest first.
-    let mut records = vec![];
-    let mut token: Option<String> = None;
-    loop {
-        let out = c
-            .list_record_history()
-            .access_level_filter(level(AccessLevelFilterKey::Account))
-            .page_size(20)
-            .set_page_token(token)
-            .send()
-            .await
-            .unwrap();
-        assert!(out.record_details().len() <= 20);
-        records.extend(out.record_details().iter().cloned());
-        token = out.next_page_token().map(str::to_owned);
-        if token.is_none() {
-            break;
-        }
-    }
+    let pages = all_pages(
+        |token| {
+            c.list_record_history()
+                .access_level_filter(level(AccessLevelFilterKey::Account))
+                .page_size(20)
+                .set_page_token(token)
+                .send()
+        },
+        ListRecordHistoryOutput::next_page_token,
+    )
+    .await;
+    assert!(pages.iter().all(|out| out.record_details().len() <= 20));
+    let records: Vec<_> = pages.iter().flat_map(|out| out.record_details()).collect();
     let products: BTreeSet<String> = records
         .iter()
         .map(|r| r.provisioned_product_id().unwrap().to_owned())
@@ -183,12 +170,6 @@ async fn fleet_reads_page_through_the_whole_account() {
         .all(|w| w[0].created_time() >= w[1].created_time()));
 
     // Sorted by createdTime, products terminated between two pages make search skip no live one.
-    let by_age = || {
-        c.search_provisioned_products()
-            .access_level_filter(level(AccessLevelFilterKey::Account))
-            .sort_by("createdTime")
-            .page_size(100)
-    };
     let first = by_age().send().await.unwrap();
     let gone: Vec<String> = first.provisioned_products()[..3]
         .iter()

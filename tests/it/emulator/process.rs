@@ -12,24 +12,20 @@ use crate::harness::emulator_process::{run_to_exit, EmulatorProcess};
 use crate::harness::http::raw;
 use crate::harness::sdk::{self, iam_arn, provision};
 
+/// Runs the binary with `args`, which it must refuse; what it printed on stderr.
+async fn refused(args: &[&str]) -> String {
+    let out = run_to_exit(args).await;
+    assert!(!out.status.success(), "{args:?} was accepted");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 #[tokio::test]
 async fn prints_ready_line_serves_and_stops_on_sigterm() {
     let emu =
         EmulatorProcess::start(&["--account-id", "210987654321", "--region", "eu-west-1"]).await;
     let c = emu.client("AKID", "s", 1);
     let (id, _) = provision(&c, "bin").await;
-    let d = c
-        .describe_provisioned_product()
-        .id(&id)
-        .send()
-        .await
-        .unwrap();
-    let arn = d
-        .provisioned_product_detail()
-        .unwrap()
-        .arn()
-        .unwrap()
-        .to_owned();
+    let arn = sdk::describe(&c, &id).await.arn().unwrap().to_owned();
     assert!(
         arn.starts_with("arn:aws:servicecatalog:eu-west-1:210987654321:stack/bin/"),
         "{arn}"
@@ -58,9 +54,8 @@ async fn help_explains_the_flags_and_bad_flags_fail_clearly() {
     ] {
         assert!(help.contains(flag), "--help lacks {flag}");
     }
-    let out = run_to_exit(&["--account-id", "12"]).await;
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("'12'"));
+    let stderr = refused(&["--account-id", "12"]).await;
+    assert!(stderr.contains("'12'"), "{stderr}");
 }
 
 /// Duration flags take Go durations, as the provider's `timeouts` do; anything else (plain
@@ -90,9 +85,7 @@ async fn duration_flags_are_go_durations() {
         ("--search-lag", "-1s"),
         ("--record-latency", "soon"),
     ] {
-        let out = run_to_exit(&[&format!("{flag}={bad}")]).await;
-        assert!(!out.status.success(), "{flag} {bad}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = refused(&[&format!("{flag}={bad}")]).await;
         assert!(
             stderr.contains(&format!("'{bad}'"))
                 && stderr.contains("Go duration such as 250ms, 2s, 1m30s or 0"),
@@ -129,14 +122,8 @@ async fn state_survives_a_restart() {
     );
     let again = send(c.clone(), id.clone()).await;
     assert_eq!(again.record_id(), first.record_id());
-    let d = c
-        .describe_provisioned_product()
-        .id(&id)
-        .send()
-        .await
-        .unwrap();
     assert_eq!(
-        d.provisioned_product_detail().unwrap().last_record_id(),
+        sdk::describe(&c, &id).await.last_record_id(),
         first.record_id()
     );
     assert!(emu.sigterm().await.success());
@@ -283,9 +270,8 @@ async fn principals_file_and_start_up_faults_are_applied() {
     assert!(emu.sigterm().await.success());
 
     std::fs::write(&file, b"{\"keys\": {\"K\": {\"arn\": 1}}}").unwrap();
-    let out = run_to_exit(&["--principals", file.to_str().unwrap()]).await;
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("principals.json"));
+    let stderr = refused(&["--principals", file.to_str().unwrap()]).await;
+    assert!(stderr.contains("principals.json"), "{stderr}");
 }
 
 #[tokio::test]
@@ -320,9 +306,7 @@ async fn rate_limit_flags_throttle_and_bad_ones_fail_clearly() {
             "more than once",
         ),
     ] {
-        let out = run_to_exit(&args).await;
-        assert!(!out.status.success(), "{args:?}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = refused(&args).await;
         assert!(stderr.contains(names), "{args:?}: {stderr}");
     }
 }
