@@ -14,7 +14,7 @@ use servicecatalog_provider::resources::provisioned_product_properties::{
 };
 use servicecatalog_provider::tfplugin::{proto, DataSource, ObjectExt, Resource, Type, Value};
 
-use super::{alice, as_alice, filter_schema, filters_of, provision_tagged, seed_fleet, start};
+use super::{alice, filter_schema, filters_of, provision_tagged, seed_fleet, seed_hers, start};
 use crate::harness::plugin::{errors, path_of, undynamic, PluginClient, Typed};
 use crate::harness::World;
 
@@ -348,15 +348,7 @@ async fn generated_config_is_what_a_user_writes() {
 #[tokio::test]
 async fn a_refused_listing_is_an_error_event_not_a_dropped_stream() {
     let (world, _) = start().await;
-    seed_fleet(&world, "adm", 3).await;
-    let hers = world
-        .seed_with(servicecatalog_provider::emulator::SeedProduct {
-            name: "alices".into(),
-            owner_arn: Some(alice()),
-            ..Default::default()
-        })
-        .await;
-    let mut c = as_alice(&world).await;
+    let (hers, mut c) = seed_hers(&world).await;
     // `list` reads the stream to its clean end: the error is an event, then the stream ends.
     let events = c.list(&list(), &config(&[]), false, 100).await;
     assert_eq!(events.len(), 1, "{events:?}");
