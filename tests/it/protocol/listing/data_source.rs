@@ -9,6 +9,7 @@ use super::{
     alice, expected_product, filters_of, provision_tagged, seed_fleet, seed_hers, start, ALICE_KEY,
 };
 use crate::harness::plugin::{errors, path_of, PluginClient, Typed};
+use crate::protocol::assert_no_errors;
 
 fn schema() -> Schema {
     ProvisionedProducts.schema()
@@ -25,11 +26,7 @@ fn config(pairs: &[(&str, Value)]) -> Value {
 /// Reads the data source; it must succeed. Returns (`provisioned_products`, `ids`).
 async fn read(c: &mut PluginClient, pairs: &[(&str, Value)]) -> (Vec<Value>, Vec<String>) {
     let resp = c.read_data(&ds(), &config(pairs)).await;
-    assert!(
-        errors(&resp.diagnostics).is_empty(),
-        "{:?}",
-        resp.diagnostics
-    );
+    assert_no_errors(&resp.diagnostics);
     let state = ds().value(&resp.state);
     let products = state
         .get("provisioned_products")

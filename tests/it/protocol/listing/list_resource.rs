@@ -17,6 +17,7 @@ use servicecatalog_provider::tfplugin::{proto, DataSource, ObjectExt, Resource, 
 use super::{alice, filter_schema, filters_of, provision_tagged, seed_fleet, seed_hers, start};
 use crate::harness::plugin::{errors, path_of, undynamic, PluginClient, Typed};
 use crate::harness::World;
+use crate::protocol::assert_no_errors;
 
 const PID: &str = "provisioned_product_id";
 /// Far above any fleet here: Terraform's own default is 100.
@@ -270,19 +271,11 @@ async fn import_then_read(c: &mut PluginClient, id: &str) -> Value {
             ..Default::default()
         })
         .await;
-    assert!(
-        errors(&imported.diagnostics).is_empty(),
-        "{:?}",
-        imported.diagnostics
-    );
+    assert_no_errors(&imported.diagnostics);
     let object = &imported.imported_resources[0];
     let state = resource().value(&object.state);
     let read = c.read(resource().read(&state, &object.private)).await;
-    assert!(
-        errors(&read.diagnostics).is_empty(),
-        "{:?}",
-        read.diagnostics
-    );
+    assert_no_errors(&read.diagnostics);
     resource().value(&read.new_state)
 }
 
