@@ -10,6 +10,7 @@ use servicecatalog_provider::tfplugin::object::ObjectExt;
 use servicecatalog_provider::tfplugin::proto;
 use servicecatalog_provider::tfplugin::{Provider, Schema, Value};
 
+use super::assert_no_errors;
 use crate::harness::hcl::RESOURCE_TYPE as RESOURCE;
 use crate::harness::plugin::{errors, path_of, PluginClient, Typed};
 use crate::harness::plugin_process::PluginProcess;
@@ -94,11 +95,7 @@ async fn a_plan_with_unknown_values_stays_unknown_where_it_must() {
     let resp = client
         .plan(resource().plan(&Value::Null, &config, &config))
         .await;
-    assert!(
-        errors(&resp.diagnostics).is_empty(),
-        "{:?}",
-        resp.diagnostics
-    );
+    assert_no_errors(&resp.diagnostics);
     let planned = resource().value(&resp.planned_state);
     assert_eq!(planned.get("properties"), Some(&Value::Unknown));
     assert_eq!(
@@ -221,11 +218,7 @@ async fn stop_provider_cancels_an_in_flight_apply_while_the_server_keeps_answeri
             ..Default::default()
         })
         .await;
-    assert!(
-        errors(&read.diagnostics).is_empty(),
-        "{:?}",
-        read.diagnostics
-    );
+    assert_no_errors(&read.diagnostics);
     assert_eq!(
         resource().value(&read.new_state).get("record_id"),
         Some(&Value::string(&record))

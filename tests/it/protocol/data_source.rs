@@ -5,8 +5,8 @@ use aws_smithy_types::date_time::Format;
 use servicecatalog_provider::data_sources::provisioned_product::{ProvisionedProduct, TYPE_NAME};
 use servicecatalog_provider::tfplugin::{DataSource, ObjectExt, Value};
 
-use super::{seed_owned, start};
-use crate::harness::plugin::{errors, path_of, Typed};
+use super::{assert_no_errors, seed_owned, start};
+use crate::harness::plugin::{errors, path_of, PluginClient, Typed};
 use crate::harness::sdk::iam_arn;
 use crate::harness::World;
 
@@ -22,6 +22,13 @@ fn config(id: Option<&str>, name: Option<&str>) -> Value {
         .null_object()
         .with_attr("id", s(id))
         .with_attr("name", s(name))
+}
+
+/// Reads `config`, which must succeed, and returns the state read.
+async fn read(c: &mut PluginClient, config: &Value) -> Value {
+    let resp = c.read_data(&ds(), config).await;
+    assert_no_errors(&resp.diagnostics);
+    ds().value(&resp.state)
 }
 
 /// Every attribute as the emulator reports it through the SDK (Describe + account search).
@@ -55,13 +62,7 @@ async fn expected(world: &World, id: &str) -> Value {
 async fn read_by_id_matches_what_the_service_reports() {
     let (world, mut c) = start().await;
     let pid = seed_owned(&world, "ds-by-id").await;
-    let resp = c.read_data(&ds(), &config(Some(&pid), None)).await;
-    assert!(
-        errors(&resp.diagnostics).is_empty(),
-        "{:?}",
-        resp.diagnostics
-    );
-    let state = ds().value(&resp.state);
+    let state = read(&mut c, &config(Some(&pid), None)).await;
     assert_eq!(state, expected(&world, &pid).await);
     // the seeded values, so the comparison is not vacuous
     assert_eq!(state.str_attr("name"), Some("ds-by-id"));
@@ -87,13 +88,7 @@ async fn read_by_name_finds_the_same_product() {
     let (world, mut c) = start().await;
     let _other = seed_owned(&world, "ds-other").await;
     let pid = seed_owned(&world, "ds-by-name").await;
-    let resp = c.read_data(&ds(), &config(None, Some("ds-by-name"))).await;
-    assert!(
-        errors(&resp.diagnostics).is_empty(),
-        "{:?}",
-        resp.diagnostics
-    );
-    let state = ds().value(&resp.state);
+    let state = read(&mut c, &config(None, Some("ds-by-name"))).await;
     assert_eq!(state.str_attr("id"), Some(pid.as_str()));
     assert_eq!(state, expected(&world, &pid).await);
 }
@@ -131,13 +126,7 @@ async fn the_owner_read_follows_a_property_change() {
             .map(|s| s.as_str()),
         Some("SUCCEEDED")
     );
-    let resp = c.read_data(&ds(), &config(Some(&pid), None)).await;
-    assert!(
-        errors(&resp.diagnostics).is_empty(),
-        "{:?}",
-        resp.diagnostics
-    );
-    let state = ds().value(&resp.state);
+    let state = read(&mut c, &config(Some(&pid), None)).await;
     assert_eq!(state.str_attr("owner"), Some(new_owner.as_str()));
     assert_eq!(state.str_attr("last_record_id"), Some(record.as_str()));
 }

@@ -2,7 +2,8 @@
 //! (list resources, generated config, deprecations, planned private state) with another, every
 //! RPC the provider does not offer, resource identity and the data source over in-process gRPC
 //! against an emulator, the built binary as Terraform launches it (go-plugin handshake,
-//! AutoMTLS, signals, logs), and the msgpack codec's goldens.
+//! AutoMTLS, signals, logs), and the msgpack codec's goldens. The helpers here serve them all;
+//! [`toys`] builds the toy providers.
 
 mod binary;
 mod codec;
@@ -13,11 +14,13 @@ mod listing;
 mod planned_private;
 mod query;
 mod tfplugin;
+mod toys;
 mod unsupported;
 
 use servicecatalog_provider::emulator::SeedProduct;
+use servicecatalog_provider::tfplugin::proto;
 
-use crate::harness::plugin::PluginClient;
+use crate::harness::plugin::{errors, PluginClient};
 use crate::harness::sdk::iam_arn;
 use crate::harness::World;
 
@@ -39,4 +42,28 @@ async fn seed_owned(world: &World, name: &str) -> String {
             ..Default::default()
         })
         .await
+}
+
+/// Fails (naming them all) when `diagnostics` hold an error; warnings are allowed.
+#[track_caller]
+fn assert_no_errors(diagnostics: &[proto::Diagnostic]) {
+    assert!(errors(diagnostics).is_empty(), "{diagnostics:?}");
+}
+
+/// `StopProvider`, as Terraform sends it on Ctrl-C.
+async fn stop_provider(c: &mut PluginClient) -> proto::stop_provider::Response {
+    c.rpc
+        .stop_provider(proto::stop_provider::Request {})
+        .await
+        .expect("StopProvider answers")
+        .into_inner()
+}
+
+/// `GetResourceIdentitySchemas`.
+async fn identity_schemas(c: &mut PluginClient) -> proto::get_resource_identity_schemas::Response {
+    c.rpc
+        .get_resource_identity_schemas(proto::get_resource_identity_schemas::Request {})
+        .await
+        .expect("GetResourceIdentitySchemas answers")
+        .into_inner()
 }

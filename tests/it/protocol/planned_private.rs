@@ -10,8 +10,8 @@ use servicecatalog_provider::resources::provisioned_product_properties::{
 use servicecatalog_provider::tfplugin::proto;
 use servicecatalog_provider::tfplugin::{ObjectExt, Resource, Value};
 
-use super::{seed_owned, start};
-use crate::harness::plugin::{errors, PluginClient, Typed};
+use super::{assert_no_errors, seed_owned, start};
+use crate::harness::plugin::{PluginClient, Typed};
 use crate::harness::sdk::iam_arn;
 use crate::harness::World;
 
@@ -50,11 +50,7 @@ async fn plan(
             ..resource().plan(&Value::Null, config, config)
         })
         .await;
-    assert!(
-        errors(&resp.diagnostics).is_empty(),
-        "{:?}",
-        resp.diagnostics
-    );
+    assert_no_errors(&resp.diagnostics);
     resp
 }
 
@@ -70,11 +66,7 @@ async fn apply(c: &mut PluginClient, config: &Value, plan: proto::plan_resource_
             )
         })
         .await;
-    assert!(
-        errors(&resp.diagnostics).is_empty(),
-        "{:?}",
-        resp.diagnostics
-    );
+    assert_no_errors(&resp.diagnostics);
 }
 
 /// Whether `token` is among the values of a planned private state.

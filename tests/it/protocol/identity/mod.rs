@@ -10,7 +10,7 @@ use servicecatalog_provider::resources::provisioned_product_properties::{
 use servicecatalog_provider::tfplugin::proto;
 use servicecatalog_provider::tfplugin::{ObjectExt, Resource, Type, Value};
 
-use super::{seed_owned, start};
+use super::{assert_no_errors, identity_schemas, seed_owned, start};
 use crate::harness::plugin::{dynamic, errors, path_of, undynamic, PluginClient, Typed};
 use crate::harness::sdk::iam_arn;
 
@@ -63,17 +63,68 @@ struct Created {
 async fn create(c: &mut PluginClient, config: &Value, pid: &str) -> Created {
     let (plan, apply) = c.create(&resource(), config).await;
     assert_eq!(undo_identity(&plan.planned_identity), identity(pid));
-    assert!(
-        errors(&apply.diagnostics).is_empty(),
-        "{:?}",
-        apply.diagnostics
-    );
+    assert_no_errors(&apply.diagnostics);
     assert_eq!(undo_identity(&apply.new_identity), identity(pid));
     Created {
         state: resource().value(&apply.new_state),
         private: apply.private,
         identity: apply.new_identity,
     }
+}
+
+/// `PlanResourceChange` with the private state and identity Terraform holds for `prior`.
+async fn plan_change(
+    c: &mut PluginClient,
+    prior: &Value,
+    proposed: &Value,
+    config: &Value,
+    prior_private: &[u8],
+    prior_identity: Option<proto::ResourceIdentityData>,
+) -> proto::plan_resource_change::Response {
+    c.plan(proto::plan_resource_change::Request {
+        prior_private: prior_private.to_vec(),
+        prior_identity,
+        ..resource().plan(prior, proposed, config)
+    })
+    .await
+}
+
+/// `ApplyResourceChange` of a planned state with its private state and identity.
+async fn apply_change(
+    c: &mut PluginClient,
+    prior: &Value,
+    planned: Option<proto::DynamicValue>,
+    config: &Value,
+    planned_private: &[u8],
+    planned_identity: Option<proto::ResourceIdentityData>,
+) -> proto::apply_resource_change::Response {
+    c.apply(proto::apply_resource_change::Request {
+        planned_identity,
+        ..resource().apply(prior, planned, config, planned_private.to_vec())
+    })
+    .await
+}
+
+/// `UpgradeResourceIdentity` of the stored identity `json` (none: `None`) at `version`; it
+/// travels as the JSON form of a RawState.
+async fn upgrade(
+    c: &mut PluginClient,
+    type_name: &str,
+    version: i64,
+    json: Option<&[u8]>,
+) -> proto::upgrade_resource_identity::Response {
+    c.rpc
+        .upgrade_resource_identity(proto::upgrade_resource_identity::Request {
+            type_name: type_name.into(),
+            version,
+            raw_identity: json.map(|json| proto::RawState {
+                json: json.to_vec(),
+                flatmap: Default::default(),
+            }),
+        })
+        .await
+        .expect("UpgradeResourceIdentity answers")
+        .into_inner()
 }
 
 async fn read(
@@ -106,12 +157,7 @@ async fn import(
 #[tokio::test]
 async fn identity_schema_is_served_for_the_resource() {
     let (_world, mut c) = start().await;
-    let resp = c
-        .rpc
-        .get_resource_identity_schemas(proto::get_resource_identity_schemas::Request {})
-        .await
-        .unwrap()
-        .into_inner();
+    let resp = identity_schemas(&mut c).await;
     assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
     let schema = &resp.identity_schemas[TYPE_NAME];
     assert_eq!(schema.version, 0);
@@ -123,12 +169,7 @@ async fn identity_schema_is_served_for_the_resource() {
     assert!(attr.description.contains("provisioned product"));
 
     // a sound identity schema adds no schema problems
-    let schema_resp = c
-        .rpc
-        .get_provider_schema(proto::get_provider_schema::Request {})
-        .await
-        .unwrap()
-        .into_inner();
+    let schema_resp = c.schema().await;
     assert!(
         schema_resp.diagnostics.is_empty(),
         "{:?}",
@@ -150,90 +191,68 @@ async fn plan_apply_and_read_return_the_identity() {
         created.identity.clone(),
     )
     .await;
-    assert!(errors(&r.diagnostics).is_empty(), "{:?}", r.diagnostics);
+    assert_no_errors(&r.diagnostics);
     assert_eq!(undo_identity(&r.new_identity), identity(&pid));
 
     // a state written before identity existed (Terraform < 1.12) gains one on refresh
     let r = read(&mut c, &created.state, &created.private, None).await;
-    assert!(errors(&r.diagnostics).is_empty(), "{:?}", r.diagnostics);
+    assert_no_errors(&r.diagnostics);
     assert_eq!(undo_identity(&r.new_identity), identity(&pid));
 
     // an in-place update keeps the identity, in plan and apply
-    let ty = state_type();
     let new_config = config(&pid, &iam_arn("user", "bob"));
     let proposed = created
         .state
         .clone()
         .with_attr("properties", new_config.get("properties").unwrap().clone());
-    let plan = c
-        .plan(proto::plan_resource_change::Request {
-            type_name: TYPE_NAME.into(),
-            prior_state: dynamic(&created.state, &ty),
-            proposed_new_state: dynamic(&proposed, &ty),
-            config: dynamic(&new_config, &ty),
-            prior_private: created.private.clone(),
-            prior_identity: created.identity.clone(),
-            ..Default::default()
-        })
-        .await;
-    assert!(
-        errors(&plan.diagnostics).is_empty(),
-        "{:?}",
-        plan.diagnostics
-    );
+    let plan = plan_change(
+        &mut c,
+        &created.state,
+        &proposed,
+        &new_config,
+        &created.private,
+        created.identity.clone(),
+    )
+    .await;
+    assert_no_errors(&plan.diagnostics);
     assert!(plan.requires_replace.is_empty());
     assert_eq!(undo_identity(&plan.planned_identity), identity(&pid));
-    let apply = c
-        .apply(proto::apply_resource_change::Request {
-            type_name: TYPE_NAME.into(),
-            prior_state: dynamic(&created.state, &ty),
-            planned_state: plan.planned_state.clone(),
-            config: dynamic(&new_config, &ty),
-            planned_private: plan.planned_private.clone(),
-            planned_identity: plan.planned_identity.clone(),
-            ..Default::default()
-        })
-        .await;
-    assert!(
-        errors(&apply.diagnostics).is_empty(),
-        "{:?}",
-        apply.diagnostics
-    );
+    let apply = apply_change(
+        &mut c,
+        &created.state,
+        plan.planned_state.clone(),
+        &new_config,
+        &plan.planned_private,
+        plan.planned_identity.clone(),
+    )
+    .await;
+    assert_no_errors(&apply.diagnostics);
     assert_eq!(undo_identity(&apply.new_identity), identity(&pid));
 
     // destroy: the plan echoes the prior identity, the apply leaves none
-    let after = undynamic(&apply.new_state, &ty);
-    let plan = c
-        .plan(proto::plan_resource_change::Request {
-            type_name: TYPE_NAME.into(),
-            prior_state: dynamic(&after, &ty),
-            proposed_new_state: dynamic(&Value::Null, &ty),
-            config: dynamic(&Value::Null, &ty),
-            prior_identity: apply.new_identity.clone(),
-            ..Default::default()
-        })
-        .await;
-    assert!(
-        errors(&plan.diagnostics).is_empty(),
-        "{:?}",
-        plan.diagnostics
-    );
+    let after = resource().value(&apply.new_state);
+    let null = Value::Null;
+    let plan = plan_change(
+        &mut c,
+        &after,
+        &null,
+        &null,
+        &[],
+        apply.new_identity.clone(),
+    )
+    .await;
+    assert_no_errors(&plan.diagnostics);
     assert_eq!(undo_identity(&plan.planned_identity), identity(&pid));
-    let destroy = c
-        .apply(proto::apply_resource_change::Request {
-            type_name: TYPE_NAME.into(),
-            prior_state: dynamic(&after, &ty),
-            planned_state: dynamic(&Value::Null, &ty),
-            config: dynamic(&Value::Null, &ty),
-            planned_identity: plan.planned_identity.clone(),
-            ..Default::default()
-        })
-        .await;
-    assert!(
-        errors(&destroy.diagnostics).is_empty(),
-        "{:?}",
-        destroy.diagnostics
-    );
+    let destroy = apply_change(
+        &mut c,
+        &after,
+        resource().dv(&null),
+        &null,
+        &[],
+        plan.planned_identity.clone(),
+    )
+    .await;
+    assert_no_errors(&destroy.diagnostics);
     assert!(destroy.new_identity.is_none());
 }
 
@@ -243,22 +262,14 @@ async fn import_by_id_and_by_identity_agree() {
     let pid = seed_owned(&world, "ident-import").await;
 
     let by_id = import(&mut c, &pid, None).await;
-    assert!(
-        errors(&by_id.diagnostics).is_empty(),
-        "{:?}",
-        by_id.diagnostics
-    );
+    assert_no_errors(&by_id.diagnostics);
     let [imported] = by_id.imported_resources.as_slice() else {
         panic!("one imported resource: {by_id:?}")
     };
     assert_eq!(undo_identity(&imported.identity), identity(&pid));
 
     let by_identity = import(&mut c, "", identity_data(&identity(&pid))).await;
-    assert!(
-        errors(&by_identity.diagnostics).is_empty(),
-        "{:?}",
-        by_identity.diagnostics
-    );
+    assert_no_errors(&by_identity.diagnostics);
     let [same] = by_identity.imported_resources.as_slice() else {
         panic!("one imported resource: {by_identity:?}")
     };
@@ -277,7 +288,7 @@ async fn import_by_id_and_by_identity_agree() {
 
     // the read Terraform makes next keeps that identity
     let r = read(&mut c, &state, &same.private, same.identity.clone()).await;
-    assert!(errors(&r.diagnostics).is_empty(), "{:?}", r.diagnostics);
+    assert_no_errors(&r.diagnostics);
     assert_eq!(undo_identity(&r.new_identity), identity(&pid));
 }
 
@@ -310,24 +321,9 @@ async fn import_by_identity_needs_the_required_attribute_and_an_existing_product
 #[tokio::test]
 async fn upgrade_identity_returns_current_version_data_and_refuses_others() {
     let (_world, mut c) = start().await;
-    let json = br#"{"provisioned_product_id":"pp-abcd27bm4mldq"}"#.to_vec();
-    // The stored identity travels as the JSON form of a RawState.
-    let upgrade =
-        |version: i64, json: Vec<u8>, type_name: &str| proto::upgrade_resource_identity::Request {
-            type_name: type_name.into(),
-            version,
-            raw_identity: Some(proto::RawState {
-                json,
-                flatmap: Default::default(),
-            }),
-        };
+    let json = br#"{"provisioned_product_id":"pp-abcd27bm4mldq"}"#;
 
-    let resp = c
-        .rpc
-        .upgrade_resource_identity(upgrade(0, json.clone(), TYPE_NAME))
-        .await
-        .unwrap()
-        .into_inner();
+    let resp = upgrade(&mut c, TYPE_NAME, 0, Some(json)).await;
     assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
     assert_eq!(
         undo_identity(&resp.upgraded_identity),
@@ -335,16 +331,7 @@ async fn upgrade_identity_returns_current_version_data_and_refuses_others() {
     );
 
     // no stored identity at all
-    let resp = c
-        .rpc
-        .upgrade_resource_identity(proto::upgrade_resource_identity::Request {
-            type_name: TYPE_NAME.into(),
-            version: 0,
-            raw_identity: None,
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let resp = upgrade(&mut c, TYPE_NAME, 0, None).await;
     let errs = errors(&resp.diagnostics);
     assert_eq!(errs.len(), 1, "{:?}", resp.diagnostics);
     assert!(
@@ -354,39 +341,21 @@ async fn upgrade_identity_returns_current_version_data_and_refuses_others() {
     );
 
     // a version from a newer provider
-    let resp = c
-        .rpc
-        .upgrade_resource_identity(upgrade(3, json.clone(), TYPE_NAME))
-        .await
-        .unwrap()
-        .into_inner();
+    let resp = upgrade(&mut c, TYPE_NAME, 3, Some(json)).await;
     let errs = errors(&resp.diagnostics);
     assert_eq!(errs.len(), 1);
     assert!(errs[0].detail.contains("version 3"), "{}", errs[0].detail);
     assert!(resp.upgraded_identity.is_none());
 
     // data that does not fit the identity schema names the attribute
-    let resp = c
-        .rpc
-        .upgrade_resource_identity(upgrade(
-            0,
-            br#"{"provisioned_product_id":["pp-1"]}"#.to_vec(),
-            TYPE_NAME,
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let misfit = br#"{"provisioned_product_id":["pp-1"]}"#;
+    let resp = upgrade(&mut c, TYPE_NAME, 0, Some(misfit)).await;
     let errs = errors(&resp.diagnostics);
     assert_eq!(errs.len(), 1, "{:?}", resp.diagnostics);
     assert_eq!(path_of(errs[0]), vec![PID.to_string()]);
 
     // a type without identity
-    let resp = c
-        .rpc
-        .upgrade_resource_identity(upgrade(0, json, "servicecatalog_nope"))
-        .await
-        .unwrap()
-        .into_inner();
+    let resp = upgrade(&mut c, "servicecatalog_nope", 0, Some(json)).await;
     assert_eq!(errors(&resp.diagnostics).len(), 1);
     assert!(resp.upgraded_identity.is_none());
 }
@@ -408,34 +377,15 @@ async fn a_changed_identity_is_refused() {
     assert_eq!(undo_identity(&r.new_identity), identity("pp-someotherone1"));
 
     // plan: an in-place update may not move the identity either
-    let ty = state_type();
-    let plan = c
-        .plan(proto::plan_resource_change::Request {
-            type_name: TYPE_NAME.into(),
-            prior_state: dynamic(&created.state, &ty),
-            proposed_new_state: dynamic(&created.state, &ty),
-            config: dynamic(&config(&pid, &iam_arn("user", "carol")), &ty),
-            prior_private: created.private.clone(),
-            prior_identity: other.clone(),
-            ..Default::default()
-        })
-        .await;
+    let same = config(&pid, &iam_arn("user", "carol"));
+    let (state, private) = (&created.state, &created.private);
+    let plan = plan_change(&mut c, state, state, &same, private, other.clone()).await;
     let errs = errors(&plan.diagnostics);
     assert_eq!(errs.len(), 1, "{:?}", plan.diagnostics);
     assert_eq!(errs[0].summary, "Unexpected identity change");
 
     // apply: a planned identity the result contradicts
-    let apply = c
-        .apply(proto::apply_resource_change::Request {
-            type_name: TYPE_NAME.into(),
-            prior_state: dynamic(&created.state, &ty),
-            planned_state: dynamic(&created.state, &ty),
-            config: dynamic(&config(&pid, &iam_arn("user", "carol")), &ty),
-            planned_private: created.private.clone(),
-            planned_identity: other,
-            ..Default::default()
-        })
-        .await;
+    let apply = apply_change(&mut c, state, resource().dv(state), &same, private, other).await;
     let errs = errors(&apply.diagnostics);
     assert_eq!(errs.len(), 1, "{:?}", apply.diagnostics);
     assert_eq!(errs[0].summary, "Unexpected identity change");
@@ -443,25 +393,17 @@ async fn a_changed_identity_is_refused() {
     // replacing the object (a new provisioned_product_id) plans the new identity
     let pid2 = seed_owned(&world, "ident-change-2").await;
     let replaced = config(&pid2, &iam_arn("user", "carol"));
-    let plan = c
-        .plan(proto::plan_resource_change::Request {
-            type_name: TYPE_NAME.into(),
-            prior_state: dynamic(&created.state, &ty),
-            proposed_new_state: dynamic(
-                &created.state.clone().with_attr(PID, Value::string(&pid2)),
-                &ty,
-            ),
-            config: dynamic(&replaced, &ty),
-            prior_private: created.private.clone(),
-            prior_identity: created.identity.clone(),
-            ..Default::default()
-        })
-        .await;
-    assert!(
-        errors(&plan.diagnostics).is_empty(),
-        "{:?}",
-        plan.diagnostics
-    );
+    let proposed = state.clone().with_attr(PID, Value::string(&pid2));
+    let plan = plan_change(
+        &mut c,
+        state,
+        &proposed,
+        &replaced,
+        private,
+        created.identity.clone(),
+    )
+    .await;
+    assert_no_errors(&plan.diagnostics);
     assert!(!plan.requires_replace.is_empty());
     assert_eq!(undo_identity(&plan.planned_identity), identity(&pid2));
 }

@@ -1,43 +1,23 @@
 //! Identity in the tfplugin layer with a toy provider: several identity attributes (one optional
 //! for import, filled in by the resource's hook), and a resource without identity.
 
-use std::sync::Arc;
-
 use async_trait::async_trait;
 use servicecatalog_provider::tfplugin::proto;
 use servicecatalog_provider::tfplugin::{
-    Attribute, ConfigureRequest, Context, CreateRequest, DeleteRequest, Diagnostic, Diagnostics,
-    HookResult, IdentityAttribute, IdentitySchema, ObjectExt, Provider, ReadRequest, Resource,
-    Schema, StateResponse, Type, UpdateRequest, Value,
+    Attribute, Context, CreateRequest, DeleteRequest, Diagnostic, Diagnostics, HookResult,
+    IdentityAttribute, IdentitySchema, ObjectExt, ReadRequest, Resource, Schema, StateResponse,
+    Type, UpdateRequest, Value,
 };
 
-use crate::harness::plugin::{dynamic, errors, undynamic, PluginClient};
+use crate::harness::plugin::{dynamic, errors, undynamic, PluginClient, Typed};
+use crate::protocol::toys::Toys;
+use crate::protocol::{assert_no_errors, identity_schemas};
 
-struct Toy;
-
-#[async_trait]
-impl Provider for Toy {
-    type Data = ();
-
-    fn schema(&self) -> Schema {
-        Schema::new()
-    }
-
-    async fn configure(
-        &self,
-        _: &Context<()>,
-        _: ConfigureRequest,
-        _: &mut Diagnostics,
-    ) -> Option<()> {
-        Some(())
-    }
-
-    fn resources(&self) -> Vec<Arc<dyn Resource<()>>> {
-        vec![
-            Arc::new(Pair { identity: true }),
-            Arc::new(Pair { identity: false }),
-        ]
-    }
+/// `toy_pair` and `toy_plain`.
+fn toy() -> Toys {
+    Toys::default()
+        .resource(Pair { identity: true })
+        .resource(Pair { identity: false })
 }
 
 /// `toy_pair` (identity: region + name, import id `region/name`) or `toy_plain` (none).
@@ -130,15 +110,32 @@ fn pair_identity_type() -> Type {
     Type::object([("region", Type::String), ("name", Type::String)])
 }
 
+/// An answer's identity of `toy_pair`.
+fn pair_identity(d: &Option<proto::ResourceIdentityData>) -> Value {
+    let d = d.as_ref().expect("an identity");
+    undynamic(&d.identity_data, &pair_identity_type())
+}
+
+/// `ImportResourceState` of `type_name` by the identity `requested` (of `toy_pair`'s type).
+async fn import_by_identity(
+    c: &mut PluginClient,
+    type_name: &str,
+    requested: &Value,
+) -> proto::import_resource_state::Response {
+    c.import(proto::import_resource_state::Request {
+        type_name: type_name.into(),
+        identity: Some(proto::ResourceIdentityData {
+            identity_data: dynamic(requested, &pair_identity_type()),
+        }),
+        ..Default::default()
+    })
+    .await
+}
+
 #[tokio::test]
 async fn only_resources_with_an_identity_are_listed_with_their_import_flags() {
-    let mut c = PluginClient::serve(Toy).await;
-    let resp = c
-        .rpc
-        .get_resource_identity_schemas(proto::get_resource_identity_schemas::Request {})
-        .await
-        .unwrap()
-        .into_inner();
+    let mut c = PluginClient::serve(toy()).await;
+    let resp = identity_schemas(&mut c).await;
     assert_eq!(resp.identity_schemas.len(), 1, "{resp:?}");
     let pair = &resp.identity_schemas["toy_pair"];
     assert_eq!(pair.version, 2);
@@ -158,33 +155,14 @@ async fn only_resources_with_an_identity_are_listed_with_their_import_flags() {
 
 #[tokio::test]
 async fn import_by_a_multi_attribute_identity_uses_the_resource_hook() {
-    let mut c = PluginClient::serve(Toy).await;
+    let mut c = PluginClient::serve(toy()).await;
     // region is optional for import: the hook supplies it, and the answer fills it in
     let requested = Value::object([("region", Value::Null), ("name", Value::string("a"))]);
-    let resp = c
-        .rpc
-        .import_resource_state(proto::import_resource_state::Request {
-            type_name: "toy_pair".into(),
-            identity: Some(proto::ResourceIdentityData {
-                identity_data: dynamic(&requested, &pair_identity_type()),
-            }),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(
-        errors(&resp.diagnostics).is_empty(),
-        "{:?}",
-        resp.diagnostics
-    );
+    let resp = import_by_identity(&mut c, "toy_pair", &requested).await;
+    assert_no_errors(&resp.diagnostics);
     let imported = &resp.imported_resources[0];
-    let got = undynamic(
-        &imported.identity.as_ref().expect("identity").identity_data,
-        &pair_identity_type(),
-    );
     assert_eq!(
-        got,
+        pair_identity(&imported.identity),
         Value::object([
             ("region", Value::string("here")),
             ("name", Value::string("a"))
@@ -192,18 +170,7 @@ async fn import_by_a_multi_attribute_identity_uses_the_resource_hook() {
     );
 
     // a resource without identity says so rather than importing an empty id
-    let resp = c
-        .rpc
-        .import_resource_state(proto::import_resource_state::Request {
-            type_name: "toy_plain".into(),
-            identity: Some(proto::ResourceIdentityData {
-                identity_data: dynamic(&requested, &pair_identity_type()),
-            }),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let resp = import_by_identity(&mut c, "toy_plain", &requested).await;
     let errs = errors(&resp.diagnostics);
     assert_eq!(errs.len(), 1, "{:?}", resp.diagnostics);
     assert_eq!(errs[0].summary, "Import by identity not supported");
@@ -211,55 +178,25 @@ async fn import_by_a_multi_attribute_identity_uses_the_resource_hook() {
 
     // and plain id import still works for it, without identity
     let resp = c
-        .rpc
-        .import_resource_state(proto::import_resource_state::Request {
+        .import(proto::import_resource_state::Request {
             type_name: "toy_plain".into(),
             id: "x/b".into(),
             ..Default::default()
         })
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(
-        errors(&resp.diagnostics).is_empty(),
-        "{:?}",
-        resp.diagnostics
-    );
+        .await;
+    assert_no_errors(&resp.diagnostics);
     assert!(resp.imported_resources[0].identity.is_none());
 }
 
 #[tokio::test]
 async fn a_create_may_plan_unknown_identity_values() {
-    let mut c = PluginClient::serve(Toy).await;
-    let ty = Type::object([("region", Type::String), ("name", Type::String)]);
+    let mut c = PluginClient::serve(toy()).await;
+    let pair = Typed::new("toy_pair", &Pair { identity: true }.schema());
     let config = Value::object([("region", Value::Null), ("name", Value::Unknown)]);
-    let resp = c
-        .rpc
-        .plan_resource_change(proto::plan_resource_change::Request {
-            type_name: "toy_pair".into(),
-            prior_state: dynamic(&Value::Null, &ty),
-            proposed_new_state: dynamic(&config, &ty),
-            config: dynamic(&config, &ty),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
-    assert!(
-        errors(&resp.diagnostics).is_empty(),
-        "{:?}",
-        resp.diagnostics
-    );
-    let planned = undynamic(
-        &resp
-            .planned_identity
-            .as_ref()
-            .expect("identity")
-            .identity_data,
-        &pair_identity_type(),
-    );
+    let resp = c.plan(pair.plan(&Value::Null, &config, &config)).await;
+    assert_no_errors(&resp.diagnostics);
     assert_eq!(
-        planned,
+        pair_identity(&resp.planned_identity),
         Value::object([("region", Value::Unknown), ("name", Value::Unknown)])
     );
 }

@@ -6,9 +6,10 @@ use servicecatalog_provider::data_sources::provisioned_products::{ProvisionedPro
 use servicecatalog_provider::tfplugin::{DataSource, Schema, Value};
 
 use super::{
-    alice, as_alice, expected_product, filters_of, provision_tagged, seed_fleet, start, ALICE_KEY,
+    alice, expected_product, filters_of, provision_tagged, seed_fleet, seed_hers, start, ALICE_KEY,
 };
 use crate::harness::plugin::{errors, path_of, PluginClient, Typed};
+use crate::protocol::assert_no_errors;
 
 fn schema() -> Schema {
     ProvisionedProducts.schema()
@@ -25,11 +26,7 @@ fn config(pairs: &[(&str, Value)]) -> Value {
 /// Reads the data source; it must succeed. Returns (`provisioned_products`, `ids`).
 async fn read(c: &mut PluginClient, pairs: &[(&str, Value)]) -> (Vec<Value>, Vec<String>) {
     let resp = c.read_data(&ds(), &config(pairs)).await;
-    assert!(
-        errors(&resp.diagnostics).is_empty(),
-        "{:?}",
-        resp.diagnostics
-    );
+    assert_no_errors(&resp.diagnostics);
     let state = ds().value(&resp.state);
     let products = state
         .get("provisioned_products")
@@ -167,15 +164,7 @@ async fn bad_filters_fail_validation_on_their_paths_naming_the_value() {
 #[tokio::test]
 async fn a_refused_account_level_listing_is_an_error_on_access_level() {
     let (world, _) = start().await;
-    let _admins = seed_fleet(&world, "adm", 3).await;
-    let hers = world
-        .seed_with(servicecatalog_provider::emulator::SeedProduct {
-            name: "alices".into(),
-            owner_arn: Some(alice()),
-            ..Default::default()
-        })
-        .await;
-    let mut c = as_alice(&world).await;
+    let (hers, mut c) = seed_hers(&world).await;
     let resp = c.read_data(&ds(), &config(&[])).await;
     let errs = errors(&resp.diagnostics);
     assert_eq!(errs.len(), 1, "{:?}", resp.diagnostics);

@@ -14,9 +14,10 @@ use servicecatalog_provider::resources::provisioned_product_properties::{
 };
 use servicecatalog_provider::tfplugin::{proto, DataSource, ObjectExt, Resource, Type, Value};
 
-use super::{alice, as_alice, filter_schema, filters_of, provision_tagged, seed_fleet, start};
+use super::{alice, filter_schema, filters_of, provision_tagged, seed_fleet, seed_hers, start};
 use crate::harness::plugin::{errors, path_of, undynamic, PluginClient, Typed};
 use crate::harness::World;
+use crate::protocol::assert_no_errors;
 
 const PID: &str = "provisioned_product_id";
 /// Far above any fleet here: Terraform's own default is 100.
@@ -270,19 +271,11 @@ async fn import_then_read(c: &mut PluginClient, id: &str) -> Value {
             ..Default::default()
         })
         .await;
-    assert!(
-        errors(&imported.diagnostics).is_empty(),
-        "{:?}",
-        imported.diagnostics
-    );
+    assert_no_errors(&imported.diagnostics);
     let object = &imported.imported_resources[0];
     let state = resource().value(&object.state);
     let read = c.read(resource().read(&state, &object.private)).await;
-    assert!(
-        errors(&read.diagnostics).is_empty(),
-        "{:?}",
-        read.diagnostics
-    );
+    assert_no_errors(&read.diagnostics);
     resource().value(&read.new_state)
 }
 
@@ -348,15 +341,7 @@ async fn generated_config_is_what_a_user_writes() {
 #[tokio::test]
 async fn a_refused_listing_is_an_error_event_not_a_dropped_stream() {
     let (world, _) = start().await;
-    seed_fleet(&world, "adm", 3).await;
-    let hers = world
-        .seed_with(servicecatalog_provider::emulator::SeedProduct {
-            name: "alices".into(),
-            owner_arn: Some(alice()),
-            ..Default::default()
-        })
-        .await;
-    let mut c = as_alice(&world).await;
+    let (hers, mut c) = seed_hers(&world).await;
     // `list` reads the stream to its clean end: the error is an event, then the stream ends.
     let events = c.list(&list(), &config(&[]), false, 100).await;
     assert_eq!(events.len(), 1, "{events:?}");

@@ -70,6 +70,20 @@ async fn seed_fleet(world: &World, prefix: &str, n: usize) -> Vec<String> {
     ids
 }
 
+/// Three products of admins' and one of Alice's; returns hers and the provider configured as
+/// her.
+async fn seed_hers(world: &World) -> (String, PluginClient) {
+    seed_fleet(world, "adm", 3).await;
+    let hers = world
+        .seed_with(SeedProduct {
+            name: "alices".into(),
+            owner_arn: Some(alice()),
+            ..Default::default()
+        })
+        .await;
+    (hers, as_alice(world).await)
+}
+
 /// A product provisioned through the API with one tag (seeding takes no tags).
 async fn provision_tagged(world: &World, name: &str, key: &str, value: &str) -> String {
     let out = world

@@ -15,9 +15,10 @@ use servicecatalog_provider::tfplugin::proto;
 use servicecatalog_provider::tfplugin::{Model, ObjectExt, PrivateState, Schema, Type, Value};
 
 use self::toy::{
-    list_schema, listed_widget, widget_schema, Listing, Orphan, QueryProvider,
+    list_schema, listed_widget, orphan, query_provider, widget_schema, Listing,
     SAW_STORE_PLANNED_PRIVATE, TOKEN, WIDGET,
 };
+use super::{assert_no_errors, stop_provider};
 use crate::harness::plugin::{errors, path_of, undynamic, PluginClient, Typed};
 
 /// How long a test waits for the listing to notice it should stop: a guard against hanging,
@@ -25,7 +26,7 @@ use crate::harness::plugin::{errors, path_of, undynamic, PluginClient, Typed};
 const PATIENCE: Duration = Duration::from_secs(10);
 
 async fn start() -> (PluginClient, Arc<Listing>) {
-    let (provider, listing) = QueryProvider::new();
+    let (provider, listing) = query_provider();
     let mut client = PluginClient::serve(provider).await;
     let diagnostics = client
         .configure(&Schema::new(), &Value::object::<&str>([]))
@@ -293,12 +294,7 @@ async fn stop_provider_ends_a_listing() {
     let config = filter(&[count(1_000_000)]);
     let mut stream = c.list_stream(&filters(), &config, false, 0).await;
     stream.message().await.unwrap().expect("an event");
-    let stop = c
-        .rpc
-        .stop_provider(proto::stop_provider::Request {})
-        .await
-        .unwrap()
-        .into_inner();
+    let stop = stop_provider(&mut c).await;
     assert!(stop.error.is_empty());
     let drained = tokio::time::timeout(PATIENCE, async {
         let mut n = 0usize;
@@ -380,11 +376,7 @@ async fn plan_private(
             ..widget().plan(&Value::Null, &config, &config)
         })
         .await;
-    assert!(
-        errors(&resp.diagnostics).is_empty(),
-        "{:?}",
-        resp.diagnostics
-    );
+    assert_no_errors(&resp.diagnostics);
     PrivateState::from_bytes(&resp.planned_private).unwrap()
 }
 
@@ -429,7 +421,7 @@ async fn a_list_resource_without_a_managed_resource_with_identity_is_a_schema_pr
         (false, "there is no managed resource type of that name"),
         (true, "its managed resource type declares no identity"),
     ] {
-        let mut c = PluginClient::serve(Orphan { resource }).await;
+        let mut c = PluginClient::serve(orphan(resource)).await;
         let schema = c.schema().await;
         let errs = errors(&schema.diagnostics);
         assert_eq!(errs.len(), 1, "{:?}", schema.diagnostics);

@@ -2,7 +2,8 @@
 //! identity (`widget_id`), a default, a deprecated argument, a computed and a write-only
 //! attribute, which plans a token (kept across a re-plan) and records the caller's
 //! capabilities in planned private state; and a typed list resource of the same name whose
-//! config says how many widgets exist and at which one listing fails.
+//! config says how many widgets exist and at which one listing fails. [`orphan`] serves the
+//! list resource without an identified managed resource.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -11,11 +12,12 @@ use async_trait::async_trait;
 use servicecatalog_provider::model;
 use servicecatalog_provider::tfplugin::validator::{length, one_of};
 use servicecatalog_provider::tfplugin::{
-    timeouts, Attribute, ConfigureRequest, Context, Diagnostic, Diagnostics, Field, HookResult,
-    IdentityAttribute, IdentitySchema, ListEmitter, ListItem, ListResource, ModelPlan,
-    ModelResponse, Provider, Resource, Schema, Timeouts, Type, TypedListResource, TypedResource,
-    Value,
+    timeouts, Attribute, Context, Diagnostic, Diagnostics, Field, HookResult, IdentityAttribute,
+    IdentitySchema, ListEmitter, ListItem, ModelPlan, ModelResponse, Schema, Timeouts, Type,
+    TypedListResource, TypedResource, Value,
 };
+
+use crate::protocol::toys::Toys;
 
 pub const WIDGET: &str = "toy_widget";
 
@@ -32,46 +34,16 @@ pub struct Listing {
     pub finished: AtomicBool,
 }
 
-pub struct QueryProvider {
-    pub listing: Arc<Listing>,
-}
-
-impl QueryProvider {
-    pub fn new() -> (QueryProvider, Arc<Listing>) {
-        let listing = Arc::new(Listing::default());
-        let provider = QueryProvider {
+/// The provider: `toy_widget` as a managed resource with an identity and as a list resource
+/// whose hook reports to the returned [`Listing`].
+pub fn query_provider() -> (Toys, Arc<Listing>) {
+    let listing = Arc::new(Listing::default());
+    let provider = Toys::default()
+        .resource(Widget { identity: true })
+        .list_resource(WidgetList {
             listing: listing.clone(),
-        };
-        (provider, listing)
-    }
-}
-
-#[async_trait]
-impl Provider for QueryProvider {
-    type Data = ();
-
-    fn schema(&self) -> Schema {
-        Schema::new()
-    }
-
-    async fn configure(
-        &self,
-        _ctx: &Context<()>,
-        _req: ConfigureRequest,
-        _diags: &mut Diagnostics,
-    ) -> Option<()> {
-        Some(())
-    }
-
-    fn resources(&self) -> Vec<Arc<dyn Resource<()>>> {
-        vec![Arc::new(Widget)]
-    }
-
-    fn list_resources(&self) -> Vec<Arc<dyn ListResource<()>>> {
-        vec![Arc::new(WidgetList {
-            listing: self.listing.clone(),
-        })]
-    }
+        });
+    (provider, listing)
 }
 
 model! {
@@ -87,7 +59,10 @@ model! {
     }
 }
 
-pub struct Widget;
+/// `toy_widget`, with or without its identity.
+pub struct Widget {
+    identity: bool,
+}
 
 pub fn widget_schema() -> Schema {
     Schema::new()
@@ -116,12 +91,12 @@ impl TypedResource<()> for Widget {
     }
 
     fn identity_schema(&self) -> Option<IdentitySchema> {
-        Some(
+        self.identity.then(|| {
             IdentitySchema::new().attribute(IdentityAttribute::required_for_import(
                 "widget_id",
                 Type::String,
-            )),
-        )
+            ))
+        })
     }
 
     /// Plans a token, the first plan's when Terraform hands it back, and notes whether the
@@ -274,94 +249,13 @@ impl TypedListResource<()> for WidgetList {
 
 /// A provider whose list resource lacks what Terraform needs: no managed resource of its name
 /// (`resource: false`), or one without an identity.
-pub struct Orphan {
-    pub resource: bool,
-}
-
-#[async_trait]
-impl Provider for Orphan {
-    type Data = ();
-
-    fn schema(&self) -> Schema {
-        Schema::new()
-    }
-
-    async fn configure(
-        &self,
-        _ctx: &Context<()>,
-        _req: ConfigureRequest,
-        _diags: &mut Diagnostics,
-    ) -> Option<()> {
-        Some(())
-    }
-
-    fn resources(&self) -> Vec<Arc<dyn Resource<()>>> {
-        if self.resource {
-            vec![Arc::new(Anonymous)]
-        } else {
-            Vec::new()
-        }
-    }
-
-    fn list_resources(&self) -> Vec<Arc<dyn ListResource<()>>> {
-        vec![Arc::new(WidgetList {
-            listing: Arc::default(),
-        })]
-    }
-}
-
-/// `toy_widget` without an identity.
-struct Anonymous;
-
-#[async_trait]
-impl TypedResource<()> for Anonymous {
-    type Model = WidgetModel;
-    type Plan = ();
-
-    fn type_name(&self) -> &str {
-        WIDGET
-    }
-
-    fn schema(&self) -> Schema {
-        widget_schema()
-    }
-
-    async fn create(
-        &self,
-        _ctx: &mut Context<()>,
-        planned: WidgetModel,
-        resp: &mut ModelResponse<WidgetModel>,
-    ) -> HookResult {
-        resp.state = Some(planned);
-        Ok(())
-    }
-
-    async fn read(
-        &self,
-        _ctx: &mut Context<()>,
-        _state: WidgetModel,
-        _resp: &mut ModelResponse<WidgetModel>,
-    ) -> HookResult {
-        Ok(())
-    }
-
-    async fn update(
-        &self,
-        _ctx: &mut Context<()>,
-        _prior: WidgetModel,
-        planned: WidgetModel,
-        resp: &mut ModelResponse<WidgetModel>,
-    ) -> HookResult {
-        resp.state = Some(planned);
-        Ok(())
-    }
-
-    async fn delete(
-        &self,
-        _ctx: &mut Context<()>,
-        _prior: WidgetModel,
-        _resp: &mut ModelResponse<WidgetModel>,
-    ) -> HookResult {
-        Ok(())
+pub fn orphan(resource: bool) -> Toys {
+    let toys = Toys::default().list_resource(WidgetList {
+        listing: Arc::default(),
+    });
+    if resource {
+        toys.resource(Widget { identity: false })
+    } else {
+        toys
     }
 }

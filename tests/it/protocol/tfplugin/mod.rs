@@ -14,6 +14,7 @@ use servicecatalog_provider::tfplugin::{DataSource, Number, Provider, Type, Valu
 use tokio::sync::Notify;
 
 use self::toy::{s, set, toy_schema, toy_type, Echo, TestProvider};
+use super::{identity_schemas, stop_provider};
 use crate::harness::plugin::{errors, path_of, PluginClient, Typed};
 
 // ---------- harness ----------
@@ -89,12 +90,7 @@ async fn create(c: &mut PluginClient, config: &Value) -> proto::apply_resource_c
 #[tokio::test]
 async fn schema_round_trips_types_flags_descriptions_and_blocks() {
     let (mut c, _) = start().await;
-    let resp = c
-        .rpc
-        .get_provider_schema(proto::get_provider_schema::Request {})
-        .await
-        .unwrap()
-        .into_inner();
+    let resp = c.schema().await;
     assert!(resp.diagnostics.is_empty(), "{:?}", resp.diagnostics);
     assert!(resp.server_capabilities.unwrap().plan_destroy);
     assert!(resp.data_source_schemas.contains_key("toy_echo"));
@@ -404,19 +400,9 @@ async fn stop_cancels_in_flight_apply_while_the_server_keeps_answering() {
         create(&mut c2, &toy(&[("name", s("a")), ("behavior", s("wait"))])).await
     });
     started.notified().await;
-    let schema = c
-        .rpc
-        .get_provider_schema(proto::get_provider_schema::Request {})
-        .await
-        .unwrap()
-        .into_inner();
+    let schema = c.schema().await;
     assert!(schema.resource_schemas.contains_key("toy_thing"));
-    let stop = c
-        .rpc
-        .stop_provider(proto::stop_provider::Request {})
-        .await
-        .unwrap()
-        .into_inner();
+    let stop = stop_provider(&mut c).await;
     assert_eq!(stop.error, "");
     // hang guard only: the apply must end because of the stop
     let a = tokio::time::timeout(Duration::from_secs(60), in_flight)
@@ -438,21 +424,13 @@ async fn stop_cancels_in_flight_apply_while_the_server_keeps_answering() {
         create(&mut c3, &toy(&[("name", s("c")), ("behavior", s("wait"))])).await
     });
     started.notified().await;
-    c.rpc
-        .stop_provider(proto::stop_provider::Request {})
-        .await
-        .unwrap();
+    stop_provider(&mut c).await;
     let a = tokio::time::timeout(Duration::from_secs(60), in_flight)
         .await
         .expect("apply did not observe the second StopProvider")
         .unwrap();
     assert_eq!(errors(&a.diagnostics)[0].summary, "Create cancelled");
-    let again = c
-        .rpc
-        .get_provider_schema(proto::get_provider_schema::Request {})
-        .await
-        .unwrap()
-        .into_inner();
+    let again = c.schema().await;
     assert!(again.resource_schemas.contains_key("toy_thing"));
 }
 
@@ -547,29 +525,17 @@ async fn read_import_and_data_source() {
         ("id", s("emu/1")),
         ("behavior", s("gone")),
     ]);
-    let r = c
-        .rpc
-        .read_resource(proto::read_resource::Request {
-            type_name: "toy_thing".into(),
-            current_state: dv(&current),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let r = c.read(thing().read(&current, &[])).await;
     assert!(r.diagnostics.is_empty());
     assert_eq!(undv(&r.new_state), Value::Null, "gone objects read as null");
 
     let i = c
-        .rpc
-        .import_resource_state(proto::import_resource_state::Request {
+        .import(proto::import_resource_state::Request {
             type_name: "toy_thing".into(),
             id: "emu/42".into(),
             ..Default::default()
         })
-        .await
-        .unwrap()
-        .into_inner();
+        .await;
     assert!(i.diagnostics.is_empty(), "{:?}", i.diagnostics);
     let imported = undv(&i.imported_resources[0].state);
     assert_eq!(imported.get("id"), Some(&s("emu/42")));
@@ -613,12 +579,7 @@ async fn unimplemented_rpcs_answer_cleanly() {
         .unwrap()
         .into_inner();
     assert!(g.functions.is_empty() && g.diagnostics.is_empty());
-    let ids = c
-        .rpc
-        .get_resource_identity_schemas(proto::get_resource_identity_schemas::Request {})
-        .await
-        .unwrap()
-        .into_inner();
+    let ids = identity_schemas(&mut c).await;
     assert!(ids.identity_schemas.is_empty() && ids.diagnostics.is_empty());
     let u = c
         .rpc
