@@ -166,7 +166,13 @@ impl TypedDataSource<ServiceCatalog> for ProvisionedProduct {
 }
 
 impl From<ProductDetails> for ProvisionedProductModel {
-    fn from(d: ProductDetails) -> Self {
+    fn from(
+        ProductDetails {
+            detail: d,
+            owner,
+            owner_session,
+        }: ProductDetails,
+    ) -> Self {
         ProvisionedProductModel {
             id: Some(d.id),
             name: d.name,
@@ -179,8 +185,8 @@ impl From<ProductDetails> for ProvisionedProductModel {
             last_record_id: d.last_record_id,
             created_time: d.created_time,
             launch_role_arn: d.launch_role_arn,
-            owner: d.owner,
-            owner_session: d.owner_session,
+            owner,
+            owner_session,
         }
     }
 }

@@ -7,13 +7,12 @@
 
 use std::fmt;
 
-use aws_sdk_servicecatalog::types::ProvisionedProductStatus;
-use aws_smithy_types::date_time::Format;
 use tokio_util::sync::CancellationToken;
 
 use super::client::ServiceCatalog;
 use super::error::{product, ApiError};
 use super::read::{refused, READ_DEADLINE};
+use super::search::ScannedProduct;
 use super::wait::Wait;
 
 /// Which provisioned product to describe.
@@ -37,19 +36,8 @@ impl fmt::Display for ProductLookup<'_> {
 /// What Service Catalog reports about one provisioned product.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProductDetails {
-    pub id: String,
-    pub name: Option<String>,
-    pub arn: Option<String>,
-    /// `CFN_STACK` or `TERRAFORM_OPEN_SOURCE` etc. (`Type`).
-    pub product_type: Option<String>,
-    pub status: Option<ProvisionedProductStatus>,
-    pub status_message: Option<String>,
-    pub product_id: Option<String>,
-    pub provisioning_artifact_id: Option<String>,
-    pub last_record_id: Option<String>,
-    /// `CreatedTime` in RFC 3339 (UTC).
-    pub created_time: Option<String>,
-    pub launch_role_arn: Option<String>,
+    /// What `DescribeProvisionedProduct` says (the same shape as a scan lists).
+    pub detail: ScannedProduct,
     /// `UserArn` from the account-level search.
     pub owner: Option<String>,
     /// `UserArnSession` from the account-level search.
@@ -117,45 +105,28 @@ impl ServiceCatalog {
                 operation: "DescribeProvisionedProduct",
                 message: format!("the response for {lookup} has no ProvisionedProductDetail"),
             })?;
-        let id = detail
-            .id()
-            .filter(|id| !id.is_empty())
-            .ok_or_else(|| ApiError::Other {
+        let mut details = ProductDetails {
+            detail: ScannedProduct::from_sdk(detail).ok_or_else(|| ApiError::Other {
                 operation: "DescribeProvisionedProduct",
                 message: format!("the response for {lookup} has no Id"),
-            })?
-            .to_owned();
-        let mut details = ProductDetails {
-            name: detail.name().map(str::to_owned),
-            arn: detail.arn().map(str::to_owned),
-            product_type: detail.r#type().map(str::to_owned),
-            status: detail.status().cloned(),
-            status_message: detail.status_message().map(str::to_owned),
-            product_id: detail.product_id().map(str::to_owned),
-            provisioning_artifact_id: detail.provisioning_artifact_id().map(str::to_owned),
-            last_record_id: detail.last_record_id().map(str::to_owned),
-            created_time: detail
-                .created_time()
-                .and_then(|t| t.fmt(Format::DateTime).ok()),
-            launch_role_arn: detail.launch_role_arn().map(str::to_owned),
+            })?,
             owner: None,
             owner_session: None,
-            id,
         };
-        match self.search_by_id(&details.id, wait).await? {
+        match self.search_by_id(&details.detail.id, wait).await? {
             Ok(Some(entry)) => {
                 details.owner = entry.user_arn;
                 details.owner_session = entry.user_arn_session;
                 Ok(details)
             }
             Ok(None) => Err(ApiError::NotVisible {
-                id: details.id,
+                id: details.detail.id,
                 reason: "DescribeProvisionedProduct found it, but an account-level \
                          SearchProvisionedProducts did not list it, so its owner cannot be read"
                     .to_owned(),
             }),
             Err(f) if refused(&f) => Err(ApiError::NotVisible {
-                id: details.id,
+                id: details.detail.id,
                 reason: format!(
                     "an account-level SearchProvisionedProducts, needed to read the owner, \
                          was refused: {}",
@@ -180,6 +151,14 @@ mod tests {
     #[test]
     fn created_time_is_rfc3339_utc() {
         let t = aws_smithy_types::DateTime::from_secs_and_nanos(1_577_222_793, 358_000_000);
-        assert_eq!(t.fmt(Format::DateTime).unwrap(), "2019-12-24T21:26:33.358Z");
+        let detail = aws_sdk_servicecatalog::types::ProvisionedProductDetail::builder()
+            .id("pp-1")
+            .created_time(t)
+            .build();
+        let read = ScannedProduct::from_sdk(&detail).expect("an id");
+        assert_eq!(
+            read.created_time.as_deref(),
+            Some("2019-12-24T21:26:33.358Z")
+        );
     }
 }
