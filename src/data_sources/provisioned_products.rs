@@ -208,7 +208,7 @@ impl FoundProduct {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tfplugin::model::unknown_attributes;
+    use crate::data_sources::testing::assert_schema_fits_model;
     use crate::tfplugin::{value, IntoValue, ObjectExt};
 
     fn schema() -> Schema {
@@ -218,16 +218,7 @@ mod tests {
     #[test]
     fn schema_is_sound_documented_and_the_model_reads_all_of_it() {
         let s = schema();
-        assert!(s.problems().is_empty(), "{:?}", s.problems());
-        for a in &s.block.attributes {
-            assert!(!a.description.is_empty(), "{} has no description", a.name);
-        }
-        assert!(unknown_attributes::<ProductsModel>(&s).is_empty());
-        let mut names: Vec<&str> = s.block.attributes.iter().map(|a| a.name.as_str()).collect();
-        let mut model = ProductsModel::ATTRIBUTES.to_vec();
-        names.sort_unstable();
-        model.sort_unstable();
-        assert_eq!(model, names);
+        assert_schema_fits_model::<ProductsModel>(&s);
         // The description names every attribute of an element (the docs page lists them too).
         let doc = &s
             .block

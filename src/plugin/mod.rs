@@ -3,7 +3,8 @@
 //! Terraform and OpenTofu launch a provider through HashiCorp's go-plugin. This module is
 //! everything that contract needs from a non-Go plugin, independent of tfplugin6: callers hand
 //! [`serve`] the tfplugin6 routes and it adds the auxiliary services, listens, prints the
-//! handshake line and runs until the host asks for a shutdown.
+//! handshake line and runs until the host asks for a shutdown. [`run`] is a binary's whole
+//! `main` around it: logging, TLS, launch options, signal handlers, then [`serve`].
 //!
 //! Choices where go-plugin leaves room:
 //! - Always TCP on `127.0.0.1` (go-plugin clients accept TCP on every OS), never a unix socket.
@@ -19,6 +20,7 @@ pub mod proto;
 
 mod error;
 mod handshake;
+mod run;
 mod server;
 mod services;
 mod signals;
@@ -26,6 +28,7 @@ mod tls;
 
 pub use error::PluginError;
 pub use handshake::{Handshake, Launch, ReattachConfig};
+pub use run::run;
 pub use server::{serve, Mode, ServeOptions};
 pub use signals::spawn_signal_handler;
 pub use tls::install_crypto_provider;

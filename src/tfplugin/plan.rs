@@ -529,6 +529,18 @@ mod tests {
         Value::Object(m)
     }
 
+    /// An object as it stands after create (name, default tier, id, timestamp), plus `extra`.
+    fn existing(extra: &[(&str, Value)]) -> Value {
+        let mut pairs = vec![
+            ("name", s("x")),
+            ("tier", s("basic")),
+            ("id", s("id-1")),
+            ("updated_at", s("t1")),
+        ];
+        pairs.extend_from_slice(extra);
+        obj(&pairs)
+    }
+
     #[test]
     fn create_fills_defaults_and_marks_computed_unknown() {
         let b = schema().block;
@@ -546,21 +558,10 @@ mod tests {
     #[test]
     fn update_keeps_use_state_values_and_replaces_only_changed() {
         let b = schema().block;
-        let prior = obj(&[
-            ("name", s("x")),
-            ("tier", s("basic")),
-            ("id", s("id-1")),
-            ("updated_at", s("t1")),
-        ]);
+        let prior = existing(&[]);
         // config changes mode only; Terraform's proposed state copies prior computed values
         let config = obj(&[("name", s("x")), ("mode", s("a"))]);
-        let proposed = obj(&[
-            ("name", s("x")),
-            ("mode", s("a")),
-            ("tier", s("basic")),
-            ("id", s("id-1")),
-            ("updated_at", s("t1")),
-        ]);
+        let proposed = existing(&[("mode", s("a"))]);
         let planned = plan(&b, &prior, &proposed, &config);
         assert_eq!(planned.get("id"), Some(&s("id-1")));
         assert_eq!(planned.get("updated_at"), Some(&Value::Unknown));
@@ -577,13 +578,7 @@ mod tests {
     #[test]
     fn no_op_plan_equals_prior_and_destroy_stays_null() {
         let b = schema().block;
-        let prior = obj(&[
-            ("name", s("x")),
-            ("tier", s("basic")),
-            ("id", s("id-1")),
-            ("updated_at", s("t1")),
-            ("inner", obj_inner("e1")),
-        ]);
+        let prior = existing(&[("inner", obj_inner("e1"))]);
         let config = obj(&[("name", s("x")), ("inner", obj_inner_null())]);
         assert_eq!(plan(&b, &prior, &prior, &config), prior);
         assert_eq!(plan(&b, &prior, &Value::Null, &Value::Null), Value::Null);

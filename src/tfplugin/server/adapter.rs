@@ -271,6 +271,24 @@ macro_rules! answers_without_diagnostics {
 
 answers_without_diagnostics!(call_function, stop_provider);
 
+/// The span every call runs in: the RPC, the type its request names, and a fresh request id.
+fn rpc_span(rpc: &'static str, wire: &impl TypeName) -> tracing::Span {
+    tracing::info_span!(
+        "tf_rpc",
+        tf_rpc = rpc,
+        tf_resource_type = wire.type_name(),
+        tf_req_id = %uuid::Uuid::new_v4()
+    )
+}
+
+/// How many of `diags` are errors (logged as a count).
+fn error_count(diags: &[proto::Diagnostic]) -> usize {
+    diags
+        .iter()
+        .filter(|d| d.severity == proto::diagnostic::Severity::Error as i32)
+        .count()
+}
+
 impl<P: Provider> Server<P> {
     /// Serves one RPC: span, decode, dispatch, encode, log.
     pub(super) async fn serve<R: Rpc<P>>(
@@ -278,12 +296,7 @@ impl<P: Provider> Server<P> {
         request: Request<R>,
     ) -> Result<Response<R::Answer>, Status> {
         let wire = request.into_inner();
-        let span = tracing::info_span!(
-            "tf_rpc",
-            tf_rpc = R::NAME,
-            tf_resource_type = wire.type_name(),
-            tf_req_id = %uuid::Uuid::new_v4()
-        );
+        let span = rpc_span(R::NAME, &wire);
         let mut diags = Diagnostics::new();
         let resp = match span.in_scope(|| wire.decode(self)) {
             Ok(req) => {
@@ -298,10 +311,7 @@ impl<P: Provider> Server<P> {
         let resp = resp.map_err(|d| diags.push(d)).ok();
         let answer = span.in_scope(|| wire.encode(resp, diags));
         let diags = answer.diagnostics();
-        let errors = diags
-            .iter()
-            .filter(|d| d.severity == proto::diagnostic::Severity::Error as i32)
-            .count();
+        let errors = error_count(diags);
         span.in_scope(|| tracing::debug!(diagnostics = diags.len(), errors, "served"));
         Ok(Response::new(answer))
     }
@@ -335,12 +345,7 @@ impl<P: Provider> Server<P> {
         request: Request<R>,
     ) -> Result<Response<EventStream<R::Event>>, Status> {
         let wire = request.into_inner();
-        let span = tracing::info_span!(
-            "tf_rpc",
-            tf_rpc = R::NAME,
-            tf_resource_type = wire.type_name(),
-            tf_req_id = %uuid::Uuid::new_v4()
-        );
+        let span = rpc_span(R::NAME, &wire);
         let events = match span.in_scope(|| wire.decode(self)) {
             Ok(req) => span.in_scope(|| R::call(req, self)),
             Err(d) => {
@@ -378,11 +383,7 @@ impl<E: Answer> Stream for Logged<E> {
         match this.events.poll_next_unpin(cx) {
             Poll::Ready(Some(event)) => {
                 this.count += 1;
-                this.errors += event
-                    .diagnostics()
-                    .iter()
-                    .filter(|d| d.severity == proto::diagnostic::Severity::Error as i32)
-                    .count();
+                this.errors += error_count(event.diagnostics());
                 Poll::Ready(Some(Ok(event)))
             }
             Poll::Ready(None) => {

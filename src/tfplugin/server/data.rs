@@ -9,76 +9,43 @@ use super::super::diag::{Diagnostic, Diagnostics};
 use super::super::plan;
 use super::super::private::PrivateState;
 use super::super::proto;
-use super::super::provider::{ClientCapabilities, DataReadRequest, Provider, StateResponse};
+use super::super::provider::{DataReadRequest, DataSource, Provider, StateResponse};
 use super::super::value::Value;
 use super::adapter::{Cx, Rpc};
-use super::{absorb, codec, guarded, validate, DataSourceEntry, Server};
-
-/// A data source request, decoded: its config, and what the caller supports.
-pub(crate) struct Config<D> {
-    entry: Arc<DataSourceEntry<D>>,
-    config: Value,
-    client: ClientCapabilities,
-}
-
-fn decode_config<P: Provider>(
-    server: &Server<P>,
-    type_name: &str,
-    config: Option<&proto::DynamicValue>,
-    client: Option<&proto::ClientCapabilities>,
-) -> Result<Config<P::Data>, Diagnostic> {
-    let entry = server.data_source(type_name)?;
-    let config = codec::decode(config, &entry.ty, "configuration")?;
-    let client = codec::client(client);
-    Ok(Config {
-        entry,
-        config,
-        client,
-    })
-}
+use super::{absorb, codec, guarded, validate_type, Config, DataSourceEntry, Server};
 
 #[async_trait]
 impl<P: Provider> Rpc<P> for proto::validate_data_resource_config::Request {
     const NAME: &'static str = "ValidateDataResourceConfig";
-    type Request = Config<P::Data>;
+    type Request = Config<dyn DataSource<P::Data>>;
     type Response = ();
     type Answer = proto::validate_data_resource_config::Response;
 
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
-        decode_config(server, &self.type_name, self.config.as_ref(), None)
+        let entry = server.data_source(&self.type_name)?;
+        Config::decode(entry, self.config.as_ref(), None)
     }
 
     async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<(), Diagnostic> {
-        let Config {
-            entry,
-            config,
-            client,
-        } = req;
-        let hooks = entry.hooks.clone();
-        let check = |ctx, config| async move { hooks.validate(&ctx, &config).await };
-        validate(
-            <Self as Rpc<P>>::NAME,
-            &entry.schema,
-            config,
-            client,
-            cx,
-            check,
-        )
-        .await
+        validate_type(<Self as Rpc<P>>::NAME, req, cx).await
     }
 }
 
 #[async_trait]
 impl<P: Provider> Rpc<P> for proto::read_data_source::Request {
     const NAME: &'static str = "ReadDataSource";
-    type Request = Config<P::Data>;
+    type Request = Config<dyn DataSource<P::Data>>;
     /// The state read, or `None` when the read failed (its diagnostics say why).
     type Response = Option<(Arc<DataSourceEntry<P::Data>>, Value)>;
     type Answer = proto::read_data_source::Response;
 
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
-        let client = self.client_capabilities.as_ref();
-        decode_config(server, &self.type_name, self.config.as_ref(), client)
+        let entry = server.data_source(&self.type_name)?;
+        Config::decode(
+            entry,
+            self.config.as_ref(),
+            self.client_capabilities.as_ref(),
+        )
     }
 
     async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic> {

@@ -21,55 +21,31 @@ use super::super::plan;
 use super::super::private::PrivateState;
 use super::super::proto;
 use super::super::provider::{
-    ClientCapabilities, CreateRequest, DeleteRequest, PlanRequest, PlanResponse, Provider,
-    ReadRequest, StateResponse, UpdateRequest,
+    ClientCapabilities, CreateRequest, DeleteRequest, HookResult, PlanRequest, PlanResponse,
+    Provider, ReadRequest, Resource, StateResponse, UpdateRequest,
 };
 use super::super::value::Value;
 use super::adapter::{Cx, Rpc};
-use super::{absorb, codec, guarded, identity, validate, ResourceEntry, Server};
-
-/// ValidateResourceConfig, decoded.
-pub(crate) struct Validate<D> {
-    entry: Arc<ResourceEntry<D>>,
-    config: Value,
-    client: ClientCapabilities,
-}
+use super::{absorb, codec, guarded, identity, validate_type, Config, ResourceEntry, Server};
 
 #[async_trait]
 impl<P: Provider> Rpc<P> for proto::validate_resource_config::Request {
     const NAME: &'static str = "ValidateResourceConfig";
-    type Request = Validate<P::Data>;
+    type Request = Config<dyn Resource<P::Data>>;
     type Response = ();
     type Answer = proto::validate_resource_config::Response;
 
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
         let entry = server.resource(&self.type_name)?;
-        let config = codec::decode(self.config.as_ref(), &entry.ty, "configuration")?;
-        let client = codec::client(self.client_capabilities.as_ref());
-        Ok(Validate {
+        Config::decode(
             entry,
-            config,
-            client,
-        })
+            self.config.as_ref(),
+            self.client_capabilities.as_ref(),
+        )
     }
 
     async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<(), Diagnostic> {
-        let Validate {
-            entry,
-            config,
-            client,
-        } = req;
-        let hooks = entry.hooks.clone();
-        let check = |ctx, config| async move { hooks.validate(&ctx, &config).await };
-        validate(
-            <Self as Rpc<P>>::NAME,
-            &entry.schema,
-            config,
-            client,
-            cx,
-            check,
-        )
-        .await
+        validate_type(<Self as Rpc<P>>::NAME, req, cx).await
     }
 }
 
@@ -82,9 +58,9 @@ pub(crate) struct Read<D> {
     client: ClientCapabilities,
 }
 
-/// What a read leaves: the state (or `fallback` if it does not fit the schema), private state
-/// and identity.
-pub(crate) struct Refreshed<D> {
+/// What a read or an apply leaves: the state (or `fallback` if it does not fit the schema),
+/// private state and identity.
+pub(crate) struct Written<D> {
     entry: Arc<ResourceEntry<D>>,
     state: Value,
     fallback: Value,
@@ -92,11 +68,60 @@ pub(crate) struct Refreshed<D> {
     identity: Option<Value>,
 }
 
+impl<D: 'static> Written<D> {
+    /// What a hook run guarded left (`ran`), or, if it died, `fallback` and the private state
+    /// it started from; write-only attributes nulled.
+    fn settle(
+        entry: Arc<ResourceEntry<D>>,
+        ran: Result<(PrivateState, StateResponse, HookResult), Diagnostic>,
+        (private, fallback): (PrivateState, Value),
+        diags: &mut Diagnostics,
+    ) -> Self {
+        let (private, mut state) = match ran {
+            Ok((private, resp, r)) => {
+                absorb(diags, resp.diagnostics, r);
+                (private, resp.state)
+            }
+            Err(d) => {
+                diags.push(d);
+                (private, fallback.clone())
+            }
+        };
+        plan::null_write_only(&entry.schema.block, &mut state);
+        Written {
+            entry,
+            state,
+            fallback,
+            private,
+            identity: None,
+        }
+    }
+
+    /// The identity answered with the state, checked against `expected`.
+    fn with_identity(mut self, expected: &Value, when: &str, diags: &mut Diagnostics) -> Self {
+        self.identity = identity::answer(&self.entry, &self.state, expected, when, diags);
+        self
+    }
+
+    /// The wire new state, private state and new identity.
+    fn encode(self, diags: &mut Diagnostics) -> WrittenWire {
+        let new_identity = codec::identity_data(&self.entry, self.identity, diags);
+        let new_state = codec::encode_or(&self.state, &self.fallback, &self.entry.ty, diags);
+        (Some(new_state), self.private.to_bytes(), new_identity)
+    }
+}
+
+type WrittenWire = (
+    Option<proto::DynamicValue>,
+    Vec<u8>,
+    Option<proto::ResourceIdentityData>,
+);
+
 #[async_trait]
 impl<P: Provider> Rpc<P> for proto::read_resource::Request {
     const NAME: &'static str = "ReadResource";
     type Request = Read<P::Data>;
-    type Response = Refreshed<P::Data>;
+    type Response = Written<P::Data>;
     type Answer = proto::read_resource::Response;
 
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
@@ -130,33 +155,16 @@ impl<P: Provider> Rpc<P> for proto::read_resource::Request {
             (ctx.private, resp, r)
         })
         .await;
-        let (private, mut state) = match ran {
-            Ok((private, resp, r)) => {
-                absorb(diags, resp.diagnostics, r);
-                (private, resp.state)
-            }
-            // Keep the object as it was rather than have Terraform forget it.
-            Err(d) => {
-                diags.push(d);
-                (private, current.clone())
-            }
-        };
-        plan::null_write_only(&entry.schema.block, &mut state);
-        if !diags.has_errors() && !state.is_null() {
+        // A read that dies keeps the object as it was rather than have Terraform forget it.
+        let read = Written::settle(entry, ran, (private, current), diags);
+        if !diags.has_errors() && !read.state.is_null() {
             diags.extend(plan::check_apply_result(
-                &entry.name,
+                &read.entry.name,
                 &Value::Unknown,
-                &state,
+                &read.state,
             ));
         }
-        let identity = identity::answer(&entry, &state, &identity, "read", diags);
-        Ok(Refreshed {
-            entry,
-            state,
-            fallback: current,
-            private,
-            identity,
-        })
+        Ok(read.with_identity(&identity, "read", diags))
     }
 
     fn encode(self, resp: Option<Self::Response>, mut diags: Diagnostics) -> Self::Answer {
@@ -170,11 +178,10 @@ impl<P: Provider> Rpc<P> for proto::read_resource::Request {
                 deferred: None,
             };
         };
-        let new_identity = codec::identity_data(&r.entry, r.identity, &mut diags);
-        let new_state = codec::encode_or(&r.state, &r.fallback, &r.entry.ty, &mut diags);
+        let (new_state, private, new_identity) = r.encode(&mut diags);
         Self::Answer {
-            new_state: Some(new_state),
-            private: r.private.to_bytes(),
+            new_state,
+            private,
             new_identity,
             diagnostics: diags.into_proto(),
             deferred: None,
@@ -354,16 +361,6 @@ impl<P: Provider> Rpc<P> for proto::plan_resource_change::Request {
     }
 }
 
-/// What an apply leaves: the state (or `fallback` if it does not fit the schema), private
-/// state and identity.
-pub(crate) struct Applied<D> {
-    entry: Arc<ResourceEntry<D>>,
-    state: Value,
-    fallback: Value,
-    private: PrivateState,
-    identity: Option<Value>,
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Op {
     Create,
@@ -375,7 +372,7 @@ enum Op {
 impl<P: Provider> Rpc<P> for proto::apply_resource_change::Request {
     const NAME: &'static str = "ApplyResourceChange";
     type Request = Change<P::Data>;
-    type Response = Applied<P::Data>;
+    type Response = Written<P::Data>;
     type Answer = proto::apply_resource_change::Response;
 
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
@@ -445,43 +442,26 @@ impl<P: Provider> Rpc<P> for proto::apply_resource_change::Request {
             (ctx.private, resp, r)
         })
         .await;
-        let (private, mut state) = match ran {
-            Ok((private, resp, r)) => {
-                absorb(diags, resp.diagnostics, r);
-                (private, resp.state)
-            }
-            Err(d) => {
-                diags.push(d);
-                (private, fallback.clone())
-            }
-        };
+        let mut applied = Written::settle(entry, ran, (private, fallback), diags);
         if op == Op::Delete && !diags.has_errors() {
-            state = Value::Null;
+            applied.state = Value::Null;
         }
-        plan::null_write_only(&entry.schema.block, &mut state);
         if !diags.has_errors() && op != Op::Delete {
-            if state.is_null() {
+            let name = &applied.entry.name;
+            if applied.state.is_null() {
                 diags.push(Diagnostic::error(
                     "Provider returned no state after apply",
                     format!(
-                        "{}: the {} reported success but left no state. This is a bug in \
+                        "{name}: the {} reported success but left no state. This is a bug in \
                          the provider.",
-                        entry.name,
                         if op == Op::Create { "create" } else { "update" }
                     ),
                 ));
             } else {
-                diags.extend(plan::check_apply_result(&entry.name, &planned, &state));
+                diags.extend(plan::check_apply_result(name, &planned, &applied.state));
             }
         }
-        let identity = identity::answer(&entry, &state, &planned_identity, "apply", diags);
-        Ok(Applied {
-            entry,
-            state,
-            fallback,
-            private,
-            identity,
-        })
+        Ok(applied.with_identity(&planned_identity, "apply", diags))
     }
 
     fn encode(self, resp: Option<Self::Response>, mut diags: Diagnostics) -> Self::Answer {
@@ -494,11 +474,10 @@ impl<P: Provider> Rpc<P> for proto::apply_resource_change::Request {
                 ..Default::default()
             };
         };
-        let new_identity = codec::identity_data(&a.entry, a.identity, &mut diags);
-        let new_state = codec::encode_or(&a.state, &a.fallback, &a.entry.ty, &mut diags);
+        let (new_state, private, new_identity) = a.encode(&mut diags);
         Self::Answer {
-            new_state: Some(new_state),
-            private: a.private.to_bytes(),
+            new_state,
+            private,
             new_identity,
             diagnostics: diags.into_proto(),
             legacy_type_system: false,

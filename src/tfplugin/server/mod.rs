@@ -58,6 +58,7 @@ use super::identity::IdentitySchema;
 use super::list::ListResource;
 use super::plan;
 use super::private::PrivateState;
+use super::proto;
 use super::proto::provider_server::ProviderServer;
 use super::provider::{ClientCapabilities, Context, DataSource, HookResult, Provider, Resource};
 use super::schema::Schema;
@@ -308,6 +309,68 @@ where
     let checked = guarded(rpc, check(ctx, config)).await?;
     absorb(cx.diags, Diagnostics::new(), checked);
     Ok(())
+}
+
+/// A Validate*Config or ReadDataSource request for a registered type, decoded: its config and
+/// what the caller supports.
+pub(crate) struct Config<H: ?Sized> {
+    entry: Arc<Entry<H>>,
+    config: Value,
+    client: ClientCapabilities,
+}
+
+impl<H: ?Sized> Config<H> {
+    fn decode(
+        entry: Arc<Entry<H>>,
+        config: Option<&proto::DynamicValue>,
+        client: Option<&proto::ClientCapabilities>,
+    ) -> Result<Self, Diagnostic> {
+        Ok(Config {
+            config: codec::decode(config, &entry.ty, "configuration")?,
+            client: codec::client(client),
+            entry,
+        })
+    }
+}
+
+/// The config check of a registered type, run by its Validate*Config after the schema's.
+#[async_trait::async_trait]
+pub(crate) trait CheckConfig<D>: Send + Sync {
+    async fn check_config(&self, ctx: &Context<D>, config: &Value) -> HookResult;
+}
+
+#[async_trait::async_trait]
+impl<D: Send + Sync + 'static> CheckConfig<D> for dyn Resource<D> {
+    async fn check_config(&self, ctx: &Context<D>, config: &Value) -> HookResult {
+        self.validate(ctx, config).await
+    }
+}
+
+#[async_trait::async_trait]
+impl<D: Send + Sync + 'static> CheckConfig<D> for dyn DataSource<D> {
+    async fn check_config(&self, ctx: &Context<D>, config: &Value) -> HookResult {
+        self.validate(ctx, config).await
+    }
+}
+
+/// [`validate`] for a registered resource or data source type.
+async fn validate_type<P, H>(
+    rpc: &'static str,
+    req: Config<H>,
+    cx: adapter::Cx<'_, P>,
+) -> Result<(), Diagnostic>
+where
+    P: Provider,
+    H: CheckConfig<P::Data> + ?Sized + 'static,
+{
+    let Config {
+        entry,
+        config,
+        client,
+    } = req;
+    let hooks = entry.hooks.clone();
+    let check = |ctx, config| async move { hooks.check_config(&ctx, &config).await };
+    validate(rpc, &entry.schema, config, client, cx, check).await
 }
 
 /// A hook's diagnostics, then its error, in that order.

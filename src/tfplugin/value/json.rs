@@ -19,7 +19,8 @@ use std::collections::BTreeMap;
 use serde_json::Value as Json;
 
 use super::number::quote_truncated;
-use super::{required_name, Number, Type, Value, ValueError, MAX_DEPTH};
+use super::walk::{encodable, tuple_length, unsupported_attribute, Elements, Encodable, Trail};
+use super::{required_name, Number, Type, Value, ValueError};
 use crate::tfplugin::path::{AttributePath, PathStep};
 
 /// Decodes JSON as a value of `ty`.
@@ -50,30 +51,12 @@ fn json_kind(v: &Json) -> &'static str {
 
 #[derive(Default)]
 struct Walk {
-    path: Vec<PathStep>,
-    depth: usize,
+    trail: Trail,
 }
 
 impl Walk {
     fn error(&self, message: impl Into<String>) -> ValueError {
-        ValueError {
-            path: AttributePath {
-                steps: self.path.clone(),
-            },
-            message: message.into(),
-        }
-    }
-
-    fn enter(&mut self) -> Result<(), ValueError> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(self.error(format!("value is nested more than {MAX_DEPTH} levels deep")));
-        }
-        Ok(())
-    }
-
-    fn leave(&mut self) {
-        self.depth -= 1;
+        self.trail.error(message)
     }
 
     fn mismatch(&self, ty: &Type, found: &Json) -> ValueError {
@@ -107,46 +90,40 @@ impl Walk {
             (Type::Set(ety), Json::Array(xs)) => self.elements(xs, |_| ety).map(Value::Set),
             (Type::Tuple(etys), Json::Array(xs)) => {
                 if xs.len() != etys.len() {
-                    return Err(self.error(format!(
-                        "a tuple of length {} is required ({} given)",
-                        etys.len(),
-                        xs.len()
-                    )));
+                    return Err(self.error(tuple_length(etys.len(), xs.len())));
                 }
                 self.elements(xs, |i| &etys[i]).map(Value::Tuple)
             }
             (Type::Map(ety), Json::Object(entries)) => {
-                self.enter()?;
+                self.trail.enter()?;
                 let mut out = BTreeMap::new();
                 for (k, v) in entries {
-                    self.path.push(PathStep::Key(k.clone()));
+                    self.trail.push(PathStep::Key(k.clone()));
                     out.insert(k.clone(), self.decode(v, ety)?);
-                    self.path.pop();
+                    self.trail.pop();
                 }
-                self.leave();
+                self.trail.leave();
                 Ok(Value::Map(out))
             }
             (Type::Object(atys), Json::Object(attrs)) => {
                 if let Some(extra) = attrs.keys().find(|k| !atys.contains_key(*k)) {
-                    return Err(
-                        self.error(format!("unsupported attribute {}", quote_truncated(extra)))
-                    );
+                    return Err(self.error(unsupported_attribute(extra)));
                 }
-                self.enter()?;
+                self.trail.enter()?;
                 let mut out = BTreeMap::new();
                 for (name, aty) in atys {
                     let v = match attrs.get(name) {
                         Some(v) => {
-                            self.path.push(PathStep::Attribute(name.clone()));
+                            self.trail.push(PathStep::Attribute(name.clone()));
                             let v = self.decode(v, aty)?;
-                            self.path.pop();
+                            self.trail.pop();
                             v
                         }
                         None => Value::Null,
                     };
                     out.insert(name.clone(), v);
                 }
-                self.leave();
+                self.trail.leave();
                 Ok(Value::Object(out))
             }
             (Type::Dynamic, Json::Object(wrapper)) => self.dynamic(wrapper),
@@ -172,15 +149,14 @@ impl Walk {
         xs: &[Json],
         ety: impl Fn(usize) -> &'t Type,
     ) -> Result<Vec<Value>, ValueError> {
-        self.enter()?;
+        self.trail.enter()?;
         let mut out = Vec::with_capacity(xs.len());
         for (i, x) in xs.iter().enumerate() {
-            self.path
-                .push(PathStep::Index(i64::try_from(i).unwrap_or(i64::MAX)));
+            self.trail.push_index(i);
             out.push(self.decode(x, ety(i))?);
-            self.path.pop();
+            self.trail.pop();
         }
-        self.leave();
+        self.trail.leave();
         Ok(out)
     }
 
@@ -199,80 +175,51 @@ impl Walk {
         };
         let ty = Type::from_json(type_json)
             .map_err(|e| self.error(format!("dynamic value: {}", e.message)))?;
-        self.enter()?;
+        self.trail.enter()?;
         let v = self.decode(value_json, &ty)?;
-        self.leave();
+        self.trail.leave();
         Ok(Value::Dynamic(ty, Box::new(v)))
     }
 
     fn encode(&mut self, value: &Value, ty: &Type) -> Result<Json, ValueError> {
-        match (value, ty) {
-            (Value::Unknown, _) => Err(self.error("an unknown value cannot be written as JSON")),
-            (Value::Null, _) => Ok(Json::Null),
-            (Value::Dynamic(inner_ty, inner), Type::Dynamic) => {
-                self.enter()?;
+        match encodable(value, ty).map_err(|m| self.error(m))? {
+            Encodable::Unknown => Err(self.error("an unknown value cannot be written as JSON")),
+            Encodable::Null => Ok(Json::Null),
+            Encodable::Dynamic(inner_ty, inner) => {
+                self.trail.enter()?;
                 let v = self.encode(inner, inner_ty)?;
-                self.leave();
+                self.trail.leave();
                 let mut wrapper = serde_json::Map::new();
                 wrapper.insert("value".into(), v);
                 wrapper.insert("type".into(), inner_ty.to_json());
                 Ok(Json::Object(wrapper))
             }
-            (Value::String(s), Type::String) => Ok(Json::String(s.clone())),
-            (Value::Bool(b), Type::Bool) => Ok(Json::Bool(*b)),
-            (Value::Number(n), Type::Number) => self.encode_number(n),
-            (Value::List(xs), Type::List(ety)) | (Value::Set(xs), Type::Set(ety)) => {
-                self.encode_elements(xs, |_| ety)
-            }
-            (Value::Tuple(xs), Type::Tuple(etys)) => {
-                if xs.len() != etys.len() {
-                    return Err(self.error(format!(
-                        "a tuple of length {} is required ({} given)",
-                        etys.len(),
-                        xs.len()
-                    )));
-                }
-                self.encode_elements(xs, |i| &etys[i])
-            }
-            (Value::Map(entries), Type::Map(ety)) => {
-                self.enter()?;
+            Encodable::String(s) => Ok(Json::String(s.to_owned())),
+            Encodable::Bool(b) => Ok(Json::Bool(b)),
+            Encodable::Number(n) => self.encode_number(n),
+            Encodable::Elements(xs, etys) => self.encode_elements(xs, etys),
+            Encodable::Map(entries, ety) => {
+                self.trail.enter()?;
                 let mut out = serde_json::Map::new();
                 for (k, v) in entries {
-                    self.path.push(PathStep::Key(k.clone()));
+                    self.trail.push(PathStep::Key(k.clone()));
                     out.insert(k.clone(), self.encode(v, ety)?);
-                    self.path.pop();
+                    self.trail.pop();
                 }
-                self.leave();
+                self.trail.leave();
                 Ok(Json::Object(out))
             }
-            (Value::Object(attrs), Type::Object(atys)) => {
-                if let Some(extra) = attrs.keys().find(|k| !atys.contains_key(*k)) {
-                    return Err(
-                        self.error(format!("unsupported attribute {}", quote_truncated(extra)))
-                    );
-                }
-                self.enter()?;
+            Encodable::Object(attrs, atys) => {
+                self.trail.enter()?;
                 let mut out = serde_json::Map::new();
-                for (name, aty) in atys {
-                    let Some(v) = attrs.get(name) else {
-                        return Err(self.error(format!("attribute {name:?} is required")));
-                    };
-                    self.path.push(PathStep::Attribute(name.clone()));
+                for ((name, v), aty) in attrs.iter().zip(atys.values()) {
+                    self.trail.push(PathStep::Attribute(name.clone()));
                     out.insert(name.clone(), self.encode(v, aty)?);
-                    self.path.pop();
+                    self.trail.pop();
                 }
-                self.leave();
+                self.trail.leave();
                 Ok(Json::Object(out))
             }
-            (_, Type::Dynamic) => Err(self.error(format!(
-                "a dynamic attribute needs Value::Dynamic(type, value), found {}",
-                value.kind_name()
-            ))),
-            _ => Err(self.error(format!(
-                "{} is required, found {}",
-                required_name(ty),
-                value.kind_name()
-            ))),
         }
     }
 
@@ -292,20 +239,15 @@ impl Walk {
             .map_err(|e| self.error(format!("failed to write number {text}: {e}")))
     }
 
-    fn encode_elements<'t>(
-        &mut self,
-        xs: &[Value],
-        ety: impl Fn(usize) -> &'t Type,
-    ) -> Result<Json, ValueError> {
-        self.enter()?;
+    fn encode_elements(&mut self, xs: &[Value], etys: Elements<'_>) -> Result<Json, ValueError> {
+        self.trail.enter()?;
         let mut out = Vec::with_capacity(xs.len());
         for (i, x) in xs.iter().enumerate() {
-            self.path
-                .push(PathStep::Index(i64::try_from(i).unwrap_or(i64::MAX)));
-            out.push(self.encode(x, ety(i))?);
-            self.path.pop();
+            self.trail.push_index(i);
+            out.push(self.encode(x, etys.at(i))?);
+            self.trail.pop();
         }
-        self.leave();
+        self.trail.leave();
         Ok(Json::Array(out))
     }
 }

@@ -21,6 +21,7 @@ mod json;
 mod msgpack;
 mod number;
 mod types;
+mod walk;
 
 pub use json::{decode_json, encode_json};
 pub use msgpack::{decode_msgpack, encode_msgpack};

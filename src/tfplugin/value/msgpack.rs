@@ -12,8 +12,8 @@
 //!   `attribute "x" is required` are reported at the object's path; a repeated key is an
 //!   error (cty would keep the last one).
 //! - Strings must be UTF-8; bytes after the value are an error; nesting deeper than
-//!   [`MAX_DEPTH`] is an error. No input makes the decoder panic or allocate more than the
-//!   input can justify.
+//!   [`MAX_DEPTH`](super::MAX_DEPTH) is an error. No input makes the decoder panic or allocate
+//!   more than the input can justify.
 //!
 //! Encoding writes what cty writes: nil, `d4 00 00`, the smallest int, float64, str; objects
 //! with every attribute, in name order; maps in key order; dynamic as `[bin(type JSON), value]`.
@@ -25,15 +25,15 @@ use rmp::encode;
 use rmp::Marker;
 
 use super::number::{quote_truncated, ExactDecimal};
-use super::{required_name, Number, Type, Value, ValueError, MAX_DEPTH};
+use super::walk::{encodable, tuple_length, unsupported_attribute, Elements, Encodable, Trail};
+use super::{required_name, Number, Type, Value, ValueError};
 use crate::tfplugin::path::{AttributePath, PathStep};
 
 /// Decodes a msgpack `DynamicValue` as a value of `ty`.
 pub fn decode_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, ValueError> {
     let mut decoder = Decoder {
         rd: bytes,
-        path: Vec::new(),
-        depth: 0,
+        trail: Trail::default(),
     };
     let value = decoder.value(ty)?;
     if !decoder.rd.is_empty() {
@@ -49,22 +49,10 @@ pub fn decode_msgpack(bytes: &[u8], ty: &Type) -> Result<Value, ValueError> {
 pub fn encode_msgpack(value: &Value, ty: &Type) -> Result<Vec<u8>, ValueError> {
     let mut encoder = Encoder {
         out: Vec::new(),
-        path: Vec::new(),
-        depth: 0,
+        trail: Trail::default(),
     };
     encoder.value(value, ty)?;
     Ok(encoder.out)
-}
-
-/// Path steps are pushed and popped as the walk goes, and only turned into an
-/// [`AttributePath`] when an error is reported.
-fn error_at(path: &[PathStep], message: impl Into<String>) -> ValueError {
-    ValueError {
-        path: AttributePath {
-            steps: path.to_vec(),
-        },
-        message: message.into(),
-    }
 }
 
 fn is_ext(m: Marker) -> bool {
@@ -113,13 +101,12 @@ fn marker_kind(m: Marker) -> &'static str {
 
 struct Decoder<'a> {
     rd: &'a [u8],
-    path: Vec<PathStep>,
-    depth: usize,
+    trail: Trail,
 }
 
 impl<'a> Decoder<'a> {
     fn error(&self, message: impl Into<String>) -> ValueError {
-        error_at(&self.path, message)
+        self.trail.error(message)
     }
 
     fn read_error<E: decode::RmpReadErr>(&self, e: ValueReadError<E>) -> ValueError {
@@ -152,18 +139,6 @@ impl<'a> Decoder<'a> {
             }
             _ => Err(self.error("unexpected end of input")),
         }
-    }
-
-    fn enter(&mut self) -> Result<(), ValueError> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(self.error(format!("value is nested more than {MAX_DEPTH} levels deep")));
-        }
-        Ok(())
-    }
-
-    fn leave(&mut self) {
-        self.depth -= 1;
     }
 
     fn mismatch(&self, ty: &Type, found: Marker) -> ValueError {
@@ -209,10 +184,7 @@ impl<'a> Decoder<'a> {
             Type::Tuple(etys) => {
                 let len = self.array_len(ty, marker)?;
                 if usize::try_from(len).ok() != Some(etys.len()) {
-                    return Err(self.error(format!(
-                        "a tuple of length {} is required ({len} given)",
-                        etys.len()
-                    )));
+                    return Err(self.error(tuple_length(etys.len(), len)));
                 }
                 self.elements(len, |i| &etys[i]).map(Value::Tuple)
             }
@@ -308,14 +280,14 @@ impl<'a> Decoder<'a> {
         len: u32,
         ety: impl Fn(usize) -> &'t Type,
     ) -> Result<Vec<Value>, ValueError> {
-        self.enter()?;
+        self.trail.enter()?;
         let mut out = Vec::with_capacity(self.capacity(len));
         for i in 0..len {
-            self.path.push(PathStep::Index(i64::from(i)));
+            self.trail.push(PathStep::Index(i64::from(i)));
             out.push(self.value(ety(out.len()))?);
-            self.path.pop();
+            self.trail.pop();
         }
-        self.leave();
+        self.trail.leave();
         Ok(out)
     }
 
@@ -332,20 +304,20 @@ impl<'a> Decoder<'a> {
 
     fn map(&mut self, ty: &Type, marker: Marker, ety: &Type) -> Result<Value, ValueError> {
         let len = self.map_len(ty, marker)?;
-        self.enter()?;
+        self.trail.enter()?;
         let mut out = std::collections::BTreeMap::new();
         for _ in 0..len {
             let key = self.key("map keys")?;
             if out.contains_key(&key) {
                 return Err(self.error(format!("duplicate map key {}", quote_truncated(&key))));
             }
-            self.path.push(PathStep::Key(key));
+            self.trail.push(PathStep::Key(key));
             let v = self.value(ety)?;
-            if let Some(PathStep::Key(key)) = self.path.pop() {
+            if let Some(PathStep::Key(key)) = self.trail.pop() {
                 out.insert(key, v);
             }
         }
-        self.leave();
+        self.trail.leave();
         Ok(Value::Map(out))
     }
 
@@ -356,26 +328,26 @@ impl<'a> Decoder<'a> {
         attrs: &std::collections::BTreeMap<String, Type>,
     ) -> Result<Value, ValueError> {
         let len = self.map_len(ty, marker)?;
-        self.enter()?;
+        self.trail.enter()?;
         let mut out = std::collections::BTreeMap::new();
         for _ in 0..len {
             let name = self.key("object attribute names")?;
             let Some(aty) = attrs.get(&name) else {
-                return Err(self.error(format!("unsupported attribute {}", quote_truncated(&name))));
+                return Err(self.error(unsupported_attribute(&name)));
             };
             if out.contains_key(&name) {
                 return Err(self.error(format!("duplicate attribute {name:?}")));
             }
-            self.path.push(PathStep::Attribute(name));
+            self.trail.push(PathStep::Attribute(name));
             let v = self.value(aty)?;
-            if let Some(PathStep::Attribute(name)) = self.path.pop() {
+            if let Some(PathStep::Attribute(name)) = self.trail.pop() {
                 out.insert(name, v);
             }
         }
         if let Some(missing) = attrs.keys().find(|k| !out.contains_key(*k)) {
             return Err(self.error(format!("attribute {missing:?} is required")));
         }
-        self.leave();
+        self.trail.leave();
         Ok(Value::Object(out))
     }
 
@@ -388,7 +360,7 @@ impl<'a> Decoder<'a> {
         if len != 2 {
             return Err(self.error(format!("{shape}, found {len} elements")));
         }
-        self.enter()?;
+        self.trail.enter()?;
         let type_marker = self.peek()?;
         let Some(type_json) = self.text(type_marker)? else {
             return Err(self.error(format!(
@@ -399,20 +371,19 @@ impl<'a> Decoder<'a> {
         let ty = Type::from_json_bytes(type_json.as_bytes())
             .map_err(|e| self.error(format!("dynamic value: {}", e.message)))?;
         let v = self.value(&ty)?;
-        self.leave();
+        self.trail.leave();
         Ok(Value::Dynamic(ty, Box::new(v)))
     }
 }
 
 struct Encoder {
     out: Vec<u8>,
-    path: Vec<PathStep>,
-    depth: usize,
+    trail: Trail,
 }
 
 impl Encoder {
     fn error(&self, message: impl Into<String>) -> ValueError {
-        error_at(&self.path, message)
+        self.trail.error(message)
     }
 
     /// Writing to a Vec cannot fail; this keeps that assumption out of `unwrap`s.
@@ -426,114 +397,71 @@ impl Encoder {
             .map_err(|_| self.error(format!("{len} elements is too many for MessagePack")))
     }
 
-    fn enter(&mut self) -> Result<(), ValueError> {
-        self.depth += 1;
-        if self.depth > MAX_DEPTH {
-            return Err(self.error(format!("value is nested more than {MAX_DEPTH} levels deep")));
-        }
-        Ok(())
-    }
-
-    fn leave(&mut self) {
-        self.depth -= 1;
-    }
-
     fn value(&mut self, value: &Value, ty: &Type) -> Result<(), ValueError> {
-        match (value, ty) {
-            (Value::Unknown, _) => {
+        match encodable(value, ty).map_err(|m| self.error(m))? {
+            Encodable::Unknown => {
                 let r = encode::write_ext_meta(&mut self.out, 1, 0);
                 self.wrote(r)?;
                 self.out.push(0);
                 Ok(())
             }
-            (Value::Null, _) => {
+            Encodable::Null => {
                 let r = encode::write_nil(&mut self.out);
                 self.wrote(r)
             }
-            (Value::Dynamic(inner_ty, inner), Type::Dynamic) => {
-                self.enter()?;
+            Encodable::Dynamic(inner_ty, inner) => {
+                self.trail.enter()?;
                 let r = encode::write_array_len(&mut self.out, 2);
                 self.wrote(r)?;
                 let r = encode::write_bin(&mut self.out, &inner_ty.to_json_bytes());
                 self.wrote(r)?;
                 self.value(inner, inner_ty)?;
-                self.leave();
+                self.trail.leave();
                 Ok(())
             }
-            (Value::String(s), Type::String) => {
+            Encodable::String(s) => {
                 let r = encode::write_str(&mut self.out, s);
                 self.wrote(r)
             }
-            (Value::Bool(b), Type::Bool) => {
-                let r = encode::write_bool(&mut self.out, *b);
+            Encodable::Bool(b) => {
+                let r = encode::write_bool(&mut self.out, b);
                 self.wrote(r)
             }
-            (Value::Number(n), Type::Number) => self.number(n),
-            (Value::List(xs), Type::List(ety)) | (Value::Set(xs), Type::Set(ety)) => {
-                self.elements(xs, |_| ety)
+            Encodable::Number(n) => self.number(n),
+            Encodable::Elements(xs, etys) => self.elements(xs, etys),
+            Encodable::Map(entries, ety) => {
+                let fields = entries.iter().map(|(k, v)| (k, v, ety));
+                self.fields(entries.len(), fields, PathStep::Key)
             }
-            (Value::Tuple(xs), Type::Tuple(etys)) => {
-                if xs.len() != etys.len() {
-                    return Err(self.error(format!(
-                        "a tuple of length {} is required ({} given)",
-                        etys.len(),
-                        xs.len()
-                    )));
-                }
-                self.elements(xs, |i| &etys[i])
+            Encodable::Object(attrs, atys) => {
+                let fields = attrs.iter().zip(atys.values());
+                let fields = fields.map(|((name, v), aty)| (name, v, aty));
+                self.fields(atys.len(), fields, PathStep::Attribute)
             }
-            (Value::Map(entries), Type::Map(ety)) => {
-                self.enter()?;
-                let len = self.len_u32(entries.len())?;
-                let r = encode::write_map_len(&mut self.out, len);
-                self.wrote(r)?;
-                for (k, v) in entries {
-                    let r = encode::write_str(&mut self.out, k);
-                    self.wrote(r)?;
-                    self.path.push(PathStep::Key(k.clone()));
-                    self.value(v, ety)?;
-                    self.path.pop();
-                }
-                self.leave();
-                Ok(())
-            }
-            (Value::Object(attrs), Type::Object(atys)) => {
-                if let Some(extra) = attrs.keys().find(|k| !atys.contains_key(*k)) {
-                    return Err(
-                        self.error(format!("unsupported attribute {}", quote_truncated(extra)))
-                    );
-                }
-                if let Some(missing) = atys.keys().find(|k| !attrs.contains_key(*k)) {
-                    return Err(self.error(format!("attribute {missing:?} is required")));
-                }
-                self.enter()?;
-                let len = self.len_u32(atys.len())?;
-                let r = encode::write_map_len(&mut self.out, len);
-                self.wrote(r)?;
-                for ((name, v), aty) in attrs.iter().zip(atys.values()) {
-                    let r = encode::write_str(&mut self.out, name);
-                    self.wrote(r)?;
-                    self.path.push(PathStep::Attribute(name.clone()));
-                    self.value(v, aty)?;
-                    self.path.pop();
-                }
-                self.leave();
-                Ok(())
-            }
-            (Value::Dynamic(..), _) => Err(self.error(format!(
-                "{} is required, found a dynamic value (only dynamic attributes hold one)",
-                required_name(ty)
-            ))),
-            (_, Type::Dynamic) => Err(self.error(format!(
-                "a dynamic attribute needs Value::Dynamic(type, value), found {}",
-                value.kind_name()
-            ))),
-            _ => Err(self.error(format!(
-                "{} is required, found {}",
-                required_name(ty),
-                value.kind_name()
-            ))),
         }
+    }
+
+    /// A map or an object: `len` keys, each written as a str before its value; `step` is how
+    /// a key appears in paths.
+    fn fields<'v>(
+        &mut self,
+        len: usize,
+        fields: impl Iterator<Item = (&'v String, &'v Value, &'v Type)>,
+        step: fn(String) -> PathStep,
+    ) -> Result<(), ValueError> {
+        self.trail.enter()?;
+        let len = self.len_u32(len)?;
+        let r = encode::write_map_len(&mut self.out, len);
+        self.wrote(r)?;
+        for (key, v, ty) in fields {
+            let r = encode::write_str(&mut self.out, key);
+            self.wrote(r)?;
+            self.trail.push(step(key.clone()));
+            self.value(v, ty)?;
+            self.trail.pop();
+        }
+        self.trail.leave();
+        Ok(())
     }
 
     fn number(&mut self, n: &Number) -> Result<(), ValueError> {
@@ -552,22 +480,17 @@ impl Encoder {
         self.wrote(r)
     }
 
-    fn elements<'t>(
-        &mut self,
-        xs: &[Value],
-        ety: impl Fn(usize) -> &'t Type,
-    ) -> Result<(), ValueError> {
-        self.enter()?;
+    fn elements(&mut self, xs: &[Value], etys: Elements<'_>) -> Result<(), ValueError> {
+        self.trail.enter()?;
         let len = self.len_u32(xs.len())?;
         let r = encode::write_array_len(&mut self.out, len);
         self.wrote(r)?;
         for (i, x) in xs.iter().enumerate() {
-            self.path
-                .push(PathStep::Index(i64::try_from(i).unwrap_or(i64::MAX)));
-            self.value(x, ety(i))?;
-            self.path.pop();
+            self.trail.push_index(i);
+            self.value(x, etys.at(i))?;
+            self.trail.pop();
         }
-        self.leave();
+        self.trail.leave();
         Ok(())
     }
 }
