@@ -9,7 +9,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use servicecatalog_provider::plugin::{self, Launch, ServeOptions};
+use servicecatalog_provider::plugin;
 use servicecatalog_provider::tfplugin::{
     self, async_trait, Attribute, ConfigureRequest, Context, CreateRequest, DeleteRequest,
     Diagnostics, HookResult, ObjectExt, Provider, ReadRequest, Resource, Schema, StateResponse,
@@ -100,24 +100,5 @@ impl Resource<()> for NoopThing {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    plugin::logging::init_from_env();
-    plugin::install_crypto_provider();
-    let opts = match Launch::from_env() {
-        Ok(launch) => ServeOptions::managed(launch),
-        Err(err) => {
-            eprintln!("{err}");
-            return ExitCode::FAILURE;
-        }
-    };
-    if let Err(err) = plugin::spawn_signal_handler(&opts) {
-        eprintln!("cannot install signal handlers: {err}");
-        return ExitCode::FAILURE;
-    }
-    match plugin::serve(tfplugin::provider_routes(NoopProvider), opts).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            eprintln!("{err}");
-            ExitCode::FAILURE
-        }
-    }
+    plugin::run(false, |_| tfplugin::provider_routes(NoopProvider)).await
 }

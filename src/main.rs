@@ -1,10 +1,11 @@
 //! terraform-provider-servicecatalog: the provider plugin binary. Parses the command line,
-//! sets up logging and TLS, and hands the provider's gRPC routes to the go-plugin host layer.
+//! hands the provider's gRPC routes to the go-plugin host layer ([`plugin::run`]: logging, TLS,
+//! launch options, signals).
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use servicecatalog_provider::plugin::{self, Launch, ServeOptions};
+use servicecatalog_provider::plugin::{self, ServeOptions};
 use servicecatalog_provider::provider::ServiceCatalogProvider;
 use servicecatalog_provider::tfplugin;
 use tonic::service::Routes;
@@ -28,31 +29,5 @@ fn provider_routes(opts: &ServeOptions) -> Routes {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    plugin::logging::init_from_env();
-    plugin::install_crypto_provider();
-
-    let opts = if cli.debug {
-        ServeOptions::debug()
-    } else {
-        match Launch::from_env() {
-            Ok(launch) => ServeOptions::managed(launch),
-            Err(err) => {
-                eprintln!("{err}");
-                return ExitCode::FAILURE;
-            }
-        }
-    };
-    if let Err(err) = plugin::spawn_signal_handler(&opts) {
-        eprintln!("cannot install signal handlers: {err}");
-        return ExitCode::FAILURE;
-    }
-    match plugin::serve(provider_routes(&opts), opts).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            tracing::error!(error = %err, "provider server failed");
-            eprintln!("{err}");
-            ExitCode::FAILURE
-        }
-    }
+    plugin::run(Cli::parse().debug, provider_routes).await
 }
