@@ -79,10 +79,9 @@ fn children_peak_rss(parent: u32) -> u64 {
     peak
 }
 
-/// The 1-minute load average, printed next to every figure (`?` when unreadable).
-pub fn load_average() -> String {
+/// The 1-minute load average, printed next to every figure (`None` when unreadable).
+pub fn load_average() -> Option<f64> {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
-        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "?".to_owned())
+        .and_then(|s| s.split_whitespace().next().and_then(|l| l.parse().ok()))
 }
