@@ -383,7 +383,8 @@ impl ProviderConfig {
     pub async fn load(&self) -> Result<ServiceCatalog, ConfigError> {
         let sdk = super::credentials::resolve(self, self.sdk_config().await?).await?;
         Ok(ServiceCatalog::from_conf(self.service_catalog_config(&sdk))
-            .with_accept_language(self.accept_language()?))
+            .with_accept_language(self.accept_language()?)
+            .with_throttling_resent(self.max_retries.is_none()))
     }
 
     /// Validates and resolves the shared AWS configuration (region, credentials, retries),
@@ -435,7 +436,11 @@ impl ProviderConfig {
         Ok(sdk)
     }
 
-    /// The Service Catalog client configuration for `sdk`, with `endpoint` applied.
+    /// The Service Catalog client configuration for `sdk`, with `endpoint` applied. Retries stay
+    /// in the standard mode: the SDK's adaptive mode, tried here, paced a client that had been
+    /// throttled a few times down to one request every several seconds (a read throttled six
+    /// times took 79 s instead of 4 s); throttling past the SDK's attempts is sent again by the
+    /// API layer instead, with growing pauses (`servicecatalog::Wait`).
     pub fn service_catalog_config(&self, sdk: &SdkConfig) -> aws_sdk_servicecatalog::Config {
         let mut builder = aws_sdk_servicecatalog::config::Builder::from(sdk);
         if let Some(endpoint) = &self.endpoint {
@@ -496,6 +501,7 @@ fn check_endpoint(endpoint: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_config::retry::RetryMode;
 
     fn invalid(config: &ProviderConfig) -> Vec<(Option<&'static str>, String)> {
         config
@@ -789,6 +795,9 @@ mod tests {
         assert_eq!(sdk.retry_config().map(|r| r.max_attempts()), Some(1));
         let sc = config.service_catalog_config(&sdk);
         assert_eq!(sc.region().map(|r| r.as_ref()), Some("eu-central-1"));
+        let retry = sc.retry_config().expect("a retry configuration");
+        assert_eq!(retry.mode(), RetryMode::Standard);
+        assert_eq!(retry.max_attempts(), 1, "max_retries counts");
         let client = config.load().await.unwrap();
         assert_eq!(client.accept_language(), Some(AcceptLanguage::Zh));
         let dump = format!("{client:?}");

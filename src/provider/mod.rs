@@ -84,7 +84,9 @@ impl Provider for ServiceCatalogProvider {
             .attribute(
                 Attribute::optional("max_retries", Type::Number).description(
                     "How many times a throttled or failed API request is retried (standard retry \
-                     mode). Defaults to `AWS_MAX_ATTEMPTS` - 1, else 2.",
+                     mode). Defaults to `AWS_MAX_ATTEMPTS` - 1, else 2; unset, a request still \
+                     throttled after those retries is sent again with growing pauses until its \
+                     operation's timeout, while a value set here is honoured exactly.",
                 ),
             )
             .attribute(string(

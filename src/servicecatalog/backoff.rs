@@ -55,6 +55,16 @@ impl Backoff {
         delay
     }
 
+    /// The delay after a poll made `waited` into a wait, by the same rule (a fraction of the time
+    /// waited, within `min..=max`, jittered down by `random`), for a poller that polls on behalf
+    /// of many waits and so cannot step one schedule per wait.
+    pub fn delay_after(&self, waited: Duration, random: f64) -> Duration {
+        waited
+            .mul_f64(self.ratio)
+            .clamp(self.min, self.max)
+            .mul_f64(1.0 - self.jitter * random.clamp(0.0, 1.0))
+    }
+
     /// Like [`next_delay`](Self::next_delay) but never longer than `remaining` (time left to the deadline).
     pub fn next_delay_within(&mut self, random: f64, remaining: Duration) -> Duration {
         self.next_delay(random).min(remaining)
@@ -151,6 +161,24 @@ mod tests {
         assert_eq!(b.next_delay_within(0.0, ms(1_200)), ms(1_200));
         assert_eq!(b.next_delay_within(0.0, Duration::ZERO), Duration::ZERO);
         assert_eq!(b.next_delay_within(0.0, ms(60_000)), ms(10_000));
+    }
+
+    #[test]
+    fn delay_after_follows_the_same_rule_from_the_time_waited() {
+        let b = Backoff::polling();
+        assert_eq!(b.delay_after(Duration::ZERO, 0.0), ms(250));
+        assert_eq!(b.delay_after(ms(1_000), 0.0), ms(250));
+        assert_eq!(b.delay_after(ms(2_000), 0.0), ms(400));
+        assert_eq!(b.delay_after(ms(2_000), 0.5), ms(360));
+        assert_eq!(b.delay_after(Duration::from_secs(600), 0.0), ms(10_000));
+        // Stepping the schedule gives the same delays as asking from the time waited.
+        let mut stepped = Backoff::polling();
+        let mut waited = Duration::ZERO;
+        for _ in 0..30 {
+            let d = stepped.next_delay(0.0);
+            assert_eq!(d, b.delay_after(waited, 0.0), "at {waited:?}");
+            waited += d;
+        }
     }
 
     #[test]

@@ -1,10 +1,16 @@
 //! Property changes: [`ServiceCatalog::change`] does a whole change in one call, and
 //! [`ServiceCatalog::update_properties`] is its one API request.
 //!
-//! A change reads what is live once the product is free (`UNDER_CHANGE` and
-//! `PLAN_IN_PROGRESS` are waited out), sends only the keys that differ, waits for the record,
-//! and reads back (waiting, briefly, for the search to show a new owner). The same idempotency
-//! token goes with every attempt, so a retried change is made once.
+//! A change reads what is live of the keys it sets (from the shared account-level pages when
+//! many changes run in one process — an apply's first reads — else on its own), waits out a
+//! busy product (`UNDER_CHANGE`, `PLAN_IN_PROGRESS`) with exact reads, sends only the keys that
+//! differ, and waits for the record. Nothing is read back after a `SUCCEEDED` record: what was
+//! sent is what is live (a search that lags behind it is the next refresh's to wait out). After
+//! a `FAILED` record what is live is read again. When the service answers that the product
+//! became busy after all (`InvalidStateException`: the page was older than a change that began
+//! since), the product is waited out and diffed again, so a change finished meanwhile is never
+//! sent twice. Throttling is retried within the change's timeout. The same idempotency token
+//! goes with every attempt, so a retried change is made once.
 
 use std::time::Duration;
 
@@ -13,9 +19,9 @@ use tokio_util::sync::CancellationToken;
 
 use super::client::ServiceCatalog;
 use super::error::{product, ApiError};
-use super::read::ProductState;
+use super::read::{Needs, ProductState};
 use super::record::{RecordId, RecordOutcome, RecordRef};
-use super::validate::{changed_properties, AcceptLanguage, PropertyKey, PropertyMap};
+use super::validate::{changed_properties, AcceptLanguage, PropertyMap};
 use super::wait::Wait;
 
 /// A property change, as a resource asks for one.
@@ -42,7 +48,7 @@ pub struct Changed {
     pub sent: PropertyMap,
     /// The change's record; `None` when nothing was sent.
     pub record: Option<RecordOutcome>,
-    /// What is live afterwards (read back; if that read fails, `before` with the change).
+    /// What is live afterwards: `before` with what was sent (the record `SUCCEEDED`).
     pub after: ProductState,
 }
 
@@ -75,38 +81,65 @@ impl ServiceCatalog {
     ) -> Result<Changed, ChangeError> {
         let wait = Wait::new(change.timeout, cancel.clone());
         let id = change.id.as_str();
-        let before = self
-            .read_when_available(id, &wait)
-            .await
-            .map_err(|error| ChangeError {
-                error,
-                before: None,
-                record: None,
-                live: None,
-            })?;
-        let failed = |error, record| ChangeError {
+        let needs = Needs::of(change.desired.keys().copied());
+        let unread = |error| ChangeError {
             error,
-            live: Some(before.clone()),
-            before: Some(before.clone()),
-            record,
+            before: None,
+            record: None,
+            live: None,
         };
-        let sent = changed_properties(
-            &before.properties_for(change.desired.keys().copied()),
-            &change.desired,
-        );
-        if sent.is_empty() {
-            return Ok(Changed {
-                after: before.clone(),
-                before,
-                sent,
-                record: None,
-            });
-        }
-        let token = &change.idempotency_token;
-        let record_id = self
-            .update_properties(id, &sent, token, change.accept_language, &wait)
+        let first = self.read_shared(id, needs, &wait).await.map_err(unread)?;
+        let mut before = self
+            .read_until_available(first, needs, &wait)
             .await
-            .map_err(|e| failed(e, None))?;
+            .map_err(unread)?;
+        let mut backoff = self.backoff();
+        let (sent, record_id) = loop {
+            let sent = changed_properties(
+                &before.properties_for(change.desired.keys().copied()),
+                &change.desired,
+            );
+            if sent.is_empty() {
+                return Ok(Changed {
+                    after: before.clone(),
+                    before,
+                    sent,
+                    record: None,
+                });
+            }
+            let failed = |error| failure(error, &before, None);
+            match self
+                .send_update(
+                    id,
+                    &sent,
+                    &change.idempotency_token,
+                    change.accept_language,
+                    &wait,
+                )
+                .await
+            {
+                Ok(Ok(record_id)) => break (sent, record_id),
+                Ok(Err(busy)) => {
+                    if wait.remaining().is_zero() {
+                        let error = ApiError::Busy {
+                            id: id.to_owned(),
+                            state: busy,
+                        };
+                        return Err(failed(error));
+                    }
+                    tracing::debug!(provisioned_product_id = id, state = %busy, "product busy; waiting to diff again");
+                    wait.pause(&mut backoff, BUSY).await.map_err(failed)?;
+                    let now = self.read_exact(id, needs, &wait).await.map_err(failed)?;
+                    before = self
+                        .read_until_available(now, needs, &wait)
+                        .await
+                        .map_err(failed)?;
+                }
+                Err(e) => return Err(failed(e)),
+            }
+        };
+        // Pages read before this change no longer say what is live.
+        self.fleet().forget(id);
         let outcome = match self.wait_for_record(&record_id, &wait).await {
             Ok(outcome) => outcome,
             Err(e) => {
@@ -114,21 +147,12 @@ impl ServiceCatalog {
                     ApiError::Timeout { status, .. } => Some(RecordStatus::from(status.as_str())),
                     _ => None,
                 };
-                return Err(failed(
-                    e,
-                    Some(RecordRef {
-                        id: record_id,
-                        status,
-                    }),
-                ));
+                let record = RecordRef {
+                    id: record_id,
+                    status,
+                };
+                return Err(failure(e, &before, Some(record)));
             }
-        };
-        let read_back = match sent.get(&PropertyKey::Owner) {
-            Some(owner) if outcome.succeeded() => {
-                let bound = wait.capped(self.owner_consistency());
-                self.wait_for_owner(id, owner, &bound).await
-            }
-            _ => self.read_properties_within(id, &wait).await,
         };
         if !outcome.succeeded() {
             let record = Some(outcome.to_ref());
@@ -136,8 +160,11 @@ impl ServiceCatalog {
                 record_id: outcome.record_id.into_string(),
                 errors: outcome.errors,
             };
-            // Nothing changed: if reading back fails, what is live is what was there before.
-            let live = read_back.unwrap_or_else(|_| before.clone());
+            // Nothing changed: if reading again fails, what is live is what was there before.
+            let live = self
+                .read_exact(id, needs, &wait)
+                .await
+                .unwrap_or_else(|_| before.clone());
             return Err(ChangeError {
                 error,
                 before: Some(before),
@@ -145,22 +172,17 @@ impl ServiceCatalog {
                 live: Some(live),
             });
         }
-        let after = read_back.unwrap_or_else(|e| {
-            tracing::debug!(error = %e, "reading back after a successful change failed");
-            before.clone().with_properties(&sent)
-        });
         Ok(Changed {
+            after: before.clone().with_properties(&sent),
             before,
             sent,
             record: Some(outcome),
-            after,
         })
     }
 
     /// Calls `UpdateProvisionedProductProperties` with `changes` (only the keys that differ),
     /// retrying with back-off while the service answers `InvalidStateException` (the product is
-    /// busy), within `wait`. Callers read the product first, so a busy status is already waited
-    /// out and no extra read is spent here.
+    /// busy), within `wait`.
     ///
     /// The same `idempotency_token` is sent on every attempt, so a retry never makes a second change.
     pub async fn update_properties(
@@ -171,61 +193,89 @@ impl ServiceCatalog {
         accept_language: Option<AcceptLanguage>,
         wait: &Wait,
     ) -> Result<RecordId, ApiError> {
-        const DURING: &str = "waiting for the provisioned product to become available";
-        if changes.is_empty() {
-            return Err(ApiError::InvalidParameters {
-                operation: "UpdateProvisionedProductProperties",
-                about: product(id),
-                message: "no property changes to send".to_owned(),
-            });
-        }
-        let language = self.language(accept_language);
         let mut backoff = self.backoff();
         loop {
-            let mut call = self
-                .client()
-                .update_provisioned_product_properties()
-                .provisioned_product_id(id)
-                .idempotency_token(idempotency_token)
-                .set_accept_language(language.clone());
-            for (key, value) in changes {
-                call = call.provisioned_product_properties(key.to_sdk(), value);
-            }
-            let during = "calling UpdateProvisionedProductProperties";
-            let busy_with = match wait.guard(during, call.send()).await? {
-                Ok(out) => {
-                    let record_id = out.record_id().filter(|r| !r.is_empty()).ok_or_else(|| {
-                        ApiError::Other {
-                            operation: "UpdateProvisionedProductProperties",
-                            message: "the response has no RecordId".to_owned(),
-                        }
-                    })?;
-                    tracing::debug!(
-                        provisioned_product_id = id,
-                        record_id,
-                        "property update accepted"
-                    );
-                    return Ok(RecordId::new(record_id));
-                }
-                Err(e) => {
-                    let f = self.failure("UpdateProvisionedProductProperties", product(id), e);
-                    if f.is("InvalidStateException") {
-                        f.message
-                    } else if f.is("ResourceNotFoundException") {
-                        return Err(self.classify_missing(id).await);
-                    } else {
-                        return Err(f.into_api_error());
-                    }
-                }
+            let busy = match self
+                .send_update(id, changes, idempotency_token, accept_language, wait)
+                .await?
+            {
+                Ok(record_id) => return Ok(record_id),
+                Err(busy) => busy,
             };
             if wait.remaining().is_zero() {
                 return Err(ApiError::Busy {
                     id: id.to_owned(),
-                    state: busy_with,
+                    state: busy,
                 });
             }
-            tracing::debug!(provisioned_product_id = id, state = %busy_with, "product busy; waiting");
-            wait.pause(&mut backoff, DURING).await?;
+            tracing::debug!(provisioned_product_id = id, state = %busy, "product busy; waiting");
+            wait.pause(&mut backoff, BUSY).await?;
         }
+    }
+
+    /// One `UpdateProvisionedProductProperties` (throttling retried within `wait`): the record
+    /// id, or the service's message when the product is busy.
+    async fn send_update(
+        &self,
+        id: &str,
+        changes: &PropertyMap,
+        idempotency_token: &str,
+        accept_language: Option<AcceptLanguage>,
+        wait: &Wait,
+    ) -> Result<Result<RecordId, String>, ApiError> {
+        const OPERATION: &str = "UpdateProvisionedProductProperties";
+        if changes.is_empty() {
+            return Err(ApiError::InvalidParameters {
+                operation: OPERATION,
+                about: product(id),
+                message: "no property changes to send".to_owned(),
+            });
+        }
+        let mut call = self
+            .client()
+            .update_provisioned_product_properties()
+            .provisioned_product_id(id)
+            .idempotency_token(idempotency_token)
+            .set_accept_language(self.language(accept_language));
+        for (key, value) in changes {
+            call = call.provisioned_product_properties(key.to_sdk(), value);
+        }
+        match self
+            .send(wait, OPERATION, || product(id), || call.clone().send())
+            .await?
+        {
+            Ok(out) => {
+                let record_id =
+                    out.record_id()
+                        .filter(|r| !r.is_empty())
+                        .ok_or_else(|| ApiError::Other {
+                            operation: OPERATION,
+                            message: "the response has no RecordId".to_owned(),
+                        })?;
+                tracing::debug!(
+                    provisioned_product_id = id,
+                    record_id,
+                    "property update accepted"
+                );
+                Ok(Ok(RecordId::new(record_id)))
+            }
+            Err(f) if f.is("InvalidStateException") => Ok(Err(f.message)),
+            Err(f) if f.is("ResourceNotFoundException") => {
+                Err(self.classify_missing(id, wait).await)
+            }
+            Err(f) => Err(f.into_api_error()),
+        }
+    }
+}
+
+const BUSY: &str = "waiting for the provisioned product to become available";
+
+/// A change that did not complete, with what was live before it.
+fn failure(error: ApiError, before: &ProductState, record: Option<RecordRef>) -> ChangeError {
+    ChangeError {
+        error,
+        before: Some(before.clone()),
+        record,
+        live: Some(before.clone()),
     }
 }

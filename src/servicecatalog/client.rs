@@ -1,19 +1,24 @@
 //! [`ServiceCatalog`]: the SDK client with the settings every call shares (default
-//! `AcceptLanguage`, polling schedule, read-after-write bound). The calls live with their
-//! concern: `read` (reads and refresh), `change` (property changes), `record` (record waits),
-//! `product` (what the data source describes).
+//! `AcceptLanguage`, polling schedule, read-after-write bound) and the state its clones share
+//! (the batched-read pages, module `fleet`; the record poller, module `poller`). The calls live
+//! with their concern: `read` (reads and refresh), `change` (property changes), `record`
+//! (record waits), `product` (what the data source describes), `search` (listings).
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_servicecatalog::Client;
 
 use super::backoff::Backoff;
 use super::error::EndpointRecorder;
+use super::fleet::{Fleet, PAGE_TRUST};
+use super::poller::Poller;
 use super::validate::AcceptLanguage;
 use super::OWNER_CONSISTENCY_BOUND;
 
-/// The Service Catalog client the resource and data source use.
+/// The Service Catalog client the resource and data source use. Clones share their pages and
+/// their record poller.
 #[derive(Clone)]
 pub struct ServiceCatalog {
     client: Client,
@@ -21,6 +26,23 @@ pub struct ServiceCatalog {
     backoff: Backoff,
     owner_consistency: Duration,
     endpoint: EndpointRecorder,
+    resend_throttling: bool,
+    shared: Arc<Shared>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    fleet: Fleet,
+    poller: Poller,
+}
+
+impl Shared {
+    fn new(page_trust: Duration) -> Arc<Self> {
+        Arc::new(Shared {
+            fleet: Fleet::new(page_trust),
+            poller: Poller::default(),
+        })
+    }
 }
 
 // The SDK client's Debug would print its configuration, credentials provider included.
@@ -45,6 +67,8 @@ impl ServiceCatalog {
             accept_language: None,
             backoff: Backoff::polling(),
             owner_consistency: OWNER_CONSISTENCY_BOUND,
+            resend_throttling: true,
+            shared: Shared::new(PAGE_TRUST),
         }
     }
 
@@ -72,6 +96,26 @@ impl ServiceCatalog {
         self
     }
 
+    /// Whether a call still throttled after the SDK's retries is sent again until its
+    /// operation's deadline (the default), or fails (when `max_retries` is set: its attempts are
+    /// all there are).
+    pub fn with_throttling_resent(mut self, resend: bool) -> Self {
+        self.resend_throttling = resend;
+        self
+    }
+
+    pub(super) fn resends_throttling(&self) -> bool {
+        self.resend_throttling
+    }
+
+    /// Replaces how long account-level pages answer reads ([`PAGE_TRUST`] by default; zero
+    /// reads every product on its own). Starts afresh: no pages, no record waits shared with
+    /// the client this came from.
+    pub fn with_page_trust(mut self, trust: Duration) -> Self {
+        self.shared = Shared::new(trust);
+        self
+    }
+
     /// The provider-wide `AcceptLanguage`.
     pub fn accept_language(&self) -> Option<AcceptLanguage> {
         self.accept_language
@@ -85,6 +129,14 @@ impl ServiceCatalog {
     /// A fresh copy of the polling schedule.
     pub(super) fn backoff(&self) -> Backoff {
         self.backoff.clone()
+    }
+
+    pub(super) fn fleet(&self) -> &Fleet {
+        &self.shared.fleet
+    }
+
+    pub(super) fn poller(&self) -> &Poller {
+        &self.shared.poller
     }
 
     pub(super) fn owner_consistency(&self) -> Duration {

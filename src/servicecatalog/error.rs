@@ -103,7 +103,7 @@ pub enum ApiError {
         message: String,
     },
     /// Throttled, still, after the SDK's retries.
-    #[error("AWS throttled {} ({message}) and it was still throttled when the retries ran out ({}). Run Terraform again later or with a lower -parallelism, or raise max_retries in the provider block", call(.operation, .about), allowed(*.attempts))]
+    #[error("AWS throttled {} ({message}) and it was still throttled when the retries ran out ({}). Run Terraform again later or with a lower -parallelism, or raise max_retries in the provider block", call(.operation, .about), allowed(*.attempts, *.sends))]
     Throttled {
         /// The API operation.
         operation: &'static str,
@@ -113,6 +113,9 @@ pub enum ApiError {
         message: String,
         /// The attempts the retry policy allows (the retry quota may have ended them sooner).
         attempts: u32,
+        /// How many times the call was sent with those attempts (more than one when throttling
+        /// was retried until the operation's timeout).
+        sends: u32,
     },
     /// The credentials are valid but not allowed to make the call.
     #[error("AWS denied {} ({message}). To manage provisioned products, {ACCESS_NEEDED}", call(.operation, .about))]
@@ -157,7 +160,7 @@ pub enum ApiError {
         problem: CredentialsProblem,
     },
     /// The service failed with a server error (5xx) on every attempt.
-    #[error("Service Catalog failed {} with a server error ({message}) and still did when the retries ran out ({}). This is usually temporary: run Terraform again later", call(.operation, .about), allowed(*.attempts))]
+    #[error("Service Catalog failed {} with a server error ({message}) and still did when the retries ran out ({}). This is usually temporary: run Terraform again later", call(.operation, .about), allowed(*.attempts, 1))]
     ServerError {
         /// The API operation.
         operation: &'static str,
@@ -259,11 +262,15 @@ fn capitalised(s: &str) -> String {
         .unwrap_or_default()
 }
 
-/// How many attempts `max_retries` allowed, in words.
-fn allowed(attempts: u32) -> String {
-    match attempts {
+/// How many attempts `max_retries` allowed, and how often the call was sent with them, in words.
+fn allowed(attempts: u32, sends: u32) -> String {
+    let per_send = match attempts {
         0 | 1 => "max_retries = 0 allows a single attempt".to_owned(),
         n => format!("max_retries = {} allows up to {n} attempts", n - 1),
+    };
+    match sends {
+        0 | 1 => per_send,
+        n => format!("sent {n} times until the operation's timeout, and each time {per_send}"),
     }
 }
 
@@ -344,6 +351,7 @@ pub(crate) struct ServiceFailure {
     about: String,
     endpoint: Option<String>,
     attempts: u32,
+    sends: u32,
 }
 
 impl ServiceFailure {
@@ -365,6 +373,7 @@ impl ServiceFailure {
             about: String::new(),
             endpoint: None,
             attempts: 1,
+            sends: 1,
         }
     }
 
@@ -378,13 +387,14 @@ impl ServiceFailure {
             about: String::new(),
             endpoint: None,
             attempts: 1,
+            sends: 1,
         }
     }
 
     /// This failure after `tries` sends of our own, each with the retries the SDK allows: a
     /// throttled call retried until its deadline ran out.
-    pub(crate) fn after_attempts(mut self, tries: u32) -> Self {
-        self.attempts = self.attempts.max(1).saturating_mul(tries.max(1));
+    pub(crate) fn after_sends(mut self, sends: u32) -> Self {
+        self.sends = sends.max(1);
         self
     }
 
@@ -415,6 +425,7 @@ impl ServiceFailure {
             about,
             endpoint,
             attempts,
+            sends,
         } = self;
         let Some(cause) = cause else {
             return ApiError::Other { operation, message };
@@ -471,6 +482,7 @@ impl ServiceFailure {
                     about,
                     message,
                     attempts,
+                    sends,
                 },
                 c if DENIED_CODES.contains(&c) => ApiError::AccessDenied {
                     operation,
@@ -509,11 +521,17 @@ impl ServiceCatalog {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
+        self.in_context(ServiceFailure::from_sdk(operation, err), about)
+    }
+
+    /// `failure` (from [`Wait::send`](super::wait::Wait::send) or [`ServiceFailure::unusable`])
+    /// about what `about` names, with this client's endpoint and retry policy.
+    pub(super) fn in_context(&self, failure: ServiceFailure, about: String) -> ServiceFailure {
         ServiceFailure {
             about,
             endpoint: self.endpoint_url(),
             attempts: self.max_attempts(),
-            ..ServiceFailure::from_sdk(operation, err)
+            ..failure
         }
     }
 }
@@ -652,6 +670,7 @@ mod tests {
             about: product("pp-1"),
             message: "ThrottlingException: Rate exceeded".into(),
             attempts: 1,
+            sends: 1,
         };
         assert!(
             once.to_string()

@@ -21,8 +21,9 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use tokio_util::sync::CancellationToken;
 
 use super::client::ServiceCatalog;
-use super::error::{ApiError, ServiceFailure};
-use super::search::{AccessLevel, SearchFilter, SearchOptions, SCAN_PAGE_MAX};
+use super::error::{product, ApiError, ServiceFailure};
+use super::query::{AccessLevel, SearchFilter};
+use super::search::{SearchOptions, SCAN_PAGE_MAX};
 use super::wait::Wait;
 
 /// Describes sent at a time when reading launch roles one by one.
@@ -175,8 +176,13 @@ impl ServiceCatalog {
             .describe_provisioned_product()
             .id(id)
             .set_accept_language(self.language(None));
-        match wait
-            .send("DescribeProvisionedProduct", || call.clone().send())
+        match self
+            .send(
+                wait,
+                "DescribeProvisionedProduct",
+                || product(id),
+                || call.clone().send(),
+            )
             .await?
         {
             Ok(out) => Ok(Some(

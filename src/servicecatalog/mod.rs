@@ -2,17 +2,22 @@
 //! and typed:
 //!
 //! - [`ServiceCatalog::refresh`]: what is live of a product's managed properties, with the
-//!   read-after-write policy for our own owner changes (module `read`).
+//!   read-after-write policy for our own owner changes (module `read`). Reads in one process
+//!   share account-level listing pages (module `fleet`).
 //! - [`ServiceCatalog::change`]: a whole property change (read once free, send what differs,
-//!   wait for the record, read back), given as a [`Change`]; it answers [`Changed`] or a
-//!   [`ChangeError`] carrying the record and what is live (module `change`).
+//!   wait for the record; nothing read back after success), given as a [`Change`]; it answers
+//!   [`Changed`] or a [`ChangeError`] carrying the record and what is live (module `change`).
+//!   Concurrent record waits share their polls (module `poller`).
 //! - [`ServiceCatalog::describe_product`]: everything the data source shows (module `product`).
 //! - [`ServiceCatalog::search`] and [`ServiceCatalog::scan`]: typed, paged account listings
-//!   with a [`SearchFilter`] (module `search`), and [`ServiceCatalog::launch_roles`] for the
-//!   launch roles a search does not carry (module `launch_role`).
+//!   with a [`SearchFilter`] (modules `search` and `query`), and [`ServiceCatalog::launch_roles`]
+//!   for the launch roles a search does not carry (module `launch_role`).
 //! - The steps, for tests and tools: [`ServiceCatalog::read_properties`],
 //!   [`ServiceCatalog::update_properties`], [`ServiceCatalog::wait_for_record`] (module
 //!   `record`), each bounded by a [`Wait`] (deadline + cancellation).
+//!
+//! Every call retries throttling that outlasts the SDK's own retries within its operation's
+//! deadline ([`Wait`]), so a throttled run slows down instead of failing.
 //!
 //! Around them: [`validate`] (pure checks for `terraform validate`), [`arn`] (the ARN parse they
 //! share), [`Backoff`] (the polling schedule), [`ApiError`] (what can go wrong, in sentences) and
@@ -47,8 +52,11 @@ pub mod cause;
 mod change;
 mod client;
 mod error;
+mod fleet;
 mod launch_role;
+mod poller;
 mod product;
+mod query;
 mod read;
 mod record;
 mod search;
@@ -63,11 +71,12 @@ pub use client::ServiceCatalog;
 pub use error::{ApiError, RecordError, ACCESS_NEEDED};
 pub use launch_role::{LaunchRoleSource, LaunchRoles};
 pub use product::{ProductDetails, ProductLookup};
+pub use query::{AccessLevel, SearchField, SearchFilter, SearchTerm};
 pub use read::ProductState;
 pub use record::{RecordId, RecordOutcome, RecordRef};
 pub use search::{
-    AccessLevel, ProductSummary, ScanPage, ScanPages, ScannedProduct, SearchField, SearchFilter,
-    SearchOptions, SearchPage, SearchPages, SearchSort, SearchTerm, SCAN_PAGE_MAX, SEARCH_PAGE_MAX,
+    ProductSummary, ScanPage, ScanPages, ScannedProduct, SearchOptions, SearchPage, SearchPages,
+    SearchSort, SCAN_PAGE_MAX, SEARCH_PAGE_MAX,
 };
 pub use validate::{
     changed_properties, validate_properties, validate_property, validate_property_value,

@@ -3,7 +3,7 @@
 //!
 //! `DescribeProvisionedProduct` (id xor name) gives the detail; the owner (`UserArn`,
 //! `UserArnSession`) only comes from an account-level `SearchProvisionedProducts` for the id,
-//! as for [`ServiceCatalog::read_properties`].
+//! as for [`ServiceCatalog::read_properties`]. Throttling is retried for a few minutes.
 
 use std::fmt;
 
@@ -13,6 +13,8 @@ use tokio_util::sync::CancellationToken;
 
 use super::client::ServiceCatalog;
 use super::error::{product, ApiError};
+use super::read::{refused, READ_DEADLINE};
+use super::wait::Wait;
 
 /// Which provisioned product to describe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,17 +68,17 @@ impl ServiceCatalog {
         lookup: ProductLookup<'_>,
         cancel: &CancellationToken,
     ) -> Result<ProductDetails, ApiError> {
-        tokio::select! {
-            biased;
-            _ = cancel.cancelled() => Err(ApiError::Cancelled {
-                during: format!("reading the provisioned product with {lookup}"),
-                record_id: None,
-            }),
-            details = self.describe_lookup(lookup) => details,
-        }
+        let wait = Wait::new(READ_DEADLINE, cancel.clone());
+        let during = format!("reading the provisioned product with {lookup}");
+        wait.guard(&during, self.describe_lookup(lookup, &wait))
+            .await?
     }
 
-    async fn describe_lookup(&self, lookup: ProductLookup<'_>) -> Result<ProductDetails, ApiError> {
+    async fn describe_lookup(
+        &self,
+        lookup: ProductLookup<'_>,
+        wait: &Wait,
+    ) -> Result<ProductDetails, ApiError> {
         let call = self
             .client()
             .describe_provisioned_product()
@@ -85,14 +87,20 @@ impl ServiceCatalog {
             ProductLookup::Id(id) => call.id(id),
             ProductLookup::Name(name) => call.name(name),
         };
-        let out = match call.send().await {
-            Ok(out) => out,
-            Err(e) => {
-                let about = match lookup {
+        let out = match self
+            .send(
+                wait,
+                "DescribeProvisionedProduct",
+                || match lookup {
                     ProductLookup::Id(id) => product(id),
                     ProductLookup::Name(name) => format!("the provisioned product named {name:?}"),
-                };
-                let f = self.failure("DescribeProvisionedProduct", about, e);
+                },
+                || call.clone().send(),
+            )
+            .await?
+        {
+            Ok(out) => out,
+            Err(f) => {
                 if f.is("ResourceNotFoundException") {
                     return Err(ApiError::NotFound {
                         id: match lookup {
@@ -134,10 +142,10 @@ impl ServiceCatalog {
             owner_session: None,
             id,
         };
-        match self.search_by_id(&details.id).await {
-            Ok(Some(attr)) => {
-                details.owner = attr.user_arn().map(str::to_owned);
-                details.owner_session = attr.user_arn_session().map(str::to_owned);
+        match self.search_by_id(&details.id, wait).await? {
+            Ok(Some(entry)) => {
+                details.owner = entry.user_arn;
+                details.owner_session = entry.user_arn_session;
                 Ok(details)
             }
             Ok(None) => Err(ApiError::NotVisible {
@@ -146,16 +154,14 @@ impl ServiceCatalog {
                          SearchProvisionedProducts did not list it, so its owner cannot be read"
                     .to_owned(),
             }),
-            Err(f) if f.is_access_problem() || f.is("InvalidParametersException") => {
-                Err(ApiError::NotVisible {
-                    id: details.id,
-                    reason: format!(
-                        "an account-level SearchProvisionedProducts, needed to read the owner, \
+            Err(f) if refused(&f) => Err(ApiError::NotVisible {
+                id: details.id,
+                reason: format!(
+                    "an account-level SearchProvisionedProducts, needed to read the owner, \
                          was refused: {}",
-                        f.message
-                    ),
-                })
-            }
+                    f.message
+                ),
+            }),
             Err(f) => Err(f.into_api_error()),
         }
     }

@@ -1,17 +1,23 @@
-//! Records: [`RecordId`], how a record ended ([`RecordOutcome`]), and
-//! [`ServiceCatalog::wait_for_record`], which polls `DescribeRecord` until `SUCCEEDED` or
-//! `FAILED`.
+//! Records: [`RecordId`], how a record ended ([`RecordOutcome`]),
+//! [`ServiceCatalog::wait_for_record`] (through the shared poller, module `poller`), and the two
+//! reads the poller makes: `DescribeRecord` of one record and the account's newest records
+//! (`ListRecordHistory`).
 //!
-//! `RecordType` is never looked at; `IN_PROGRESS_IN_ERROR` is polled through to `FAILED`. A
-//! `DescribeRecord` poll still throttled after the SDK's retries costs that poll, not the wait.
+//! `RecordType` is never looked at; `IN_PROGRESS_IN_ERROR` is polled through to `FAILED`.
 
+use std::collections::HashMap;
 use std::fmt;
 
-use aws_sdk_servicecatalog::types::RecordStatus;
+use aws_sdk_servicecatalog::types::{
+    AccessLevelFilter, AccessLevelFilterKey, RecordDetail, RecordStatus,
+};
 
 use super::client::ServiceCatalog;
-use super::error::{record, ApiError, RecordError};
+use super::error::{record, ApiError, RecordError, ServiceFailure};
 use super::wait::Wait;
+
+/// Records per `ListRecordHistory` page (the API's largest).
+const HISTORY_PAGE: i32 = 20;
 
 /// A Service Catalog record id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -94,16 +100,48 @@ impl RecordOutcome {
     }
 }
 
+/// What one poll saw of a record.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) enum Observed {
+    /// `SUCCEEDED` or `FAILED`, or an error that ends the wait (not visible, refused, ...).
+    Finished(Result<RecordOutcome, ApiError>),
+    /// Still running, with its status.
+    Running(String),
+}
+
+impl Observed {
+    fn of(record_id: &RecordId, detail: &RecordDetail) -> Self {
+        match detail.status() {
+            Some(status @ (RecordStatus::Succeeded | RecordStatus::Failed)) => {
+                Observed::Finished(Ok(RecordOutcome {
+                    record_id: record_id.clone(),
+                    status: status.clone(),
+                    errors: detail
+                        .record_errors()
+                        .iter()
+                        .map(|e| RecordError {
+                            code: e.code().unwrap_or_default().to_owned(),
+                            description: e.description().unwrap_or_default().to_owned(),
+                        })
+                        .collect(),
+                }))
+            }
+            Some(status) => Observed::Running(status.as_str().to_owned()),
+            None => Observed::Running("unknown".to_owned()),
+        }
+    }
+}
+
 impl ServiceCatalog {
-    /// Polls `DescribeRecord` until the record is `SUCCEEDED` or `FAILED` (`IN_PROGRESS_IN_ERROR`
-    /// is not terminal). A `FAILED` record is an `Ok` outcome; use [`RecordOutcome::into_result`]
-    /// to turn it into an error.
+    /// Waits until the record is `SUCCEEDED` or `FAILED` (`IN_PROGRESS_IN_ERROR` is not
+    /// terminal), within `wait`. A `FAILED` record is an `Ok` outcome. Concurrent waits share
+    /// their polls (module `poller`).
     pub async fn wait_for_record(
         &self,
         record_id: &RecordId,
         wait: &Wait,
     ) -> Result<RecordOutcome, ApiError> {
-        self.poll_record(record_id, wait)
+        self.wait_shared(record_id, wait)
             .await
             .map_err(|e| match e {
                 ApiError::Cancelled { during, .. } => ApiError::Cancelled {
@@ -114,68 +152,72 @@ impl ServiceCatalog {
             })
     }
 
-    async fn poll_record(
-        &self,
-        record_id: &RecordId,
-        wait: &Wait,
-    ) -> Result<RecordOutcome, ApiError> {
-        let during = format!("waiting for record {record_id}");
-        let mut backoff = self.backoff();
-        let mut last_status = "not yet read".to_owned();
-        loop {
-            let call = self
-                .client()
-                .describe_record()
-                .id(record_id.as_str())
-                .set_accept_language(self.language(None))
-                .send();
-            match wait.guard(&during, call).await? {
-                Ok(out) => {
-                    let detail = out.record_detail().ok_or_else(|| ApiError::Other {
+    /// One `DescribeRecord`; `None` when throttled (the poll is lost, not the wait).
+    pub(super) async fn observe_record(&self, record_id: &RecordId) -> Option<Observed> {
+        let out = self
+            .client()
+            .describe_record()
+            .id(record_id.as_str())
+            .set_accept_language(self.language(None))
+            .send()
+            .await;
+        let failure = match out {
+            Ok(out) => {
+                return Some(match out.record_detail() {
+                    Some(detail) => Observed::of(record_id, detail),
+                    None => Observed::Finished(Err(ApiError::Other {
                         operation: "DescribeRecord",
                         message: format!("the response for record {record_id} has no RecordDetail"),
-                    })?;
-                    let status = detail.status().cloned();
-                    if let Some(status @ (RecordStatus::Succeeded | RecordStatus::Failed)) = status
-                    {
-                        let errors = detail
-                            .record_errors()
-                            .iter()
-                            .map(|e| RecordError {
-                                code: e.code().unwrap_or_default().to_owned(),
-                                description: e.description().unwrap_or_default().to_owned(),
-                            })
-                            .collect();
-                        return Ok(RecordOutcome {
-                            record_id: record_id.clone(),
-                            status,
-                            errors,
-                        });
-                    }
-                    last_status =
-                        status.map_or_else(|| "unknown".to_owned(), |s| s.as_str().to_owned());
-                }
-                Err(e) => {
-                    let f = self.failure("DescribeRecord", record(record_id.as_str()), e);
-                    if f.is("ResourceNotFoundException") {
-                        return Err(ApiError::RecordNotVisible {
-                            record_id: record_id.to_string(),
-                        });
-                    }
-                    // Throttling that outlived the SDK's retries costs one poll, not the wait.
-                    if !f.is_throttling() {
-                        return Err(f.into_api_error());
-                    }
-                    tracing::debug!(record_id = %record_id, "DescribeRecord throttled; polling on");
-                }
+                    })),
+                })
             }
-            if wait.remaining().is_zero() {
-                return Err(ApiError::Timeout {
-                    record_id: record_id.to_string(),
-                    status: last_status,
-                });
-            }
-            wait.pause(&mut backoff, &during).await?;
+            Err(e) => self.failure("DescribeRecord", record(record_id.as_str()), e),
+        };
+        if failure.is_throttling() {
+            tracing::debug!(record_id = %record_id, "DescribeRecord throttled; polling on");
+            return None;
         }
+        Some(Observed::Finished(Err(
+            if failure.is("ResourceNotFoundException") {
+                ApiError::RecordNotVisible {
+                    record_id: record_id.to_string(),
+                }
+            } else {
+                failure.into_api_error()
+            },
+        )))
+    }
+
+    /// The account's newest records (account-level `ListRecordHistory`, one page), by id.
+    pub(super) async fn recent_records(&self) -> Result<HashMap<String, Observed>, ServiceFailure> {
+        let out = self
+            .client()
+            .list_record_history()
+            .access_level_filter(
+                AccessLevelFilter::builder()
+                    .key(AccessLevelFilterKey::Account)
+                    .value("self")
+                    .build(),
+            )
+            .page_size(HISTORY_PAGE)
+            .set_accept_language(self.language(None))
+            .send()
+            .await
+            .map_err(|e| {
+                self.failure(
+                    "ListRecordHistory",
+                    "the account's newest records".to_owned(),
+                    e,
+                )
+            })?;
+        Ok(out
+            .record_details()
+            .iter()
+            .filter_map(|detail| {
+                let id = RecordId::new(detail.record_id()?);
+                let observed = Observed::of(&id, detail);
+                Some((id.into_string(), observed))
+            })
+            .collect())
     }
 }

@@ -1,10 +1,12 @@
 //! [`Wait`]: how long an operation may wait (a deadline) and how it is cut short (a
 //! cancellation token). Cancellation also aborts a request in flight.
 //!
-//! [`Wait::send`] is how every call goes out: throttling that outlasts the SDK's own retries
-//! (adaptive mode, a few attempts) is retried here with growing pauses until the deadline, so a
-//! throttled run slows down instead of failing. Every retried request is the same request (an
-//! `UpdateProvisionedProductProperties` carries the same idempotency token), so retrying is safe.
+//! [`ServiceCatalog::send`] is how every call goes out. Unless the provider block sets
+//! `max_retries`, throttling that outlasts the SDK's own retries (standard mode, a few attempts)
+//! is sent again here with growing pauses until the deadline ([`Wait::send`]), so a throttled
+//! run slows down instead of failing; with `max_retries` set, its attempts are all there are, as
+//! in the AWS provider. Every resent request is the same request (an
+//! `UpdateProvisionedProductProperties` carries the same idempotency token), so resending is safe.
 
 use std::future::Future;
 use std::time::Duration;
@@ -15,6 +17,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::backoff::{jitter_sample, Backoff};
+use super::client::ServiceCatalog;
 use super::error::{ApiError, ServiceFailure};
 
 /// First pause after a call the SDK gave up on as throttled; it doubles up to [`THROTTLE_MAX`].
@@ -72,13 +75,14 @@ impl Wait {
         self.guard(during, tokio::time::sleep(delay)).await
     }
 
-    /// Sends the request `call` makes, again and again while the answer is throttling and the
-    /// deadline allows (see the module docs). The outer error is cancellation; the inner result
-    /// is the call's, with a throttling failure that outlived the deadline saying how many
-    /// attempts were made.
+    /// Sends the request `call` makes, again and again while the answer is throttling, `resend`
+    /// is set and the deadline allows (see the module docs). The outer error is cancellation;
+    /// the inner result is the call's, with a throttling failure that outlived the deadline
+    /// saying how many times it was sent.
     pub(super) async fn send<T, E, Fut>(
         &self,
         operation: &'static str,
+        resend: bool,
         mut call: impl FnMut() -> Fut,
     ) -> Result<Result<T, ServiceFailure>, ApiError>
     where
@@ -94,11 +98,11 @@ impl Wait {
                 Ok(out) => return Ok(Ok(out)),
                 Err(e) => ServiceFailure::from_sdk(operation, e),
             };
-            if !failure.is_throttling() {
+            if !failure.is_throttling() || !resend {
                 return Ok(Err(failure));
             }
             if self.remaining().is_zero() {
-                return Ok(Err(failure.after_attempts(attempts)));
+                return Ok(Err(failure.after_sends(attempts)));
             }
             let delay = pause
                 .mul_f64(0.5 + 0.5 * jitter_sample())
@@ -107,6 +111,27 @@ impl Wait {
             self.guard(&during, tokio::time::sleep(delay)).await?;
             pause = (pause * 2).min(THROTTLE_MAX);
         }
+    }
+}
+
+impl ServiceCatalog {
+    /// Sends the request `call` makes within `wait` ([`Wait::send`], resending throttled
+    /// requests unless `max_retries` is set); a failure says it was about what `about` names.
+    pub(super) async fn send<T, E, Fut>(
+        &self,
+        wait: &Wait,
+        operation: &'static str,
+        about: impl FnOnce() -> String,
+        call: impl FnMut() -> Fut,
+    ) -> Result<Result<T, ServiceFailure>, ApiError>
+    where
+        Fut: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let sent = wait
+            .send(operation, self.resends_throttling(), call)
+            .await?;
+        Ok(sent.map_err(|f| self.in_context(f, about())))
     }
 }
 
@@ -137,7 +162,7 @@ mod tests {
         let wait = Wait::new(Duration::from_millis(300), CancellationToken::new());
         let mut calls = 0u32;
         let outcome = wait
-            .send("DescribeRecord", || {
+            .send("DescribeRecord", true, || {
                 calls += 1;
                 async { Err::<(), _>(throttled()) }
             })
@@ -147,14 +172,31 @@ mod tests {
         assert!(calls >= 2, "retried within the deadline: {calls} calls");
         let error = failure.into_api_error();
         assert!(
-            matches!(error, ApiError::Throttled { attempts, .. } if attempts == calls),
+            matches!(error, ApiError::Throttled { sends, .. } if sends == calls),
             "{error:?}"
         );
         let text = error.to_string();
         assert!(
-            text.contains("DescribeRecord") && text.contains("Rate exceeded"),
+            text.contains("DescribeRecord")
+                && text.contains("Rate exceeded")
+                && text.contains(&format!("sent {calls} times until the operation's timeout")),
             "{text}"
         );
+    }
+
+    #[tokio::test]
+    async fn without_resending_a_throttled_call_is_sent_once() {
+        let wait = Wait::new(Duration::from_secs(60), CancellationToken::new());
+        let mut calls = 0u32;
+        let outcome = wait
+            .send("DescribeRecord", false, || {
+                calls += 1;
+                async { Err::<(), _>(throttled()) }
+            })
+            .await
+            .expect("not cancelled");
+        assert!(outcome.expect_err("throttled").is_throttling());
+        assert_eq!(calls, 1, "max_retries set: the SDK's attempts are all");
     }
 
     #[tokio::test]
@@ -162,7 +204,7 @@ mod tests {
         let wait = Wait::new(Duration::from_secs(60), CancellationToken::new());
         let mut calls = 0u32;
         let outcome = wait
-            .send("DescribeRecord", || {
+            .send("DescribeRecord", true, || {
                 calls += 1;
                 async { Err::<(), DescribeRecordFailure>(SdkError::timeout_error("slow")) }
             })
@@ -172,7 +214,7 @@ mod tests {
         assert_eq!(calls, 1);
         let mut calls = 0u32;
         let outcome = wait
-            .send("DescribeRecord", || {
+            .send("DescribeRecord", true, || {
                 calls += 1;
                 let answer = if calls < 3 {
                     Err(throttled())
@@ -192,7 +234,7 @@ mod tests {
         cancel.cancel();
         let wait = Wait::new(Duration::from_secs(60), cancel);
         let outcome = wait
-            .send("DescribeRecord", || async {
+            .send("DescribeRecord", true, || async {
                 Err::<(), DescribeRecordFailure>(throttled())
             })
             .await;

@@ -1,138 +1,207 @@
-//! Bringing a fleet under management with the real `terraform` CLI: the plural data source
-//! `servicecatalog_provisioned_products` under `for_each` in the resource and in an `import`
-//! block (Terraform >= 1.7) imports every matching product in one apply, changes none of them,
-//! and the plans after it are empty.
+//! Fleets: a `count` over more products than one account-level search page holds, read through
+//! shared pages. Batching changes no behaviour — drift on a few products shows exactly those
+//! products, owner lag after our own change is waited out, hidden products are never taken for
+//! deleted — and a plan or an apply costs what the design says (counted by the emulator).
 
-use std::collections::BTreeMap;
+use servicecatalog_provider::emulator::{
+    AccessLevel, EmulatorConfig, Faults, Principal, Principals,
+};
 
-use servicecatalog_provider::emulator::SeedProduct;
-
-use super::string_map;
-use crate::harness::hcl::{hcl_string, RESOURCE_TYPE};
+use crate::harness::hcl::{fleet_hcl, provider_hcl_with_keys, FLEET};
 use crate::harness::sdk::{role, user};
-use crate::harness::terraform::find_resource;
+use crate::harness::world::calls;
 use crate::harness::World;
 
-const FLEET: usize = 50;
-const FLEET_PRODUCT: &str = "prod-fleetfleet001";
+/// More products than one search page (100) holds.
+const FLEET_SIZE: usize = 130;
+/// Reads made one by one before the first search page is fetched (`PROBE_AT` - 1).
+const READ_ALONE: u64 = 3;
 
-/// The data source, the import blocks and the resources over it, filtered to `product_id`.
-fn fleet_config(acc: &World, product_id: &str) -> String {
-    format!(
-        r#"{provider}
-data "servicecatalog_provisioned_products" "fleet" {{
-  product_id = {product_id}
-}}
+fn fleet_config(
+    world: &World,
+    ids: &[String],
+    props: &dyn Fn(usize) -> Vec<(&'static str, String)>,
+) -> String {
+    format!("{}\n{}", world.provider_hcl(""), fleet_hcl(ids, props))
+}
 
-locals {{
-  fleet = {{ for p in data.servicecatalog_provisioned_products.fleet.provisioned_products : p.id => p }}
-}}
-
-import {{
-  for_each = local.fleet
-  to       = {RESOURCE_TYPE}.this[each.key]
-  id       = each.key
-}}
-
-resource "{RESOURCE_TYPE}" "this" {{
-  for_each               = local.fleet
-  provisioned_product_id = each.key
-  properties             = {{ for k, v in {{ OWNER = each.value.owner, LAUNCH_ROLE = each.value.launch_role_arn }} : k => v if v != null }}
-}}
-
-output "ids" {{
-  value = data.servicecatalog_provisioned_products.fleet.ids
-}}
-"#,
-        provider = acc.provider_hcl(""),
-        product_id = hcl_string(product_id),
-    )
+fn addresses(indices: &[usize]) -> Vec<(String, Vec<String>)> {
+    let mut all: Vec<_> = indices
+        .iter()
+        .map(|i| (format!("{FLEET}[{i}]"), vec!["update".to_owned()]))
+        .collect();
+    all.sort();
+    all
 }
 
 #[tokio::test]
-async fn a_fleet_is_imported_through_the_plural_data_source_and_the_plan_after_is_empty() {
-    let acc = World::start().await;
-    let wd = acc.workdir();
-    // 50 products of the fleet, with owners and (for most) launch roles of their own, and a
-    // few of another product that the filter leaves alone.
-    let mut expected = BTreeMap::new();
-    for n in 0..FLEET {
-        let owner = if n % 2 == 0 {
-            role(&format!("Team{}", n % 5))
-        } else {
-            user(&format!("owner-{n}"))
-        };
-        let launch = (n % 4 != 0).then(|| role(&format!("Launch{n}")));
-        let id = acc
-            .seed_with(SeedProduct {
-                name: format!("fleet-{n:02}"),
-                owner_arn: Some(owner.clone()),
-                launch_role_arn: launch.clone(),
-                product_id: Some(FLEET_PRODUCT.into()),
-                ..Default::default()
-            })
+async fn drift_on_a_few_products_of_a_fleet_shows_exactly_those_products() {
+    let world = World::start().await;
+    let wd = world.workdir();
+    let ids = world.seed_many("fleet", FLEET_SIZE).await;
+    let team = role("TeamA");
+    let owners = |_: usize| vec![("OWNER", team.clone())];
+    wd.write_config(&fleet_config(&world, &ids, &owners));
+
+    // Creating the fleet: one change per product, one poll per record, the "before" reads from
+    // the shared pages, nothing read back.
+    let before = world.metrics();
+    wd.apply().await;
+    let after = world.metrics();
+    let n = FLEET_SIZE as u64;
+    assert_eq!(
+        calls(&before, &after, "UpdateProvisionedProductProperties"),
+        n
+    );
+    let polls =
+        calls(&before, &after, "DescribeRecord") + calls(&before, &after, "ListRecordHistory");
+    assert!(
+        polls <= n,
+        "{polls} polls for {n} records that finish at once"
+    );
+    assert!(calls(&before, &after, "SearchProvisionedProducts") <= 2 + READ_ALONE);
+    assert_eq!(calls(&before, &after, "DescribeProvisionedProduct"), 0);
+    assert_eq!(calls(&before, &after, "ScanProvisionedProducts"), 0);
+    assert!(
+        after.total_calls() - before.total_calls() <= 2 * n + n / 10,
+        "at most 2.1 calls per change: {after:?}"
+    );
+
+    // A plan of the whole fleet: the two search pages, and the few reads before them.
+    let before = world.metrics();
+    assert_eq!(wd.planned_changes().await, addresses(&[]));
+    let after = world.metrics();
+    assert!(calls(&before, &after, "SearchProvisionedProducts") <= 2 + READ_ALONE);
+    assert_eq!(
+        after.total_calls() - before.total_calls(),
+        calls(&before, &after, "SearchProvisionedProducts")
+    );
+
+    // Someone else changes three owners, on both pages: exactly those three are planned.
+    let drifted = [5, 77, 128];
+    for i in drifted {
+        world
+            .change_out_of_band(&ids[i], &[("OWNER", &user("someone"))])
             .await;
-        let mut props = BTreeMap::from([("OWNER".to_owned(), owner)]);
-        if let Some(launch) = launch {
-            props.insert("LAUNCH_ROLE".to_owned(), launch);
-        }
-        expected.insert(id, props);
     }
-    let mut others = Vec::new();
-    for n in 0..3 {
-        others.push(
-            acc.seed_with(SeedProduct {
-                name: format!("other-{n}"),
-                product_id: Some("prod-otherother01".into()),
-                ..Default::default()
-            })
-            .await,
+    let before = world.metrics();
+    assert_eq!(wd.planned_changes().await, addresses(&drifted));
+    let after = world.metrics();
+    // A drifted product after our own change gets an exact read (is our change still its last?).
+    let d = drifted.len() as u64;
+    assert!(calls(&before, &after, "SearchProvisionedProducts") <= 2 + READ_ALONE + d);
+    assert!(calls(&before, &after, "DescribeProvisionedProduct") <= d);
+    assert_eq!(
+        calls(&before, &after, "UpdateProvisionedProductProperties"),
+        0
+    );
+
+    // Managing launch roles too: the scan (20 a page) joins the search, only now.
+    let launch = role("Launch");
+    let both = |_: usize| vec![("OWNER", team.clone()), ("LAUNCH_ROLE", launch.clone())];
+    wd.write_config(&fleet_config(&world, &ids, &both));
+    wd.apply().await;
+    for i in [0, 5, 129] {
+        assert_eq!(world.owner(&ids[i]).await, team);
+        assert_eq!(
+            world.launch_role(&ids[i]).await.as_deref(),
+            Some(launch.as_str())
         );
     }
-
-    let out = wd.apply_step(&fleet_config(&acc, FLEET_PRODUCT)).await;
+    let before = world.metrics();
+    assert_eq!(wd.planned_changes().await, addresses(&[]));
+    let after = world.metrics();
+    let scan_pages = FLEET_SIZE.div_ceil(20) as u64;
+    assert!(calls(&before, &after, "ScanProvisionedProducts") <= scan_pages);
+    assert!(calls(&before, &after, "SearchProvisionedProducts") <= 2 + READ_ALONE);
     assert!(
-        out.stdout.contains(&format!(
-            "Resources: {FLEET} imported, 0 added, 0 changed, 0 destroyed"
-        )),
-        "one apply imports the whole fleet and changes nothing:\n{}",
+        calls(&before, &after, "DescribeProvisionedProduct") <= READ_ALONE,
+        "only the reads made before the pages: {after:?}"
+    );
+    assert!(
+        after.total_calls() - before.total_calls() <= n / 5,
+        "a plan of {n} products managing both keys: {after:?}"
+    );
+    world.finish().await;
+}
+
+#[tokio::test]
+async fn owner_lag_after_our_own_changes_is_waited_out_across_a_fleet() {
+    let world = World::start().await;
+    let wd = world.workdir();
+    let ids = world.seed_many("lag", 110).await;
+    let team_a = role("TeamA");
+    wd.write_config(&fleet_config(&world, &ids, &|_| {
+        vec![("OWNER", team_a.clone())]
+    }));
+    wd.apply().await;
+
+    // The search shows the previous owner of each changed product for its next 3 answers.
+    world.set_faults(Faults {
+        search_lag_calls: 3,
+        ..Default::default()
+    });
+    let team_b = role("TeamB");
+    wd.write_config(&fleet_config(&world, &ids, &|_| {
+        vec![("OWNER", team_b.clone())]
+    }));
+    wd.apply().await;
+    assert_eq!(
+        wd.planned_changes().await,
+        addresses(&[]),
+        "a lagging search after our own change is not drift"
+    );
+    for pp in [&ids[0], &ids[109]] {
+        assert_eq!(world.owner(pp).await, team_b);
+        assert_eq!(
+            world.stored_change_records(pp).len(),
+            2,
+            "one record per change"
+        );
+    }
+    wd.assert_plan_empty().await;
+    world.finish().await;
+}
+
+#[tokio::test]
+async fn hidden_products_of_a_fleet_are_never_taken_for_deleted() {
+    let limited = user("limited");
+    let world = World::with_config(EmulatorConfig {
+        principals: Principals::default().with_key(
+            "AKIDLIMITED",
+            Principal::new(limited.clone(), AccessLevel::User),
+        ),
+        ..Default::default()
+    })
+    .await;
+    let wd = world.workdir();
+    let ids = world.seed_many("hidden", 12).await;
+    let team = role("TeamA");
+    let owners = |_: usize| vec![("OWNER", team.clone())];
+    wd.apply_step(&fleet_config(&world, &ids, &owners)).await;
+
+    // A caller with user-level access: the account-level pages are refused, and so is every
+    // product's own search. Nothing is planned for removal or creation; each is an error.
+    wd.write_config(&format!(
+        "{}\n{}",
+        provider_hcl_with_keys(world.endpoint(), "AKIDLIMITED", "limited-secret", ""),
+        fleet_hcl(&ids, &owners)
+    ));
+    let out = wd.run(&["plan", "-no-color", "-input=false"]).await;
+    wd.assert_failed_matching(&out, r"not treated as deleted");
+    assert!(
+        !out.stdout.contains("will be created") && !out.stdout.contains("will be destroyed"),
+        "{}",
         out.stdout
     );
-
     let state = wd.state_json().await;
-    let ids: Vec<String> = state
-        .pointer("/values/outputs/ids/value")
-        .and_then(|v| v.as_array())
-        .map(|ids| {
-            ids.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut sorted = ids.clone();
-    sorted.sort();
-    assert_eq!(
-        sorted,
-        expected.keys().cloned().collect::<Vec<_>>(),
-        "the data source lists exactly the fleet"
-    );
-    for (id, props) in &expected {
-        let addr = format!("{RESOURCE_TYPE}.this[{}]", hcl_string(id));
-        let r = find_resource(&state, &addr).unwrap_or_else(|| panic!("{addr} not in state"));
-        assert_eq!(r["provisioned_product_id"], id.as_str(), "{r}");
-        assert_eq!(&string_map(&r["properties"]), props, "live values: {r}");
-        assert_eq!(acc.owner(id).await, props["OWNER"], "unchanged");
-        assert!(
-            acc.stored_change_records(id).is_empty(),
-            "import makes no property change record for {id}"
-        );
+    let kept = state
+        .pointer("/values/root_module/resources")
+        .and_then(|r| r.as_array())
+        .map_or(0, Vec::len);
+    assert_eq!(kept, ids.len(), "every hidden product stays in state");
+    for pp in &ids {
+        assert_eq!(world.owner(pp).await, team, "and is left alone");
     }
-    for other in &others {
-        let addr = format!("{RESOURCE_TYPE}.this[{}]", hcl_string(other));
-        assert!(
-            find_resource(&state, &addr).is_none(),
-            "{other} is filtered out"
-        );
-    }
-    acc.finish().await;
+    world.finish().await;
 }

@@ -9,6 +9,7 @@ mod data_source;
 mod errors;
 mod faults;
 mod fleet;
+mod import_fleet;
 mod lifecycle;
 mod workdir;
 

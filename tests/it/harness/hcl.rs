@@ -8,6 +8,8 @@ use super::terraform::PROVIDER_SOURCE;
 pub const RESOURCE_TYPE: &str = "servicecatalog_provisioned_product_properties";
 /// The resource every single-resource configuration declares, by address.
 pub const ADDR: &str = "servicecatalog_provisioned_product_properties.this";
+/// The `count` resource of a fleet configuration ([`fleet_hcl`]), by address.
+pub const FLEET: &str = "servicecatalog_provisioned_product_properties.fleet";
 
 /// Quotes a string as an HCL string literal.
 pub fn hcl_string(s: &str) -> String {
@@ -84,5 +86,36 @@ pub fn labelled_resource_hcl(label: &str, pp: &str, props: &[(&str, &str)], extr
 }}
 "#,
         hcl_string(pp)
+    )
+}
+
+/// The resource `fleet`: `count` over a list of product ids (the shape a large workspace
+/// uses), the i-th managing `props(i)`.
+pub fn fleet_hcl(ids: &[String], props: &dyn Fn(usize) -> Vec<(&'static str, String)>) -> String {
+    let list = |items: Vec<String>| format!("[\n    {},\n  ]", items.join(",\n    "));
+    let ids_hcl = list(ids.iter().map(|id| hcl_string(id)).collect());
+    let props_hcl = list(
+        (0..ids.len())
+            .map(|i| {
+                let entries: Vec<String> = props(i)
+                    .iter()
+                    .map(|(k, v)| format!("{k} = {}", hcl_string(v)))
+                    .collect();
+                format!("{{ {} }}", entries.join(", "))
+            })
+            .collect(),
+    );
+    format!(
+        r#"locals {{
+  ids   = {ids_hcl}
+  props = {props_hcl}
+}}
+
+resource "{RESOURCE_TYPE}" "fleet" {{
+  count                  = length(local.ids)
+  provisioned_product_id = local.ids[count.index]
+  properties             = local.props[count.index]
+}}
+"#
     )
 }

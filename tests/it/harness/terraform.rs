@@ -584,6 +584,38 @@ impl Workdir {
             .await
     }
 
+    /// The addresses a `terraform plan` (with refresh) would change, each with its actions
+    /// (`update`, `create`, `delete`, ...), sorted; the plan must succeed.
+    pub async fn planned_changes(&self) -> Vec<(String, Vec<String>)> {
+        self.run_ok(&["plan", "-no-color", "-input=false", "-out=planned.tfplan"])
+            .await;
+        let out = self.run_ok(&["show", "-json", "planned.tfplan"]).await;
+        let plan: Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "terraform show -json printed invalid JSON: {e}\n{}",
+                self.transcript()
+            )
+        });
+        let mut changes: Vec<(String, Vec<String>)> = plan
+            .get("resource_changes")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|rc| {
+                let address = rc.get("address")?.as_str()?.to_owned();
+                let actions: Vec<String> = rc
+                    .pointer("/change/actions")?
+                    .as_array()?
+                    .iter()
+                    .filter_map(|a| a.as_str().map(str::to_owned))
+                    .collect();
+                (actions != ["no-op"]).then_some((address, actions))
+            })
+            .collect();
+        changes.sort();
+        changes
+    }
+
     /// `terraform show -json`, parsed.
     pub async fn state_json(&self) -> Value {
         let out = self.run_ok(&["show", "-json"]).await;

@@ -11,7 +11,7 @@ use aws_sdk_servicecatalog::types::{
 };
 use aws_sdk_servicecatalog::Client;
 use servicecatalog_provider::emulator::{
-    Emulator, EmulatorConfig, Faults, Record, RunningEmulator, SeedProduct,
+    Emulator, EmulatorConfig, Faults, Metrics, Record, RunningEmulator, SeedProduct,
 };
 
 use super::aws::{self, AwsSession, Backend};
@@ -97,6 +97,12 @@ impl World {
     /// Replaces the emulator's injected faults.
     pub fn set_faults(&self, faults: Faults) {
         self.emu().set_faults(faults).expect("faults accepted");
+    }
+
+    /// Calls the emulator has answered so far, by operation (differences between two readings
+    /// are what a step cost).
+    pub fn metrics(&self) -> Metrics {
+        self.emu().metrics()
     }
 
     /// The faults still pending (counters go down as requests consume them).
@@ -320,6 +326,11 @@ impl World {
             session.restore().await;
         }
     }
+}
+
+/// Calls of `operation` between two readings of [`World::metrics`].
+pub fn calls(before: &Metrics, after: &Metrics, operation: &str) -> u64 {
+    after.get(operation).calls - before.get(operation).calls
 }
 
 /// What the API reports about one product, the way the data source must show it.

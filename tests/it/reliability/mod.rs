@@ -1,4 +1,5 @@
-//! Reliability through the real `terraform` CLI and the emulator: faults at scale, failed records,
+//! Reliability through the real `terraform` CLI and the emulator: faults at scale, a fleet under a
+//! tight rate limit, failed records,
 //! Ctrl-C during record waits, the emulator killed mid-soak, a matrix of bad input, secrets
 //! hygiene, and a smoke run of the fuzz targets.
 //!
@@ -7,6 +8,7 @@
 mod faults;
 mod fuzz;
 mod inputs;
+mod rate_limits;
 
 /// Whether the long variants (issue sizes) run: `RELIABILITY_FULL=1`.
 fn full() -> bool {

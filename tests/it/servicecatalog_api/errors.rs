@@ -9,7 +9,9 @@ use servicecatalog_provider::servicecatalog::{ApiError, PropertyKey, RecordId};
 
 use servicecatalog_provider::provider::config::ProviderConfig;
 
-use super::{client, config_for, props, seed, start, wait, ALICE, ALICE_KEY, HANG_GUARD, OWNER_A};
+use super::{
+    client, config_for, props, seed, start, wait, ADMIN_KEY, ALICE, ALICE_KEY, HANG_GUARD, OWNER_A,
+};
 
 #[tokio::test]
 async fn throttling_beyond_the_retries_is_a_throttled_error() {
@@ -35,7 +37,7 @@ async fn throttling_beyond_the_retries_is_a_throttled_error() {
         ),
         "{err:?}"
     );
-    // max_retries = 3 → 4 attempts, and the message says so.
+    // max_retries = 3 set → 4 attempts, no more, and the message says so.
     assert_eq!(emulator.faults().throttle_next, 96);
     let msg = err.to_string();
     for part in [
@@ -45,6 +47,94 @@ async fn throttling_beyond_the_retries_is_a_throttled_error() {
     ] {
         assert!(msg.contains(part), "{part:?} missing from: {msg}");
     }
+    world.finish().await;
+}
+
+#[tokio::test]
+async fn throttling_slows_a_call_down_until_its_deadline_then_says_so() {
+    let (world, _) = start(Duration::ZERO).await;
+    // max_retries unset: the SDK's default 3 attempts a send, and throttled sends go out again.
+    let sc = ProviderConfig {
+        max_retries: None,
+        ..config_for(world.endpoint(), ADMIN_KEY)
+    }
+    .load()
+    .await
+    .expect("client config loads");
+    let emulator = world.emu();
+    let id = seed(&world, "throttled", None).await;
+    // Throttled past the SDK's own retries: the read is sent again after a pause, and succeeds
+    // once the throttling ends.
+    let mut faults = Faults {
+        throttle_next: 6,
+        ..Default::default()
+    };
+    faults
+        .operations
+        .insert("DescribeProvisionedProduct".into());
+    emulator.set_faults(faults).unwrap();
+    let live = sc
+        .read_properties(&id)
+        .await
+        .expect("throttling only slows the read");
+    assert_eq!(live.id, id);
+    assert_eq!(emulator.faults().throttle_next, 0);
+
+    // Throttled until the deadline: an error that names the operation and says it was still
+    // throttled after several attempts, and no change made.
+    let mut faults = Faults {
+        throttle_next: 10_000,
+        ..Default::default()
+    };
+    faults
+        .operations
+        .insert("UpdateProvisionedProductProperties".into());
+    emulator.set_faults(faults).unwrap();
+    let err = sc
+        .update_properties(
+            &id,
+            &props(&[(PropertyKey::Owner, OWNER_A)]),
+            "token-throttled",
+            None,
+            &wait(Duration::from_secs(8)),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ApiError::Throttled {
+                operation: "UpdateProvisionedProductProperties",
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    // How many sends fit in the deadline depends on the SDK's jittered back-off (the read above
+    // already needed a second send); the message counts them.
+    let ApiError::Throttled { sends, .. } = &err else {
+        unreachable!("matched above")
+    };
+    let throttled = 10_000 - emulator.faults().throttle_next;
+    assert!(
+        throttled >= 3,
+        "the SDK's 3 attempts were made: {throttled}"
+    );
+    let text = err.to_string();
+    let expected = match sends {
+        1 => "still throttled when the retries ran out (max_retries = 2 allows up to 3 attempts)"
+            .to_owned(),
+        n => format!(
+            "still throttled when the retries ran out (sent {n} times until the operation's \
+             timeout, and each time max_retries = 2 allows up to 3 attempts)"
+        ),
+    };
+    assert!(
+        text.contains("AWS throttled UpdateProvisionedProductProperties")
+            && text.contains(&expected),
+        "{expected:?} missing from: {text}"
+    );
+    assert!(world.stored_change_records(&id).is_empty());
     world.finish().await;
 }
 

@@ -6,6 +6,7 @@
 
 mod environment;
 mod errors;
+mod fleet;
 mod launch_roles;
 mod search;
 
@@ -223,7 +224,8 @@ async fn only_differing_keys_are_sent_and_no_change_means_no_call() {
     let applied = apply(&sc, &id, &role_only, "token-diff-4")
         .await
         .expect("role-only apply");
-    assert_eq!(applied.after.owner.as_deref(), Some(OWNER_B));
+    assert_eq!(applied.sent, role_only);
+    assert_eq!(world.owner(&id).await, OWNER_B, "OWNER is left as it was");
 
     assert_eq!(
         sent_properties(emulator, &id),
