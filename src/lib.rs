@@ -4,10 +4,13 @@
 //!
 //! Layers, bottom up:
 //! - [`plugin`]: the go-plugin host contract (handshake, mTLS, controller, stdio, health, logging).
-//! - [`tfplugin`]: the tfplugin6 protocol (stubs, values, schema, diagnostics, server, plan rules).
+//! - [`tfplugin`]: the tfplugin6 protocol (stubs, values, schema, diagnostics, server, plan rules)
+//!   and the typed authoring layer on it.
 //! - [`provider`] over [`list_resources`] over [`resources`] and [`data_sources`]: our provider.
-//! - [`servicecatalog`]: the small AWS API layer the resource uses.
+//! - [`servicecatalog`]: the AWS API layer they use (reads, changes, record waits, search,
+//!   errors as sentences).
 //! - [`emulator`]: the local Service Catalog endpoint.
+//! - [`dist`]: installing the provider without a registry, and release packaging.
 
 pub mod data_sources;
 pub mod dist;

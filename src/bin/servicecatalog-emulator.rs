@@ -160,28 +160,36 @@ fn config(cli: Cli) -> Result<EmulatorConfig, String> {
     })
 }
 
-async fn stop_signal() {
+/// SIGTERM or SIGINT. The handlers are installed when this is called, not when it is awaited:
+/// it is called before the ready line, so a stop sent as soon as that line is read is not lost
+/// (the default action would kill the process without a graceful shutdown).
+fn stop_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{signal, SignalKind};
-        match (
+        let handlers = (
             signal(SignalKind::terminate()),
             signal(SignalKind::interrupt()),
-        ) {
-            (Ok(mut term), Ok(mut int)) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = int.recv() => {}
+        );
+        async move {
+            match handlers {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
                 }
-            }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -211,6 +219,7 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let stop = stop_signal();
     let mut out = std::io::stdout().lock();
     if writeln!(out, "listening on {}", running.endpoint_url())
         .and_then(|()| out.flush())
@@ -219,25 +228,7 @@ async fn main() -> ExitCode {
         // Nobody reads stdout any more; keep serving anyway.
     }
     drop(out);
-    stop_signal().await;
+    stop.await;
     running.shutdown().await;
     ExitCode::SUCCESS
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations_are_go_durations() {
-        assert_eq!(duration("250ms").unwrap(), Duration::from_millis(250));
-        assert_eq!(duration("2s").unwrap(), Duration::from_secs(2));
-        assert_eq!(duration("1m30s").unwrap(), Duration::from_secs(90));
-        assert_eq!(duration("0").unwrap(), Duration::ZERO);
-        for bad in ["1.5", "-1s", "soon"] {
-            let err = duration(bad).unwrap_err();
-            assert!(err.contains(&format!("'{bad}'")), "{err}");
-            assert!(err.contains("Go duration"), "{err}");
-        }
-    }
 }

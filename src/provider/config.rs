@@ -14,6 +14,10 @@
 //! - `shared_config_files`/`shared_credentials_files` replace the default file of their kind
 //!   (`~/.aws/config`, `~/.aws/credentials`); the other kind keeps its default.
 //! - No region anywhere is an error at load time (SigV4 needs one, even against a custom endpoint).
+//! - Every request attempt is bounded (`request_timeout`, 60 s by default, the AWS CLI's read
+//!   timeout) and so is connecting ([`CONNECT_TIMEOUT`]): the SDK bounds neither an answer that
+//!   never comes nor the attempt as a whole, so a hung endpoint would hang Terraform. A timed-out
+//!   attempt is retried like any transient failure (`max_retries`).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -21,6 +25,7 @@ use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::sts::AssumeRoleProvider;
+use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
@@ -37,6 +42,12 @@ pub const MIN_ASSUME_ROLE_DURATION: Duration = Duration::from_secs(15 * 60);
 pub const MAX_ASSUME_ROLE_DURATION: Duration = Duration::from_secs(12 * 60 * 60);
 /// Largest accepted `max_retries`.
 pub const MAX_RETRIES_LIMIT: i64 = 100;
+/// How long one request attempt may take when `request_timeout` is unset.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
+/// Shortest accepted `request_timeout`: below it, ordinary answers would time out.
+pub const MIN_REQUEST_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long opening a connection may take (within the attempt's `request_timeout`).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Credential source name shown by the SDK for provider-given static keys.
 const STATIC_PROVIDER_NAME: &str = "provider-arguments";
@@ -79,6 +90,8 @@ pub struct ProviderConfig {
     pub max_retries: Option<i64>,
     /// Default `AcceptLanguage` (`en`, `jp`, `zh`).
     pub accept_language: Option<String>,
+    /// A duration string bounding each request attempt ([`DEFAULT_REQUEST_TIMEOUT`] unset).
+    pub request_timeout: Option<String>,
 }
 
 impl fmt::Debug for ProviderConfig {
@@ -98,6 +111,7 @@ impl fmt::Debug for ProviderConfig {
             .field("endpoint", &self.endpoint.as_deref().map(display_url))
             .field("max_retries", &self.max_retries)
             .field("accept_language", &self.accept_language)
+            .field("request_timeout", &self.request_timeout)
             .finish()
     }
 }
@@ -358,6 +372,10 @@ impl ProviderConfig {
             }
         }
 
+        if let Err(e) = self.request_timeout() {
+            errors.push(e);
+        }
+
         if errors.is_empty() {
             Ok(())
         } else {
@@ -376,6 +394,27 @@ impl ProviderConfig {
                     })
             })
             .transpose()
+    }
+
+    /// How long one request attempt may take: `request_timeout`, else [`DEFAULT_REQUEST_TIMEOUT`].
+    pub fn request_timeout(&self) -> Result<Duration, ConfigError> {
+        let Some(text) = self.request_timeout.as_deref() else {
+            return Ok(DEFAULT_REQUEST_TIMEOUT);
+        };
+        match parse_duration(text) {
+            Err(e) => Err(ConfigError::invalid(
+                "request_timeout",
+                format!(
+                    "{text:?} is not a duration ({}); write it like 30s, 2m or 1m30s",
+                    e.reason
+                ),
+            )),
+            Ok(d) if d < MIN_REQUEST_TIMEOUT => Err(ConfigError::invalid(
+                "request_timeout",
+                format!("{text:?} is too short; use at least 1s (the default is 60s)"),
+            )),
+            Ok(d) => Ok(d),
+        }
     }
 
     /// Validates, resolves the AWS configuration and the credentials (see [`super::credentials`])
@@ -417,6 +456,12 @@ impl ProviderConfig {
             let attempts = u32::try_from(retries).unwrap_or(0) + 1;
             loader = loader.retry_config(RetryConfig::standard().with_max_attempts(attempts));
         }
+        loader = loader.timeout_config(
+            TimeoutConfig::builder()
+                .connect_timeout(CONNECT_TIMEOUT)
+                .operation_attempt_timeout(self.request_timeout()?)
+                .build(),
+        );
         if let (Some(access_key), Some(secret_key)) = (&self.access_key, &self.secret_key) {
             loader = loader.credentials_provider(Credentials::new(
                 access_key.clone(),
@@ -536,6 +581,7 @@ mod tests {
             endpoint: Some("http://127.0.0.1:4566".into()),
             max_retries: Some(5),
             accept_language: Some("jp".into()),
+            request_timeout: Some("1m30s".into()),
         };
         assert_eq!(config.validate(), Ok(()));
         assert_eq!(config.accept_language(), Ok(Some(AcceptLanguage::Jp)));
@@ -682,6 +728,59 @@ mod tests {
                 "invalid provider argument `assume_role.role_arn`: is required in the assume_role block".to_owned()
             )]
         );
+    }
+
+    #[test]
+    fn request_timeout_is_a_duration_of_at_least_a_second() {
+        let with = |t: &str| ProviderConfig {
+            request_timeout: Some(t.into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            ProviderConfig::default().request_timeout(),
+            Ok(DEFAULT_REQUEST_TIMEOUT)
+        );
+        assert_eq!(with("1s").request_timeout(), Ok(Duration::from_secs(1)));
+        assert_eq!(
+            with("2m30s").request_timeout(),
+            Ok(Duration::from_secs(150))
+        );
+        for (bad, says) in [
+            ("60", "\"60\" is not a duration"),
+            ("soon", "\"soon\" is not a duration"),
+            ("500ms", "\"500ms\" is too short; use at least 1s"),
+            ("0s", "\"0s\" is too short"),
+        ] {
+            let errors = invalid(&with(bad));
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!(errors[0].0, Some("request_timeout"));
+            let msg = &errors[0].1;
+            assert!(msg.contains(says), "{msg} should contain {says}");
+            assert!(
+                msg.contains("`request_timeout`"),
+                "{msg} names the argument"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn every_attempt_and_connection_is_bounded() {
+        let config = |timeout: Option<&str>| ProviderConfig {
+            region: Some("us-east-1".into()),
+            access_key: Some("AKIDEXAMPLE".into()),
+            secret_key: Some("s3cr3t".into()),
+            request_timeout: timeout.map(Into::into),
+            ..Default::default()
+        };
+        for (timeout, attempt) in [
+            (None, DEFAULT_REQUEST_TIMEOUT),
+            (Some("5s"), Duration::from_secs(5)),
+        ] {
+            let sdk = config(timeout).sdk_config().await.expect("valid");
+            let timeouts = sdk.timeout_config().expect("timeouts are configured");
+            assert_eq!(timeouts.operation_attempt_timeout(), Some(attempt));
+            assert_eq!(timeouts.connect_timeout(), Some(CONNECT_TIMEOUT));
+        }
     }
 
     #[test]

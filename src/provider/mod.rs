@@ -90,6 +90,12 @@ impl Provider for ServiceCatalogProvider {
                 ),
             )
             .attribute(string(
+                "request_timeout",
+                "How long one API request may take, from connecting to the end of the answer, \
+                 before it is abandoned and retried (see `max_retries`): a duration such as `30s` \
+                 or `2m`, at least `1s`. Defaults to `60s`. Connecting alone may take up to 10s.",
+            ))
+            .attribute(string(
                 "accept_language",
                 "Default language code for API messages: `en`, `jp` or `zh`. Resources may \
                  override it.",
@@ -217,6 +223,7 @@ fn provider_config(config: &Value) -> (ProviderConfig, Vec<ConfigError>) {
         endpoint: string(config, "endpoint"),
         max_retries,
         accept_language: string(config, "accept_language"),
+        request_timeout: string(config, "request_timeout"),
     };
     (parsed, errors)
 }

@@ -88,7 +88,12 @@ impl Transport {
                 "Check the host name in the endpoint (the provider's `endpoint` argument, \
                  AWS_ENDPOINT_URL_SERVICE_CATALOG or AWS_ENDPOINT_URL, else the `region`) and this machine's DNS settings"
             }
-            Transport::TimedOut | Transport::Closed | Transport::Other(_) => {
+            Transport::TimedOut => {
+                "Check this machine's network access to it (firewall, proxy, VPC endpoint) and that the \
+                 service there answers; if it is only slow, raise the provider's `request_timeout`. \
+                 Then run Terraform again"
+            }
+            Transport::Closed | Transport::Other(_) => {
                 "Check this machine's network access to it (firewall, proxy, VPC endpoint), then run Terraform again"
             }
             Transport::Tls(_) => {

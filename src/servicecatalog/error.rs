@@ -814,6 +814,7 @@ mod tests {
                 "http://127.0.0.1:4566",
                 "the request timed out",
                 "network access",
+                "raise the provider's `request_timeout`",
             ],
         );
         let closed = unreachable(std::io::ErrorKind::ConnectionReset);

@@ -1,5 +1,8 @@
 //! The HTTP side: the router (the AWS JSON 1.1 endpoint at `POST /` behind its layers, the control
 //! API under `/_emulator/`) over [`Shared`], the state every request works on.
+//!
+//! Modules: `pipeline` (the API's layers, one per concern), `control` (the control API) and
+//! `shared` (state, faults, rate-limit buckets, counters and persistence).
 
 mod control;
 mod pipeline;

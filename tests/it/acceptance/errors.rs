@@ -142,6 +142,47 @@ async fn a_closed_port_is_named_as_the_endpoint_that_refused() {
     );
 }
 
+/// An endpoint that accepts connections and never answers: each attempt ends at the provider's
+/// `request_timeout` instead of hanging Terraform, and the error says so.
+#[tokio::test]
+async fn an_endpoint_that_never_answers_times_out_naming_the_setting_to_raise() {
+    if skip_on_aws(
+        "an_endpoint_that_never_answers_times_out_naming_the_setting_to_raise",
+        "a local endpoint that never answers",
+    ) {
+        return;
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+    // Holds every connection open, reading nothing and writing nothing, until the test ends.
+    let silent = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream);
+        }
+    });
+    let wd = Workdir::new();
+    wd.write_config(&format!(
+        "{}\n{}",
+        provider_hcl(&endpoint, "  max_retries = 0\n  request_timeout = \"1s\""),
+        data_source(PP)
+    ));
+    let diag = the_error(&wd, PLAN).await;
+    silent.abort();
+    assert_sentence(
+        &diag,
+        "Cannot read the provisioned product",
+        &[
+            READ_PP,
+            &format!("could not reach the Service Catalog endpoint {endpoint}"),
+            "the request timed out",
+            "raise the provider's `request_timeout`",
+        ],
+    );
+}
+
 #[tokio::test]
 async fn an_unknown_host_is_a_dns_failure() {
     if skip_on_aws(

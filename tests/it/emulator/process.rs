@@ -9,6 +9,7 @@ use aws_sdk_servicecatalog::types::PropertyKey;
 use servicecatalog_provider::emulator::State;
 
 use crate::harness::emulator_process::{run_to_exit, EmulatorProcess};
+use crate::harness::http::raw;
 use crate::harness::sdk::{self, iam_arn, provision};
 
 #[tokio::test]
@@ -57,20 +58,47 @@ async fn help_explains_the_flags_and_bad_flags_fail_clearly() {
     ] {
         assert!(help.contains(flag), "--help lacks {flag}");
     }
-    let out = run_to_exit(&["--record-latency", "soon"]).await;
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("'soon'"));
-    // Durations are Go durations: plain seconds need a unit.
-    let out = run_to_exit(&["--latency", "1.5"]).await;
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("'1.5'") && stderr.contains("1m30s"),
-        "{stderr}"
-    );
     let out = run_to_exit(&["--account-id", "12"]).await;
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("'12'"));
+}
+
+/// Duration flags take Go durations, as the provider's `timeouts` do; anything else (plain
+/// seconds need a unit) is refused naming the value and the format.
+#[tokio::test]
+async fn duration_flags_are_go_durations() {
+    let emu = EmulatorProcess::start(&[
+        "--latency",
+        "250ms",
+        "--search-lag",
+        "1m30s",
+        "--record-latency",
+        "2s",
+    ])
+    .await;
+    let faults = raw(emu.addr(), "GET", "/_emulator/faults", &[], b"")
+        .await
+        .json();
+    assert_eq!(faults["latency_ms"], 250, "{faults}");
+    assert_eq!(faults["search_lag_ms"], 90_000, "{faults}");
+    assert!(emu.sigterm().await.success());
+    let emu = EmulatorProcess::start(&["--latency", "0", "--record-latency", "0"]).await;
+    assert!(emu.sigterm().await.success());
+
+    for (flag, bad) in [
+        ("--latency", "1.5"),
+        ("--search-lag", "-1s"),
+        ("--record-latency", "soon"),
+    ] {
+        let out = run_to_exit(&[&format!("{flag}={bad}")]).await;
+        assert!(!out.status.success(), "{flag} {bad}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("'{bad}'"))
+                && stderr.contains("Go duration such as 250ms, 2s, 1m30s or 0"),
+            "{flag} {bad}: {stderr}"
+        );
+    }
 }
 
 #[tokio::test]

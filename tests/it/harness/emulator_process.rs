@@ -51,6 +51,13 @@ impl EmulatorProcess {
         EmulatorProcess { child, url }
     }
 
+    /// The address it listens on.
+    pub fn addr(&self) -> std::net::SocketAddr {
+        let host = self.url.trim_start_matches("http://");
+        host.parse()
+            .unwrap_or_else(|e| panic!("the ready line's address {host:?}: {e}"))
+    }
+
     /// An SDK client for this emulator signing as `access_key`, up to `max_attempts` attempts.
     pub fn client(&self, access_key: &str, secret_key: &str, max_attempts: u32) -> Client {
         sdk::client(&self.url, access_key, secret_key, max_attempts)
