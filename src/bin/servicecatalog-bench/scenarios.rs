@@ -45,6 +45,12 @@ impl Kind {
 struct Runs {
     sc: Vec<f64>,
     noop: Vec<f64>,
+    /// CPU seconds of terraform and its providers per run.
+    sc_cpu: Vec<f64>,
+    noop_cpu: Vec<f64>,
+    /// CPU seconds of the provider processes alone per run.
+    sc_plugin_cpu: Vec<f64>,
+    noop_plugin_cpu: Vec<f64>,
     calls: Calls,
     loads: Loads,
     peak_rss_kib: u64,
@@ -55,6 +61,18 @@ struct Runs {
 impl Runs {
     fn ratio(&self) -> f64 {
         median(&self.sc) / median(&self.noop)
+    }
+
+    /// Median CPU seconds of terraform and its providers, with the provider processes' own
+    /// share in brackets: `provider run / no-op run`.
+    fn cpu(&self) -> String {
+        format!(
+            "{:.2} ({:.2}) / {:.2} ({:.2})",
+            median(&self.sc_cpu),
+            median(&self.sc_plugin_cpu),
+            median(&self.noop_cpu),
+            median(&self.noop_plugin_cpu)
+        )
     }
 
     /// Provider calls per resource per run.
@@ -89,10 +107,14 @@ impl Bench {
             runs.calls.add(&sc.calls);
             runs.loads.push(sc.run.load);
             runs.sc.push(sc.run.seconds);
+            runs.sc_cpu.extend(sc.run.cpu_seconds);
+            runs.sc_plugin_cpu.push(sc.run.provider_cpu_seconds);
             let noop = self.measure(&fleet.noop_dir, Step::Plan, owner)?;
             noop.run.expect(0)?;
             runs.loads.push(noop.run.load);
             runs.noop.push(noop.run.seconds);
+            runs.noop_cpu.extend(noop.run.cpu_seconds);
+            runs.noop_plugin_cpu.push(noop.run.provider_cpu_seconds);
         }
         Ok(runs)
     }
@@ -117,10 +139,14 @@ impl Bench {
             runs.loads.push(sc.run.load);
             runs.peak_rss_kib = runs.peak_rss_kib.max(sc.run.peak_rss_kib);
             runs.sc.push(sc.run.seconds);
+            runs.sc_cpu.extend(sc.run.cpu_seconds);
+            runs.sc_plugin_cpu.push(sc.run.provider_cpu_seconds);
             let noop = self.measure(&fleet.noop_dir, Step::Apply, &owner)?;
             noop.run.expect(0)?;
             runs.loads.push(noop.run.load);
             runs.noop.push(noop.run.seconds);
+            runs.noop_cpu.extend(noop.run.cpu_seconds);
+            runs.noop_plugin_cpu.push(noop.run.provider_cpu_seconds);
         }
         Ok(runs)
     }
@@ -144,9 +170,9 @@ impl Bench {
         )?;
         writeln!(
             out,
-            "| N | provider s | no-op s | ratio to no-op | API calls per resource | by operation | load |"
+            "| N | provider s | no-op s | ratio to no-op | API calls per resource | by operation | CPU s (provider processes) provider / no-op | load |"
         )?;
-        writeln!(out, "|---|---|---|---|---|---|---|")?;
+        writeln!(out, "|---|---|---|---|---|---|---|---|")?;
         for n in self.cli.sizes(Scenario::Plan) {
             let fleet = self.fleet_of(&format!("plan-{n}"), n)?;
             self.manage(&fleet)?;
@@ -154,12 +180,13 @@ impl Bench {
             let (ratio, calls) = (runs.ratio(), runs.calls_per(n));
             writeln!(
                 out,
-                "| {n} | {:.2} | {:.2} | {} | {} | {} | {} |",
+                "| {n} | {:.2} | {:.2} | {} | {} | {} | {} | {} |",
                 median(&runs.sc),
                 median(&runs.noop),
                 PLAN_RATIO.beside(ratio, &format!("{ratio:.2}x")),
                 PLAN_CALLS.beside(calls, &format!("{calls:.2}")),
                 runs.calls.breakdown(runs.per(n)),
+                runs.cpu(),
                 runs.loads.range()
             )?;
             eprintln!("plan {n}: done");
@@ -185,9 +212,9 @@ impl Bench {
         )?;
         writeln!(
             out,
-            "| N | change | provider s | no-op s | ratio to no-op | floor s | ratio to floor | API calls per change | by operation | successful records | peak RSS MiB | load |"
+            "| N | change | provider s | no-op s | ratio to no-op | floor s | ratio to floor | API calls per change | by operation | successful records | CPU s (provider processes) provider / no-op | peak RSS MiB | load |"
         )?;
-        writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|")?;
+        writeln!(out, "|---|---|---|---|---|---|---|---|---|---|---|---|---|")?;
         for n in self.cli.sizes(Scenario::Apply) {
             let fleet = self.fleet_of(&format!("apply-{n}"), n)?;
             for kind in [Kind::Create, Kind::Update] {
@@ -197,7 +224,7 @@ impl Bench {
                 let calls = runs.calls_per(n);
                 writeln!(
                     out,
-                    "| {n} | {} | {:.2} | {:.2} | {:.2}x | {floor:.2} | {} | {} | {} | {} | {:.1} | {} |",
+                    "| {n} | {} | {:.2} | {:.2} | {:.2}x | {floor:.2} | {} | {} | {} | {} | {} | {:.1} | {} |",
                     kind.name(),
                     median(&runs.sc),
                     median(&runs.noop),
@@ -206,6 +233,7 @@ impl Bench {
                     APPLY_CALLS.beside(calls, &format!("{calls:.2}")),
                     runs.calls.breakdown(runs.per(n)),
                     runs.records(),
+                    runs.cpu(),
                     runs.peak_rss_kib as f64 / 1024.0,
                     runs.loads.range()
                 )?;

@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime};
 
 use crate::figures::first_error;
-use crate::rss::{load_average, RssSampler};
+use crate::rss::{children_cpu_seconds, load_average, RssSampler};
 use crate::Result;
 
 /// What terraform is asked to do. Every run sets `owner` (the one variable of both
@@ -39,11 +39,15 @@ impl Step {
     }
 }
 
-/// One terraform run: exit code, wall time, when it ended, the largest VmHWM of its provider
-/// children, the load average when it started, and the first error in its output.
+/// One terraform run: exit code, wall time, CPU time, when it ended, the largest VmHWM of its
+/// provider children, the load average when it started, and the first error in its output.
 pub struct RunResult {
     pub code: i32,
     pub seconds: f64,
+    /// CPU seconds of terraform and the providers it started (`None` when unreadable).
+    pub cpu_seconds: Option<f64>,
+    /// CPU seconds of the provider processes alone (sampled; part of `cpu_seconds`).
+    pub provider_cpu_seconds: f64,
     pub ended: SystemTime,
     pub peak_rss_kib: u64,
     pub load: Option<f64>,
@@ -90,6 +94,7 @@ impl Terraform {
     /// Runs `terraform <args>` in `dir`, output to `dir/terraform.log`, whatever its exit code.
     pub fn run(&self, dir: &Path, args: &[String]) -> Result<RunResult> {
         let load = load_average();
+        let cpu_before = children_cpu_seconds();
         let log_path = dir.join("terraform.log");
         let log = std::fs::File::create(&log_path)
             .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
@@ -113,15 +118,20 @@ impl Terraform {
         let status = child.wait()?;
         let seconds = started.elapsed().as_secs_f64();
         let ended = SystemTime::now();
-        let peak_rss_kib = sampler.stop();
+        let sample = sampler.stop();
+        let cpu_seconds = cpu_before
+            .zip(children_cpu_seconds())
+            .map(|(before, after)| after - before);
         let output = std::fs::read_to_string(&log_path).unwrap_or_default();
         let tail: Vec<&str> = output.lines().rev().take(30).collect();
         let tail: Vec<&str> = tail.into_iter().rev().collect();
         Ok(RunResult {
             code: status.code().unwrap_or(-1),
             seconds,
+            cpu_seconds,
+            provider_cpu_seconds: sample.provider_cpu_seconds,
             ended,
-            peak_rss_kib,
+            peak_rss_kib: sample.peak_rss_kib,
             load,
             error: first_error(&output),
             tail: tail.join("\n"),
