@@ -11,7 +11,7 @@
 //!
 //! Modules: `options` (the command line), `setup` (emulator, work directory, fleets), `calls`
 //! (API call counts), `terraform` (runs and configurations), `figures` (the report's
-//! arithmetic and wording), `rss` (peak RSS sampler, load average), `handshake` (launch
+//! arithmetic and wording), `rss` (peak RSS, CPU time, load average), `handshake` (launch
 //! timing), `report` (the process, scale and record-wait sections), `scenarios` (the fleet
 //! goals).
 
