@@ -1,7 +1,9 @@
 //! A provider that does nothing, built on the same protocol layer as the real one
 //! (`plugin::serve` + `tfplugin::provider_routes`): the benchmark baseline. It offers one
-//! resource, `noop_thing` (required `name`, computed `id`), and never makes an API call, so
-//! what it costs is Terraform's own work plus our protocol layer.
+//! resource, `noop_thing` (required `name`, optional `properties` map, computed `id`), and never
+//! makes an API call, so what it costs is Terraform's own work plus our protocol layer. The
+//! map lets the benchmark give it the provider's configuration shape (`count` over a list of
+//! ids, `properties = { OWNER = var.owner }`).
 //!
 //! Terraform starts it like any provider (dev_overrides with the binary renamed or linked to
 //! `terraform-provider-noop`); see `docs/performance.md`.
@@ -54,6 +56,7 @@ impl Resource<()> for NoopThing {
         Schema::new()
             .description("Stores its name; nothing else.")
             .attribute(Attribute::required("name", Type::String))
+            .attribute(Attribute::optional("properties", Type::map(Type::String)))
             .attribute(Attribute::computed("id", Type::String).use_state_for_unknown())
     }
 

@@ -1,153 +1,178 @@
-//! API call counting: the provider is pointed at a loopback TCP proxy in front of the emulator,
-//! which counts `X-Amz-Target` values in the request bytes going through.
+//! API call counting from the emulator's own per-operation metrics
+//! ([`RunningEmulator::metrics`](servicecatalog_provider::emulator::RunningEmulator::metrics)):
+//! calls and throttled calls by operation, as differences between two snapshots.
 //!
-//! Everything the rest of the bench knows about counting is [`ApiCalls`]: where the provider
-//! sends its calls, and the calls made since the last [`ApiCalls::take`].
+//! Everything the rest of the bench knows about counting is [`ApiCalls`] (the calls made since
+//! the last [`ApiCalls::take`]) and [`Calls`] (what was counted).
 
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::collections::BTreeMap;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use servicecatalog_provider::emulator::{Metrics, OperationMetrics};
 
-use crate::Result;
-
-/// Calls counted between two [`ApiCalls::take`]s.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Calls counted between two snapshots, by operation (operations with no calls left out).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Calls {
-    /// Every Service Catalog API call.
-    pub total: u64,
-    /// `DescribeRecord` calls among them.
-    pub describe_record: u64,
+    by_operation: BTreeMap<String, OperationMetrics>,
 }
 
-/// Counts the provider's API calls to the emulator.
+impl Calls {
+    /// What happened between `before` and `after` (counters never run backwards between two
+    /// snapshots of one emulator; a reset in between is the caller's to avoid).
+    pub fn between(before: &Metrics, after: &Metrics) -> Self {
+        let by_operation = after
+            .operations
+            .iter()
+            .map(|(name, now)| {
+                let then = before.get(name);
+                let diff = OperationMetrics {
+                    calls: now.calls.saturating_sub(then.calls),
+                    throttled: now.throttled.saturating_sub(then.throttled),
+                };
+                (name.clone(), diff)
+            })
+            .filter(|(_, m)| m.calls > 0 || m.throttled > 0)
+            .collect();
+        Calls { by_operation }
+    }
+
+    /// Every API call, throttled ones included.
+    pub fn total(&self) -> u64 {
+        self.by_operation.values().map(|m| m.calls).sum()
+    }
+
+    /// Calls answered `ThrottlingException`.
+    pub fn throttled(&self) -> u64 {
+        self.by_operation.values().map(|m| m.throttled).sum()
+    }
+
+    /// The counters of one operation.
+    pub fn get(&self, operation: &str) -> OperationMetrics {
+        self.by_operation
+            .get(operation)
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Adds another count to this one (for totals over runs).
+    pub fn add(&mut self, other: &Calls) {
+        for (name, m) in &other.by_operation {
+            let sum = self.by_operation.entry(name.clone()).or_default();
+            sum.calls += m.calls;
+            sum.throttled += m.throttled;
+        }
+    }
+
+    /// Calls by operation divided by `per` (e.g. resources times runs), most called first:
+    /// `SearchProvisionedProducts 1.00, DescribeRecord 0.50 (0.10 throttled)`; `none` when no
+    /// call was made.
+    pub fn breakdown(&self, per: f64) -> String {
+        let mut ops: Vec<(&String, &OperationMetrics)> = self.by_operation.iter().collect();
+        ops.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then_with(|| a.0.cmp(b.0)));
+        let parts: Vec<String> = ops
+            .into_iter()
+            .map(|(name, m)| {
+                let calls = m.calls as f64 / per;
+                if m.throttled > 0 {
+                    let throttled = m.throttled as f64 / per;
+                    format!("{name} {calls:.2} ({throttled:.2} throttled)")
+                } else {
+                    format!("{name} {calls:.2}")
+                }
+            })
+            .collect();
+        if parts.is_empty() {
+            "none".to_owned()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
+/// Counts the provider's API calls to the emulator from its metrics.
+#[derive(Debug, Default)]
 pub struct ApiCalls {
-    endpoint: SocketAddr,
-    counters: Arc<Counters>,
+    last: Metrics,
 }
 
 impl ApiCalls {
-    /// Starts counting calls to the emulator at `emulator`.
-    pub async fn start(emulator: SocketAddr) -> Result<Self> {
-        let counters = Arc::new(Counters::default());
-        let endpoint = counting_proxy(emulator, counters.clone()).await?;
-        Ok(Self { endpoint, counters })
+    /// The calls made between the previous take (or [`ApiCalls::rebase`]) and `now`, a fresh
+    /// snapshot of the emulator's metrics.
+    pub fn take(&mut self, now: Metrics) -> Calls {
+        let calls = Calls::between(&self.last, &now);
+        self.last = now;
+        calls
     }
 
-    /// The address the provider's `endpoint` must point at for its calls to be counted.
-    pub fn endpoint(&self) -> SocketAddr {
-        self.endpoint
+    /// Counts from `now` on (after the emulator's counters were reset).
+    pub fn rebase(&mut self, now: Metrics) {
+        self.last = now;
     }
-
-    /// The calls made since the previous take (or the start), resetting the count.
-    pub async fn take(&mut self) -> Result<Calls> {
-        Ok(Calls {
-            total: self.counters.api_calls.swap(0, Ordering::SeqCst),
-            describe_record: self.counters.describe_record.swap(0, Ordering::SeqCst),
-        })
-    }
-}
-
-/// What the counting proxy has seen.
-#[derive(Default)]
-struct Counters {
-    api_calls: AtomicU64,
-    describe_record: AtomicU64,
-}
-
-/// Forwards loopback TCP to `upstream`, counting API targets in the client→server bytes.
-async fn counting_proxy(upstream: SocketAddr, counters: Arc<Counters>) -> Result<SocketAddr> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
-    tokio::spawn(async move {
-        while let Ok((client, _)) = listener.accept().await {
-            let counters = counters.clone();
-            tokio::spawn(async move {
-                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
-                    return;
-                };
-                let _ = client.set_nodelay(true);
-                let _ = server.set_nodelay(true);
-                let (mut cr, mut cw) = client.into_split();
-                let (mut sr, mut sw) = server.into_split();
-                let down = tokio::spawn(async move {
-                    let _ = tokio::io::copy(&mut sr, &mut cw).await;
-                    let _ = cw.shutdown().await;
-                });
-                let mut scanner = Scanner::default();
-                let mut buf = vec![0u8; 16 * 1024];
-                loop {
-                    let n = match cr.read(&mut buf).await {
-                        Ok(0) | Err(_) => break,
-                        Ok(n) => n,
-                    };
-                    let (all, describe) = scanner.feed(&buf[..n]);
-                    counters.api_calls.fetch_add(all, Ordering::SeqCst);
-                    counters
-                        .describe_record
-                        .fetch_add(describe, Ordering::SeqCst);
-                    if sw.write_all(&buf[..n]).await.is_err() {
-                        break;
-                    }
-                }
-                let _ = sw.shutdown().await;
-                let _ = down.await;
-            });
-        }
-    });
-    Ok(addr)
-}
-
-const TARGET: &[u8] = b"AWS242ServiceCatalogService.";
-const DESCRIBE_RECORD: &[u8] = b"AWS242ServiceCatalogService.DescribeRecord\r";
-
-/// Counts needles in a byte stream, across read boundaries.
-#[derive(Default)]
-struct Scanner {
-    carry: Vec<u8>,
-}
-
-impl Scanner {
-    fn feed(&mut self, chunk: &[u8]) -> (u64, u64) {
-        let carried = self.carry.len();
-        let mut data = std::mem::take(&mut self.carry);
-        data.extend_from_slice(chunk);
-        let all = count_new(&data, TARGET, carried);
-        let describe = count_new(&data, DESCRIBE_RECORD, carried);
-        // Enough for the longest needle to straddle reads; count_new skips what was counted.
-        let keep = (DESCRIBE_RECORD.len() - 1).min(data.len());
-        self.carry = data[data.len() - keep..].to_vec();
-        (all, describe)
-    }
-}
-
-/// Matches of `needle` in `hay` that end after the first `carried` bytes (those were seen before).
-fn count_new(hay: &[u8], needle: &[u8], carried: usize) -> u64 {
-    hay.windows(needle.len())
-        .enumerate()
-        .filter(|(i, w)| i + needle.len() > carried && *w == needle)
-        .count() as u64
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn scanner_counts_targets_split_across_reads() {
-        let req = b"POST / HTTP/1.1\r\nX-Amz-Target: AWS242ServiceCatalogService.DescribeRecord\r\n\r\n{}";
-        let other = b"POST / HTTP/1.1\r\nx-amz-target: AWS242ServiceCatalogService.DescribeProvisionedProduct\r\n\r\n{}";
-        let mut stream = Vec::new();
-        stream.extend_from_slice(req);
-        stream.extend_from_slice(other);
-        stream.extend_from_slice(req);
-        // Every split point, so needles straddle reads.
-        for cut in 1..stream.len() {
-            let mut s = Scanner::default();
-            let (a1, d1) = s.feed(&stream[..cut]);
-            let (a2, d2) = s.feed(&stream[cut..]);
-            assert_eq!((a1 + a2, d1 + d2), (3, 2), "cut at {cut}");
+    fn metrics(ops: &[(&str, u64, u64)]) -> Metrics {
+        Metrics {
+            operations: ops
+                .iter()
+                .map(|(name, calls, throttled)| {
+                    (
+                        (*name).to_owned(),
+                        OperationMetrics {
+                            calls: *calls,
+                            throttled: *throttled,
+                        },
+                    )
+                })
+                .collect(),
         }
+    }
+
+    #[test]
+    fn takes_count_what_happened_since_the_previous_take() {
+        let mut api = ApiCalls::default();
+        let first = api.take(metrics(&[
+            ("DescribeRecord", 4, 0),
+            ("SearchProvisionedProducts", 2, 1),
+            ("ScanProvisionedProducts", 0, 0),
+        ]));
+        assert_eq!(first.total(), 6);
+        assert_eq!(first.throttled(), 1);
+        let second = api.take(metrics(&[
+            ("DescribeRecord", 10, 0),
+            ("SearchProvisionedProducts", 2, 1),
+            ("ScanProvisionedProducts", 0, 0),
+        ]));
+        assert_eq!(second.total(), 6);
+        assert_eq!(second.get("DescribeRecord").calls, 6);
+        assert_eq!(second.get("SearchProvisionedProducts").calls, 0);
+        assert_eq!(second.throttled(), 0);
+        // After a reset of the emulator's counters, a rebase starts from zero again.
+        api.rebase(metrics(&[("DescribeRecord", 0, 0)]));
+        assert_eq!(api.take(metrics(&[("DescribeRecord", 3, 0)])).total(), 3);
+    }
+
+    #[test]
+    fn breakdown_lists_operations_per_resource_most_called_first() {
+        let mut calls = Calls::between(
+            &Metrics::default(),
+            &metrics(&[
+                ("DescribeRecord", 500, 0),
+                ("SearchProvisionedProducts", 1000, 200),
+                ("ScanProvisionedProducts", 0, 0),
+                ("UpdateProvisionedProductProperties", 500, 0),
+            ]),
+        );
+        assert_eq!(
+            calls.breakdown(500.0),
+            "SearchProvisionedProducts 2.00 (0.40 throttled), DescribeRecord 1.00, \
+             UpdateProvisionedProductProperties 1.00"
+        );
+        calls.add(&calls.clone());
+        assert_eq!(calls.total(), 4000);
+        assert_eq!(calls.get("DescribeRecord").calls, 1000);
+        assert_eq!(Calls::default().breakdown(1.0), "none");
     }
 }

@@ -1,6 +1,8 @@
 //! What `/proc` tells: the peak RSS of the provider processes terraform starts (sampled while
-//! it runs), and the load average printed next to every figure.
+//! it runs), the CPU time of finished children, and the load average printed next to every
+//! figure.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -9,10 +11,21 @@ use std::time::Duration;
 /// How often the children of the watched process are sampled.
 const INTERVAL: Duration = Duration::from_millis(20);
 
-/// A background thread tracking the largest VmHWM of a process's provider children.
+/// A background thread tracking the largest VmHWM of a process's provider children and the
+/// CPU time they used.
 pub struct RssSampler {
     stop: Arc<AtomicBool>,
-    thread: JoinHandle<u64>,
+    thread: JoinHandle<Sample>,
+}
+
+/// What the sampler saw of the provider children of one run.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Sample {
+    /// The largest VmHWM, in KiB (0 when none was seen).
+    pub peak_rss_kib: u64,
+    /// CPU seconds (user + system) of the provider processes, as last sampled before each
+    /// exited (so up to one interval of each is missed).
+    pub provider_cpu_seconds: f64,
 }
 
 impl RssSampler {
@@ -23,30 +36,46 @@ impl RssSampler {
             let stop = stop.clone();
             std::thread::spawn(move || {
                 let mut peak = 0u64;
+                let mut cpu_ticks: HashMap<u32, u64> = HashMap::new();
                 while !stop.load(Ordering::Relaxed) {
-                    peak = peak.max(children_peak_rss(parent));
+                    for child in provider_children(parent) {
+                        peak = peak.max(child.hwm_kib);
+                        let ticks = cpu_ticks.entry(child.pid).or_default();
+                        *ticks = (*ticks).max(child.cpu_ticks);
+                    }
                     std::thread::sleep(INTERVAL);
                 }
-                peak
+                Sample {
+                    peak_rss_kib: peak,
+                    provider_cpu_seconds: cpu_ticks.values().sum::<u64>() as f64 / TICKS_PER_SECOND,
+                }
             })
         };
         Self { stop, thread }
     }
 
-    /// Stops sampling; the largest VmHWM seen, in KiB (0 when none was seen).
-    pub fn stop(self) -> u64 {
+    /// Stops sampling; what was seen.
+    pub fn stop(self) -> Sample {
         self.stop.store(true, Ordering::Relaxed);
-        self.thread.join().unwrap_or(0)
+        self.thread.join().unwrap_or_default()
     }
 }
 
-/// Largest VmHWM (KiB) among the provider processes (`terraform-provider-*`, comm truncated
-/// to 15 bytes) that are direct children of `parent`.
-fn children_peak_rss(parent: u32) -> u64 {
+/// One provider child as sampled.
+struct Child {
+    pid: u32,
+    hwm_kib: u64,
+    /// utime + stime so far.
+    cpu_ticks: u64,
+}
+
+/// The provider processes (`terraform-provider-*`, comm truncated to 15 bytes) that are direct
+/// children of `parent`.
+fn provider_children(parent: u32) -> Vec<Child> {
     let Ok(entries) = std::fs::read_dir("/proc") else {
-        return 0;
+        return Vec::new();
     };
-    let mut peak = 0;
+    let mut children = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(pid) = name.to_str().and_then(|s| s.parse::<u32>().ok()) else {
@@ -55,34 +84,74 @@ fn children_peak_rss(parent: u32) -> u64 {
         let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
             continue;
         };
-        // Fields after the parenthesised command name: state, ppid, ...
+        // Fields after the parenthesised command name: state (field 3), ppid, ...
         let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
             continue;
         };
-        let ppid = rest
-            .split_whitespace()
-            .nth(1)
-            .and_then(|s| s.parse::<u32>().ok());
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let field = |n: usize| fields.get(n - 3).and_then(|s| s.parse::<u64>().ok());
         // Skip the fork-before-exec copy of terraform itself: only exec'd providers count.
-        if ppid != Some(parent) || !stat.contains("(terraform-provi") {
+        if field(4) != Some(u64::from(parent)) || !stat.contains("(terraform-provi") {
             continue;
         }
-        if let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) {
-            let hwm = status
-                .lines()
-                .find_map(|l| l.strip_prefix("VmHWM:"))
-                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-                .unwrap_or(0);
-            peak = peak.max(hwm);
-        }
+        let hwm_kib = std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmHWM:"))
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            })
+            .unwrap_or(0);
+        let cpu_ticks = field(14).unwrap_or(0) + field(15).unwrap_or(0);
+        children.push(Child {
+            pid,
+            hwm_kib,
+            cpu_ticks,
+        });
     }
-    peak
+    children
 }
 
-/// The 1-minute load average, printed next to every figure (`?` when unreadable).
-pub fn load_average() -> String {
+/// The 1-minute load average, printed next to every figure (`None` when unreadable).
+pub fn load_average() -> Option<f64> {
     std::fs::read_to_string("/proc/loadavg")
         .ok()
-        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_else(|| "?".to_owned())
+        .and_then(|s| s.split_whitespace().next().and_then(|l| l.parse().ok()))
+}
+
+/// Clock ticks per second of `/proc/*/stat` times (`USER_HZ`, 100 on every Linux ABI the
+/// bench runs on).
+const TICKS_PER_SECOND: f64 = 100.0;
+
+/// CPU seconds (user + system) of this process's finished, waited-for children and their own
+/// waited-for descendants (`cutime` + `cstime`): the difference over one terraform run is the
+/// CPU terraform and the providers it started used. `None` when unreadable.
+pub fn children_cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    children_cpu_from_stat(&stat)
+}
+
+/// `cutime` + `cstime` (fields 16 and 17) of a `/proc/<pid>/stat` line, in seconds.
+fn children_cpu_from_stat(stat: &str) -> Option<f64> {
+    // Fields after the parenthesised command name start at field 3 (state).
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |field: usize| fields.get(field - 3)?.parse::<u64>().ok();
+    Some((ticks(16)? + ticks(17)?) as f64 / TICKS_PER_SECOND)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn children_cpu_is_cutime_plus_cstime() {
+        // pid (comm with ) and spaces) state ppid pgrp session tty tpgid flags minflt cminflt
+        // majflt cmajflt utime stime cutime cstime ...
+        let stat = "42 (bench (x) y) S 1 42 42 0 -1 4194560 10 20 0 0 7 3 250 130 20 0 3 0";
+        assert_eq!(children_cpu_from_stat(stat), Some(3.8));
+        assert_eq!(children_cpu_from_stat("42 (bench) S 1 42"), None);
+        assert!(children_cpu_seconds().is_some_and(|s| s >= 0.0));
+    }
 }

@@ -1,21 +1,74 @@
 //! Running `terraform` in a working directory: the environment it gets, wall time, the peak
-//! RSS of the providers it starts, and the configurations it runs.
+//! RSS of the providers it starts, and the configurations it runs (the fleet shape: `count`
+//! over a list of ids, the same for the provider and the no-op).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Instant, SystemTime};
 
-use crate::rss::{load_average, RssSampler};
+use crate::figures::first_error;
+use crate::rss::{children_cpu_seconds, load_average, RssSampler};
 use crate::Result;
 
-/// One terraform run: wall time, when it ended, the largest VmHWM of its provider children,
-/// and the load average when it started.
+/// What terraform is asked to do. Every run sets `owner` (the one variable of both
+/// configurations) and the parallelism.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// `apply -auto-approve` (refresh, then the changes).
+    Apply,
+    /// `plan -detailed-exitcode` (refresh; exit 0 means no changes, 2 changes, 1 an error).
+    Plan,
+}
+
+impl Step {
+    /// The command line after `terraform`.
+    pub fn args(self, owner: &str, parallelism: usize) -> Vec<String> {
+        let mut args: Vec<String> = match self {
+            Step::Apply => vec!["apply".into(), "-auto-approve".into()],
+            Step::Plan => vec!["plan".into(), "-detailed-exitcode".into()],
+        };
+        args.extend([
+            "-input=false".to_owned(),
+            "-no-color".to_owned(),
+            format!("-parallelism={parallelism}"),
+            "-var".to_owned(),
+            format!("owner={owner}"),
+        ]);
+        args
+    }
+}
+
+/// One terraform run: exit code, wall time, CPU time, when it ended, the largest VmHWM of its
+/// provider children, the load average when it started, and the first error in its output.
 pub struct RunResult {
+    pub code: i32,
     pub seconds: f64,
+    /// CPU seconds of terraform and the providers it started (`None` when unreadable).
+    pub cpu_seconds: Option<f64>,
+    /// CPU seconds of the provider processes alone (sampled; part of `cpu_seconds`).
+    pub provider_cpu_seconds: f64,
     pub ended: SystemTime,
     pub peak_rss_kib: u64,
-    pub load: String,
+    pub load: Option<f64>,
+    pub error: Option<String>,
+    /// The last lines of its output, for error messages.
+    tail: String,
+    command: String,
+}
+
+impl RunResult {
+    /// An error quoting the end of the output unless the run exited with `code`.
+    pub fn expect(&self, code: i32) -> Result<()> {
+        if self.code == code {
+            return Ok(());
+        }
+        Err(format!(
+            "`terraform {}` exited with {} where {code} was expected; the end of its output:\n{}",
+            self.command, self.code, self.tail
+        )
+        .into())
+    }
 }
 
 /// A terraform (or tofu) executable with the CLI configuration holding the `dev_overrides`.
@@ -38,11 +91,13 @@ impl Terraform {
             .to_owned())
     }
 
-    /// Runs `terraform <args>` in `dir` (output to `dir/terraform.log`); an exit code outside
-    /// `ok_codes` is an error quoting the end of the log.
-    pub fn run(&self, dir: &Path, args: &[&str], ok_codes: &[i32]) -> Result<RunResult> {
+    /// Runs `terraform <args>` in `dir`, output to `dir/terraform.log`, whatever its exit code.
+    pub fn run(&self, dir: &Path, args: &[String]) -> Result<RunResult> {
         let load = load_average();
-        let log = std::fs::File::create(dir.join("terraform.log"))?;
+        let cpu_before = children_cpu_seconds();
+        let log_path = dir.join("terraform.log");
+        let log = std::fs::File::create(&log_path)
+            .map_err(|e| format!("cannot create {}: {e}", log_path.display()))?;
         let started = Instant::now();
         let mut child = Command::new(&self.exe)
             .args(args)
@@ -63,25 +118,24 @@ impl Terraform {
         let status = child.wait()?;
         let seconds = started.elapsed().as_secs_f64();
         let ended = SystemTime::now();
-        let peak_rss_kib = sampler.stop();
-        let code = status.code().unwrap_or(-1);
-        if !ok_codes.contains(&code) {
-            let log = std::fs::read_to_string(dir.join("terraform.log")).unwrap_or_default();
-            let tail: Vec<&str> = log.lines().rev().take(30).collect();
-            let tail: Vec<&str> = tail.into_iter().rev().collect();
-            return Err(format!(
-                "terraform {} in {} exited with {code}:\n{}",
-                args.join(" "),
-                dir.display(),
-                tail.join("\n")
-            )
-            .into());
-        }
+        let sample = sampler.stop();
+        let cpu_seconds = cpu_before
+            .zip(children_cpu_seconds())
+            .map(|(before, after)| after - before);
+        let output = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let tail: Vec<&str> = output.lines().rev().take(30).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
         Ok(RunResult {
+            code: status.code().unwrap_or(-1),
             seconds,
+            cpu_seconds,
+            provider_cpu_seconds: sample.provider_cpu_seconds,
             ended,
-            peak_rss_kib,
+            peak_rss_kib: sample.peak_rss_kib,
             load,
+            error: first_error(&output),
+            tail: tail.join("\n"),
+            command: format!("{} (in {})", args.join(" "), dir.display()),
         })
     }
 }
@@ -97,14 +151,17 @@ pub fn dev_overrides(sc_dir: &Path, noop_dir: &Path) -> String {
     )
 }
 
-/// Writes `dir/main.tf`: one provider resource per id, owner from `var.owner`, calls to `endpoint`.
-pub fn write_sc_config(dir: &Path, endpoint: SocketAddr, ids: &[String]) -> Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let list: Vec<String> = ids.iter().map(|id| format!("\"{id}\"")).collect();
-    std::fs::write(
-        dir.join("main.tf"),
-        format!(
-            r#"terraform {{
+/// `ids = [...]` as HCL.
+fn id_list(ids: &[String]) -> String {
+    let quoted: Vec<String> = ids.iter().map(|id| format!("\"{id}\"")).collect();
+    format!("[{}]", quoted.join(", "))
+}
+
+/// The provider's configuration: one resource per id, `OWNER` from `var.owner`, calls to the
+/// emulator at `endpoint`.
+pub fn sc_config(endpoint: SocketAddr, ids: &[String]) -> String {
+    format!(
+        r#"terraform {{
   required_providers {{
     servicecatalog = {{ source = "servicecatalog/servicecatalog" }}
   }}
@@ -120,7 +177,7 @@ provider "servicecatalog" {{
 variable "owner" {{ type = string }}
 
 locals {{
-  ids = [{ids}]
+  ids = {ids}
 }}
 
 resource "servicecatalog_provisioned_product_properties" "p" {{
@@ -129,32 +186,78 @@ resource "servicecatalog_provisioned_product_properties" "p" {{
   properties             = {{ OWNER = var.owner }}
 }}
 "#,
-            ids = list.join(", ")
-        ),
-    )?;
-    Ok(())
+        ids = id_list(ids)
+    )
 }
 
-/// Writes `dir/main.tf`: `n` no-op resources, named from `var.tag`.
-pub fn write_noop_config(dir: &Path, n: usize) -> Result<()> {
-    std::fs::create_dir_all(dir)?;
-    std::fs::write(
-        dir.join("main.tf"),
-        format!(
-            r#"terraform {{
+/// The no-op's configuration in the same shape: one `noop_thing` per id, the same map.
+pub fn noop_config(ids: &[String]) -> String {
+    format!(
+        r#"terraform {{
   required_providers {{
     noop = {{ source = "servicecatalog/noop" }}
   }}
 }}
 
-variable "tag" {{ type = string }}
+variable "owner" {{ type = string }}
 
-resource "noop_thing" "t" {{
-  count = {n}
-  name  = "thing-${{count.index}}-${{var.tag}}"
+locals {{
+  ids = {ids}
 }}
-"#
-        ),
-    )?;
+
+resource "noop_thing" "p" {{
+  count      = length(local.ids)
+  name       = local.ids[count.index]
+  properties = {{ OWNER = var.owner }}
+}}
+"#,
+        ids = id_list(ids)
+    )
+}
+
+/// Writes `config` as `dir/main.tf`, creating `dir`.
+pub fn write_config(dir: &Path, config: &str) -> Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    std::fs::write(dir.join("main.tf"), config)
+        .map_err(|e| format!("cannot write {}/main.tf: {e}", dir.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_pass_the_owner_and_parallelism() {
+        assert_eq!(
+            Step::Apply.args("arn:x", 10),
+            [
+                "apply",
+                "-auto-approve",
+                "-input=false",
+                "-no-color",
+                "-parallelism=10",
+                "-var",
+                "owner=arn:x"
+            ]
+        );
+        let plan = Step::Plan.args("arn:y", 4);
+        assert_eq!(plan[..2], ["plan", "-detailed-exitcode"]);
+        assert!(plan.contains(&"-parallelism=4".to_owned()));
+    }
+
+    #[test]
+    fn both_configurations_count_over_the_same_id_list() {
+        let ids = vec!["pp-a".to_owned(), "pp-b".to_owned()];
+        let sc = sc_config("127.0.0.1:4000".parse().unwrap(), &ids);
+        let noop = noop_config(&ids);
+        for config in [&sc, &noop] {
+            assert!(config.contains(r#"ids = ["pp-a", "pp-b"]"#), "{config}");
+            assert!(config.contains("= length(local.ids)"), "{config}");
+            assert!(config.contains("OWNER = var.owner"), "{config}");
+        }
+        assert!(sc.contains("provisioned_product_id = local.ids[count.index]"));
+        assert!(sc.contains("endpoint   = \"http://127.0.0.1:4000\""));
+        assert!(noop.contains("name       = local.ids[count.index]"));
+    }
 }
