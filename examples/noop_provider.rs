@@ -5,6 +5,11 @@
 //! map lets the benchmark give it the provider's configuration shape (`count` over a list of
 //! ids, `properties = { OWNER = var.owner }`).
 //!
+//!
+//! A second resource, `noop_twin`, has the real resource's schema (its attributes, `timeouts`
+//! block and identity) and the same no-op behaviour, for a baseline whose state has the same
+//! shape as the provider's (`servicecatalog-bench --baseline twin`).
+//!
 //! Terraform starts it like any provider (dev_overrides with the binary renamed or linked to
 //! `terraform-provider-noop`); see `docs/performance.md`.
 
@@ -12,10 +17,12 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use servicecatalog_provider::plugin;
+use servicecatalog_provider::resources::provisioned_product_properties::ProvisionedProductProperties;
+use servicecatalog_provider::servicecatalog::ServiceCatalog;
 use servicecatalog_provider::tfplugin::{
     self, async_trait, Attribute, ConfigureRequest, Context, CreateRequest, DeleteRequest,
-    Diagnostics, HookResult, ObjectExt, Provider, ReadRequest, Resource, Schema, StateResponse,
-    Type, UpdateRequest, Value,
+    Diagnostics, HookResult, IdentitySchema, ObjectExt, Provider, ReadRequest, Resource, Schema,
+    StateResponse, Type, TypedResource, UpdateRequest, Value,
 };
 
 /// The `noop` provider: no configuration, one resource.
@@ -39,7 +46,7 @@ impl Provider for NoopProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<()>>> {
-        vec![Arc::new(NoopThing)]
+        vec![Arc::new(NoopThing), Arc::new(NoopTwin)]
     }
 }
 
@@ -88,6 +95,83 @@ impl Resource<()> for NoopThing {
         resp: &mut StateResponse,
     ) -> HookResult {
         resp.state = req.planned;
+        Ok(())
+    }
+
+    async fn delete(
+        &self,
+        _ctx: &mut Context<()>,
+        _req: DeleteRequest,
+        _resp: &mut StateResponse,
+    ) -> HookResult {
+        Ok(())
+    }
+}
+
+/// `noop_twin`: the real resource's schema, state = the plan with the computed attributes a
+/// change fills in set to fixed values.
+struct NoopTwin;
+
+impl NoopTwin {
+    /// `planned` as a change would leave it.
+    fn changed(planned: Value) -> Value {
+        let properties = planned.get("properties").cloned().unwrap_or(Value::Null);
+        let id = planned
+            .str_attr("provisioned_product_id")
+            .unwrap_or_default()
+            .to_owned();
+        let original = match planned.get("original_properties") {
+            Some(v) if !v.is_unknown() => v.clone(),
+            _ => properties,
+        };
+        planned
+            .with_attr("id", Value::String(id))
+            .with_attr("record_id", Value::String("rec-noop".to_owned()))
+            .with_attr("record_status", Value::String("SUCCEEDED".to_owned()))
+            .with_attr("original_properties", original)
+    }
+}
+
+#[async_trait]
+impl Resource<()> for NoopTwin {
+    fn type_name(&self) -> &str {
+        "noop_twin"
+    }
+
+    fn schema(&self) -> Schema {
+        TypedResource::<ServiceCatalog>::schema(&ProvisionedProductProperties)
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        TypedResource::<ServiceCatalog>::identity_schema(&ProvisionedProductProperties)
+    }
+
+    async fn create(
+        &self,
+        _ctx: &mut Context<()>,
+        req: CreateRequest,
+        resp: &mut StateResponse,
+    ) -> HookResult {
+        resp.state = Self::changed(req.planned);
+        Ok(())
+    }
+
+    async fn read(
+        &self,
+        _ctx: &mut Context<()>,
+        _req: ReadRequest,
+        _resp: &mut StateResponse,
+    ) -> HookResult {
+        Ok(())
+    }
+
+    async fn update(
+        &self,
+        _ctx: &mut Context<()>,
+        req: UpdateRequest,
+        resp: &mut StateResponse,
+    ) -> HookResult {
+        resp.state = Self::changed(req.planned);
         Ok(())
     }
 

@@ -59,12 +59,26 @@ pub struct Cli {
     /// The no-op provider binary; default `examples/noop_provider` next to this one.
     #[arg(long)]
     pub noop: Option<PathBuf>,
+    /// The no-op resource the provider is compared with: `thing` (`noop_thing`: the same
+    /// configuration shape, three attributes) or `twin` (`noop_twin`: the real resource's schema,
+    /// so the state has the same shape too).
+    #[arg(long, value_enum, default_value_t = Baseline::Thing)]
+    pub baseline: Baseline,
     /// The terraform (or tofu) executable.
     #[arg(long, default_value = "terraform")]
     pub terraform: PathBuf,
     /// Keep the work directory (configs, state, logs) instead of deleting it.
     #[arg(long)]
     pub keep: bool,
+}
+
+/// Which no-op resource is the baseline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Baseline {
+    /// `noop_thing`: the same configuration shape.
+    Thing,
+    /// `noop_twin`: the real resource's schema.
+    Twin,
 }
 
 /// What the bench measures; each prints its own section.

@@ -9,6 +9,7 @@ use std::time::UNIX_EPOCH;
 use crate::calls::Calls;
 use crate::figures::{format_limits, median, Loads};
 use crate::handshake::handshake_time;
+use crate::options::Baseline;
 use crate::rss::load_average;
 use crate::setup::Bench;
 use crate::terraform::Step;
@@ -39,9 +40,13 @@ impl Bench {
         }
         writeln!(
             out,
-            "\nprovider: {}\nno-op:    {}\n",
+            "\nprovider: {}\nno-op:    {} (baseline resource: {})\n",
             provider.display(),
-            noop.display()
+            noop.display(),
+            match self.cli.baseline {
+                Baseline::Thing => "noop_thing, the same configuration shape",
+                Baseline::Twin => "noop_twin, the real resource's schema",
+            }
         )?;
         Ok(out)
     }

@@ -13,7 +13,7 @@ use servicecatalog_provider::emulator::{
 use tokio::runtime::Runtime;
 
 use crate::calls::{ApiCalls, Calls};
-use crate::options::Cli;
+use crate::options::{Baseline, Cli};
 use crate::terraform::{
     dev_overrides, noop_config, sc_config, write_config, RunResult, Step, Terraform,
 };
@@ -146,12 +146,16 @@ impl Bench {
             .collect()
     }
 
-    /// Writes the provider's and the no-op's workspaces `name`-sc and `name`-noop over `ids`.
+    /// Writes the provider's and the no-op's workspaces `name`-sc and `name`-noop over `ids` (the
+    /// no-op's resource chosen by `--baseline`).
     pub fn fleet(&self, name: &str, ids: Vec<String>) -> Result<Fleet> {
         let sc_dir = self.work.path().join(format!("{name}-sc"));
         let noop_dir = self.work.path().join(format!("{name}-noop"));
         write_config(&sc_dir, &sc_config(self.emu.addr(), &ids))?;
-        write_config(&noop_dir, &noop_config(&ids))?;
+        write_config(
+            &noop_dir,
+            &noop_config(&ids, self.cli.baseline == Baseline::Twin),
+        )?;
         Ok(Fleet {
             ids,
             sc_dir,

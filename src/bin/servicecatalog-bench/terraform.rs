@@ -190,8 +190,32 @@ resource "servicecatalog_provisioned_product_properties" "p" {{
     )
 }
 
-/// The no-op's configuration in the same shape: one `noop_thing` per id, the same map.
-pub fn noop_config(ids: &[String]) -> String {
+/// The no-op's configuration in the same shape: one `noop_thing` per id, the same map; with
+/// `twin`, one `noop_twin` per id (the real resource's schema) with the provider's arguments.
+pub fn noop_config(ids: &[String], twin: bool) -> String {
+    if twin {
+        return format!(
+            r#"terraform {{
+  required_providers {{
+    noop = {{ source = "servicecatalog/noop" }}
+  }}
+}}
+
+variable "owner" {{ type = string }}
+
+locals {{
+  ids = {ids}
+}}
+
+resource "noop_twin" "p" {{
+  count                  = length(local.ids)
+  provisioned_product_id = local.ids[count.index]
+  properties             = {{ OWNER = var.owner }}
+}}
+"#,
+            ids = id_list(ids)
+        );
+    }
     format!(
         r#"terraform {{
   required_providers {{
@@ -250,7 +274,8 @@ mod tests {
     fn both_configurations_count_over_the_same_id_list() {
         let ids = vec!["pp-a".to_owned(), "pp-b".to_owned()];
         let sc = sc_config("127.0.0.1:4000".parse().unwrap(), &ids);
-        let noop = noop_config(&ids);
+        let noop = noop_config(&ids, false);
+        let twin = noop_config(&ids, true);
         for config in [&sc, &noop] {
             assert!(config.contains(r#"ids = ["pp-a", "pp-b"]"#), "{config}");
             assert!(config.contains("= length(local.ids)"), "{config}");
@@ -259,5 +284,8 @@ mod tests {
         assert!(sc.contains("provisioned_product_id = local.ids[count.index]"));
         assert!(sc.contains("endpoint   = \"http://127.0.0.1:4000\""));
         assert!(noop.contains("name       = local.ids[count.index]"));
+        assert!(twin.contains("resource \"noop_twin\" \"p\""), "{twin}");
+        assert!(twin.contains("provisioned_product_id = local.ids[count.index]"));
+        assert!(twin.contains("OWNER = var.owner"), "{twin}");
     }
 }
