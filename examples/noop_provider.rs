@@ -46,25 +46,73 @@ impl Provider for NoopProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource<()>>> {
-        vec![Arc::new(NoopThing), Arc::new(NoopTwin)]
+        vec![Arc::new(Noop::Thing), Arc::new(Noop::Twin)]
     }
 }
 
-/// `noop_thing`: state is the config plus `id = "noop-<name>"`.
-struct NoopThing;
+/// A resource that makes no API call: `noop_thing` (state = the config plus
+/// `id = "noop-<name>"`) or `noop_twin` (the real resource's schema; a change fills the computed
+/// attributes with fixed values).
+enum Noop {
+    Thing,
+    Twin,
+}
+
+impl Noop {
+    /// What a create or an update leaves in state for `planned`.
+    fn changed(&self, planned: Value) -> Value {
+        match self {
+            Noop::Thing => {
+                let id = format!("noop-{}", planned.str_attr("name").unwrap_or_default());
+                planned.with_attr("id", Value::String(id))
+            }
+            Noop::Twin => {
+                let properties = planned.get("properties").cloned().unwrap_or(Value::Null);
+                let id = planned
+                    .str_attr("provisioned_product_id")
+                    .unwrap_or_default()
+                    .to_owned();
+                let original = match planned.get("original_properties") {
+                    Some(v) if !v.is_unknown() => v.clone(),
+                    _ => properties,
+                };
+                planned
+                    .with_attr("id", Value::String(id))
+                    .with_attr("record_id", Value::String("rec-noop".to_owned()))
+                    .with_attr("record_status", Value::String("SUCCEEDED".to_owned()))
+                    .with_attr("original_properties", original)
+            }
+        }
+    }
+}
 
 #[async_trait]
-impl Resource<()> for NoopThing {
+impl Resource<()> for Noop {
     fn type_name(&self) -> &str {
-        "noop_thing"
+        match self {
+            Noop::Thing => "noop_thing",
+            Noop::Twin => "noop_twin",
+        }
     }
 
     fn schema(&self) -> Schema {
-        Schema::new()
-            .description("Stores its name; nothing else.")
-            .attribute(Attribute::required("name", Type::String))
-            .attribute(Attribute::optional("properties", Type::map(Type::String)))
-            .attribute(Attribute::computed("id", Type::String).use_state_for_unknown())
+        match self {
+            Noop::Thing => Schema::new()
+                .description("Stores its name; nothing else.")
+                .attribute(Attribute::required("name", Type::String))
+                .attribute(Attribute::optional("properties", Type::map(Type::String)))
+                .attribute(Attribute::computed("id", Type::String).use_state_for_unknown()),
+            Noop::Twin => TypedResource::<ServiceCatalog>::schema(&ProvisionedProductProperties),
+        }
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        match self {
+            Noop::Thing => None,
+            Noop::Twin => {
+                TypedResource::<ServiceCatalog>::identity_schema(&ProvisionedProductProperties)
+            }
+        }
     }
 
     async fn create(
@@ -73,8 +121,7 @@ impl Resource<()> for NoopThing {
         req: CreateRequest,
         resp: &mut StateResponse,
     ) -> HookResult {
-        let id = format!("noop-{}", req.planned.str_attr("name").unwrap_or_default());
-        resp.state = req.planned.with_attr("id", Value::String(id));
+        resp.state = self.changed(req.planned);
         Ok(())
     }
 
@@ -94,84 +141,7 @@ impl Resource<()> for NoopThing {
         req: UpdateRequest,
         resp: &mut StateResponse,
     ) -> HookResult {
-        resp.state = req.planned;
-        Ok(())
-    }
-
-    async fn delete(
-        &self,
-        _ctx: &mut Context<()>,
-        _req: DeleteRequest,
-        _resp: &mut StateResponse,
-    ) -> HookResult {
-        Ok(())
-    }
-}
-
-/// `noop_twin`: the real resource's schema, state = the plan with the computed attributes a
-/// change fills in set to fixed values.
-struct NoopTwin;
-
-impl NoopTwin {
-    /// `planned` as a change would leave it.
-    fn changed(planned: Value) -> Value {
-        let properties = planned.get("properties").cloned().unwrap_or(Value::Null);
-        let id = planned
-            .str_attr("provisioned_product_id")
-            .unwrap_or_default()
-            .to_owned();
-        let original = match planned.get("original_properties") {
-            Some(v) if !v.is_unknown() => v.clone(),
-            _ => properties,
-        };
-        planned
-            .with_attr("id", Value::String(id))
-            .with_attr("record_id", Value::String("rec-noop".to_owned()))
-            .with_attr("record_status", Value::String("SUCCEEDED".to_owned()))
-            .with_attr("original_properties", original)
-    }
-}
-
-#[async_trait]
-impl Resource<()> for NoopTwin {
-    fn type_name(&self) -> &str {
-        "noop_twin"
-    }
-
-    fn schema(&self) -> Schema {
-        TypedResource::<ServiceCatalog>::schema(&ProvisionedProductProperties)
-    }
-
-    fn identity_schema(&self) -> Option<IdentitySchema> {
-        TypedResource::<ServiceCatalog>::identity_schema(&ProvisionedProductProperties)
-    }
-
-    async fn create(
-        &self,
-        _ctx: &mut Context<()>,
-        req: CreateRequest,
-        resp: &mut StateResponse,
-    ) -> HookResult {
-        resp.state = Self::changed(req.planned);
-        Ok(())
-    }
-
-    async fn read(
-        &self,
-        _ctx: &mut Context<()>,
-        _req: ReadRequest,
-        _resp: &mut StateResponse,
-    ) -> HookResult {
-        Ok(())
-    }
-
-    async fn update(
-        &self,
-        _ctx: &mut Context<()>,
-        req: UpdateRequest,
-        resp: &mut StateResponse,
-    ) -> HookResult {
-        resp.state = Self::changed(req.planned);
+        resp.state = self.changed(req.planned);
         Ok(())
     }
 

@@ -11,7 +11,7 @@ use crate::figures::{
     apply_floor, format_limits, median, pass, rate_floor, spread, Goal, Loads, RecordCount,
 };
 use crate::options::{default_rate_limit, Scenario};
-use crate::setup::{seed_owner, Bench, Fleet};
+use crate::setup::{seed_owner, Bench, Fleet, Measured};
 use crate::terraform::Step;
 use crate::{Result, OWNER_PREFIX};
 
@@ -59,6 +59,28 @@ struct Runs {
 }
 
 impl Runs {
+    /// Adds one run of the provider (which must have succeeded).
+    fn add_provider(&mut self, m: &Measured) -> Result<()> {
+        m.run.expect(0)?;
+        self.calls.add(&m.calls);
+        self.loads.push(m.run.load);
+        self.peak_rss_kib = self.peak_rss_kib.max(m.run.peak_rss_kib);
+        self.sc.push(m.run.seconds);
+        self.sc_cpu.extend(m.run.cpu_seconds);
+        self.sc_plugin_cpu.push(m.run.provider_cpu_seconds);
+        Ok(())
+    }
+
+    /// Adds one run of the no-op (which must have succeeded).
+    fn add_noop(&mut self, m: &Measured) -> Result<()> {
+        m.run.expect(0)?;
+        self.loads.push(m.run.load);
+        self.noop.push(m.run.seconds);
+        self.noop_cpu.extend(m.run.cpu_seconds);
+        self.noop_plugin_cpu.push(m.run.provider_cpu_seconds);
+        Ok(())
+    }
+
     fn ratio(&self) -> f64 {
         median(&self.sc) / median(&self.noop)
     }
@@ -102,19 +124,8 @@ impl Bench {
     fn plans(&mut self, fleet: &Fleet, owner: &str) -> Result<Runs> {
         let mut runs = Runs::default();
         for _ in 0..self.cli.runs() {
-            let sc = self.measure(&fleet.sc_dir, Step::Plan, owner)?;
-            sc.run.expect(0)?;
-            runs.calls.add(&sc.calls);
-            runs.loads.push(sc.run.load);
-            runs.sc.push(sc.run.seconds);
-            runs.sc_cpu.extend(sc.run.cpu_seconds);
-            runs.sc_plugin_cpu.push(sc.run.provider_cpu_seconds);
-            let noop = self.measure(&fleet.noop_dir, Step::Plan, owner)?;
-            noop.run.expect(0)?;
-            runs.loads.push(noop.run.load);
-            runs.noop.push(noop.run.seconds);
-            runs.noop_cpu.extend(noop.run.cpu_seconds);
-            runs.noop_plugin_cpu.push(noop.run.provider_cpu_seconds);
+            runs.add_provider(&self.measure(&fleet.sc_dir, Step::Plan, owner)?)?;
+            runs.add_noop(&self.measure(&fleet.noop_dir, Step::Plan, owner)?)?;
         }
         Ok(runs)
     }
@@ -129,24 +140,12 @@ impl Bench {
                 fleet.forget_state();
             }
             let seq = self.last_record_seq();
-            let sc = self.measure(&fleet.sc_dir, Step::Apply, &owner)?;
-            sc.run.expect(0)?;
+            runs.add_provider(&self.measure(&fleet.sc_dir, Step::Apply, &owner)?)?;
             runs.records.push(RecordCount::of(
                 &fleet.ids,
                 self.succeeded_changes_since(seq).iter().map(String::as_str),
             ));
-            runs.calls.add(&sc.calls);
-            runs.loads.push(sc.run.load);
-            runs.peak_rss_kib = runs.peak_rss_kib.max(sc.run.peak_rss_kib);
-            runs.sc.push(sc.run.seconds);
-            runs.sc_cpu.extend(sc.run.cpu_seconds);
-            runs.sc_plugin_cpu.push(sc.run.provider_cpu_seconds);
-            let noop = self.measure(&fleet.noop_dir, Step::Apply, &owner)?;
-            noop.run.expect(0)?;
-            runs.loads.push(noop.run.load);
-            runs.noop.push(noop.run.seconds);
-            runs.noop_cpu.extend(noop.run.cpu_seconds);
-            runs.noop_plugin_cpu.push(noop.run.provider_cpu_seconds);
+            runs.add_noop(&self.measure(&fleet.noop_dir, Step::Apply, &owner)?)?;
         }
         Ok(runs)
     }

@@ -190,32 +190,14 @@ resource "servicecatalog_provisioned_product_properties" "p" {{
     )
 }
 
-/// The no-op's configuration in the same shape: one `noop_thing` per id, the same map; with
-/// `twin`, one `noop_twin` per id (the real resource's schema) with the provider's arguments.
+/// The no-op's configuration in the same shape: one `noop_thing` per id with its `name`, or with
+/// `twin` one `noop_twin` per id with the provider's arguments; the same map either way.
 pub fn noop_config(ids: &[String], twin: bool) -> String {
-    if twin {
-        return format!(
-            r#"terraform {{
-  required_providers {{
-    noop = {{ source = "servicecatalog/noop" }}
-  }}
-}}
-
-variable "owner" {{ type = string }}
-
-locals {{
-  ids = {ids}
-}}
-
-resource "noop_twin" "p" {{
-  count                  = length(local.ids)
-  provisioned_product_id = local.ids[count.index]
-  properties             = {{ OWNER = var.owner }}
-}}
-"#,
-            ids = id_list(ids)
-        );
-    }
+    let (resource, id_argument) = if twin {
+        ("noop_twin", "provisioned_product_id")
+    } else {
+        ("noop_thing", "name")
+    };
     format!(
         r#"terraform {{
   required_providers {{
@@ -229,9 +211,9 @@ locals {{
   ids = {ids}
 }}
 
-resource "noop_thing" "p" {{
-  count      = length(local.ids)
-  name       = local.ids[count.index]
+resource "{resource}" "p" {{
+  count = length(local.ids)
+  {id_argument} = local.ids[count.index]
   properties = {{ OWNER = var.owner }}
 }}
 "#,
@@ -276,16 +258,19 @@ mod tests {
         let sc = sc_config("127.0.0.1:4000".parse().unwrap(), &ids);
         let noop = noop_config(&ids, false);
         let twin = noop_config(&ids, true);
-        for config in [&sc, &noop] {
+        for config in [&sc, &noop, &twin] {
             assert!(config.contains(r#"ids = ["pp-a", "pp-b"]"#), "{config}");
             assert!(config.contains("= length(local.ids)"), "{config}");
             assert!(config.contains("OWNER = var.owner"), "{config}");
         }
         assert!(sc.contains("provisioned_product_id = local.ids[count.index]"));
         assert!(sc.contains("endpoint   = \"http://127.0.0.1:4000\""));
-        assert!(noop.contains("name       = local.ids[count.index]"));
+        assert!(noop.contains("resource \"noop_thing\" \"p\""), "{noop}");
+        assert!(noop.contains("name = local.ids[count.index]"), "{noop}");
         assert!(twin.contains("resource \"noop_twin\" \"p\""), "{twin}");
-        assert!(twin.contains("provisioned_product_id = local.ids[count.index]"));
-        assert!(twin.contains("OWNER = var.owner"), "{twin}");
+        assert!(
+            twin.contains("provisioned_product_id = local.ids[count.index]"),
+            "{twin}"
+        );
     }
 }
