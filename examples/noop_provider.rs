@@ -1,5 +1,5 @@
 //! A provider that does nothing, built on the same protocol layer as the real one
-//! (`plugin::serve` + `tfplugin::provider_routes`): the benchmark baseline. It offers one
+//! (`host::run` + `tfplugin::provider_routes`): the benchmark baseline. It offers one
 //! resource, `noop_thing` (required `name`, optional `properties` map, computed `id`), and never
 //! makes an API call, so what it costs is Terraform's own work plus our protocol layer. The
 //! map lets the benchmark give it the provider's configuration shape (`count` over a list of
@@ -16,7 +16,7 @@
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use servicecatalog_provider::plugin;
+use servicecatalog_provider::host;
 use servicecatalog_provider::resources::provisioned_product_properties::ProvisionedProductProperties;
 use servicecatalog_provider::servicecatalog::ServiceCatalog;
 use servicecatalog_provider::tfplugin::{
@@ -157,5 +157,5 @@ impl Resource<()> for Noop {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    plugin::run(false, |_| tfplugin::provider_routes(NoopProvider)).await
+    host::run(false, |_| tfplugin::provider_routes(NoopProvider)).await
 }

@@ -3,7 +3,7 @@
 //! servicecatalog-emulator, a local Service Catalog endpoint to test it against.
 //!
 //! Layers, bottom up:
-//! - [`plugin`]: the go-plugin host contract (handshake, mTLS, controller, stdio, health, logging).
+//! - [`host`]: the go-plugin host contract (handshake, mTLS, controller, stdio, health, logging).
 //! - [`tfplugin`]: the tfplugin6 protocol (stubs, values, schema, diagnostics, server, plan rules)
 //!   and the typed authoring layer on it.
 //! - [`provider`] over [`list_resources`] over [`resources`] and [`data_sources`]: our provider.
@@ -15,8 +15,8 @@
 pub mod data_sources;
 pub mod dist;
 pub mod emulator;
+pub mod host;
 pub mod list_resources;
-pub mod plugin;
 pub mod provider;
 pub mod resources;
 pub mod servicecatalog;

@@ -1,11 +1,11 @@
 //! terraform-provider-servicecatalog: the provider plugin binary. Parses the command line,
-//! hands the provider's gRPC routes to the go-plugin host layer ([`plugin::run`]: logging, TLS,
+//! hands the provider's gRPC routes to the go-plugin host layer ([`host::run`]: logging, TLS,
 //! launch options, signals).
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use servicecatalog_provider::plugin::{self, ServeOptions};
+use servicecatalog_provider::host::{self, ServeOptions};
 use servicecatalog_provider::provider::ServiceCatalogProvider;
 use servicecatalog_provider::tfplugin;
 use tonic::service::Routes;
@@ -29,5 +29,5 @@ fn provider_routes(opts: &ServeOptions) -> Routes {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    plugin::run(Cli::parse().debug, provider_routes).await
+    host::run(Cli::parse().debug, provider_routes).await
 }

@@ -16,9 +16,9 @@ pub struct ProviderAddress {
 }
 
 impl ProviderAddress {
-    /// This provider's address ([`crate::plugin::PROVIDER_ADDRESS`]).
+    /// This provider's address ([`crate::host::PROVIDER_ADDRESS`]).
     pub fn ours() -> Self {
-        let mut parts = crate::plugin::PROVIDER_ADDRESS.split('/');
+        let mut parts = crate::host::PROVIDER_ADDRESS.split('/');
         let mut next = || parts.next().unwrap_or_default().to_owned();
         Self {
             hostname: next(),
@@ -126,7 +126,7 @@ mod tests {
     #[test]
     fn our_address_is_the_plugin_address() {
         let ours = ProviderAddress::ours();
-        assert_eq!(ours.to_string(), crate::plugin::PROVIDER_ADDRESS);
+        assert_eq!(ours.to_string(), crate::host::PROVIDER_ADDRESS);
         assert_eq!(ours.type_name, "servicecatalog");
         assert!("a/b".parse::<ProviderAddress>().is_err());
         assert!("a/b/c/d".parse::<ProviderAddress>().is_err());

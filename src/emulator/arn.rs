@@ -1,14 +1,15 @@
 //! IAM/STS principal ARNs: parsing, the `OWNER`/`LAUNCH_ROLE` checks, and role matching for visibility.
+//! The emulator parses ARNs itself, apart from the provider's parser, so each checks the other.
 
 use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::error::ApiError;
+use super::error::ServiceError;
 
 /// The kind of principal an ARN names.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum PrincipalKind {
+pub enum ArnKind {
     /// `arn:<p>:iam::<acct>:user/<path/>name`
     User,
     /// `arn:<p>:iam::<acct>:role/<path/>name`
@@ -25,7 +26,7 @@ pub struct PrincipalArn {
     /// 12-digit account id.
     pub account: String,
     /// What it names.
-    pub kind: PrincipalKind,
+    pub kind: ArnKind,
     /// Role name (for roles and assumed roles), without path.
     pub role_name: Option<String>,
 }
@@ -43,11 +44,11 @@ static STS: LazyLock<Regex> = LazyLock::new(|| {
 pub fn parse_principal(arn: &str) -> Option<PrincipalArn> {
     if let Some(c) = IAM.captures(arn) {
         let kind = if &c[3] == "user" {
-            PrincipalKind::User
+            ArnKind::User
         } else {
-            PrincipalKind::Role
+            ArnKind::Role
         };
-        let role_name = (kind == PrincipalKind::Role).then(|| c[5].to_owned());
+        let role_name = (kind == ArnKind::Role).then(|| c[5].to_owned());
         return Some(PrincipalArn {
             partition: c[1].to_owned(),
             account: c[2].to_owned(),
@@ -58,15 +59,19 @@ pub fn parse_principal(arn: &str) -> Option<PrincipalArn> {
     STS.captures(arn).map(|c| PrincipalArn {
         partition: c[1].to_owned(),
         account: c[2].to_owned(),
-        kind: PrincipalKind::AssumedRole,
+        kind: ArnKind::AssumedRole,
         role_name: Some(c[3].to_owned()),
     })
 }
 
 /// Checks an `OWNER` value: IAM user, IAM role or STS assumed-role ARN in this account and partition.
-pub fn check_owner(value: &str, account: &str, partition: &str) -> Result<PrincipalArn, ApiError> {
+pub fn check_owner(
+    value: &str,
+    account: &str,
+    partition: &str,
+) -> Result<PrincipalArn, ServiceError> {
     let parsed = parse_principal(value).ok_or_else(|| {
-        ApiError::invalid_parameters(format!(
+        ServiceError::invalid_parameters(format!(
             "OWNER value '{value}' is not an IAM user ARN, IAM role ARN or STS assumed-role ARN"
         ))
     })?;
@@ -79,11 +84,11 @@ pub fn check_launch_role(
     value: &str,
     account: &str,
     partition: &str,
-) -> Result<PrincipalArn, ApiError> {
+) -> Result<PrincipalArn, ServiceError> {
     let parsed = parse_principal(value)
-        .filter(|p| p.kind == PrincipalKind::Role)
+        .filter(|p| p.kind == ArnKind::Role)
         .ok_or_else(|| {
-            ApiError::invalid_parameters(format!(
+            ServiceError::invalid_parameters(format!(
                 "LAUNCH_ROLE value '{value}' is not an IAM role ARN (arn:<partition>:iam::<account>:role/<name>)"
             ))
         })?;
@@ -97,15 +102,15 @@ fn same_account(
     parsed: &PrincipalArn,
     account: &str,
     partition: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), ServiceError> {
     if parsed.account != account {
-        return Err(ApiError::invalid_parameters(format!(
+        return Err(ServiceError::invalid_parameters(format!(
             "{key} value '{value}' is in account {}, not in this account ({account})",
             parsed.account
         )));
     }
     if parsed.partition != partition {
-        return Err(ApiError::invalid_parameters(format!(
+        return Err(ServiceError::invalid_parameters(format!(
             "{key} value '{value}' is in partition '{}', not in '{partition}'",
             parsed.partition
         )));

@@ -1,4 +1,4 @@
-//! Error types: [`ApiError`] (an AWS JSON 1.1 error answer) and [`EmulatorError`] (start-up and control failures).
+//! Error types: [`ServiceError`] (an AWS JSON 1.1 error answer) and [`EmulatorError`] (start-up and control failures).
 
 use std::fmt;
 use std::path::PathBuf;
@@ -80,17 +80,17 @@ impl ErrorCode {
 
 /// An error answer of the Service Catalog API.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ApiError {
+pub struct ServiceError {
     /// The error code.
     pub code: ErrorCode,
     /// Human-readable message (the `Message` body member).
     pub message: String,
 }
 
-impl ApiError {
+impl ServiceError {
     /// An error with this code and message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError {
+        ServiceError {
             code,
             message: message.into(),
         }
@@ -117,13 +117,13 @@ impl ApiError {
     }
 }
 
-impl fmt::Display for ApiError {
+impl fmt::Display for ServiceError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {}", self.code.as_str(), self.message)
     }
 }
 
-impl std::error::Error for ApiError {}
+impl std::error::Error for ServiceError {}
 
 /// Errors from starting or controlling the emulator.
 #[derive(Debug, thiserror::Error)]
@@ -166,5 +166,5 @@ pub enum EmulatorError {
     Config(String),
     /// An API-level error from an in-process control call.
     #[error(transparent)]
-    Api(#[from] ApiError),
+    Api(#[from] ServiceError),
 }

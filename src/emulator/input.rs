@@ -6,7 +6,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 use serde_json::{Map, Value};
 
-use super::error::{ApiError, ErrorCode};
+use super::error::{ErrorCode, ServiceError};
 
 /// A string constraint from the service model.
 pub struct StrRule {
@@ -108,17 +108,17 @@ pub const PROPERTY_VALUE: StrRule = StrRule::length(0, 1024);
 pub const ANY: StrRule = StrRule::length(0, usize::MAX);
 
 /// Parses a request body: empty means `{}`, anything but a JSON object is a `SerializationException`.
-pub fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+pub fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ServiceError> {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         return Ok(Map::new());
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(other) => Err(ApiError::serialization(format!(
+        Ok(other) => Err(ServiceError::serialization(format!(
             "request body must be a JSON object, got {}",
             kind(&other)
         ))),
-        Err(e) => Err(ApiError::serialization(format!(
+        Err(e) => Err(ServiceError::serialization(format!(
             "request body is not valid JSON: {e}"
         ))),
     }
@@ -197,14 +197,14 @@ impl Violations {
     }
 
     /// Turns collected violations into a `ValidationException`.
-    pub fn finish(self) -> Result<(), ApiError> {
+    pub fn finish(self) -> Result<(), ServiceError> {
         match self.0.len() {
             0 => Ok(()),
-            1 => Err(ApiError::new(
+            1 => Err(ServiceError::new(
                 ErrorCode::Validation,
                 format!("1 validation error detected: {}", self.0[0]),
             )),
-            n => Err(ApiError::new(
+            n => Err(ServiceError::new(
                 ErrorCode::Validation,
                 format!("{n} validation errors detected: {}", self.0.join("; ")),
             )),
@@ -231,7 +231,7 @@ impl<'a> Input<'a> {
     }
 
     /// A request object; every operation takes an `AcceptLanguage`, checked and otherwise ignored.
-    pub fn request(obj: &'a Map<String, Value>) -> Result<Self, ApiError> {
+    pub fn request(obj: &'a Map<String, Value>) -> Result<Self, ServiceError> {
         let mut input = Input::new(obj);
         input.opt_str("AcceptLanguage", &ACCEPT_LANGUAGE)?;
         Ok(input)
@@ -246,12 +246,12 @@ impl<'a> Input<'a> {
         self.obj.get(key).filter(|v| !v.is_null())
     }
 
-    fn type_error(&self, key: &str, want: &str, got: &Value) -> ApiError {
-        ApiError::serialization(format!("member '{key}' must be {want}, got {}", kind(got)))
+    fn type_error(&self, key: &str, want: &str, got: &Value) -> ServiceError {
+        ServiceError::serialization(format!("member '{key}' must be {want}, got {}", kind(got)))
     }
 
     /// A string member, checked against `rule`.
-    pub fn opt_str(&mut self, key: &str, rule: &StrRule) -> Result<Option<&'a str>, ApiError> {
+    pub fn opt_str(&mut self, key: &str, rule: &StrRule) -> Result<Option<&'a str>, ServiceError> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::String(s)) => {
@@ -264,7 +264,7 @@ impl<'a> Input<'a> {
     }
 
     /// A required string member; a missing one is a violation (`None` returned).
-    pub fn req_str(&mut self, key: &str, rule: &StrRule) -> Result<Option<&'a str>, ApiError> {
+    pub fn req_str(&mut self, key: &str, rule: &StrRule) -> Result<Option<&'a str>, ServiceError> {
         let v = self.opt_str(key, rule)?;
         if v.is_none() {
             let member = self.member(key);
@@ -275,7 +275,7 @@ impl<'a> Input<'a> {
     }
 
     /// An integer member within `min..=max`.
-    pub fn opt_int(&mut self, key: &str, min: i64, max: i64) -> Result<Option<i64>, ApiError> {
+    pub fn opt_int(&mut self, key: &str, min: i64, max: i64) -> Result<Option<i64>, ServiceError> {
         match self.get(key) {
             None => Ok(None),
             Some(v @ Value::Number(n)) => {
@@ -303,7 +303,7 @@ impl<'a> Input<'a> {
     }
 
     /// A boolean member.
-    pub fn opt_bool(&mut self, key: &str) -> Result<Option<bool>, ApiError> {
+    pub fn opt_bool(&mut self, key: &str) -> Result<Option<bool>, ServiceError> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::Bool(b)) => Ok(Some(*b)),
@@ -312,7 +312,11 @@ impl<'a> Input<'a> {
     }
 
     /// A string member that must be one of `allowed`.
-    pub fn opt_enum(&mut self, key: &str, allowed: &[&str]) -> Result<Option<&'a str>, ApiError> {
+    pub fn opt_enum(
+        &mut self,
+        key: &str,
+        allowed: &[&str],
+    ) -> Result<Option<&'a str>, ServiceError> {
         let v = self.opt_str(key, &ANY)?;
         if let Some(s) = v {
             if !allowed.contains(&s) {
@@ -331,7 +335,11 @@ impl<'a> Input<'a> {
     }
 
     /// A list member (its items are returned raw).
-    pub fn opt_list(&mut self, key: &str, max: usize) -> Result<Option<&'a Vec<Value>>, ApiError> {
+    pub fn opt_list(
+        &mut self,
+        key: &str,
+        max: usize,
+    ) -> Result<Option<&'a Vec<Value>>, ServiceError> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::Array(items)) => {
@@ -350,7 +358,10 @@ impl<'a> Input<'a> {
     }
 
     /// A map/structure member.
-    pub fn opt_object(&mut self, key: &str) -> Result<Option<&'a Map<String, Value>>, ApiError> {
+    pub fn opt_object(
+        &mut self,
+        key: &str,
+    ) -> Result<Option<&'a Map<String, Value>>, ServiceError> {
         match self.get(key) {
             None => Ok(None),
             Some(Value::Object(m)) => Ok(Some(m)),
@@ -363,8 +374,8 @@ impl<'a> Input<'a> {
         &mut self,
         obj: &'a Map<String, Value>,
         path: String,
-        f: impl FnOnce(&mut Input<'a>) -> Result<T, ApiError>,
-    ) -> Result<T, ApiError> {
+        f: impl FnOnce(&mut Input<'a>) -> Result<T, ServiceError>,
+    ) -> Result<T, ServiceError> {
         let mut inner = Input {
             obj,
             prefix: format!("{path}."),
@@ -376,16 +387,16 @@ impl<'a> Input<'a> {
     }
 
     /// Ends validation: `ValidationException` if anything was violated.
-    pub fn finish(&mut self) -> Result<(), ApiError> {
+    pub fn finish(&mut self) -> Result<(), ServiceError> {
         std::mem::take(&mut self.violations).finish()
     }
 }
 
 /// Expects a list item to be an object.
-pub fn item_object<'a>(key: &str, item: &'a Value) -> Result<&'a Map<String, Value>, ApiError> {
+pub fn item_object<'a>(key: &str, item: &'a Value) -> Result<&'a Map<String, Value>, ServiceError> {
     match item {
         Value::Object(m) => Ok(m),
-        other => Err(ApiError::serialization(format!(
+        other => Err(ServiceError::serialization(format!(
             "items of '{key}' must be objects, got {}",
             kind(other)
         ))),
@@ -393,10 +404,10 @@ pub fn item_object<'a>(key: &str, item: &'a Value) -> Result<&'a Map<String, Val
 }
 
 /// Expects a value to be a string.
-pub fn item_str<'a>(key: &str, item: &'a Value) -> Result<&'a str, ApiError> {
+pub fn item_str<'a>(key: &str, item: &'a Value) -> Result<&'a str, ServiceError> {
     match item {
         Value::String(s) => Ok(s),
-        other => Err(ApiError::serialization(format!(
+        other => Err(ServiceError::serialization(format!(
             "values of '{key}' must be strings, got {}",
             kind(other)
         ))),

@@ -32,7 +32,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 pub use config::{partition_for, EmulatorConfig};
-pub use error::{ApiError, EmulatorError, ErrorCode};
+pub use error::{EmulatorError, ErrorCode, ServiceError};
 pub use faults::Faults;
 pub use metrics::{Metrics, OperationMetrics};
 pub use model::{ProvisionedProduct, Record, RecordStatus, State};

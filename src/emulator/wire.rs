@@ -1,4 +1,4 @@
-//! AWS JSON 1.1 answers: [`AwsJson`] for results and `IntoResponse` for [`ApiError`]
+//! AWS JSON 1.1 answers: [`AwsJson`] for results and `IntoResponse` for [`ServiceError`]
 //! (`__type`/`Message` body, `x-amzn-errortype`, status from the code). Every answer carries a fresh
 //! `x-amzn-requestid`.
 
@@ -7,7 +7,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-use super::error::ApiError;
+use super::error::ServiceError;
 
 /// `Content-Type` of AWS JSON 1.1 requests and answers.
 pub(crate) const CONTENT_TYPE: &str = "application/x-amz-json-1.1";
@@ -32,7 +32,7 @@ impl IntoResponse for AwsJson {
     }
 }
 
-impl IntoResponse for ApiError {
+impl IntoResponse for ServiceError {
     fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.code.status()).unwrap_or(StatusCode::BAD_REQUEST);
         let body = json!({"__type": self.code.as_str(), "Message": self.message});
@@ -54,7 +54,7 @@ mod tests {
 
     #[tokio::test]
     async fn errors_carry_code_message_status_and_request_id() {
-        let resp = ApiError::new(ErrorCode::InvalidSignature, "bad signature").into_response();
+        let resp = ServiceError::new(ErrorCode::InvalidSignature, "bad signature").into_response();
         assert_eq!(resp.status(), StatusCode::FORBIDDEN);
         let h = resp.headers();
         assert_eq!(h["x-amzn-errortype"], "InvalidSignatureException");

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use servicecatalog_provider::plugin::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
+use servicecatalog_provider::host::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
 
 use crate::Result;
 

@@ -2,7 +2,7 @@
 //! product by id or name among those the caller sees.
 
 use crate::emulator::arn;
-use crate::emulator::error::{ApiError, ErrorCode};
+use crate::emulator::error::{ErrorCode, ServiceError};
 use crate::emulator::input::{self, Input};
 use crate::emulator::model::{ProvisionedProduct, Record, State};
 use crate::emulator::principal::{AccessLevel, Principal};
@@ -44,7 +44,7 @@ pub(super) fn access_level(
     default: AccessLevel,
     caller: &Principal,
     op: &str,
-) -> Result<AccessLevel, ApiError> {
+) -> Result<AccessLevel, ServiceError> {
     let Some(filter) = input.opt_object("AccessLevelFilter")? else {
         return Ok(default.min(caller.access_level));
     };
@@ -58,13 +58,13 @@ pub(super) fn access_level(
     let level = key.and_then(AccessLevel::parse).unwrap_or(default);
     if let Some(v) = value {
         if v != "self" {
-            return Err(ApiError::invalid_parameters(format!(
+            return Err(ServiceError::invalid_parameters(format!(
                 "AccessLevelFilter.Value '{v}' is not supported; the only supported value is 'self'"
             )));
         }
     }
     if level > caller.access_level {
-        return Err(ApiError::new(
+        return Err(ServiceError::new(
             ErrorCode::AccessDenied,
             format!(
                 "{} is not authorized to perform servicecatalog:{op} with AccessLevelFilter {} \
@@ -91,7 +91,7 @@ impl Lookup<'_> {
         &self,
         state: &'s State,
         caller: &Principal,
-    ) -> Result<&'s ProvisionedProduct, ApiError> {
+    ) -> Result<&'s ProvisionedProduct, ServiceError> {
         let (id_member, name_member) = (self.id_member, self.name_member);
         let found = match (self.id, self.name) {
             (Some(id), None) => state.products.get(id).ok_or(id),
@@ -101,12 +101,12 @@ impl Lookup<'_> {
                 .find(|p| p.name == name || p.arn == name)
                 .ok_or(name),
             (Some(_), Some(_)) => {
-                return Err(ApiError::invalid_parameters(format!(
+                return Err(ServiceError::invalid_parameters(format!(
                     "provide either {id_member} or {name_member}, not both"
                 )))
             }
             (None, None) => {
-                return Err(ApiError::invalid_parameters(format!(
+                return Err(ServiceError::invalid_parameters(format!(
                     "either {id_member} or {name_member} must be provided"
                 )))
             }
@@ -122,11 +122,11 @@ impl Lookup<'_> {
             {
                 Ok(pp)
             }
-            Ok(pp) => Err(ApiError::not_found(format!(
+            Ok(pp) => Err(ServiceError::not_found(format!(
                 "provisioned product {} not found",
                 pp.id
             ))),
-            Err(key) => Err(ApiError::not_found(format!(
+            Err(key) => Err(ServiceError::not_found(format!(
                 "provisioned product {key} not found"
             ))),
         }

@@ -6,11 +6,11 @@ use serde_json::{json, Value};
 use super::access::{record_visible, Lookup};
 use super::paging::{by_offset, page, with_next};
 use super::Call;
-use crate::emulator::error::{ApiError, ErrorCode};
+use crate::emulator::error::{ErrorCode, ServiceError};
 use crate::emulator::input::{self, Input};
 use crate::emulator::model::outputs;
 
-pub(super) fn describe_provisioned_product(call: Call<'_, '_>) -> Result<Value, ApiError> {
+pub(super) fn describe_provisioned_product(call: Call<'_, '_>) -> Result<Value, ServiceError> {
     let Call { state, ctx, body } = call;
     let mut i = Input::request(body)?;
     let id = i.opt_str("Id", &input::ID)?;
@@ -26,13 +26,13 @@ pub(super) fn describe_provisioned_product(call: Call<'_, '_>) -> Result<Value, 
     Ok(json!({ "ProvisionedProductDetail": pp.detail(), "CloudWatchDashboards": [] }))
 }
 
-pub(super) fn describe_record(call: Call<'_, '_>) -> Result<Value, ApiError> {
+pub(super) fn describe_record(call: Call<'_, '_>) -> Result<Value, ServiceError> {
     let Call { state, ctx, body } = call;
     let mut i = Input::request(body)?;
     let id = i.req_str("Id", &input::ID)?;
     let (start, size) = page(&mut i, 20, 20)?;
     let Some(id) = id else {
-        return Err(ApiError::new(
+        return Err(ServiceError::new(
             ErrorCode::Validation,
             "missing required member",
         ));
@@ -42,7 +42,7 @@ pub(super) fn describe_record(call: Call<'_, '_>) -> Result<Value, ApiError> {
         .records
         .get(id)
         .filter(|r| record_visible(state, r, ctx.caller, ctx.caller.access_level))
-        .ok_or_else(|| ApiError::not_found(format!("record {id} not found")))?;
+        .ok_or_else(|| ServiceError::not_found(format!("record {id} not found")))?;
     let (items, next) = by_offset(&rec.outputs, &start, size)?;
     Ok(with_next(
         json!({ "RecordDetail": rec.detail(), "RecordOutputs": outputs(items) }),

@@ -9,7 +9,7 @@
 
 use serde_json::{Map, Value};
 
-use super::error::ApiError;
+use super::error::ServiceError;
 use super::model::State;
 
 mod access;
@@ -37,7 +37,7 @@ pub(crate) struct Call<'c, 'a> {
 }
 
 /// An operation: validates the request body, works on the state, returns the answer body.
-pub(crate) type Handler = fn(Call<'_, '_>) -> Result<Value, ApiError>;
+pub(crate) type Handler = fn(Call<'_, '_>) -> Result<Value, ServiceError>;
 
 /// One row of the operation table.
 #[derive(Debug)]

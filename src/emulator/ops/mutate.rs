@@ -9,7 +9,7 @@ use serde_json::{json, Map, Value};
 use super::access::Lookup;
 use super::context::Ctx;
 use super::tokens;
-use crate::emulator::error::{ApiError, ErrorCode};
+use crate::emulator::error::{ErrorCode, ServiceError};
 use crate::emulator::model::{
     Change, KeyValue, ProductStatus, ProvisionedProduct, Record, RecordStatus, State,
 };
@@ -59,11 +59,11 @@ pub(super) trait Mutation {
     const TOKEN_MEMBER: &'static str;
 
     /// The product to change; called only for a new token.
-    fn target(&self, state: &mut State, ctx: &Ctx<'_>) -> Result<Target<'_>, ApiError>;
+    fn target(&self, state: &mut State, ctx: &Ctx<'_>) -> Result<Target<'_>, ServiceError>;
 
     /// The record to open on the product, which is idle. Nothing has changed yet; an error here
     /// leaves the state as it was.
-    fn open(&self, pp: &ProvisionedProduct, ctx: &Ctx<'_>) -> Result<Opening, ApiError>;
+    fn open(&self, pp: &ProvisionedProduct, ctx: &Ctx<'_>) -> Result<Opening, ServiceError>;
 
     /// The answer, for a new record or for the original one on a replay.
     fn reply(&self, rec: &Record) -> Value {
@@ -78,14 +78,14 @@ pub(super) fn apply<M: Mutation>(
     body: &Map<String, Value>,
     token: &str,
     m: &M,
-) -> Result<Value, ApiError> {
+) -> Result<Value, ServiceError> {
     let fingerprint = tokens::fingerprint(ctx.caller, body, M::TOKEN_MEMBER);
     let replay = tokens::replayed(state, M::OPERATION, M::TOKEN_MEMBER, token, &fingerprint)?;
     if let Some(record_id) = replay {
         let rec = state
             .records
             .get(&record_id)
-            .ok_or_else(|| ApiError::not_found(format!("record {record_id} not found")))?;
+            .ok_or_else(|| ServiceError::not_found(format!("record {record_id} not found")))?;
         return Ok(m.reply(rec));
     }
     let (pp_id, opening) = match m.target(state, ctx)? {
@@ -96,7 +96,7 @@ pub(super) fn apply<M: Mutation>(
         }
         Target::New(pp) => {
             if let Some(existing) = state.products.values().find(|p| p.name == pp.name) {
-                return Err(ApiError::new(
+                return Err(ServiceError::new(
                     ErrorCode::DuplicateResource,
                     format!(
                         "a provisioned product named '{}' already exists ({})",
@@ -125,7 +125,7 @@ pub(super) fn random_id(prefix: &str) -> String {
     format!("{prefix}{tail}")
 }
 
-fn ensure_idle(state: &State, pp: &ProvisionedProduct) -> Result<(), ApiError> {
+fn ensure_idle(state: &State, pp: &ProvisionedProduct) -> Result<(), ServiceError> {
     let busy = matches!(
         pp.status,
         ProductStatus::UnderChange | ProductStatus::PlanInProgress
@@ -140,7 +140,7 @@ fn ensure_idle(state: &State, pp: &ProvisionedProduct) -> Result<(), ApiError> {
         let detail = open
             .map(|id| format!("; record {id} is still in progress"))
             .unwrap_or_default();
-        return Err(ApiError::invalid_state(format!(
+        return Err(ServiceError::invalid_state(format!(
             "provisioned product {} is {}{detail}; wait until it is AVAILABLE",
             pp.id,
             pp.status.as_str()
@@ -156,12 +156,12 @@ fn open_record(
     ctx: &mut Ctx<'_>,
     pp_id: &str,
     opening: Opening,
-) -> Result<Record, ApiError> {
+) -> Result<Record, ServiceError> {
     let seq = state.next_seq();
     let pp = state
         .products
         .get_mut(pp_id)
-        .ok_or_else(|| ApiError::not_found(format!("provisioned product {pp_id} not found")))?;
+        .ok_or_else(|| ServiceError::not_found(format!("provisioned product {pp_id} not found")))?;
     let faults = &mut ctx.faults;
     let will_fail =
         if faults.fail_products.contains(&pp.id) || faults.fail_products.contains(&pp.name) {

@@ -12,12 +12,12 @@ use super::context::Ctx;
 use super::mutate::{self, random_id, Mutation, Opening, Target};
 use super::Call;
 use crate::emulator::arn;
-use crate::emulator::error::{ApiError, ErrorCode};
+use crate::emulator::error::{ErrorCode, ServiceError};
 use crate::emulator::input::{self, item_object, item_str, Input};
 use crate::emulator::model::{Change, KeyValue, ProductStatus, ProvisionedProduct, Record, State};
 
-fn missing_member() -> ApiError {
-    ApiError::new(ErrorCode::Validation, "missing required member")
+fn missing_member() -> ServiceError {
+    ServiceError::new(ErrorCode::Validation, "missing required member")
 }
 
 fn derived_id(prefix: &str, name: &str) -> String {
@@ -25,7 +25,7 @@ fn derived_id(prefix: &str, name: &str) -> String {
     format!("{prefix}{}", &digest[..13])
 }
 
-fn read_tags(input: &mut Input<'_>) -> Result<Option<Vec<KeyValue>>, ApiError> {
+fn read_tags(input: &mut Input<'_>) -> Result<Option<Vec<KeyValue>>, ServiceError> {
     let Some(items) = input.opt_list("Tags", 50)? else {
         return Ok(None);
     };
@@ -52,7 +52,7 @@ fn read_tags(input: &mut Input<'_>) -> Result<Option<Vec<KeyValue>>, ApiError> {
 fn read_parameters(
     input: &mut Input<'_>,
     previous: Option<&[KeyValue]>,
-) -> Result<Option<Vec<KeyValue>>, ApiError> {
+) -> Result<Option<Vec<KeyValue>>, ServiceError> {
     let Some(items) = input.opt_list("ProvisioningParameters", usize::MAX)? else {
         return Ok(None);
     };
@@ -71,7 +71,7 @@ fn read_parameters(
             },
         )?;
         let Some(key) = key else {
-            return Err(ApiError::invalid_parameters(format!(
+            return Err(ServiceError::invalid_parameters(format!(
                 "ProvisioningParameters[{i}] has no Key"
             )));
         };
@@ -81,7 +81,7 @@ fn read_parameters(
                 .iter()
                 .find(|kv| kv.key == key)
                 .ok_or_else(|| {
-                    ApiError::invalid_parameters(format!(
+                    ServiceError::invalid_parameters(format!(
                         "ProvisioningParameters: '{key}' has UsePreviousValue but no previous value"
                     ))
                 })?;
@@ -104,11 +104,11 @@ fn id_or_name(
     name: Option<&str>,
     prefix: &str,
     what: &str,
-) -> Result<String, ApiError> {
+) -> Result<String, ServiceError> {
     match (id, name) {
         (Some(id), _) => Ok(id.to_owned()),
         (None, Some(name)) if !name.is_empty() => Ok(derived_id(prefix, name)),
-        _ => Err(ApiError::invalid_parameters(format!(
+        _ => Err(ServiceError::invalid_parameters(format!(
             "either {what}Id or {what}Name must be provided"
         ))),
     }
@@ -124,7 +124,7 @@ struct Version<'b> {
     path_id: Option<&'b str>,
 }
 
-fn read_version<'b>(i: &mut Input<'b>) -> Result<Version<'b>, ApiError> {
+fn read_version<'b>(i: &mut Input<'b>) -> Result<Version<'b>, ServiceError> {
     let version = Version {
         product_id: i.opt_str("ProductId", &input::ID)?,
         product_name: i.opt_str("ProductName", &input::PRODUCT_NAME)?,
@@ -162,7 +162,7 @@ impl Mutation for Provision<'_> {
     const OPERATION: &'static str = "ProvisionProduct";
     const TOKEN_MEMBER: &'static str = "ProvisionToken";
 
-    fn target(&self, state: &mut State, ctx: &Ctx<'_>) -> Result<Target<'_>, ApiError> {
+    fn target(&self, state: &mut State, ctx: &Ctx<'_>) -> Result<Target<'_>, ServiceError> {
         let (name, env) = (self.name, ctx.env);
         let id = random_id("pp-");
         Ok(Target::New(Box::new(ProvisionedProduct {
@@ -204,7 +204,7 @@ impl Mutation for Provision<'_> {
         })))
     }
 
-    fn open(&self, pp: &ProvisionedProduct, _: &Ctx<'_>) -> Result<Opening, ApiError> {
+    fn open(&self, pp: &ProvisionedProduct, _: &Ctx<'_>) -> Result<Opening, ServiceError> {
         Ok(Opening {
             outputs: stack_outputs(pp, &self.params),
             ..Opening::new("PROVISION_PRODUCT", Change::Provision)
@@ -212,7 +212,7 @@ impl Mutation for Provision<'_> {
     }
 }
 
-pub(super) fn provision_product(call: Call<'_, '_>) -> Result<Value, ApiError> {
+pub(super) fn provision_product(call: Call<'_, '_>) -> Result<Value, ServiceError> {
     let Call { state, ctx, body } = call;
     let mut i = Input::request(body)?;
     let v = read_version(&mut i)?;
@@ -261,11 +261,11 @@ impl Mutation for Update<'_> {
     const OPERATION: &'static str = "UpdateProvisionedProduct";
     const TOKEN_MEMBER: &'static str = "UpdateToken";
 
-    fn target(&self, _: &mut State, _: &Ctx<'_>) -> Result<Target<'_>, ApiError> {
+    fn target(&self, _: &mut State, _: &Ctx<'_>) -> Result<Target<'_>, ServiceError> {
         Ok(Target::Existing(self.product))
     }
 
-    fn open(&self, pp: &ProvisionedProduct, _: &Ctx<'_>) -> Result<Opening, ApiError> {
+    fn open(&self, pp: &ProvisionedProduct, _: &Ctx<'_>) -> Result<Opening, ServiceError> {
         let mut i = Input::new(self.body);
         let params =
             read_parameters(&mut i, Some(&pp.parameters))?.unwrap_or_else(|| pp.parameters.clone());
@@ -296,7 +296,7 @@ impl Mutation for Update<'_> {
     }
 }
 
-pub(super) fn update_provisioned_product(call: Call<'_, '_>) -> Result<Value, ApiError> {
+pub(super) fn update_provisioned_product(call: Call<'_, '_>) -> Result<Value, ServiceError> {
     let Call { state, ctx, body } = call;
     let mut i = Input::request(body)?;
     let name = i.opt_str("ProvisionedProductName", &input::PP_NAME_OR_ARN)?;
@@ -337,11 +337,11 @@ impl Mutation for Terminate<'_> {
     const OPERATION: &'static str = "TerminateProvisionedProduct";
     const TOKEN_MEMBER: &'static str = "TerminateToken";
 
-    fn target(&self, _: &mut State, _: &Ctx<'_>) -> Result<Target<'_>, ApiError> {
+    fn target(&self, _: &mut State, _: &Ctx<'_>) -> Result<Target<'_>, ServiceError> {
         Ok(Target::Existing(self.product))
     }
 
-    fn open(&self, _: &ProvisionedProduct, _: &Ctx<'_>) -> Result<Opening, ApiError> {
+    fn open(&self, _: &ProvisionedProduct, _: &Ctx<'_>) -> Result<Opening, ServiceError> {
         Ok(Opening::new(
             "TERMINATE_PROVISIONED_PRODUCT",
             Change::Terminate,
@@ -349,7 +349,7 @@ impl Mutation for Terminate<'_> {
     }
 }
 
-pub(super) fn terminate_provisioned_product(call: Call<'_, '_>) -> Result<Value, ApiError> {
+pub(super) fn terminate_provisioned_product(call: Call<'_, '_>) -> Result<Value, ServiceError> {
     let Call { state, ctx, body } = call;
     let mut i = Input::request(body)?;
     let name = i.opt_str("ProvisionedProductName", &input::PP_NAME_OR_ARN)?;
@@ -377,7 +377,7 @@ impl Mutation for Properties<'_> {
     const OPERATION: &'static str = "UpdateProvisionedProductProperties";
     const TOKEN_MEMBER: &'static str = "IdempotencyToken";
 
-    fn target(&self, _: &mut State, _: &Ctx<'_>) -> Result<Target<'_>, ApiError> {
+    fn target(&self, _: &mut State, _: &Ctx<'_>) -> Result<Target<'_>, ServiceError> {
         Ok(Target::Existing(Lookup {
             id: Some(self.id),
             name: None,
@@ -386,7 +386,7 @@ impl Mutation for Properties<'_> {
         }))
     }
 
-    fn open(&self, pp: &ProvisionedProduct, ctx: &Ctx<'_>) -> Result<Opening, ApiError> {
+    fn open(&self, pp: &ProvisionedProduct, ctx: &Ctx<'_>) -> Result<Opening, ServiceError> {
         Ok(Opening {
             record_type: "UPDATE_PROVISIONED_PRODUCT_PROPERTIES",
             change: Change::Properties {
@@ -411,7 +411,7 @@ impl Mutation for Properties<'_> {
     }
 }
 
-pub(super) fn update_properties(call: Call<'_, '_>) -> Result<Value, ApiError> {
+pub(super) fn update_properties(call: Call<'_, '_>) -> Result<Value, ServiceError> {
     let Call { state, ctx, body } = call;
     let mut i = Input::request(body)?;
     let id = i.req_str("ProvisionedProductId", &input::ID)?;
@@ -456,7 +456,7 @@ pub(super) fn update_properties(call: Call<'_, '_>) -> Result<Value, ApiError> {
     };
     for key in properties.keys() {
         if key != "OWNER" && key != "LAUNCH_ROLE" {
-            return Err(ApiError::invalid_parameters(format!(
+            return Err(ServiceError::invalid_parameters(format!(
                 "ProvisionedProductProperties key '{key}' is not supported; valid keys are OWNER and LAUNCH_ROLE"
             )));
         }

@@ -6,7 +6,7 @@
 use base64::Engine as _;
 use serde_json::Value;
 
-use crate::emulator::error::ApiError;
+use crate::emulator::error::ServiceError;
 use crate::emulator::input::{self, Input};
 
 /// Where a page starts.
@@ -28,7 +28,7 @@ pub(super) fn page(
     input: &mut Input<'_>,
     max: i64,
     default: usize,
-) -> Result<(Start, usize), ApiError> {
+) -> Result<(Start, usize), ServiceError> {
     let size = input.opt_int("PageSize", 0, max)?;
     let token = input.opt_str("PageToken", &input::PAGE_TOKEN)?;
     input.finish()?;
@@ -39,7 +39,7 @@ pub(super) fn page(
     let start = match token {
         None | Some("") => Start::Offset(0),
         Some(t) => decode(t).ok_or_else(|| {
-            ApiError::invalid_parameters(format!(
+            ServiceError::invalid_parameters(format!(
                 "PageToken '{t}' is not a token this endpoint issued"
             ))
         })?,
@@ -79,11 +79,11 @@ pub(super) fn by_offset<'a, T>(
     items: &'a [T],
     start: &Start,
     size: usize,
-) -> Result<(&'a [T], Option<String>), ApiError> {
+) -> Result<(&'a [T], Option<String>), ServiceError> {
     let offset = match start {
         Start::Offset(n) => *n,
         Start::After { token, .. } => {
-            return Err(ApiError::invalid_parameters(format!(
+            return Err(ServiceError::invalid_parameters(format!(
                 "PageToken '{token}' belongs to a search sorted by createdTime; \
                  use it only to continue that search"
             )))

@@ -10,7 +10,7 @@ use super::access::{access_level, can_see, record_visible};
 use super::context::Env;
 use super::paging::{by_key, by_offset, page, with_next};
 use super::Call;
-use crate::emulator::error::ApiError;
+use crate::emulator::error::ServiceError;
 use crate::emulator::input::{self, item_str, Input};
 use crate::emulator::model::{KeyValue, ProvisionedProduct, Record};
 use crate::emulator::principal::AccessLevel;
@@ -136,7 +136,7 @@ fn system_tags(env: &Env, pp: &ProvisionedProduct) -> Vec<KeyValue> {
     ]
 }
 
-pub(super) fn search_provisioned_products(call: Call<'_, '_>) -> Result<Value, ApiError> {
+pub(super) fn search_provisioned_products(call: Call<'_, '_>) -> Result<Value, ServiceError> {
     let Call { state, ctx, body } = call;
     let mut i = Input::request(body)?;
     let level = access_level(
@@ -157,7 +157,7 @@ pub(super) fn search_provisioned_products(call: Call<'_, '_>) -> Result<Value, A
                 continue;
             }
             let Value::Array(values) = values else {
-                return Err(ApiError::serialization(
+                return Err(ServiceError::serialization(
                     "Filters values must be lists of strings",
                 ));
             };
@@ -171,7 +171,7 @@ pub(super) fn search_provisioned_products(call: Call<'_, '_>) -> Result<Value, A
     let (start, size) = page(&mut i, 100, 20)?;
     if let Some(s) = sort_by {
         if !SORT_FIELDS.contains(&s) {
-            return Err(ApiError::invalid_parameters(format!(
+            return Err(ServiceError::invalid_parameters(format!(
                 "SortBy '{s}' is not valid; valid values are arn, id, name, lastRecordId and createdTime"
             )));
         }
@@ -249,7 +249,7 @@ pub(super) fn search_provisioned_products(call: Call<'_, '_>) -> Result<Value, A
     Ok(out)
 }
 
-pub(super) fn scan_provisioned_products(call: Call<'_, '_>) -> Result<Value, ApiError> {
+pub(super) fn scan_provisioned_products(call: Call<'_, '_>) -> Result<Value, ServiceError> {
     let Call { state, ctx, body } = call;
     let mut i = Input::request(body)?;
     let level = access_level(
@@ -270,7 +270,7 @@ pub(super) fn scan_provisioned_products(call: Call<'_, '_>) -> Result<Value, Api
     Ok(with_next(json!({ "ProvisionedProducts": items }), next))
 }
 
-pub(super) fn list_record_history(call: Call<'_, '_>) -> Result<Value, ApiError> {
+pub(super) fn list_record_history(call: Call<'_, '_>) -> Result<Value, ServiceError> {
     let Call { state, ctx, body } = call;
     let mut i = Input::request(body)?;
     let level = access_level(&mut i, AccessLevel::User, ctx.caller, "ListRecordHistory")?;
@@ -290,7 +290,7 @@ pub(super) fn list_record_history(call: Call<'_, '_>) -> Result<Value, ApiError>
     let (start, size) = page(&mut i, 20, 20)?;
     if let Some((key, _)) = &filter {
         if key != "product" && key != "provisionedproduct" {
-            return Err(ApiError::invalid_parameters(format!(
+            return Err(ServiceError::invalid_parameters(format!(
                 "SearchFilter.Key '{key}' is not valid; valid keys are 'product' and 'provisionedproduct'"
             )));
         }

@@ -9,7 +9,7 @@ use super::context::{Ctx, Env, RecordFaults};
 use super::mutations::provision_product;
 use super::Call;
 use crate::emulator::arn;
-use crate::emulator::error::{ApiError, ErrorCode};
+use crate::emulator::error::{ErrorCode, ServiceError};
 use crate::emulator::model::{ProvisionedProduct, State};
 use crate::emulator::principal::Principal;
 
@@ -40,7 +40,7 @@ pub(crate) fn seed(
     now: f64,
     env: &Env,
     seed: &SeedProduct,
-) -> Result<ProvisionedProduct, ApiError> {
+) -> Result<ProvisionedProduct, ServiceError> {
     let owner = seed.owner_arn.clone();
     if let Some(o) = &owner {
         arn::check_owner(o, &env.account_id, &env.partition)?;
@@ -98,7 +98,7 @@ pub(crate) fn seed(
     let pp = state
         .products
         .get_mut(&pp_id)
-        .ok_or_else(|| ApiError::new(ErrorCode::InternalFailure, "seeded product vanished"))?;
+        .ok_or_else(|| ServiceError::new(ErrorCode::InternalFailure, "seeded product vanished"))?;
     if let Some(o) = owner {
         pp.user_arn_session = o.clone();
         pp.user_arn = o.clone();

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 
-use crate::emulator::error::ApiError;
+use crate::emulator::error::ServiceError;
 use crate::emulator::model::{State, TokenUse};
 use crate::emulator::principal::Principal;
 
@@ -61,11 +61,11 @@ pub(super) fn replayed(
     token_member: &str,
     token: &str,
     fingerprint: &str,
-) -> Result<Option<String>, ApiError> {
+) -> Result<Option<String>, ServiceError> {
     match state.tokens.get(&key(op, token)) {
         None => Ok(None),
         Some(used) if used.fingerprint == fingerprint => Ok(Some(used.record_id.clone())),
-        Some(used) => Err(ApiError::invalid_parameters(format!(
+        Some(used) => Err(ServiceError::invalid_parameters(format!(
             "{token_member} '{token}' was already used for a different {op} request (record {}); \
              use a new token for a new request",
             used.record_id

@@ -17,14 +17,14 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, post};
 use axum::Router;
 
-use super::error::{ApiError, ErrorCode};
+use super::error::{ErrorCode, ServiceError};
 
 pub use pipeline::TARGET_PREFIX;
 pub(crate) use shared::{now_secs, Shared};
 
 /// Anything but `POST /`.
 async fn not_served(method: Method, uri: Uri) -> Response {
-    let mut resp = ApiError::new(
+    let mut resp = ServiceError::new(
         ErrorCode::UnknownOperation,
         format!("{method} {uri} is not served; AWS JSON 1.1 requests are POST /"),
     )

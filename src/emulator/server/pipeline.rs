@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::shared::{now_secs, Shared};
 use crate::emulator::config::EmulatorConfig;
-use crate::emulator::error::{ApiError, ErrorCode};
+use crate::emulator::error::{ErrorCode, ServiceError};
 use crate::emulator::input;
 use crate::emulator::ops::{self, Call, Ctx, Operation};
 use crate::emulator::principal::Principal;
@@ -35,9 +35,9 @@ pub(super) struct Routed(pub &'static Operation);
 #[derive(Clone, Debug)]
 pub(super) struct Caller(pub Principal);
 
-fn operation_of(headers: &HeaderMap) -> Result<&'static Operation, ApiError> {
+fn operation_of(headers: &HeaderMap) -> Result<&'static Operation, ServiceError> {
     let Some(target) = headers.get("x-amz-target") else {
-        return Err(ApiError::new(
+        return Err(ServiceError::new(
             ErrorCode::UnknownOperation,
             format!("missing X-Amz-Target header (expected {TARGET_PREFIX}<Operation>)"),
         ));
@@ -47,7 +47,7 @@ fn operation_of(headers: &HeaderMap) -> Result<&'static Operation, ApiError> {
         .strip_prefix(TARGET_PREFIX)
         .and_then(ops::find)
         .ok_or_else(|| {
-            ApiError::new(
+            ServiceError::new(
                 ErrorCode::UnknownOperation,
                 format!("unknown operation '{target}' (X-Amz-Target)"),
             )
@@ -55,7 +55,7 @@ fn operation_of(headers: &HeaderMap) -> Result<&'static Operation, ApiError> {
 }
 
 fn log_error(resp: &Response) {
-    if let Some(err) = resp.extensions().get::<ApiError>() {
+    if let Some(err) = resp.extensions().get::<ServiceError>() {
         let request_id = resp
             .headers()
             .get("x-amzn-requestid")
@@ -84,7 +84,7 @@ pub(super) async fn route(
     let resp = next.run(req).await;
     if resp
         .extensions()
-        .get::<ApiError>()
+        .get::<ServiceError>()
         .is_some_and(|e| e.code == ErrorCode::Throttling)
     {
         shared.counters.throttled(op.index);
@@ -93,9 +93,9 @@ pub(super) async fn route(
     resp
 }
 
-async fn read_body(body: Body, limit: usize, headers: &HeaderMap) -> Result<Bytes, ApiError> {
+async fn read_body(body: Body, limit: usize, headers: &HeaderMap) -> Result<Bytes, ServiceError> {
     let too_large = |n: Option<u64>| {
-        ApiError::new(
+        ServiceError::new(
             ErrorCode::RequestEntityTooLarge,
             match n {
                 Some(n) => format!("request body of {n} bytes exceeds the limit of {limit} bytes"),
@@ -117,22 +117,26 @@ async fn read_body(body: Body, limit: usize, headers: &HeaderMap) -> Result<Byte
         if msg.contains("length limit") {
             too_large(None)
         } else {
-            ApiError::serialization(format!("could not read request body: {msg}"))
+            ServiceError::serialization(format!("could not read request body: {msg}"))
         }
     })
 }
 
 /// The caller of a request: the principal of the access key in its SigV4 `Authorization` header,
 /// with the signature checked when that principal has a secret.
-fn caller_of(config: &EmulatorConfig, parts: &Parts, body: &[u8]) -> Result<Principal, ApiError> {
+fn caller_of(
+    config: &EmulatorConfig,
+    parts: &Parts,
+    body: &[u8],
+) -> Result<Principal, ServiceError> {
     let Some(value) = parts.headers.get(header::AUTHORIZATION) else {
-        return Err(ApiError::new(
+        return Err(ServiceError::new(
             ErrorCode::MissingAuthenticationToken,
             "Missing Authentication Token: the request has no Authorization header (sign it with SigV4)",
         ));
     };
     let auth = sigv4::parse(value.to_str().unwrap_or_default()).ok_or_else(|| {
-        ApiError::new(
+        ServiceError::new(
             ErrorCode::IncompleteSignature,
             "Authorization header is not a well-formed AWS4-HMAC-SHA256 header \
              (Credential=<key>/<date>/<region>/<service>/aws4_request, SignedHeaders, Signature)",
@@ -143,7 +147,7 @@ fn caller_of(config: &EmulatorConfig, parts: &Parts, body: &[u8]) -> Result<Prin
     let principal = match principals.keys.get(key) {
         Some(p) => p.clone(),
         None if principals.reject_unknown_keys => {
-            return Err(ApiError::new(
+            return Err(ServiceError::new(
                 ErrorCode::UnrecognizedClient,
                 format!("The security token included in the request is invalid: unknown access key id '{key}'"),
             ))
@@ -161,7 +165,7 @@ fn caller_of(config: &EmulatorConfig, parts: &Parts, body: &[u8]) -> Result<Prin
             body,
         );
         if !valid {
-            return Err(ApiError::new(
+            return Err(ServiceError::new(
                 ErrorCode::InvalidSignature,
                 format!(
                     "The request signature we calculated does not match the signature you provided \
@@ -178,7 +182,7 @@ pub(super) async fn authenticate(
     AxState(shared): AxState<Arc<Shared>>,
     req: Request,
     next: Next,
-) -> Result<Response, ApiError> {
+) -> Result<Response, ServiceError> {
     let (mut parts, body) = req.into_parts();
     let body = read_body(body, shared.config.max_body_bytes, &parts.headers).await?;
     let caller = caller_of(&shared.config, &parts, &body)?;
@@ -193,21 +197,21 @@ pub(super) async fn rate_limit(
     Extension(Routed(op)): Extension<Routed>,
     req: Request,
     next: Next,
-) -> Result<Response, ApiError> {
+) -> Result<Response, ServiceError> {
     if !shared.lock().buckets.try_take(op.index, Instant::now()) {
-        return Err(ApiError::new(ErrorCode::Throttling, "Rate exceeded"));
+        return Err(ServiceError::new(ErrorCode::Throttling, "Rate exceeded"));
     }
     Ok(next.run(req).await)
 }
 
-fn server_error(status: Option<u16>) -> ApiError {
+fn server_error(status: Option<u16>) -> ServiceError {
     if status == Some(503) {
-        ApiError::new(
+        ServiceError::new(
             ErrorCode::ServiceUnavailable,
             "Service unavailable (injected fault)",
         )
     } else {
-        ApiError::new(
+        ServiceError::new(
             ErrorCode::InternalFailure,
             "Internal failure (injected fault)",
         )
@@ -221,7 +225,7 @@ pub(super) async fn faults(
     Extension(Routed(op)): Extension<Routed>,
     req: Request,
     next: Next,
-) -> Result<Response, ApiError> {
+) -> Result<Response, ServiceError> {
     let latency = {
         let mut inner = shared.lock();
         let f = &mut inner.faults;
@@ -229,7 +233,7 @@ pub(super) async fn faults(
             Duration::ZERO
         } else if f.throttle_next > 0 {
             f.throttle_next -= 1;
-            return Err(ApiError::new(
+            return Err(ServiceError::new(
                 ErrorCode::Throttling,
                 "Rate exceeded (injected fault)",
             ));
@@ -261,7 +265,7 @@ pub(super) async fn call(
     Extension(Routed(op)): Extension<Routed>,
     Extension(Caller(caller)): Extension<Caller>,
     body: Bytes,
-) -> Result<AwsJson, ApiError> {
+) -> Result<AwsJson, ServiceError> {
     let request = input::parse_body(&body)?;
     let (answer, version) = {
         let mut guard = shared.lock();
@@ -289,7 +293,7 @@ pub(super) async fn call(
         // Acknowledge only what is durable.
         shared.persist_through(v).await.map_err(|e| {
             tracing::error!("persisting state failed: {e}");
-            ApiError::new(
+            ServiceError::new(
                 ErrorCode::InternalFailure,
                 "could not persist the change; it may be lost",
             )

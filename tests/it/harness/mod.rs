@@ -4,7 +4,7 @@
 //!   an SDK client, seeding, record waits and live properties.
 //! - [`sdk`]: the SDK client builder, the emulator's identities, reads and waits by client.
 //! - [`terraform`] and [`hcl`]: the Terraform CLI in an isolated workdir, and the configurations.
-//! - [`plugin`]: a provider served in-process over gRPC, with typed request helpers;
+//! - [`host`]: a provider served in-process over gRPC, with typed request helpers;
 //!   [`plugin_process`]: the provider binary, launched and connected as Terraform does.
 //! - [`emulator_process`]: the emulator binary as a separate process.
 //! - [`http`]: raw HTTP/1.1 and a connection-counting endpoint; [`fault_proxy`]: per-request

@@ -16,8 +16,8 @@ use rcgen::{
     KeyUsagePurpose, PKCS_ECDSA_P521_SHA512,
 };
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
-use servicecatalog_provider::plugin::proto::grpc_controller_client::GrpcControllerClient;
-use servicecatalog_provider::plugin::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
+use servicecatalog_provider::host::proto::grpc_controller_client::GrpcControllerClient;
+use servicecatalog_provider::host::{MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, ChildStdout, Command};
@@ -380,7 +380,7 @@ impl PluginProcess {
     /// Calls `plugin.GRPCController/Shutdown` and waits (bounded) for the process to exit.
     pub async fn shutdown(&mut self) -> Result<ExitStatus> {
         GrpcControllerClient::new(self.channel())
-            .shutdown(servicecatalog_provider::plugin::proto::Empty {})
+            .shutdown(servicecatalog_provider::host::proto::Empty {})
             .await?;
         self.wait_exit(SAFETY_TIMEOUT).await
     }

@@ -5,9 +5,9 @@
 use std::net::Ipv4Addr;
 
 use base64::Engine as _;
-use servicecatalog_provider::plugin::proto::grpc_broker_client::GrpcBrokerClient;
-use servicecatalog_provider::plugin::proto::grpc_stdio_client::GrpcStdioClient;
-use servicecatalog_provider::plugin::{MAGIC_COOKIE_KEY, PROVIDER_ADDRESS};
+use servicecatalog_provider::host::proto::grpc_broker_client::GrpcBrokerClient;
+use servicecatalog_provider::host::proto::grpc_stdio_client::GrpcStdioClient;
+use servicecatalog_provider::host::{MAGIC_COOKIE_KEY, PROVIDER_ADDRESS};
 use tonic::transport::Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
