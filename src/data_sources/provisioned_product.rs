@@ -1,14 +1,6 @@
-//! `servicecatalog_provisioned_product`: reads one provisioned product, by `id` or by `name`,
-//! with its owner, launch role, status and provenance.
-//!
-//! Choices (the task left them open):
-//! - `id` and `name` are both optional+computed: exactly one is set in config, the other is
-//!   filled from the product. Checked at validate time; an unknown value counts as set.
-//! - Owner comes from the account-level search (`UserArn` as `owner`, `UserArnSession` as
-//!   `owner_session`), so the credentials need account-level access, as for the resource.
-//! - `created_time` is RFC 3339 in UTC with the milliseconds the service gives
-//!   (`2019-12-24T21:26:33.358Z`).
-//! - Not found is an error on the attribute that was looked up, not an empty result.
+//! `servicecatalog_provisioned_product`: one provisioned product, by `id` or by `name` (exactly
+//! one, checked at validate time), with its owner, launch role, status and provenance. Not found
+//! is an error on the attribute looked up (choices in `docs/data-sources/provisioned_product.md`).
 
 use async_trait::async_trait;
 

@@ -1,21 +1,7 @@
-//! `servicecatalog_provisioned_products`: every provisioned product matching some filters,
-//! with its owner and launch role: what a user puts under `for_each` in
-//! `servicecatalog_provisioned_product_properties` and in an `import` block to bring a fleet
-//! under management.
-//!
-//! Choices (also in `docs/data-sources/provisioned_products.md`):
-//! - The filters ([`search_filters`](super::search_filters)) are those of the list resource;
-//!   none set lists every product of the account.
-//! - Every match is returned, paged through `SearchProvisionedProducts` (100 a page) in
-//!   creation order, oldest first; nothing matching is an empty list, not an error.
-//! - Products are a list of objects (`provisioned_products`), with `ids` beside it for
-//!   `for_each = toset(...)`.
-//! - The search carries owners but not launch roles, which come from the cheaper of
-//!   `DescribeProvisionedProduct` per match or the access level's `ScanProvisionedProducts`
-//!   pages (`ServiceCatalog::launch_roles`: scan when `ceil(visible / 20)` is fewer calls than
-//!   the matches). A product gone between the two is left out.
-//! - A refused listing (e.g. no account-level access) is an error on `access_level` saying
-//!   what to do, never an empty result.
+//! `servicecatalog_provisioned_products`: every provisioned product matching the shared filters,
+//! with its owner and launch role, to put under `for_each` in resources and `import` blocks. A
+//! refused listing is an error on `access_level`, never an empty result (choices in
+//! `docs/data-sources/provisioned_products.md`).
 
 use std::collections::BTreeMap;
 

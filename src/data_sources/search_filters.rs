@@ -1,19 +1,7 @@
-//! The filters of the `servicecatalog_provisioned_products` data source, which the list
-//! resource `servicecatalog_provisioned_product_properties` shares: one definition of the
-//! attributes, their validators, and how they become a [`SearchFilter`]
-//! (`SearchProvisionedProducts`).
-//!
-//! Every filter set must match (the API ANDs `SearchQuery` entries):
-//! - `name`, `product_id`, `status`: the product's field equals the value (`name:…`,
-//!   `productId:…`, `status:…`; checked exactly on each result, since the service's own
-//!   matching is looser);
-//! - `tags`: each entry is a tag of the product with that value (`tags:key:value`);
-//! - `search_text`: free text, matched by the service as it sees fit (any field or tag);
-//! - `access_level`: whose products to list (`AccessLevelFilter`): `Account` (null means
-//!   this), `Role` or `User`.
-//!
-//! The validators make the checks the mapping makes, so a configuration that validates always
-//! maps; each error names the attribute (its path) and the value.
+//! The filters the plural data source and the list resource share: one definition of the
+//! attributes, their validators, and how they become a [`SearchFilter`]. The validators check
+//! what the mapping needs, so a configuration that validates always maps; each error names the
+//! attribute and the value.
 
 use std::collections::BTreeMap;
 
@@ -237,6 +225,7 @@ impl Filters {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::servicecatalog::{About, Call};
     use crate::tfplugin::{plan, Model, ObjectExt, Value};
 
     fn schema() -> Schema {
@@ -374,8 +363,7 @@ mod tests {
     #[test]
     fn a_refused_account_level_listing_says_what_to_do() {
         let denied = ApiError::AccessDenied {
-            operation: "SearchProvisionedProducts",
-            about: String::new(),
+            call: Call::new("SearchProvisionedProducts", &About::Account("")),
             message: "not authorized".into(),
         };
         let d = filters(&[]).listing_error(&denied);

@@ -1,19 +1,7 @@
-//! List resource `servicecatalog_provisioned_product_properties`: the provisioned products a
-//! `list` block's filters select, for `terraform query` to show and to import.
-//!
-//! Choices (also in `docs/guides/importing-a-fleet.md`):
-//! - The `config` block takes the filters of the `servicecatalog_provisioned_products` data
-//!   source (one definition, [`search_filters`](crate::data_sources::search_filters)).
-//! - Products are paged through `SearchProvisionedProducts` (100 a page, oldest first), asking
-//!   for no more than the list block's `limit`; each is sent as it is found, and paging stops
-//!   as soon as Terraform has what it asked for or goes away.
-//! - Each event carries the identity (`provisioned_product_id`) and a display name (the
-//!   product's name and owner). The object is sent only with `include_resource = true`: then
-//!   the launch roles are read too (the data source's rule: Describe per product or the access
-//!   level's Scan pages, whichever is fewer calls), and the object is the state an import of
-//!   the product would make, its `properties` the live `OWNER` and `LAUNCH_ROLE`.
-//! - A refused listing (e.g. no account-level access) is an error event on `access_level`
-//!   saying what to do; Terraform shows it and stops reading there.
+//! List resource `servicecatalog_provisioned_product_properties`: the provisioned products a `list`
+//! block's filters select, for `terraform query`. Paging stops once Terraform has its `limit`; the
+//! object (with launch roles) is read only for `include_resource = true` (choices in
+//! `docs/guides/importing-a-fleet.md`).
 
 use async_trait::async_trait;
 

@@ -1,27 +1,7 @@
 //! `servicecatalog_provisioned_product_properties`: who owns a provisioned product (`OWNER`) and
-//! which launch role it uses (`LAUNCH_ROLE`), applied with `UpdateProvisionedProductProperties`.
-//!
-//! Choices (also in `docs/resources/provisioned_product_properties.md`):
-//! - Only the keys that differ from what is live are sent; a change that is already live makes
-//!   no call and no record.
-//! - The idempotency token is made at plan time and carried in planned private state, so a
-//!   retried apply of the same plan never makes a second change. Terraform plans a change
-//!   again at apply time; from 1.16 on (protocol 6.11) it hands that second plan the first
-//!   plan's private state, and the token planned then is reused, so the apply of a saved plan
-//!   sends the token that plan was made with however often it is applied. Older Terraform
-//!   sends nothing there: each plan then makes its own token, as before.
-//! - Read refreshes only the keys this resource manages. While the search index still shows the
-//!   previous owner after our own successful change (the product's last record is ours), read
-//!   waits a short, bounded time for it (`ServiceCatalog::refresh`).
-//! - A `FAILED` create leaves nothing in state (nothing changed); a timed-out or cancelled create
-//!   keeps the record id in state, since the change may still complete.
-//! - Destroy forgets the resource, or with `restore_on_destroy` puts back `original_properties`.
-//!   A property that had no value before cannot be unset (the API has no way to), so it is left
-//!   as it is, with a warning.
-//! - Configuration generated for `terraform query -generate-config-out` (GenerateResourceConfig)
-//!   is the layer's default from the state: `provisioned_product_id` and `properties` with the
-//!   live values, `accept_language` and `restore_on_destroy` only when set to something other
-//!   than their default, nothing computed. No hook of its own is needed.
+//! which launch role it uses (`LAUNCH_ROLE`), set with `UpdateProvisionedProductProperties`. The
+//! idempotency token is chosen at plan time and kept in planned private state, so applying the
+//! same plan twice makes one change. Its choices are in `docs/resources/provisioned_product_properties.md`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -30,8 +10,7 @@ use async_trait::async_trait;
 
 use crate::servicecatalog::{
     validate_property, validate_provisioned_product_id, AcceptLanguage, ApiError, Change,
-    ChangeError, Changed, ProductState, PropertyMap, RecordId, RecordOutcome, RecordRef,
-    RecordStatus, ServiceCatalog,
+    ChangeOutcome, PropertyMap, RecordId, RecordRef, RecordStatus, ServiceCatalog,
 };
 use crate::tfplugin::validator::{check, check_entries, not_empty, one_of};
 use crate::tfplugin::{
@@ -214,16 +193,7 @@ impl TypedResource<ServiceCatalog> for ProvisionedProductProperties {
         plan: Properties,
         resp: &mut ModelResponse<Properties>,
     ) -> HookResult {
-        let change = plan.change(plan.properties.clone(), planned_token(ctx), "create");
-        let sc = ctx.provider_data()?;
-        let outcome = sc.change(&change, ctx.cancellation_token()).await;
-        resp.state = match (&outcome, before(&outcome)) {
-            // Nothing changed, so there is nothing to keep track of.
-            (Err(e), _) if e.record_failed() => None,
-            (_, Some(before)) => Some(plan.created(before).changed(&change.desired, &outcome)),
-            (_, None) => None,
-        };
-        outcome.map(drop).map_err(change_diagnostic)
+        apply(ctx, None, plan, resp).await
     }
 
     async fn read(
@@ -270,14 +240,7 @@ impl TypedResource<ServiceCatalog> for ProvisionedProductProperties {
         plan: Properties,
         resp: &mut ModelResponse<Properties>,
     ) -> HookResult {
-        let change = plan.change(plan.properties.clone(), planned_token(ctx), "update");
-        let sc = ctx.provider_data()?;
-        let outcome = sc.change(&change, ctx.cancellation_token()).await;
-        if let Some(before) = before(&outcome) {
-            let updated = plan.updated(&prior, before);
-            resp.state = Some(updated.changed(&change.desired, &outcome));
-        }
-        outcome.map(drop).map_err(change_diagnostic)
+        apply(ctx, Some(prior), plan, resp).await
     }
 
     async fn delete(
@@ -315,22 +278,18 @@ impl TypedResource<ServiceCatalog> for ProvisionedProductProperties {
         }
         // A fresh token: the one in private state belongs to the last create or update.
         let change = prior.change(restore, new_idempotency_token(), "delete");
-        let sc = ctx.provider_data()?;
-        let outcome = sc.change(&change, ctx.cancellation_token()).await;
-        match &outcome {
+        let outcome = ctx
+            .provider_data()?
+            .change(&change, ctx.cancellation_token())
+            .await;
+        match &outcome.error {
             // Gone already: nothing to restore.
-            Err(ChangeError {
-                error: ApiError::NotFound { .. },
-                before: None,
-                ..
-            }) => return Ok(()),
-            // On error the resource stays in state, with what is really live.
-            Err(e) if e.before.is_some() => {
-                resp.state = Some(prior.changed(&change.desired, &outcome));
-            }
+            Some(ApiError::NotFound { .. }) if outcome.before.is_none() => return Ok(()),
+            // The resource stays in state, with what is really live.
+            Some(_) if outcome.before.is_some() => resp.state = Some(prior.after(&outcome)),
             _ => {}
         }
-        outcome.map(drop).map_err(change_diagnostic)
+        result(outcome)
     }
 
     async fn import(
@@ -381,77 +340,50 @@ impl Properties {
         }
     }
 
-    /// A created object before its change: what was live of its keys is the original.
-    fn created(self, before: &ProductState) -> Self {
-        Properties {
-            id: Field::Known(self.provisioned_product_id.clone()),
-            original_properties: Field::Known(
-                before.properties_for(self.properties.keys().copied()),
-            ),
-            record_id: Field::Null,
-            record_status: Field::Null,
-            ..self
-        }
-    }
-
-    /// An updated object before its change: the last record until a new one is made, and the
-    /// originals of keys it starts managing read now.
-    fn updated(self, prior: &Properties, before: &ProductState) -> Self {
-        let original = match self.original_properties {
+    /// This object before its change (`prior`: the state it updates, `None` on create): the
+    /// last record until a new one is made, and the originals of the keys it starts managing,
+    /// as they were live `before`.
+    fn before_change(self, prior: Option<&Properties>, before: &PropertyMap) -> Self {
+        let original_properties = match self.original_properties {
             Field::Unknown => {
                 let mut original = prior
-                    .original_properties
-                    .known()
-                    .cloned()
+                    .and_then(|p| p.original_properties.known().cloned())
                     .unwrap_or_default();
-                for key in self.properties.keys() {
-                    match before.get(*key) {
-                        Some(value) if !prior.properties.contains_key(key) => {
-                            original.insert(*key, value.to_owned());
-                        }
-                        _ => {}
+                for (key, value) in before {
+                    if !prior.is_some_and(|p| p.properties.contains_key(key)) {
+                        original.insert(*key, value.clone());
                     }
                 }
                 Field::Known(original)
             }
             planned => planned,
         };
+        let last = |field: Field<String>, prior: Option<Field<String>>| {
+            field.or_if_unknown(prior.unwrap_or(Field::Null))
+        };
         Properties {
-            record_id: self.record_id.or_if_unknown(prior.record_id.clone()),
-            record_status: self
-                .record_status
-                .or_if_unknown(prior.record_status.clone()),
-            original_properties: original,
+            id: Field::Known(self.provisioned_product_id.clone()),
+            record_id: last(self.record_id, prior.map(|p| p.record_id.clone())),
+            record_status: last(self.record_status, prior.map(|p| p.record_status.clone())),
+            original_properties,
             ..self
         }
     }
 
-    /// This object after a change of `desired`: what is live of those keys, and its record.
-    fn changed(self, desired: &PropertyMap, outcome: &Result<Changed, ChangeError>) -> Self {
-        let (properties, record) = match outcome {
-            Ok(changed) => (
-                desired.clone(),
-                changed.record.as_ref().map(RecordOutcome::to_ref),
-            ),
-            Err(e) => (
-                e.live
-                    .as_ref()
-                    .map(|live| live.values_of(desired))
-                    .unwrap_or_default(),
-                e.record.clone(),
-            ),
-        };
-        let (record_id, record_status) = match record {
+    /// This object after `outcome`: what is live of its keys, and the change's record.
+    fn after(self, outcome: &ChangeOutcome) -> Self {
+        let (record_id, record_status) = match &outcome.record {
             Some(record) => (
-                Field::Known(record.id.into_string()),
+                Field::Known(record.id.to_string()),
                 record
                     .status
+                    .as_ref()
                     .map_or(Field::Null, |s| Field::Known(s.as_str().to_owned())),
             ),
             None => (self.record_id, self.record_status),
         };
         Properties {
-            properties,
+            properties: outcome.live.clone(),
             record_id,
             record_status,
             ..self
@@ -470,23 +402,40 @@ impl Properties {
     }
 }
 
-/// What was live before a change, if the product could be read.
-fn before(outcome: &Result<Changed, ChangeError>) -> Option<&ProductState> {
-    match outcome {
-        Ok(changed) => Some(&changed.before),
-        Err(e) => e.before.as_ref(),
+/// Create (`prior` is `None`) or update: make the plan's properties live.
+async fn apply(
+    ctx: &mut Context<ServiceCatalog>,
+    prior: Option<Properties>,
+    plan: Properties,
+    resp: &mut ModelResponse<Properties>,
+) -> HookResult {
+    let operation = if prior.is_some() { "update" } else { "create" };
+    let change = plan.change(plan.properties.clone(), planned_token(ctx), operation);
+    let outcome = ctx
+        .provider_data()?
+        .change(&change, ctx.cancellation_token())
+        .await;
+    // Unread, nothing was sent; a FAILED create changed nothing: state stays what it was.
+    let failed_create = prior.is_none() && outcome.record_failed();
+    if let (Some(before), false) = (&outcome.before, failed_create) {
+        resp.state = Some(plan.before_change(prior.as_ref(), before).after(&outcome));
     }
+    result(outcome)
 }
 
-fn change_diagnostic(e: ChangeError) -> Diagnostics {
-    let summary = if e.before.is_none() {
+/// A change's outcome as the hook's result.
+fn result(outcome: ChangeOutcome) -> HookResult {
+    let summary = if outcome.before.is_none() {
         "Cannot read the provisioned product"
-    } else if e.record_failed() {
+    } else if outcome.record_failed() {
         "The property change failed"
     } else {
         "The property change did not complete"
     };
-    api_diagnostic(summary, &e.error).into()
+    match outcome.error {
+        Some(e) => Err(api_diagnostic(summary, &e).into()),
+        None => Ok(()),
+    }
 }
 
 fn api_diagnostic(summary: &str, e: &ApiError) -> Diagnostic {

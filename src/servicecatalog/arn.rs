@@ -1,8 +1,6 @@
-//! ARN parsing, done once and shared by every check that looks at principals
-//! (`OWNER`, `LAUNCH_ROLE`, `assume_role.role_arn`).
-//!
-//! Only the structure is checked here (`arn:partition:service:region:account:resource`);
-//! whether a principal exists, or lives in the caller's account, is for the API to decide.
+//! ARN parsing, shared by every check that looks at principals (`OWNER`, `LAUNCH_ROLE`,
+//! `assume_role.role_arn`). Only the structure is checked; whether a principal exists, or lives
+//! in the caller's account, is for the API to decide.
 
 use std::fmt;
 

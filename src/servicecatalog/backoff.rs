@@ -1,12 +1,11 @@
-//! The polling back-off schedule: a small pure type, so the schedule is unit-tested without
-//! sleeping. Randomness is passed in, which keeps `next_delay` deterministic under test.
+//! [`Backoff`]: the one pause schedule, for polling records and busy products and for resending
+//! throttled calls. A pure type: randomness is passed in, so schedules are tested without sleeping.
 
 use std::time::Duration;
 
-/// Proportional back-off with downward jitter: each delay is a fixed fraction of the time
-/// waited so far, kept within `min..=max`. Polls therefore come every `min` at first and then
-/// grow geometrically, so a record that finishes between two polls is seen at most about
-/// `ratio` × its duration late, and the number of polls grows with the logarithm of the wait.
+/// Proportional back-off with downward jitter: each delay is `ratio` × the time waited so far,
+/// within `min..=max`, so polls come every `min` at first and then grow geometrically (a record
+/// that ends between two polls is seen at most `ratio` × its duration late).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Backoff {
     min: Duration,
@@ -17,7 +16,6 @@ pub struct Backoff {
 }
 
 impl Backoff {
-    /// A schedule whose delays are `ratio` × the time waited so far, within `min..=max`.
     /// `jitter` in `0.0..=1.0` is the largest fraction taken off a step at random.
     pub fn new(min: Duration, ratio: f64, max: Duration, jitter: f64) -> Self {
         Backoff {
@@ -29,8 +27,8 @@ impl Backoff {
         }
     }
 
-    /// The schedule for polling `DescribeRecord` and busy products: every 250 ms for the first
-    /// 1.25 s, then 20% of the time waited so far, at most 10 s, up to 20% jitter.
+    /// Polling records and busy products: every 250 ms for the first 1.25 s, then 20% of the
+    /// time waited, at most 10 s, up to 20% jitter.
     pub fn polling() -> Self {
         Backoff::new(
             Duration::from_millis(250),
@@ -40,13 +38,23 @@ impl Backoff {
         )
     }
 
+    /// Resending a call the SDK gave up on as throttled: from 0.5 s, about doubling, at most
+    /// 10 s, up to half of each step taken off at random (so throttled clients spread out).
+    pub fn throttled() -> Self {
+        Backoff::new(
+            Duration::from_millis(500),
+            1.0,
+            Duration::from_secs(10),
+            0.5,
+        )
+    }
+
     /// The un-jittered delay the next step would use.
     pub fn peek(&self) -> Duration {
         self.waited.mul_f64(self.ratio).clamp(self.min, self.max)
     }
 
-    /// Returns the next delay and advances the schedule. `random` is a sample in `0.0..1.0`;
-    /// the delay is `base * (1 - jitter * random)`, so jitter never pushes a step past `max`.
+    /// The next delay, `peek() * (1 - jitter * random)` for `random` in `0.0..1.0`; advances.
     pub fn next_delay(&mut self, random: f64) -> Duration {
         let delay = self
             .peek()
@@ -55,9 +63,8 @@ impl Backoff {
         delay
     }
 
-    /// The delay after a poll made `waited` into a wait, by the same rule (a fraction of the time
-    /// waited, within `min..=max`, jittered down by `random`), for a poller that polls on behalf
-    /// of many waits and so cannot step one schedule per wait.
+    /// The delay after a poll made `waited` into a wait, by the same rule: for a poller that
+    /// polls for many waits and so cannot step one schedule per wait.
     pub fn delay_after(&self, waited: Duration, random: f64) -> Duration {
         waited
             .mul_f64(self.ratio)
@@ -65,7 +72,7 @@ impl Backoff {
             .mul_f64(1.0 - self.jitter * random.clamp(0.0, 1.0))
     }
 
-    /// Like [`next_delay`](Self::next_delay) but never longer than `remaining` (time left to the deadline).
+    /// [`next_delay`](Self::next_delay), never longer than `remaining`.
     pub fn next_delay_within(&mut self, random: f64, remaining: Duration) -> Duration {
         self.next_delay(random).min(remaining)
     }
@@ -189,6 +196,26 @@ mod tests {
         assert_eq!(b.next_delay(0.0), ms(1_000));
         assert_eq!(b.next_delay(0.5), ms(500));
         assert_eq!(b.peek(), ms(1_000));
+    }
+
+    #[test]
+    fn throttled_resends_start_at_half_a_second_and_about_double_to_ten() {
+        let mut b = Backoff::throttled();
+        let steps: Vec<Duration> = (0..8).map(|_| b.next_delay(0.0)).collect();
+        assert_eq!(
+            steps,
+            vec![
+                ms(500),
+                ms(500),
+                ms(1_000),
+                ms(2_000),
+                ms(4_000),
+                ms(8_000),
+                ms(10_000),
+                ms(10_000)
+            ]
+        );
+        assert_eq!(Backoff::throttled().next_delay(0.999_999).as_millis(), 250);
     }
 
     #[test]

@@ -1,8 +1,6 @@
-//! What an SDK error says, reduced to what a user needs: the service's answer, a transport
-//! failure (refused, DNS, timed out, TLS, closed), or a credential failure (none found, STS
-//! refused, ...). This is the one place that looks into error source chains; every other module
-//! works with [`Cause`]. Nothing here formats an error with `Debug`, and text taken from an
-//! error's `Display` goes through [`words`] first.
+//! Reading an SDK error's source chain: the service's answer, a transport failure (refused, DNS,
+//! timed out, TLS, closed) or a credential failure (none found, STS refused, ...). Nothing here
+//! formats an error with `Debug`; text taken from an error's `Display` goes through [`words`].
 
 use std::error::Error;
 use std::fmt;

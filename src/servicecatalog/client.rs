@@ -1,8 +1,6 @@
 //! [`ServiceCatalog`]: the SDK client with the settings every call shares (default
 //! `AcceptLanguage`, polling schedule, read-after-write bound) and the state its clones share
-//! (the batched-read pages, module `fleet`; the record poller, module `poller`). The calls live
-//! with their concern: `read` (reads and refresh), `change` (property changes), `record`
-//! (record waits), `product` (what the data source describes), `search` (listings).
+//! (the batched-read pages and the record poller).
 
 use std::fmt;
 use std::sync::Arc;
@@ -13,8 +11,8 @@ use aws_sdk_servicecatalog::Client;
 use super::backoff::Backoff;
 use super::error::EndpointRecorder;
 use super::fleet::{Fleet, PAGE_TRUST};
+use super::input::AcceptLanguage;
 use super::poller::Poller;
-use super::validate::AcceptLanguage;
 use super::OWNER_CONSISTENCY_BOUND;
 
 /// The Service Catalog client the resource and data source use. Clones share their pages and

@@ -1,16 +1,15 @@
-//! [`ApiError`]: what can go wrong talking to Service Catalog, phrased for a Terraform user.
-//!
-//! Every message is a sentence saying what the provider tried (the operation and the product or
-//! record it was about), what went wrong, and what to do. SDK errors are read once, by
-//! [`cause`](super::cause), into a [`Cause`]; [`ServiceFailure`] carries that with the call's
-//! context (what it was about, the endpoint it went to, how many attempts the retry policy
-//! allows) to the mapping in [`ServiceFailure::into_api_error`]. No `Debug` output, no request
-//! bodies, no credentials.
+//! [`ApiError`]: what can go wrong talking to Service Catalog, one variant per class a user sees,
+//! each a sentence (what was tried, what went wrong, what to do). [`ServiceCatalog::classify`] is
+//! the one place an SDK error becomes one: the SDK's typed errors for the modeled exceptions, its
+//! own list of throttling codes, the error metadata for the rest, and [`cause`](super::cause) for
+//! transport and credential failures. No `Debug` output, no request bodies, no credentials.
 
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
+use aws_runtime::retries::classifiers::THROTTLING_ERRORS;
 use aws_sdk_servicecatalog::error::{ProvideErrorMetadata, SdkError};
+use aws_sdk_servicecatalog::Error as Modeled;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
@@ -27,12 +26,10 @@ allow servicecatalog:DescribeProvisionedProduct, servicecatalog:SearchProvisione
 servicecatalog:DescribeRecord and servicecatalog:UpdateProvisionedProductProperties with the condition \
 servicecatalog:accountLevel = self";
 
-/// One `RecordErrors` entry of a record.
+/// One `RecordErrors` entry of a record (either part may be empty).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordError {
-    /// The error code (`Code`); empty when the service sent none.
     pub code: String,
-    /// The description (`Description`); empty when the service sent none.
     pub description: String,
 }
 
@@ -46,205 +43,149 @@ impl fmt::Display for RecordError {
     }
 }
 
+/// What a call is about: named in its errors, and what tells a not-found or busy answer apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum About {
+    Product(String),
+    ProductNamed(String),
+    Record(String),
+    /// An account-level listing, in words (empty: the operation says it all).
+    Account(&'static str),
+}
+
+impl fmt::Display for About {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            About::Product(id) => write!(f, "provisioned product {id:?}"),
+            About::ProductNamed(name) => write!(f, "the provisioned product named {name:?}"),
+            About::Record(id) => write!(f, "record {id}"),
+            About::Account(what) => f.write_str(what),
+        }
+    }
+}
+
+/// An API operation and what it was about, as messages name it: `DescribeRecord for record
+/// rec-1`, or the operation alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    pub operation: &'static str,
+    pub about: String,
+}
+
+impl Call {
+    pub fn new(operation: &'static str, about: &About) -> Self {
+        Call {
+            operation,
+            about: about.to_string(),
+        }
+    }
+}
+
+impl fmt::Display for Call {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.about.is_empty() {
+            f.write_str(self.operation)
+        } else {
+            write!(f, "{} for {}", self.operation, self.about)
+        }
+    }
+}
+
+/// An error from the Service Catalog API layer. `message` fields hold the service's code and
+/// message; `attempts` is what the retry policy allows per send.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// Not found, and not listed by an account-wide search either.
+    #[error("provisioned product {id:?} does not exist in this account and region; check the id and the provider's region")]
+    NotFound { id: String },
+    /// It may exist, but these credentials cannot see it (or its owner).
+    #[error("provisioned product {id:?} is not visible to the provider's credentials ({reason}); it was not treated as deleted. To manage it, {ACCESS_NEEDED}")]
+    NotVisible { id: String, reason: String },
+    /// `DescribeRecord` cannot find a record this provider just created.
+    #[error("record {record_id:?} cannot be read (DescribeRecord: not found); if OWNER was just handed to another principal, {ACCESS_NEEDED}")]
+    RecordNotVisible { record_id: String },
+    /// The product stayed busy (`UNDER_CHANGE`, `PLAN_IN_PROGRESS`, `InvalidStateException`).
+    #[error("provisioned product {id:?} was still busy ({state}) when the timeout expired; wait for its current operation to finish, then apply again")]
+    Busy { id: String, state: String },
+    #[error("Service Catalog rejected {call} as invalid ({message}). Correct the value it names in the configuration, then run Terraform again")]
+    InvalidParameters { call: Call, message: String },
+    /// Throttled still, after the SDK's retries; `sends` counts our own resends of the call.
+    #[error("AWS throttled {call} ({message}) and it was still throttled when the retries ran out ({}). Run Terraform again later or with a lower -parallelism, or raise max_retries in the provider block", allowed(*.attempts, *.sends))]
+    Throttled {
+        call: Call,
+        message: String,
+        attempts: u32,
+        sends: u32,
+    },
+    #[error("AWS denied {call} ({message}). To manage provisioned products, {ACCESS_NEEDED}")]
+    AccessDenied { call: Call, message: String },
+    /// Unknown key, bad signature, expired token.
+    #[error("AWS did not accept the provider's credentials for {call} ({message}). Check the access key, secret key and session token (access_key, secret_key and token in the provider block, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, or the profile's keys): they may be mistyped, belong to another account or partition, or have expired. Correct or refresh them, then run Terraform again")]
+    CredentialsRejected { call: Call, message: String },
+    /// No answer: refused, DNS, timed out, TLS, connection closed.
+    #[error("{call} could not reach {}: {problem}. {}", endpoint_name(.endpoint), .problem.remedy())]
+    Unreachable {
+        call: Call,
+        endpoint: Option<String>,
+        problem: Transport,
+    },
+    #[error("{call} was not sent because the provider could not get AWS credentials: {problem}. Check the credentials the provider is configured with (access_key and secret_key, profile, assume_role, or the AWS_* environment variables), then run Terraform again")]
+    NoCredentials {
+        call: Call,
+        problem: CredentialsProblem,
+    },
+    /// A 5xx on every attempt.
+    #[error("Service Catalog failed {call} with a server error ({message}) and still did when the retries ran out ({}). This is usually temporary: run Terraform again later", allowed(*.attempts, 1))]
+    ServerError {
+        call: Call,
+        message: String,
+        attempts: u32,
+    },
+    /// Any other error the service answered with.
+    #[error("Service Catalog refused {call} ({message}). Fix what the message names, then run Terraform again")]
+    Refused { call: Call, message: String },
+    /// An answer without an error code, or one that could not be read.
+    #[error("{} answered {call} with {answer}, which is not a Service Catalog answer. Check that the endpoint is a Service Catalog endpoint (the provider's `endpoint` argument, AWS_ENDPOINT_URL_SERVICE_CATALOG or AWS_ENDPOINT_URL) and any proxy between",
+        capitalised(&endpoint_name(.endpoint)))]
+    UnexpectedAnswer {
+        call: Call,
+        endpoint: Option<String>,
+        answer: String,
+    },
+    /// The SDK could not build the request.
+    #[error(
+        "{call} could not be sent: {reason}. Check the provider's region and endpoint settings"
+    )]
+    NotSent { call: Call, reason: String },
+    #[error("record {record_id} FAILED: {}. Fix what the record errors name (a launch role Service Catalog cannot assume, say), then apply again", join_record_errors(.errors))]
+    RecordFailed {
+        record_id: String,
+        errors: Vec<RecordError>,
+    },
+    /// The record was still running when the deadline passed.
+    #[error("timed out waiting for record {record_id} (last status {status}); the change may still complete: check it with `aws servicecatalog describe-record --id {record_id}`")]
+    Timeout { record_id: String, status: String },
+    /// Terraform sent StopProvider; the record waited for, if any, may still complete.
+    #[error("cancelled while {during}")]
+    Cancelled {
+        during: String,
+        record_id: Option<String>,
+    },
+    /// A successful answer that lacks what the provider needs.
+    #[error("{operation} returned an answer the provider cannot use: {message}. Check that the endpoint is a Service Catalog endpoint, then run Terraform again")]
+    Unusable {
+        operation: &'static str,
+        message: String,
+    },
+}
+
 fn join_record_errors(errors: &[RecordError]) -> String {
     if errors.is_empty() {
         return "the service reported no record errors".to_owned();
     }
-    errors
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ")
-}
-
-/// An error from the Service Catalog API layer.
-///
-/// `operation` is the API operation; `about` says what it was about (`provisioned product
-/// "pp-..."`, `record rec-...`), empty when the caller gave no context.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ApiError {
-    /// The provisioned product does not exist (not found, and not listed by an account-wide search).
-    #[error("provisioned product {id:?} does not exist in this account and region; check the id and the provider's region")]
-    NotFound {
-        /// The provisioned product id.
-        id: String,
-    },
-    /// The provisioned product may exist but these credentials cannot see it.
-    #[error("provisioned product {id:?} is not visible to the provider's credentials ({reason}); it was not treated as deleted. To manage it, {ACCESS_NEEDED}")]
-    NotVisible {
-        /// The provisioned product id.
-        id: String,
-        /// What was observed.
-        reason: String,
-    },
-    /// `DescribeRecord` cannot find a record this provider just created.
-    #[error("record {record_id:?} cannot be read (DescribeRecord: not found); if OWNER was just handed to another principal, {ACCESS_NEEDED}")]
-    RecordNotVisible {
-        /// The record id.
-        record_id: String,
-    },
-    /// The product stayed busy (`UNDER_CHANGE`, `PLAN_IN_PROGRESS`, or `InvalidStateException`) until the deadline.
-    #[error("provisioned product {id:?} was still busy ({state}) when the timeout expired; wait for its current operation to finish, then apply again")]
-    Busy {
-        /// The provisioned product id.
-        id: String,
-        /// The last status or error seen.
-        state: String,
-    },
-    /// The service rejected the request's parameters.
-    #[error("Service Catalog rejected {} as invalid ({message}). Correct the value it names in the configuration, then run Terraform again", call(.operation, .about))]
-    InvalidParameters {
-        /// The API operation.
-        operation: &'static str,
-        /// What the call was about.
-        about: String,
-        /// The service's code and message.
-        message: String,
-    },
-    /// Throttled, still, after the SDK's retries.
-    #[error("AWS throttled {} ({message}) and it was still throttled when the retries ran out ({}). Run Terraform again later or with a lower -parallelism, or raise max_retries in the provider block", call(.operation, .about), allowed(*.attempts, *.sends))]
-    Throttled {
-        /// The API operation.
-        operation: &'static str,
-        /// What the call was about.
-        about: String,
-        /// The service's code and message.
-        message: String,
-        /// The attempts the retry policy allows (the retry quota may have ended them sooner).
-        attempts: u32,
-        /// How many times the call was sent with those attempts (more than one when throttling
-        /// was retried until the operation's timeout).
-        sends: u32,
-    },
-    /// The credentials are valid but not allowed to make the call.
-    #[error("AWS denied {} ({message}). To manage provisioned products, {ACCESS_NEEDED}", call(.operation, .about))]
-    AccessDenied {
-        /// The API operation.
-        operation: &'static str,
-        /// What the call was about.
-        about: String,
-        /// The service's code and message.
-        message: String,
-    },
-    /// AWS did not accept the credentials (unknown key, bad signature, expired token).
-    #[error("AWS did not accept the provider's credentials for {} ({message}). Check the access key, secret key and session token (access_key, secret_key and token in the provider block, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, or the profile's keys): they may be mistyped, belong to another account or partition, or have expired. Correct or refresh them, then run Terraform again", call(.operation, .about))]
-    CredentialsRejected {
-        /// The API operation.
-        operation: &'static str,
-        /// What the call was about.
-        about: String,
-        /// The service's code and message.
-        message: String,
-    },
-    /// The request got no answer: refused, DNS, timed out, TLS, connection closed.
-    #[error("{} could not reach {}: {problem}. {}", call(.operation, .about), endpoint_name(.endpoint), .problem.remedy())]
-    Unreachable {
-        /// The API operation.
-        operation: &'static str,
-        /// What the call was about.
-        about: String,
-        /// The endpoint URL, when known.
-        endpoint: Option<String>,
-        /// What went wrong.
-        problem: Transport,
-    },
-    /// The request could not be signed: no usable credentials.
-    #[error("{} was not sent because the provider could not get AWS credentials: {problem}. Check the credentials the provider is configured with (access_key and secret_key, profile, assume_role, or the AWS_* environment variables), then run Terraform again", call(.operation, .about))]
-    NoCredentials {
-        /// The API operation.
-        operation: &'static str,
-        /// What the call was about.
-        about: String,
-        /// What went wrong.
-        problem: CredentialsProblem,
-    },
-    /// The service failed with a server error (5xx) on every attempt.
-    #[error("Service Catalog failed {} with a server error ({message}) and still did when the retries ran out ({}). This is usually temporary: run Terraform again later", call(.operation, .about), allowed(*.attempts, 1))]
-    ServerError {
-        /// The API operation.
-        operation: &'static str,
-        /// What the call was about.
-        about: String,
-        /// The HTTP status, code and message.
-        message: String,
-        /// The attempts the retry policy allows.
-        attempts: u32,
-    },
-    /// Any other error the service answered with.
-    #[error("Service Catalog refused {} ({message}). Fix what the message names, then run Terraform again", call(.operation, .about))]
-    Refused {
-        /// The API operation.
-        operation: &'static str,
-        /// What the call was about.
-        about: String,
-        /// The service's code and message.
-        message: String,
-    },
-    /// An answer that is not a Service Catalog answer (no error code, or unreadable).
-    #[error("{} answered {} with {answer}, which is not a Service Catalog answer. Check that the endpoint is a Service Catalog endpoint (the provider's `endpoint` argument, AWS_ENDPOINT_URL_SERVICE_CATALOG or AWS_ENDPOINT_URL) and any proxy between",
-        capitalised(&endpoint_name(.endpoint)), call(.operation, .about))]
-    UnexpectedAnswer {
-        /// The API operation.
-        operation: &'static str,
-        /// What the call was about.
-        about: String,
-        /// The endpoint URL, when known.
-        endpoint: Option<String>,
-        /// What came back, in words.
-        answer: String,
-    },
-    /// The SDK could not build the request.
-    #[error("{} could not be sent: {reason}. Check the provider's region and endpoint settings", call(.operation, .about))]
-    NotSent {
-        /// The API operation.
-        operation: &'static str,
-        /// What the call was about.
-        about: String,
-        /// Why, in words.
-        reason: String,
-    },
-    /// The record ended `FAILED`.
-    #[error("record {record_id} FAILED: {}. Fix what the record errors name (a launch role Service Catalog cannot assume, say), then apply again", join_record_errors(.errors))]
-    RecordFailed {
-        /// The record id.
-        record_id: String,
-        /// Every `RecordErrors` entry.
-        errors: Vec<RecordError>,
-    },
-    /// The record was not terminal when the deadline passed.
-    #[error("timed out waiting for record {record_id} (last status {status}); the change may still complete: check it with `aws servicecatalog describe-record --id {record_id}`")]
-    Timeout {
-        /// The record id to look at.
-        record_id: String,
-        /// The last status seen.
-        status: String,
-    },
-    /// The wait was cancelled (Terraform sent StopProvider).
-    #[error("cancelled while {during}")]
-    Cancelled {
-        /// What was being waited for.
-        during: String,
-        /// The record being waited for, if any (the change may still complete).
-        record_id: Option<String>,
-    },
-    /// A successful answer the provider cannot use (a member it needs is missing).
-    #[error("{operation} returned an answer the provider cannot use: {message}. Check that the endpoint is a Service Catalog endpoint, then run Terraform again")]
-    Other {
-        /// The API operation.
-        operation: &'static str,
-        /// What is wrong with the answer.
-        message: String,
-    },
-}
-
-/// `DescribeRecord for record rec-1`, or just the operation without context.
-fn call(operation: &str, about: &str) -> String {
-    if about.is_empty() {
-        operation.to_owned()
-    } else {
-        format!("{operation} for {about}")
-    }
+    let parts: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    parts.join("; ")
 }
 
 fn endpoint_name(url: &Option<String>) -> String {
@@ -274,50 +215,47 @@ fn allowed(attempts: u32, sends: u32) -> String {
     }
 }
 
-/// What a call about provisioned product `id` is about, for messages.
-pub(crate) fn product(id: &str) -> String {
-    format!("provisioned product {id:?}")
-}
-
-/// What a call about record `id` is about, for messages.
-pub(crate) fn record(id: &str) -> String {
-    format!("record {id}")
-}
-
 impl ApiError {
-    /// True when waiting was cut short by cancellation.
     pub fn is_cancelled(&self) -> bool {
         matches!(self, ApiError::Cancelled { .. })
     }
 
-    /// The record id this error is about, if any (to keep in state).
-    pub fn record_id(&self) -> Option<&str> {
+    pub fn is_throttling(&self) -> bool {
+        matches!(self, ApiError::Throttled { .. })
+    }
+
+    /// Refused for who is asking (denied, credentials not accepted, or parameters a caller of
+    /// this access level may not use): "not allowed to see", not a fault.
+    pub fn is_refusal(&self) -> bool {
+        matches!(
+            self,
+            ApiError::AccessDenied { .. }
+                | ApiError::CredentialsRejected { .. }
+                | ApiError::InvalidParameters { .. }
+        )
+    }
+
+    /// The service's code and message, for errors the service answered with.
+    pub fn service_message(&self) -> Option<&str> {
         match self {
-            ApiError::RecordFailed { record_id, .. }
-            | ApiError::Timeout { record_id, .. }
-            | ApiError::RecordNotVisible { record_id } => Some(record_id),
-            ApiError::Cancelled { record_id, .. } => record_id.as_deref(),
+            ApiError::InvalidParameters { message, .. }
+            | ApiError::Throttled { message, .. }
+            | ApiError::AccessDenied { message, .. }
+            | ApiError::CredentialsRejected { message, .. }
+            | ApiError::ServerError { message, .. }
+            | ApiError::Refused { message, .. } => Some(message),
             _ => None,
         }
     }
-}
 
-/// Error codes the SDK classifies as throttling (smithy-rs `THROTTLING_ERRORS`).
-const THROTTLING_CODES: &[&str] = &[
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "TransactionInProgressException",
-    "RequestLimitExceeded",
-    "BandwidthLimitExceeded",
-    "LimitExceededException",
-    "RequestThrottled",
-    "SlowDown",
-    "PriorRequestNotComplete",
-];
+    /// This throttling error after `sends` sends of our own (each with the SDK's retries).
+    pub(super) fn after_sends(mut self, count: u32) -> Self {
+        if let ApiError::Throttled { sends, .. } = &mut self {
+            *sends = count.max(1);
+        }
+        self
+    }
+}
 
 /// Codes meaning "these credentials may not do this".
 const DENIED_CODES: &[&str] = &[
@@ -338,212 +276,150 @@ const REJECTED_CODES: &[&str] = &[
     "MissingAuthenticationTokenException",
 ];
 
-/// An SDK error reduced to its [`Cause`], with the call's context.
-#[derive(Debug, Clone)]
-pub(crate) struct ServiceFailure {
+/// Where an error happened: the call, the endpoint, the attempts allowed per send.
+pub(crate) struct Site<'a> {
     pub(crate) operation: &'static str,
-    /// The service's error code, if it answered with one.
-    pub(crate) code: Option<String>,
-    /// What went wrong in words (the service's code and message, for service errors).
-    pub(crate) message: String,
-    /// `None` for a successful answer the provider cannot use.
-    cause: Option<Cause>,
-    about: String,
-    endpoint: Option<String>,
-    attempts: u32,
-    sends: u32,
+    pub(crate) about: &'a About,
+    pub(crate) endpoint: Option<String>,
+    pub(crate) attempts: u32,
 }
 
-impl ServiceFailure {
-    /// An SDK error of `operation`, without context; [`ServiceCatalog::failure`] adds it.
-    pub(crate) fn from_sdk<E>(operation: &'static str, err: SdkError<E, HttpResponse>) -> Self
-    where
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    {
-        let cause = cause::cause_of(&err);
-        let code = match &cause {
-            Cause::Service { code, .. } => code.clone(),
-            _ => None,
-        };
-        ServiceFailure {
-            operation,
-            code,
-            message: cause::describe(&cause),
-            cause: Some(cause),
-            about: String::new(),
-            endpoint: None,
-            attempts: 1,
-            sends: 1,
+/// The one classification of an SDK error (see the module docs).
+pub(crate) fn classify<E>(site: Site<'_>, err: SdkError<E, HttpResponse>) -> ApiError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    Modeled: From<E>,
+{
+    let call = Call::new(site.operation, site.about);
+    let Site {
+        about,
+        endpoint,
+        attempts,
+        ..
+    } = site;
+    let cause = match err {
+        SdkError::ServiceError(ctx) => {
+            let status = ctx.raw().status().as_u16();
+            let modeled = Modeled::from(ctx.into_err());
+            return answered(call, about, endpoint, attempts, status, &modeled);
         }
-    }
-
-    /// A successful answer of `operation` that lacks what the provider needs.
-    pub(crate) fn unusable(operation: &'static str, message: String) -> Self {
-        ServiceFailure {
-            operation,
-            code: None,
-            message,
-            cause: None,
-            about: String::new(),
-            endpoint: None,
-            attempts: 1,
-            sends: 1,
-        }
-    }
-
-    /// This failure after `tries` sends of our own, each with the retries the SDK allows: a
-    /// throttled call retried until its deadline ran out.
-    pub(crate) fn after_sends(mut self, sends: u32) -> Self {
-        self.sends = sends.max(1);
-        self
-    }
-
-    pub(crate) fn is(&self, code: &str) -> bool {
-        self.code.as_deref() == Some(code)
-    }
-
-    /// Denied, or credentials not accepted.
-    pub(crate) fn is_access_problem(&self) -> bool {
-        self.code
-            .as_deref()
-            .is_some_and(|c| DENIED_CODES.contains(&c) || REJECTED_CODES.contains(&c))
-    }
-
-    pub(crate) fn is_throttling(&self) -> bool {
-        self.code
-            .as_deref()
-            .is_some_and(|c| THROTTLING_CODES.contains(&c))
-    }
-
-    /// The context-free mapping; callers handle not-found and busy first.
-    pub(crate) fn into_api_error(self) -> ApiError {
-        let ServiceFailure {
-            operation,
-            code,
-            message,
-            cause,
-            about,
+        other => cause::cause_of(&other),
+    };
+    match cause {
+        Cause::Transport(problem) => ApiError::Unreachable {
+            call,
             endpoint,
-            attempts,
-            sends,
-        } = self;
-        let Some(cause) = cause else {
-            return ApiError::Other { operation, message };
-        };
-        match cause {
-            Cause::Transport(problem) => ApiError::Unreachable {
-                operation,
-                about,
-                endpoint,
-                problem,
-            },
-            Cause::Credentials(problem) => ApiError::NoCredentials {
-                operation,
-                about,
-                problem,
-            },
-            Cause::Request(reason) => ApiError::NotSent {
-                operation,
-                about,
-                reason,
-            },
-            Cause::Unreadable { status } => ApiError::UnexpectedAnswer {
-                operation,
-                about,
-                endpoint,
-                answer: format!("an answer (HTTP {status}) that could not be read"),
-            },
-            Cause::Service {
-                status, code: None, ..
-            } if status >= 500 => ApiError::ServerError {
-                operation,
-                about,
-                message,
-                attempts,
-            },
-            Cause::Service {
-                status, code: None, ..
-            } => ApiError::UnexpectedAnswer {
-                operation,
-                about,
-                endpoint,
-                answer: format!("HTTP {status} and no error code"),
-            },
-            Cause::Service { status, .. } => match code.as_deref().unwrap_or_default() {
-                "InvalidParametersException" | "ValidationException" => {
-                    ApiError::InvalidParameters {
-                        operation,
-                        about,
-                        message,
-                    }
-                }
-                c if THROTTLING_CODES.contains(&c) => ApiError::Throttled {
-                    operation,
-                    about,
-                    message,
-                    attempts,
-                    sends,
-                },
-                c if DENIED_CODES.contains(&c) => ApiError::AccessDenied {
-                    operation,
-                    about,
-                    message,
-                },
-                c if REJECTED_CODES.contains(&c) => ApiError::CredentialsRejected {
-                    operation,
-                    about,
-                    message,
-                },
-                _ if status >= 500 => ApiError::ServerError {
-                    operation,
-                    about,
-                    message: format!("HTTP {status}, {message}"),
-                    attempts,
-                },
-                _ => ApiError::Refused {
-                    operation,
-                    about,
-                    message,
-                },
-            },
+            problem,
+        },
+        Cause::Credentials(problem) => ApiError::NoCredentials { call, problem },
+        Cause::Request(reason) => ApiError::NotSent { call, reason },
+        Cause::Unreadable { status } => ApiError::UnexpectedAnswer {
+            call,
+            endpoint,
+            answer: format!("an answer (HTTP {status}) that could not be read"),
+        },
+        service @ Cause::Service { .. } => ApiError::Refused {
+            call,
+            message: cause::describe(&service),
+        },
+    }
+}
+
+/// An error the service answered with, by its modeled type, else by its code.
+fn answered(
+    call: Call,
+    about: &About,
+    endpoint: Option<String>,
+    attempts: u32,
+    status: u16,
+    err: &Modeled,
+) -> ApiError {
+    let code = err.code().filter(|c| !c.is_empty());
+    let message = cause::describe(&Cause::Service {
+        status,
+        code: code.map(str::to_owned),
+        message: err.message().filter(|m| !m.is_empty()).map(str::to_owned),
+    });
+    match (err, about) {
+        (Modeled::ResourceNotFoundException(_), About::Product(id) | About::ProductNamed(id)) => {
+            return ApiError::NotFound { id: id.clone() }
         }
+        (Modeled::ResourceNotFoundException(_), About::Record(id)) => {
+            return ApiError::RecordNotVisible {
+                record_id: id.clone(),
+            }
+        }
+        (Modeled::InvalidStateException(_), About::Product(id)) => {
+            return ApiError::Busy {
+                id: id.clone(),
+                state: message,
+            }
+        }
+        (Modeled::InvalidParametersException(_), _) => {
+            return ApiError::InvalidParameters { call, message }
+        }
+        _ => {}
+    }
+    match code {
+        None if status >= 500 => ApiError::ServerError {
+            call,
+            message,
+            attempts,
+        },
+        None => ApiError::UnexpectedAnswer {
+            call,
+            endpoint,
+            answer: format!("HTTP {status} and no error code"),
+        },
+        // The framework's own validation, or a parameter error an operation does not model.
+        Some("ValidationException" | "InvalidParametersException") => {
+            ApiError::InvalidParameters { call, message }
+        }
+        Some(c) if THROTTLING_ERRORS.contains(&c) => ApiError::Throttled {
+            call,
+            message,
+            attempts,
+            sends: 1,
+        },
+        Some(c) if DENIED_CODES.contains(&c) => ApiError::AccessDenied { call, message },
+        Some(c) if REJECTED_CODES.contains(&c) => ApiError::CredentialsRejected { call, message },
+        Some(_) if status >= 500 => ApiError::ServerError {
+            call,
+            message: format!("HTTP {status}, {message}"),
+            attempts,
+        },
+        Some(_) => ApiError::Refused { call, message },
     }
 }
 
 impl ServiceCatalog {
-    /// `err` from `operation` on what `about` names, with this client's endpoint and retries.
-    pub(super) fn failure<E>(
+    /// `err` from `operation` about `about`, with this client's endpoint and retry policy.
+    pub(super) fn classify<E>(
         &self,
         operation: &'static str,
-        about: String,
+        about: &About,
         err: SdkError<E, HttpResponse>,
-    ) -> ServiceFailure
+    ) -> ApiError
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        Modeled: From<E>,
     {
-        self.in_context(ServiceFailure::from_sdk(operation, err), about)
-    }
-
-    /// `failure` (from [`Wait::send`](super::wait::Wait::send) or [`ServiceFailure::unusable`])
-    /// about what `about` names, with this client's endpoint and retry policy.
-    pub(super) fn in_context(&self, failure: ServiceFailure, about: String) -> ServiceFailure {
-        ServiceFailure {
+        let site = Site {
+            operation,
             about,
             endpoint: self.endpoint_url(),
             attempts: self.max_attempts(),
-            ..failure
-        }
+        };
+        classify(site, err)
     }
 }
 
 /// Notes the endpoint requests go to (scheme, host and port), so transport errors can name it
-/// whichever way it was configured (the `endpoint` argument, `AWS_ENDPOINT_URL*`, the profile,
-/// or the region's default).
+/// whichever way it was configured (argument, `AWS_ENDPOINT_URL*`, profile, region default).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct EndpointRecorder(Arc<OnceLock<String>>);
 
 impl EndpointRecorder {
-    /// The endpoint, once a request has gone out.
     pub(crate) fn get(&self) -> Option<String> {
         self.0.get().cloned()
     }
@@ -588,13 +464,14 @@ mod tests {
 
     /// `err` as `UpdateProvisionedProductProperties` on pp-1 met it, with 4 attempts allowed.
     fn mapped(err: SdkError<UpppError, HttpResponse>) -> ApiError {
-        ServiceFailure {
-            about: product("pp-1"),
+        let about = About::Product("pp-1".into());
+        let site = Site {
+            operation: UPPP,
+            about: &about,
             endpoint: Some(ENDPOINT.to_owned()),
             attempts: 4,
-            ..ServiceFailure::from_sdk(UPPP, err)
-        }
-        .into_api_error()
+        };
+        classify(site, err)
     }
 
     fn answered(status: u16, code: Option<&str>, message: &str) -> ApiError {
@@ -628,7 +505,10 @@ mod tests {
             matches!(
                 err,
                 ApiError::InvalidParameters {
-                    operation: UPPP,
+                    call: Call {
+                        operation: UPPP,
+                        ..
+                    },
                     ..
                 }
             ),
@@ -666,8 +546,7 @@ mod tests {
             ],
         );
         let once = ApiError::Throttled {
-            operation: UPPP,
-            about: product("pp-1"),
+            call: Call::new(UPPP, &About::Product("pp-1".into())),
             message: "ThrottlingException: Rate exceeded".into(),
             attempts: 1,
             sends: 1,
@@ -677,6 +556,71 @@ mod tests {
                 .contains("max_retries = 0 allows a single attempt"),
             "{once}"
         );
+    }
+
+    #[test]
+    fn modeled_answers_are_read_by_their_type_and_what_the_call_was_about() {
+        use aws_sdk_servicecatalog::types::error::{
+            InvalidStateException, ResourceNotFoundException,
+        };
+        let meta = |code: &str, message: &str| {
+            ErrorMetadata::builder().code(code).message(message).build()
+        };
+        let response = || HttpResponse::new(400.try_into().expect("status"), SdkBody::empty());
+        let missing = || {
+            ResourceNotFoundException::builder()
+                .meta(meta("ResourceNotFoundException", "not found"))
+                .build()
+        };
+        let err = mapped(SdkError::service_error(
+            UpppError::ResourceNotFoundException(missing()),
+            response(),
+        ));
+        assert_eq!(err, ApiError::NotFound { id: "pp-1".into() });
+        let busy = InvalidStateException::builder()
+            .meta(meta("InvalidStateException", "under change"))
+            .build();
+        let err = mapped(SdkError::service_error(
+            UpppError::InvalidStateException(busy),
+            response(),
+        ));
+        assert_eq!(
+            err,
+            ApiError::Busy {
+                id: "pp-1".into(),
+                state: "InvalidStateException: under change".into()
+            }
+        );
+        let site = Site {
+            operation: "DescribeRecord",
+            about: &About::Record("rec-1".into()),
+            endpoint: None,
+            attempts: 1,
+        };
+        let err = classify(
+            site,
+            SdkError::service_error(
+                aws_sdk_servicecatalog::operation::describe_record::DescribeRecordError::ResourceNotFoundException(missing()),
+                response(),
+            ),
+        );
+        assert_eq!(
+            err,
+            ApiError::RecordNotVisible {
+                record_id: "rec-1".into()
+            }
+        );
+        // The same code without the modeled type (another service's answer) is only refused.
+        let err = answered(400, Some("ResourceNotFoundException"), "not found");
+        assert!(matches!(err, ApiError::Refused { .. }), "{err:?}");
+    }
+
+    #[test]
+    fn every_code_the_sdk_counts_as_throttling_is_throttling() {
+        for code in THROTTLING_ERRORS {
+            let err = answered(400, Some(code), "slow down");
+            assert!(err.is_throttling(), "{code}: {err:?}");
+        }
     }
 
     #[test]
@@ -823,13 +767,18 @@ mod tests {
             &[CALL, "the connection was closed before an answer arrived"],
         );
         // Without the endpoint (no request went out yet), it is still named as what it is.
-        let err = ServiceFailure::from_sdk(
-            UPPP,
+        let site = Site {
+            operation: UPPP,
+            about: &About::Account(""),
+            endpoint: None,
+            attempts: 1,
+        };
+        let err = classify(
+            site,
             SdkError::<UpppError, HttpResponse>::dispatch_failure(ConnectorError::io(Box::new(
                 std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
             ))),
-        )
-        .into_api_error();
+        );
         assert_sentence(&err.to_string(), &["UpdateProvisionedProductProperties could not reach the Service Catalog endpoint: the connection was refused"]);
     }
 
@@ -862,11 +811,10 @@ mod tests {
 
     #[test]
     fn unusable_answers_say_what_is_missing() {
-        let err = ServiceFailure::unusable(
-            "DescribeProvisionedProduct",
-            "the response for pp-1 has no ProvisionedProductDetail".into(),
-        )
-        .into_api_error();
+        let err = ApiError::Unusable {
+            operation: "DescribeProvisionedProduct",
+            message: "the response for pp-1 has no ProvisionedProductDetail".into(),
+        };
         assert_sentence(&err.to_string(), &["DescribeProvisionedProduct returned an answer the provider cannot use: the response for pp-1 has no ProvisionedProductDetail", "Check that the endpoint is a Service Catalog endpoint"]);
     }
 
@@ -890,7 +838,6 @@ mod tests {
             "record rec-123 FAILED: 400: role is not assumable; InvalidOwner. Fix what the record \
              errors name (a launch role Service Catalog cannot assume, say), then apply again"
         );
-        assert_eq!(err.record_id(), Some("rec-123"));
     }
 
     #[test]

@@ -1,32 +1,7 @@
-//! Batched reads: the reads of many products in one provider process share account-level
-//! listing pages instead of one or two calls per product.
-//!
-//! Two listings, each a [`Source`]: account-level `SearchProvisionedProducts` (100 a page; owner
-//! as `UserArn`/`UserArnSession`, status, last record id) and, only for reads that manage
-//! `LAUNCH_ROLE`, account-level `ScanProvisionedProducts` (20 a page; `LaunchRoleArn`). A lookup
-//! answers the product's entry from a page, or a miss, after which the caller reads that one
-//! product on its own (module `read`), exactly as without batching.
-//!
-//! The rules:
-//! - **A sweep** is one pass through a listing, sorted by creation time (complete and free of
-//!   duplicates while products come and go). Pages are fetched one after the other by one task;
-//!   every concurrent lookup waits on the same pages, so one page fetch serves all waiters.
-//! - **Trust**: a sweep answers lookups for [`PAGE_TRUST`] after it began (a refresh burst: the
-//!   reads of one plan, or the "before" reads of one apply); after that the next lookup starts a
-//!   new one. A product this process changed is never answered from a page again (its own read
-//!   is exact and sees our change), and neither is one missing from the pages: a product deleted
-//!   or created while paging, or hidden, gets the per-product read and its classification
-//!   (deleted only when `DescribeProvisionedProduct` says not found and the search does not list it).
-//! - **When to page** (so a few products in a large account never page through it): a sweep
-//!   counts the distinct products looked up while it is trusted (its demand). The first
-//!   [`PROBE_AT`]−1 of them are read on their own; the next one fetches the first search page,
-//!   whose `TotalResultsCount` gives the account's size. Another page is fetched only while the
-//!   demand is at least the number of pages left: paging never costs more than reading the
-//!   products one by one would have (ski rental), and a fleet that is most of the account is
-//!   read in `size / 100` calls. The scan starts only when the account's size is known from the
-//!   search and the demand for launch roles covers every scan page left.
-//! - A listing that fails (refused, throttled past its deadline, unreachable) ends the sweep:
-//!   lookups miss, and the per-product read reports the error it meets, if any.
+//! Batched reads: the reads of many products in one process share sweeps of account-level search
+//! pages (and scan pages, for launch roles) instead of one or two calls per product. A lookup
+//! answers from a trusted page or misses, and the caller then reads that product on its own.
+//! When to page, how long pages are trusted and what is never answered from one: `docs/design.md`.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -38,12 +13,12 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::client::ServiceCatalog;
-use super::error::{ApiError, ServiceFailure};
+use super::deadline::Deadline;
+use super::error::ApiError;
 use super::query::{AccessLevel, SearchFilter};
 use super::search::{
     ProductSummary, ScannedProduct, SearchOptions, SCAN_PAGE_MAX, SEARCH_PAGE_MAX,
 };
-use super::wait::Wait;
 
 /// How long a sweep's pages answer lookups.
 pub const PAGE_TRUST: Duration = Duration::from_secs(10);
@@ -97,7 +72,7 @@ impl Fleet {
         &self,
         sc: &ServiceCatalog,
         id: &str,
-        wait: &Wait,
+        deadline: &Deadline,
     ) -> Result<Option<T>, ApiError> {
         let source = T::source(self);
         let changed = lock(&self.changed).contains(id);
@@ -128,7 +103,7 @@ impl Fleet {
             };
             let during = "waiting for an account-level listing page";
             // The sender lives as long as `sweep`, so this only ends with news (or cancellation).
-            let _ = wait.guard(during, progress.changed()).await?;
+            let _ = deadline.guard(during, progress.changed()).await?;
         }
     }
 }
@@ -235,8 +210,7 @@ pub(super) struct Page<T> {
     next: Option<String>,
 }
 
-/// A fetched page; the outer error is cancellation, the inner the service's answer.
-type Fetched<T> = Result<Result<Page<T>, ServiceFailure>, ApiError>;
+type Fetched<T> = Result<Page<T>, ApiError>;
 
 /// An account-level listing a sweep pages through.
 pub(super) trait Listing: Clone + Send + Sync + 'static {
@@ -248,7 +222,7 @@ pub(super) trait Listing: Clone + Send + Sync + 'static {
     fn fetch(
         sc: &ServiceCatalog,
         token: Option<String>,
-        wait: &Wait,
+        deadline: &Deadline,
     ) -> impl Future<Output = Fetched<Self>> + Send;
     /// What a first page says of the account's size.
     fn learned(fleet: &Fleet, total: usize);
@@ -268,20 +242,24 @@ impl Listing for ProductSummary {
             .map(|total| pages_left(total, usize::from(SEARCH_PAGE_MAX), st.pages))
     }
 
-    async fn fetch(sc: &ServiceCatalog, token: Option<String>, wait: &Wait) -> Fetched<Self> {
+    async fn fetch(
+        sc: &ServiceCatalog,
+        token: Option<String>,
+        deadline: &Deadline,
+    ) -> Fetched<Self> {
         let page = sc
             .search_page_within(
                 &SearchFilter::account(),
                 &SearchOptions::default(),
                 token.as_deref(),
-                wait,
+                deadline,
             )
             .await?;
-        Ok(page.map(|p| Page {
-            items: p.products,
-            total: Some(p.total_results_count),
-            next: p.next_page_token,
-        }))
+        Ok(Page {
+            items: page.products,
+            total: Some(page.total_results_count),
+            next: page.next_page_token,
+        })
     }
 
     fn learned(fleet: &Fleet, total: usize) {
@@ -304,15 +282,24 @@ impl Listing for ScannedProduct {
         account_size.map(|size| pages_left(size, usize::from(SCAN_PAGE_MAX), st.pages))
     }
 
-    async fn fetch(sc: &ServiceCatalog, token: Option<String>, wait: &Wait) -> Fetched<Self> {
+    async fn fetch(
+        sc: &ServiceCatalog,
+        token: Option<String>,
+        deadline: &Deadline,
+    ) -> Fetched<Self> {
         let page = sc
-            .scan_page_within(AccessLevel::Account, SCAN_PAGE_MAX, token.as_deref(), wait)
+            .scan_page_within(
+                AccessLevel::Account,
+                SCAN_PAGE_MAX,
+                token.as_deref(),
+                deadline,
+            )
             .await?;
-        Ok(page.map(|p| Page {
-            items: p.products,
+        Ok(Page {
+            items: page.products,
             total: None,
-            next: p.next_page_token,
-        }))
+            next: page.next_page_token,
+        })
     }
 
     fn learned(_: &Fleet, _: usize) {}
@@ -325,14 +312,14 @@ impl Listing for ScannedProduct {
 /// Fetches pages of `sweep` while the rule says so; runs on its own task, so a lookup that is
 /// cancelled never leaves the others without pages.
 async fn fetch_pages<T: Listing>(sc: ServiceCatalog, sweep: Arc<Sweep<T>>) {
-    let wait = Wait::new(PAGE_DEADLINE, CancellationToken::new());
+    let deadline = Deadline::new(PAGE_DEADLINE, CancellationToken::new());
     loop {
         let token = lock(&sweep.state).next.clone();
-        let page = T::fetch(&sc, token.clone(), &wait).await;
+        let page = T::fetch(&sc, token.clone(), &deadline).await;
         let phase = {
             let mut st = lock(&sweep.state);
             st.phase = match page {
-                Ok(Ok(page)) => {
+                Ok(page) => {
                     st.pages += 1;
                     if let (Some(total), 1) = (page.total, st.pages) {
                         st.total = Some(total);
@@ -352,11 +339,10 @@ async fn fetch_pages<T: Listing>(sc: ServiceCatalog, sweep: Arc<Sweep<T>>) {
                         Phase::Idle
                     }
                 }
-                Ok(Err(failure)) => {
-                    tracing::debug!(operation = failure.operation, error = %failure.message, "account-level listing failed; reading products one by one");
+                Err(e) => {
+                    tracing::debug!(error = %e, "account-level listing failed; reading products one by one");
                     Phase::Failed
                 }
-                Err(_) => Phase::Failed,
             };
             st.phase
         };

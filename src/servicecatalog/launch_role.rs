@@ -1,19 +1,6 @@
-//! Launch roles of listed products: [`ServiceCatalog::launch_roles`] → [`LaunchRoles`].
-//!
-//! `SearchProvisionedProducts` does not carry `LaunchRoleArn`. Two ways get it, and the cheaper
-//! one in calls is chosen ([`LaunchRoleSource::choose`]):
-//! - `DescribeProvisionedProduct` per product: one call each (a few run at a time);
-//! - `ScanProvisionedProducts` at the listing's access level: one call per
-//!   [`SCAN_PAGE_MAX`] products the caller sees there, whatever the filter matched.
-//!
-//! Scan when `ceil(visible / 20) < wanted`, describe otherwise: a filter matching 3 products of
-//! an account of 2,000 describes them (3 calls, not 100), a listing of the whole account scans
-//! it (1 call per 20). How many are visible is the search's `TotalResultsCount` when it had no
-//! terms; otherwise one search page of one product counts them, asked only when more than two
-//! are wanted (below that, describing costs no more than counting).
-//!
-//! A product the scan did not list (created since, or moved) is described; a product that
-//! Describe no longer finds is left out of the answer: it is gone.
+//! Launch roles of listed products ([`ServiceCatalog::launch_roles`]), which a search does not
+//! carry: `DescribeProvisionedProduct` per product, or the access level's scan pages, whichever is
+//! fewer calls ([`LaunchRoleSource::choose`]). A product Describe no longer finds is left out.
 
 use std::collections::HashMap;
 
@@ -21,10 +8,10 @@ use futures::stream::{self, StreamExt, TryStreamExt};
 use tokio_util::sync::CancellationToken;
 
 use super::client::ServiceCatalog;
-use super::error::{ApiError, ServiceFailure};
+use super::deadline::Deadline;
+use super::error::ApiError;
 use super::query::{AccessLevel, SearchFilter};
 use super::search::{SearchOptions, SCAN_PAGE_MAX};
-use super::wait::Wait;
 
 /// Describes sent at a time when reading launch roles one by one.
 const DESCRIBE_CONCURRENCY: usize = 8;
@@ -118,11 +105,11 @@ impl LaunchRoles<'_> {
         } else {
             missing.extend(ids.iter().map(|id| (*id).to_owned()));
         }
-        let wait = Wait::new(DESCRIBE_DEADLINE, self.cancel.clone());
-        let (sc, wait) = (self.sc, &wait);
+        let deadline = Deadline::new(DESCRIBE_DEADLINE, self.cancel.clone());
+        let (sc, deadline) = (self.sc, &deadline);
         let described: Vec<(String, Option<Option<String>>)> = stream::iter(missing)
             .map(|id| async move {
-                let role = sc.describe_launch_role(&id, wait).await?;
+                let role = sc.describe_launch_role(&id, deadline).await?;
                 Ok((id, role))
             })
             .buffer_unordered(DESCRIBE_CONCURRENCY)
@@ -169,16 +156,16 @@ impl ServiceCatalog {
     async fn describe_launch_role(
         &self,
         id: &str,
-        wait: &Wait,
+        deadline: &Deadline,
     ) -> Result<Option<Option<String>>, ApiError> {
-        match self.describe_by_id(id, wait).await? {
+        match self.describe_by_id(id, deadline).await {
             Ok(out) => Ok(Some(
                 out.provisioned_product_detail()
                     .and_then(|d| d.launch_role_arn())
                     .map(str::to_owned),
             )),
-            Err(f) if f.is("ResourceNotFoundException") => Ok(None),
-            Err(f) => Err(ServiceFailure::into_api_error(f)),
+            Err(ApiError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
         }
     }
 }

@@ -1,24 +1,6 @@
-//! Record waits that share their polls: every wait of one client registers with one poller,
-//! whose task polls for all of them, so concurrent applies do not multiply the polling.
-//!
-//! The rules:
-//! - Each wait keeps its own schedule ([`Backoff::delay_after`] the time it has waited: every
-//!   250 ms at first, then a fifth of the time waited), so a record is seen as late as it would
-//!   be if it were polled alone — the overshoot goals in `docs/performance.md` hold.
-//! - A new wait is due at once (a record that finishes at once costs one poll); rounds start
-//!   at least [`ROUND_SPACING`] apart, so waits that begin together share their first poll.
-//! - When any wait is due and two or more are registered, one account-level
-//!   `ListRecordHistory` (newest first, 20 a page) answers every wait whose record is on it, due
-//!   or not, and each wait it answers counts as polled from that round's start (so the waits
-//!   share one schedule instead of each polling on its own); a due record that is not on the
-//!   page (20 newer records in the account) gets its own `DescribeRecord`, and so does a record
-//!   the page shows `FAILED` (its errors are read from the record). A single wait, or a client
-//!   refused account-level history, polls with `DescribeRecord`.
-//! - Rounds may overlap (a wait in a round still in flight is polled again by a newer round
-//!   only when its own schedule asks), so a new wait never waits for another's round.
-//! - A throttled poll costs that poll, not the wait. A wait ends `SUCCEEDED`/`FAILED`, not
-//!   visible, on another error, on cancellation, or with [`ApiError::Timeout`] when a poll made
-//!   at its deadline still shows it running.
+//! Record waits that share their polls: every wait of one client registers with one poller, whose
+//! task polls for all of them (one account-level `ListRecordHistory` page for many waits, else
+//! `DescribeRecord`), while each wait keeps its own schedule. The rules: `docs/design.md`.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -30,9 +12,9 @@ use tokio::time::{sleep_until, Instant};
 
 use super::backoff::Backoff;
 use super::client::ServiceCatalog;
+use super::deadline::Deadline;
 use super::error::ApiError;
 use super::record::{Observed, RecordId, RecordOutcome};
-use super::wait::Wait;
 
 /// Rounds in flight at once: more than Terraform's default parallelism, so that a new wait's
 /// first poll never queues behind other rounds.
@@ -133,12 +115,12 @@ impl ServiceCatalog {
     pub(super) async fn wait_shared(
         &self,
         record_id: &RecordId,
-        wait: &Wait,
+        deadline: &Deadline,
     ) -> Result<RecordOutcome, ApiError> {
         let poller = self.poller();
         let (tx, rx) = oneshot::channel();
         let now = Instant::now();
-        let deadline = now + wait.remaining();
+        let ends = now + deadline.remaining();
         let (key, start) = {
             let mut inner = poller.lock();
             let key = inner.next_key;
@@ -148,7 +130,7 @@ impl ServiceCatalog {
                 Waiter {
                     record_id: record_id.clone(),
                     registered: now,
-                    deadline,
+                    deadline: ends,
                     next_due: now,
                     last_status: "not yet read".to_owned(),
                     schedule: self.backoff(),
@@ -165,17 +147,17 @@ impl ServiceCatalog {
         let during = format!("waiting for record {record_id}");
         let answer = async {
             tokio::select! {
-                answer = rx => answer.unwrap_or_else(|_| Err(ApiError::Other {
+                answer = rx => answer.unwrap_or_else(|_| Err(ApiError::Unusable {
                     operation: "DescribeRecord",
                     message: format!("polling for record {record_id} stopped unexpectedly"),
                 })),
-                _ = sleep_until(deadline + GRACE) => Err(ApiError::Timeout {
+                _ = sleep_until(ends + GRACE) => Err(ApiError::Timeout {
                     record_id: record_id.to_string(),
                     status: registered.poller.last_status(key),
                 }),
             }
         };
-        let outcome = wait.guard(&during, answer).await?;
+        let outcome = deadline.guard(&during, answer).await?;
         drop(registered);
         outcome
     }
@@ -316,10 +298,10 @@ async fn poll_round(
     let page = if history {
         match sc.recent_records().await {
             Ok(page) => Some(page),
-            Err(f) => {
-                history_refused = f.is_access_problem() || f.is("InvalidParametersException");
-                if !f.is_throttling() {
-                    tracing::debug!(error = %f.message, "account-level record history failed; polling records one by one");
+            Err(e) => {
+                history_refused = e.is_refusal();
+                if !e.is_throttling() {
+                    tracing::debug!(error = %e, "account-level record history failed; polling records one by one");
                 }
                 None
             }

@@ -10,10 +10,10 @@ use std::fmt;
 use tokio_util::sync::CancellationToken;
 
 use super::client::ServiceCatalog;
-use super::error::{product, ApiError};
-use super::read::{refused, READ_DEADLINE};
+use super::deadline::Deadline;
+use super::error::{About, ApiError};
+use super::read::{not_listed, search_refused_or, READ_DEADLINE};
 use super::search::ScannedProduct;
-use super::wait::Wait;
 
 /// Which provisioned product to describe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,120 +45,44 @@ pub struct ProductDetails {
 }
 
 impl ServiceCatalog {
-    /// Describes one provisioned product, owner included; given up at once when `cancel` is
-    /// cancelled.
-    ///
-    /// A product that does not exist is [`ApiError::NotFound`] with `id` holding the id or name
-    /// looked up; one that exists but whose owner these credentials cannot read is
-    /// [`ApiError::NotVisible`].
+    /// Describes one provisioned product, owner included. A product that does not exist is
+    /// [`ApiError::NotFound`] (its `id` the id or name looked up); one whose owner these
+    /// credentials cannot read is [`ApiError::NotVisible`].
     pub async fn describe_product(
         &self,
         lookup: ProductLookup<'_>,
         cancel: &CancellationToken,
     ) -> Result<ProductDetails, ApiError> {
-        let wait = Wait::new(READ_DEADLINE, cancel.clone());
-        let during = format!("reading the provisioned product with {lookup}");
-        wait.guard(&during, self.describe_lookup(lookup, &wait))
-            .await?
-    }
-
-    async fn describe_lookup(
-        &self,
-        lookup: ProductLookup<'_>,
-        wait: &Wait,
-    ) -> Result<ProductDetails, ApiError> {
+        let deadline = Deadline::new(READ_DEADLINE, cancel.clone());
         let call = self
             .client()
             .describe_provisioned_product()
             .set_accept_language(self.language(None));
-        let call = match lookup {
-            ProductLookup::Id(id) => call.id(id),
-            ProductLookup::Name(name) => call.name(name),
+        let (call, about) = match lookup {
+            ProductLookup::Id(id) => (call.id(id), About::Product(id.to_owned())),
+            ProductLookup::Name(name) => (call.name(name), About::ProductNamed(name.to_owned())),
         };
-        let out = match self
-            .send(
-                wait,
-                "DescribeProvisionedProduct",
-                || match lookup {
-                    ProductLookup::Id(id) => product(id),
-                    ProductLookup::Name(name) => format!("the provisioned product named {name:?}"),
-                },
-                || call.clone().send(),
-            )
-            .await?
-        {
-            Ok(out) => out,
-            Err(f) => {
-                if f.is("ResourceNotFoundException") {
-                    return Err(ApiError::NotFound {
-                        id: match lookup {
-                            ProductLookup::Id(s) | ProductLookup::Name(s) => s.to_owned(),
-                        },
-                    });
-                }
-                return Err(f.into_api_error());
-            }
+        let out = self
+            .send(&deadline, "DescribeProvisionedProduct", about, || {
+                call.clone().send()
+            })
+            .await?;
+        let unusable = |what: &str| ApiError::Unusable {
+            operation: "DescribeProvisionedProduct",
+            message: format!("the response for {lookup} has no {what}"),
         };
         let detail = out
             .provisioned_product_detail()
-            .ok_or_else(|| ApiError::Other {
-                operation: "DescribeProvisionedProduct",
-                message: format!("the response for {lookup} has no ProvisionedProductDetail"),
-            })?;
-        let mut details = ProductDetails {
-            detail: ScannedProduct::from_sdk(detail).ok_or_else(|| ApiError::Other {
-                operation: "DescribeProvisionedProduct",
-                message: format!("the response for {lookup} has no Id"),
-            })?,
-            owner: None,
-            owner_session: None,
-        };
-        match self.search_by_id(&details.detail.id, wait).await? {
-            Ok(Some(entry)) => {
-                details.owner = entry.user_arn;
-                details.owner_session = entry.user_arn_session;
-                Ok(details)
-            }
-            Ok(None) => Err(ApiError::NotVisible {
-                id: details.detail.id,
-                reason: "DescribeProvisionedProduct found it, but an account-level \
-                         SearchProvisionedProducts did not list it, so its owner cannot be read"
-                    .to_owned(),
+            .ok_or_else(|| unusable("ProvisionedProductDetail"))?;
+        let detail = ScannedProduct::from_sdk(detail).ok_or_else(|| unusable("Id"))?;
+        match self.search_by_id(&detail.id, &deadline).await {
+            Ok(Some(entry)) => Ok(ProductDetails {
+                detail,
+                owner: entry.user_arn,
+                owner_session: entry.user_arn_session,
             }),
-            Err(f) if refused(&f) => Err(ApiError::NotVisible {
-                id: details.detail.id,
-                reason: format!(
-                    "an account-level SearchProvisionedProducts, needed to read the owner, \
-                         was refused: {}",
-                    f.message
-                ),
-            }),
-            Err(f) => Err(f.into_api_error()),
+            Ok(None) => Err(not_listed(&detail.id)),
+            Err(e) => Err(search_refused_or(&detail.id, e)),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lookup_names_what_was_looked_up() {
-        assert_eq!(ProductLookup::Id("pp-1").to_string(), "id \"pp-1\"");
-        assert_eq!(ProductLookup::Name("web").to_string(), "name \"web\"");
-    }
-
-    #[test]
-    fn created_time_is_rfc3339_utc() {
-        let t = aws_smithy_types::DateTime::from_secs_and_nanos(1_577_222_793, 358_000_000);
-        let detail = aws_sdk_servicecatalog::types::ProvisionedProductDetail::builder()
-            .id("pp-1")
-            .created_time(t)
-            .build();
-        let read = ScannedProduct::from_sdk(&detail).expect("an id");
-        assert_eq!(
-            read.created_time.as_deref(),
-            Some("2019-12-24T21:26:33.358Z")
-        );
     }
 }

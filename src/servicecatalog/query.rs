@@ -1,19 +1,7 @@
-//! What a search matches: [`SearchFilter`] (an [`AccessLevel`] and [`SearchTerm`]s), and how it
-//! becomes `SearchQuery` terms.
-//!
-//! How terms map to `SearchQuery` (one list entry per term; the API ANDs entries):
-//! - a field term is `field:value` with the field's documented name (`productId:prod-…`); the
-//!   value is sent as it is, colons included (the service splits a term at its first colon);
-//! - a tag is `tags:key:value`, or `tags:key` for any value;
-//! - free text is the value alone.
-//!
-//! Neither the API reference nor the emulator knows a quoting syntax, and as each term is a list
-//! entry of its own nothing needs separating, so values are never quoted. What cannot be sent
-//! faithfully is refused when the term is made ([`ValidationError::SearchValue`]): an empty value,
-//! leading or trailing white space (a term is trimmed) and control characters. How loosely the
-//! service matches is not documented (the emulator ignores case; free text matches substrings),
-//! so field and tag terms are checked again, exactly, on each returned product: a search
-//! returns exactly the products whose field equals the value.
+//! What a search matches: [`SearchFilter`] (an [`AccessLevel`] and [`SearchTerm`]s, ANDed) and
+//! how it becomes `SearchQuery` entries. Values are never quoted; what cannot be sent faithfully
+//! is refused when the term is made, and field and tag terms are checked again, exactly, on each
+//! product returned, since the service's own matching is looser.
 
 use std::fmt;
 
@@ -21,8 +9,8 @@ use aws_sdk_servicecatalog::types::{
     AccessLevelFilter, AccessLevelFilterKey, ProvisionedProductStatus,
 };
 
+use super::input::ValidationError;
 use super::search::ProductSummary;
-use super::validate::ValidationError;
 
 /// `AccessLevelFilter.Key` (its value is always `self`, the only one the API supports).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]

@@ -1,9 +1,7 @@
 //! Records: [`RecordId`], how a record ended ([`RecordOutcome`]),
 //! [`ServiceCatalog::wait_for_record`] (through the shared poller, module `poller`), and the two
 //! reads the poller makes: `DescribeRecord` of one record and the account's newest records
-//! (`ListRecordHistory`).
-//!
-//! `RecordType` is never looked at; `IN_PROGRESS_IN_ERROR` is polled through to `FAILED`.
+//! (`ListRecordHistory`). `IN_PROGRESS_IN_ERROR` is polled through to `FAILED`.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -13,8 +11,8 @@ use aws_sdk_servicecatalog::types::{
 };
 
 use super::client::ServiceCatalog;
-use super::error::{record, ApiError, RecordError, ServiceFailure};
-use super::wait::Wait;
+use super::deadline::Deadline;
+use super::error::{About, ApiError, RecordError};
 
 /// Records per `ListRecordHistory` page (the API's largest).
 const HISTORY_PAGE: i32 = 20;
@@ -139,9 +137,9 @@ impl ServiceCatalog {
     pub async fn wait_for_record(
         &self,
         record_id: &RecordId,
-        wait: &Wait,
+        deadline: &Deadline,
     ) -> Result<RecordOutcome, ApiError> {
-        self.wait_shared(record_id, wait)
+        self.wait_shared(record_id, deadline)
             .await
             .map_err(|e| match e {
                 ApiError::Cancelled { during, .. } => ApiError::Cancelled {
@@ -161,35 +159,27 @@ impl ServiceCatalog {
             .set_accept_language(self.language(None))
             .send()
             .await;
-        let failure = match out {
+        let error = match out {
             Ok(out) => {
                 return Some(match out.record_detail() {
                     Some(detail) => Observed::of(record_id, detail),
-                    None => Observed::Finished(Err(ApiError::Other {
+                    None => Observed::Finished(Err(ApiError::Unusable {
                         operation: "DescribeRecord",
                         message: format!("the response for record {record_id} has no RecordDetail"),
                     })),
                 })
             }
-            Err(e) => self.failure("DescribeRecord", record(record_id.as_str()), e),
+            Err(e) => self.classify("DescribeRecord", &About::Record(record_id.to_string()), e),
         };
-        if failure.is_throttling() {
+        if error.is_throttling() {
             tracing::debug!(record_id = %record_id, "DescribeRecord throttled; polling on");
             return None;
         }
-        Some(Observed::Finished(Err(
-            if failure.is("ResourceNotFoundException") {
-                ApiError::RecordNotVisible {
-                    record_id: record_id.to_string(),
-                }
-            } else {
-                failure.into_api_error()
-            },
-        )))
+        Some(Observed::Finished(Err(error)))
     }
 
     /// The account's newest records (account-level `ListRecordHistory`, one page), by id.
-    pub(super) async fn recent_records(&self) -> Result<HashMap<String, Observed>, ServiceFailure> {
+    pub(super) async fn recent_records(&self) -> Result<HashMap<String, Observed>, ApiError> {
         let out = self
             .client()
             .list_record_history()
@@ -204,11 +194,8 @@ impl ServiceCatalog {
             .send()
             .await
             .map_err(|e| {
-                self.failure(
-                    "ListRecordHistory",
-                    "the account's newest records".to_owned(),
-                    e,
-                )
+                let about = About::Account("the account's newest records");
+                self.classify("ListRecordHistory", &about, e)
             })?;
         Ok(out
             .record_details()

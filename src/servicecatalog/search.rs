@@ -1,22 +1,7 @@
-//! Listing provisioned products: paged `SearchProvisionedProducts` and `ScanProvisionedProducts`,
-//! typed. The batched reads (module `fleet`) and the plural data source build on this.
-//!
-//! API:
-//! - [`SearchFilter`]: what to match — an access level ([`AccessLevel::Account`] by default) and
-//!   [`SearchTerm`]s (a documented field and a value, a tag, or free text), ANDed.
-//! - [`SearchOptions`]: how to list — sort ([`SearchSort::CreatedTime`] ascending by default),
-//!   page size (1..=100, 100 by default), an optional limit, a deadline for throttling.
-//! - [`ServiceCatalog::search`] → [`SearchPages`]: `next_page()` until `None`, or `collect()`;
-//!   [`SearchPages::total_results_count`] once a page is read. [`ServiceCatalog::search_page`]
-//!   reads one page. Each product is a [`ProductSummary`] (every `ProvisionedProductAttribute`
-//!   field; `created_time` in RFC 3339).
-//! - [`ServiceCatalog::scan`] → [`ScanPages`]: `ScanProvisionedProducts` (pages of up to 20), the
-//!   only listing that carries `LaunchRoleArn`, as [`ScannedProduct`]s.
-//!
-//! Both honour cancellation (a page in flight is abandoned) and the limit, skip products already
-//! returned (a product may move between pages while listing), and stop on a repeated page token.
-//!
-//! How a [`SearchFilter`] becomes `SearchQuery` terms: module `query`.
+//! Typed, paged listings: [`ServiceCatalog::search`] (`SearchProvisionedProducts`, products as
+//! [`ProductSummary`]) and [`ServiceCatalog::scan`] (`ScanProvisionedProducts`, the only listing
+//! with `LaunchRoleArn`, as [`ScannedProduct`]). Both honour cancellation and the limit, skip a
+//! product already returned, and stop on a repeated page token.
 
 use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
@@ -29,10 +14,10 @@ use aws_smithy_types::date_time::Format;
 use tokio_util::sync::CancellationToken;
 
 use super::client::ServiceCatalog;
-use super::error::{ApiError, ServiceFailure};
+use super::deadline::Deadline;
+use super::error::{About, ApiError};
+use super::input::AcceptLanguage;
 use super::query::{AccessLevel, SearchFilter};
-use super::validate::AcceptLanguage;
-use super::wait::Wait;
 
 /// Largest `PageSize` of `SearchProvisionedProducts`.
 pub const SEARCH_PAGE_MAX: u8 = 100;
@@ -267,7 +252,7 @@ pub struct SearchPages<'a> {
     sc: &'a ServiceCatalog,
     filter: &'a SearchFilter,
     options: &'a SearchOptions,
-    wait: Wait,
+    deadline: Deadline,
     cursor: Cursor,
     total: Option<usize>,
 }
@@ -281,9 +266,8 @@ impl SearchPages<'_> {
         let token = self.cursor.token.clone();
         let page = self
             .sc
-            .search_page_within(self.filter, self.options, token.as_deref(), &self.wait)
-            .await?
-            .map_err(ServiceFailure::into_api_error)?;
+            .search_page_within(self.filter, self.options, token.as_deref(), &self.deadline)
+            .await?;
         self.total = Some(page.total_results_count);
         Ok(Some(self.cursor.advance(
             page.products,
@@ -313,7 +297,7 @@ pub struct ScanPages<'a> {
     sc: &'a ServiceCatalog,
     access_level: AccessLevel,
     page_size: u8,
-    wait: Wait,
+    deadline: Deadline,
     cursor: Cursor,
 }
 
@@ -330,10 +314,9 @@ impl ScanPages<'_> {
                 self.access_level,
                 self.page_size,
                 token.as_deref(),
-                &self.wait,
+                &self.deadline,
             )
-            .await?
-            .map_err(ServiceFailure::into_api_error)?;
+            .await?;
         Ok(Some(self.cursor.advance(
             page.products,
             |p| p.id.as_str(),
@@ -363,7 +346,7 @@ impl ServiceCatalog {
             sc: self,
             filter,
             options,
-            wait: Wait::new(options.deadline, cancel.clone()),
+            deadline: Deadline::new(options.deadline, cancel.clone()),
             cursor: Cursor::new(options.limit),
             total: None,
         }
@@ -377,10 +360,9 @@ impl ServiceCatalog {
         page_token: Option<&str>,
         cancel: &CancellationToken,
     ) -> Result<SearchPage, ApiError> {
-        let wait = Wait::new(options.deadline, cancel.clone());
-        self.search_page_within(filter, options, page_token, &wait)
-            .await?
-            .map_err(ServiceFailure::into_api_error)
+        let deadline = Deadline::new(options.deadline, cancel.clone());
+        self.search_page_within(filter, options, page_token, &deadline)
+            .await
     }
 
     /// Starts a scan at `access_level` with pages of `page_size` (1..=[`SCAN_PAGE_MAX`]).
@@ -394,19 +376,19 @@ impl ServiceCatalog {
             sc: self,
             access_level,
             page_size,
-            wait: Wait::new(LIST_DEADLINE, cancel.clone()),
+            deadline: Deadline::new(LIST_DEADLINE, cancel.clone()),
             cursor: Cursor::new(None),
         }
     }
 
-    /// One search page; the outer error is cancellation, the inner the service's answer.
+    /// One search page within `deadline`.
     pub(super) async fn search_page_within(
         &self,
         filter: &SearchFilter,
         options: &SearchOptions,
         page_token: Option<&str>,
-        wait: &Wait,
-    ) -> Result<Result<SearchPage, ServiceFailure>, ApiError> {
+        deadline: &Deadline,
+    ) -> Result<SearchPage, ApiError> {
         let sort_order = if options.descending {
             SortOrder::Descending
         } else {
@@ -427,16 +409,13 @@ impl ServiceCatalog {
             .page_size(i32::from(options.page_size.clamp(1, SEARCH_PAGE_MAX)))
             .set_page_token(page_token.map(str::to_owned))
             .set_accept_language(self.language(options.accept_language));
-        let out = match self
-            .send(wait, "SearchProvisionedProducts", String::new, || {
+        let about = About::Account("");
+        let out = self
+            .send(deadline, "SearchProvisionedProducts", about, || {
                 call.clone().send()
             })
-            .await?
-        {
-            Ok(out) => out,
-            Err(f) => return Ok(Err(f)),
-        };
-        Ok(Ok(SearchPage {
+            .await?;
+        Ok(SearchPage {
             products: out
                 .provisioned_products()
                 .iter()
@@ -445,17 +424,17 @@ impl ServiceCatalog {
                 .collect(),
             total_results_count: usize::try_from(out.total_results_count()).unwrap_or(0),
             next_page_token: next_token(out.next_page_token()),
-        }))
+        })
     }
 
-    /// One scan page; the outer error is cancellation, the inner the service's answer.
+    /// One scan page within `deadline`.
     pub(super) async fn scan_page_within(
         &self,
         access_level: AccessLevel,
         page_size: u8,
         page_token: Option<&str>,
-        wait: &Wait,
-    ) -> Result<Result<ScanPage, ServiceFailure>, ApiError> {
+        deadline: &Deadline,
+    ) -> Result<ScanPage, ApiError> {
         let call = self
             .client()
             .scan_provisioned_products()
@@ -463,23 +442,20 @@ impl ServiceCatalog {
             .page_size(i32::from(page_size.clamp(1, SCAN_PAGE_MAX)))
             .set_page_token(page_token.map(str::to_owned))
             .set_accept_language(self.language(None));
-        let out = match self
-            .send(wait, "ScanProvisionedProducts", String::new, || {
+        let about = About::Account("");
+        let out = self
+            .send(deadline, "ScanProvisionedProducts", about, || {
                 call.clone().send()
             })
-            .await?
-        {
-            Ok(out) => out,
-            Err(f) => return Ok(Err(f)),
-        };
-        Ok(Ok(ScanPage {
+            .await?;
+        Ok(ScanPage {
             products: out
                 .provisioned_products()
                 .iter()
                 .filter_map(ScannedProduct::from_sdk)
                 .collect(),
             next_page_token: next_token(out.next_page_token()),
-        }))
+        })
     }
 }
 

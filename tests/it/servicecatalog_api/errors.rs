@@ -5,12 +5,14 @@
 use std::time::Duration;
 
 use servicecatalog_provider::emulator::Faults;
-use servicecatalog_provider::servicecatalog::{ApiError, PropertyKey, RecordId};
+use servicecatalog_provider::servicecatalog::{ApiError, Call, PropertyKey, RecordId};
+use tokio_util::sync::CancellationToken;
 
 use servicecatalog_provider::provider::config::ProviderConfig;
 
 use super::{
-    client, config_for, props, seed, start, wait, ADMIN_KEY, ALICE, ALICE_KEY, HANG_GUARD, OWNER_A,
+    apply_within, client, config_for, props, seed, start, wait, ADMIN_KEY, ALICE, ALICE_KEY,
+    HANG_GUARD, OWNER_A,
 };
 
 #[tokio::test]
@@ -31,7 +33,10 @@ async fn throttling_beyond_the_retries_is_a_throttled_error() {
         matches!(
             err,
             ApiError::Throttled {
-                operation: "DescribeProvisionedProduct",
+                call: Call {
+                    operation: "DescribeProvisionedProduct",
+                    ..
+                },
                 ..
             }
         ),
@@ -90,21 +95,25 @@ async fn throttling_slows_a_call_down_until_its_deadline_then_says_so() {
         .operations
         .insert("UpdateProvisionedProductProperties".into());
     emulator.set_faults(faults).unwrap();
-    let err = sc
-        .update_properties(
-            &id,
-            &props(&[(PropertyKey::Owner, OWNER_A)]),
-            "token-throttled",
-            None,
-            &wait(Duration::from_secs(8)),
-        )
-        .await
-        .unwrap_err();
+    let outcome = apply_within(
+        &sc,
+        &id,
+        &props(&[(PropertyKey::Owner, OWNER_A)]),
+        "token-throttled",
+        Duration::from_secs(8),
+        &CancellationToken::new(),
+    )
+    .await;
+    assert!(outcome.record.is_none(), "no change was made");
+    let err = outcome.error.expect("throttled until the deadline");
     assert!(
         matches!(
             err,
             ApiError::Throttled {
-                operation: "UpdateProvisionedProductProperties",
+                call: Call {
+                    operation: "UpdateProvisionedProductProperties",
+                    ..
+                },
                 ..
             }
         ),
@@ -199,21 +208,21 @@ async fn missing_product_is_not_found() {
             id: "pp-doesnotexist1".into()
         }
     );
-    let err = sc
-        .update_properties(
-            "pp-doesnotexist1",
-            &props(&[(PropertyKey::Owner, OWNER_A)]),
-            "token-missing",
-            None,
-            &wait(HANG_GUARD),
-        )
-        .await
-        .unwrap_err();
+    let outcome = apply_within(
+        &sc,
+        "pp-doesnotexist1",
+        &props(&[(PropertyKey::Owner, OWNER_A)]),
+        "token-missing",
+        HANG_GUARD,
+        &CancellationToken::new(),
+    )
+    .await;
+    assert_eq!(outcome.before, None, "nothing to read, nothing sent");
     assert_eq!(
-        err,
-        ApiError::NotFound {
+        outcome.error,
+        Some(ApiError::NotFound {
             id: "pp-doesnotexist1".into()
-        }
+        })
     );
     world.finish().await;
 }
@@ -243,27 +252,22 @@ async fn invalid_parameters_carry_the_service_message() {
     let (world, sc) = start(Duration::ZERO).await;
     let id = seed(&world, "invalid", None).await;
     // Another account's role passes local validation; the service rejects it.
-    let err = sc
-        .update_properties(
-            &id,
-            &props(&[(
-                PropertyKey::Owner,
-                "arn:aws:iam::999999999999:role/Elsewhere",
-            )]),
-            "token-invalid",
-            None,
-            &wait(HANG_GUARD),
-        )
-        .await
-        .unwrap_err();
-    match &err {
-        ApiError::InvalidParameters {
-            operation,
-            about,
-            message,
-        } => {
-            assert_eq!(*operation, "UpdateProvisionedProductProperties");
-            assert_eq!(*about, format!("provisioned product {id:?}"));
+    let outcome = apply_within(
+        &sc,
+        &id,
+        &props(&[(
+            PropertyKey::Owner,
+            "arn:aws:iam::999999999999:role/Elsewhere",
+        )]),
+        "token-invalid",
+        HANG_GUARD,
+        &CancellationToken::new(),
+    )
+    .await;
+    match &outcome.error {
+        Some(ApiError::InvalidParameters { call, message }) => {
+            assert_eq!(call.operation, "UpdateProvisionedProductProperties");
+            assert_eq!(call.about, format!("provisioned product {id:?}"));
             assert!(message.contains("999999999999"), "{message}");
         }
         other => panic!("expected InvalidParameters, got {other:?}"),

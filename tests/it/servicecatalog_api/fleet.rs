@@ -12,7 +12,7 @@ use servicecatalog_provider::servicecatalog::{
 };
 use tokio_util::sync::CancellationToken;
 
-use super::{props, start, wait, HANG_GUARD, OWNER_A};
+use super::{props, start, update, wait, HANG_GUARD, OWNER_A};
 use crate::harness::world::calls;
 use crate::harness::World;
 
@@ -154,16 +154,13 @@ async fn concurrent_record_waits_share_their_polls() {
     });
     let mut records: Vec<RecordId> = Vec::new();
     for (i, id) in ids.iter().enumerate() {
-        let record = sc
-            .update_properties(
-                id,
-                &props(&[(PropertyKey::Owner, OWNER_A)]),
-                &format!("token-wait-{i}"),
-                None,
-                &wait(HANG_GUARD),
-            )
-            .await
-            .unwrap();
+        let record = update(
+            &sc,
+            id,
+            &props(&[(PropertyKey::Owner, OWNER_A)]),
+            &format!("token-wait-{i}"),
+        )
+        .await;
         records.push(record);
     }
     let before = world.metrics();

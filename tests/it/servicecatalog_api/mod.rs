@@ -19,8 +19,8 @@ use servicecatalog_provider::emulator::{
 };
 use servicecatalog_provider::provider::config::ProviderConfig;
 use servicecatalog_provider::servicecatalog::{
-    ApiError, Backoff, Change, ChangeError, Changed, PropertyKey, PropertyMap, RecordId,
-    RecordOutcome, RecordStatus, ServiceCatalog, Wait,
+    ApiError, Backoff, Change, ChangeOutcome, Deadline, PropertyKey, PropertyMap, RecordId,
+    RecordOutcome, RecordStatus, ServiceCatalog,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -88,25 +88,52 @@ async fn seed(world: &World, name: &str, owner: Option<&str>) -> String {
         .await
 }
 
-fn wait(timeout: Duration) -> Wait {
-    Wait::new(timeout, CancellationToken::new())
+fn wait(timeout: Duration) -> Deadline {
+    Deadline::new(timeout, CancellationToken::new())
 }
 
-/// Makes `desired` live on product `id`, as the resource does.
-async fn apply(
+/// Makes `desired` live on product `id`, as the resource does, within `timeout`.
+async fn apply_within(
     sc: &ServiceCatalog,
     id: &str,
     desired: &PropertyMap,
     token: &str,
-) -> Result<Changed, ChangeError> {
+    timeout: Duration,
+    cancel: &CancellationToken,
+) -> ChangeOutcome {
     let change = Change {
         id: id.to_owned(),
         desired: desired.clone(),
         idempotency_token: token.to_owned(),
         accept_language: None,
-        timeout: HANG_GUARD,
+        timeout,
     };
-    sc.change(&change, &CancellationToken::new()).await
+    sc.change(&change, cancel).await
+}
+
+/// [`apply_within`] the hang guard; an error fails the test.
+async fn apply(sc: &ServiceCatalog, id: &str, desired: &PropertyMap, token: &str) -> ChangeOutcome {
+    let cancel = CancellationToken::new();
+    let outcome = apply_within(sc, id, desired, token, HANG_GUARD, &cancel).await;
+    if let Some(e) = &outcome.error {
+        panic!("the change of {id} failed: {e}");
+    }
+    outcome
+}
+
+/// One `UpdateProvisionedProductProperties` straight through the SDK, as any client makes it.
+async fn update(sc: &ServiceCatalog, id: &str, changes: &PropertyMap, token: &str) -> RecordId {
+    let mut call = sc
+        .client()
+        .update_provisioned_product_properties()
+        .provisioned_product_id(id)
+        .idempotency_token(token);
+    for (key, value) in changes {
+        let key = aws_sdk_servicecatalog::types::PropertyKey::from(key.as_str());
+        call = call.provisioned_product_properties(key, value);
+    }
+    let out = call.send().await.expect("the update is accepted");
+    RecordId::new(out.record_id().expect("a record id"))
 }
 
 fn props(entries: &[(PropertyKey, &str)]) -> PropertyMap {
@@ -159,27 +186,23 @@ async fn updates_owner_and_launch_role_and_reads_them_back() {
         (PropertyKey::LaunchRole, LAUNCH_1),
     ]);
 
-    let applied = apply(&sc, &id, &desired, "token-both-1")
-        .await
-        .expect("apply");
-    let outcome = applied.record.expect("a record was made");
-    assert_eq!(outcome.status, RecordStatus::Succeeded);
-    assert!(outcome.errors.is_empty(), "{:?}", outcome.errors);
-    assert_eq!(applied.sent, desired);
+    let applied = apply(&sc, &id, &desired, "token-both-1").await;
+    let record = applied.record.clone().expect("a record was made");
+    assert_eq!(record.status, Some(RecordStatus::Succeeded));
     assert_eq!(
-        applied.before.owner.as_deref(),
-        Some("arn:aws:iam::123456789012:user/admin")
+        applied.before,
+        Some(props(&[(
+            PropertyKey::Owner,
+            "arn:aws:iam::123456789012:user/admin"
+        )])),
+        "no launch role before"
     );
-    assert_eq!(applied.after.owner.as_deref(), Some(OWNER_A));
-    assert_eq!(applied.after.launch_role.as_deref(), Some(LAUNCH_1));
+    assert_eq!(applied.live, desired);
 
     let live = sc.read_properties(&id).await.expect("read");
     assert_eq!(live.properties(), desired);
     assert!(!live.is_busy());
-    assert_eq!(
-        live.last_record_id.as_deref(),
-        Some(outcome.record_id.as_str())
-    );
+    assert_eq!(live.last_record_id.as_deref(), Some(record.id.as_str()));
     assert_eq!(
         sent_properties(emulator, &id),
         vec![sent(&[("OWNER", OWNER_A), ("LAUNCH_ROLE", LAUNCH_1)])]
@@ -198,33 +221,23 @@ async fn only_differing_keys_are_sent_and_no_change_means_no_call() {
         (PropertyKey::Owner, OWNER_A),
         (PropertyKey::LaunchRole, LAUNCH_1),
     ]);
-    let applied = apply(&sc, &id, &first, "token-diff-1")
-        .await
-        .expect("first apply");
-    assert_eq!(applied.sent, props(&[(PropertyKey::LaunchRole, LAUNCH_1)]));
+    apply(&sc, &id, &first, "token-diff-1").await;
 
     let second = props(&[
         (PropertyKey::Owner, OWNER_B),
         (PropertyKey::LaunchRole, LAUNCH_1),
     ]);
-    let applied = apply(&sc, &id, &second, "token-diff-2")
-        .await
-        .expect("second apply");
-    assert_eq!(applied.sent, props(&[(PropertyKey::Owner, OWNER_B)]));
-    assert_eq!(applied.after.properties(), second);
+    let applied = apply(&sc, &id, &second, "token-diff-2").await;
+    assert_eq!(applied.live, second);
 
-    let applied = apply(&sc, &id, &second, "token-diff-3")
-        .await
-        .expect("no-op apply");
-    assert!(applied.sent.is_empty());
+    let applied = apply(&sc, &id, &second, "token-diff-3").await;
+    assert!(applied.already_set(), "{applied:?}");
     assert!(applied.record.is_none());
 
     // Managing only LAUNCH_ROLE never touches OWNER.
     let role_only = props(&[(PropertyKey::LaunchRole, LAUNCH_2)]);
-    let applied = apply(&sc, &id, &role_only, "token-diff-4")
-        .await
-        .expect("role-only apply");
-    assert_eq!(applied.sent, role_only);
+    let applied = apply(&sc, &id, &role_only, "token-diff-4").await;
+    assert_eq!(applied.live, role_only);
     assert_eq!(world.owner(&id).await, OWNER_B, "OWNER is left as it was");
 
     assert_eq!(
@@ -246,16 +259,10 @@ async fn busy_product_is_waited_for_then_updated() {
     assert!(sc.read_properties(&id).await.unwrap().is_busy());
 
     let changes = props(&[(PropertyKey::Owner, OWNER_A)]);
-    let record = sc
-        .update_properties(&id, &changes, "token-busy", None, &wait(HANG_GUARD))
-        .await
-        .expect("update after waiting");
-    assert_ne!(record, other);
-    let outcome = sc
-        .wait_for_record(&record, &wait(HANG_GUARD))
-        .await
-        .unwrap();
-    assert_eq!(outcome.status, RecordStatus::Succeeded);
+    let applied = apply(&sc, &id, &changes, "token-busy").await;
+    let record = applied.record.expect("a record after waiting");
+    assert_ne!(record.id, other);
+    assert!(record.succeeded(), "{record:?}");
     let live = sc.read_properties(&id).await.unwrap();
     assert_eq!(live.owner.as_deref(), Some(OWNER_A));
     assert_eq!(
@@ -272,17 +279,18 @@ async fn busy_product_past_the_deadline_is_a_busy_error() {
     let emulator = world.emu();
     let id = seed(&world, "busy-timeout", None).await;
     foreign_change(&sc, &id).await;
-    let err = sc
-        .update_properties(
-            &id,
-            &props(&[(PropertyKey::Owner, OWNER_A)]),
-            "token-busy-timeout",
-            None,
-            &wait(Duration::from_millis(400)),
-        )
-        .await
-        .unwrap_err();
+    let outcome = apply_within(
+        &sc,
+        &id,
+        &props(&[(PropertyKey::Owner, OWNER_A)]),
+        "token-busy-timeout",
+        Duration::from_millis(400),
+        &CancellationToken::new(),
+    )
+    .await;
+    let err = outcome.error.expect("still busy");
     assert!(matches!(err, ApiError::Busy { .. }), "{err:?}");
+    assert!(outcome.record.is_none(), "nothing was sent");
     assert!(err.to_string().contains(&id), "{err}");
     assert_eq!(
         sent_properties(emulator, &id).len(),
@@ -303,22 +311,21 @@ async fn failed_record_quotes_record_errors_and_keeps_live_values() {
         })
         .unwrap();
     let desired = props(&[(PropertyKey::Owner, OWNER_B)]);
-    let failed = apply(&sc, &id, &desired, "token-fail-1")
-        .await
-        .expect_err("a FAILED record is an error");
+    let cancel = CancellationToken::new();
+    let failed = apply_within(&sc, &id, &desired, "token-fail-1", HANG_GUARD, &cancel).await;
     assert!(failed.record_failed(), "{failed:?}");
     let record = failed.record.clone().expect("the record is named");
     assert_eq!(record.status, Some(RecordStatus::Failed));
     assert_eq!(
-        failed.live.as_ref().and_then(|l| l.owner.as_deref()),
-        Some(OWNER_A),
+        failed.live,
+        props(&[(PropertyKey::Owner, OWNER_A)]),
         "nothing changed"
     );
-    let ApiError::RecordFailed { errors, .. } = &failed.error else {
+    let Some(error @ ApiError::RecordFailed { errors, .. }) = &failed.error else {
         panic!("expected RecordFailed, got {:?}", failed.error);
     };
     assert!(!errors.is_empty());
-    let msg = failed.to_string();
+    let msg = error.to_string();
     assert!(msg.contains(record.id.as_str()), "{msg}");
     for e in errors {
         assert!(
@@ -330,9 +337,9 @@ async fn failed_record_quotes_record_errors_and_keeps_live_values() {
 
     // Once the cause is gone, a later apply converges.
     emulator.set_faults(Faults::default()).unwrap();
-    let applied = apply(&sc, &id, &desired, "token-fail-2").await.unwrap();
+    let applied = apply(&sc, &id, &desired, "token-fail-2").await;
     assert!(applied.record.unwrap().succeeded());
-    assert_eq!(applied.after.owner.as_deref(), Some(OWNER_B));
+    assert_eq!(applied.live, desired);
     world.finish().await;
 }
 
@@ -340,22 +347,21 @@ async fn failed_record_quotes_record_errors_and_keeps_live_values() {
 async fn record_wait_times_out_naming_the_record() {
     let (world, sc) = start(Duration::from_secs(60)).await;
     let id = seed(&world, "timeout", None).await;
-    let record = sc
-        .update_properties(
-            &id,
-            &props(&[(PropertyKey::Owner, OWNER_A)]),
-            "token-timeout",
-            None,
-            &wait(HANG_GUARD),
-        )
-        .await
-        .expect("accepted");
+    let record = update(
+        &sc,
+        &id,
+        &props(&[(PropertyKey::Owner, OWNER_A)]),
+        "token-timeout",
+    )
+    .await;
     let err = sc
         .wait_for_record(&record, &wait(Duration::from_millis(500)))
         .await
         .unwrap_err();
-    assert!(matches!(err, ApiError::Timeout { .. }), "{err:?}");
-    assert_eq!(err.record_id(), Some(record.as_str()));
+    assert!(
+        matches!(&err, ApiError::Timeout { record_id, .. } if record_id == record.as_str()),
+        "{err:?}"
+    );
     assert!(err.to_string().contains(record.as_str()), "{err}");
     world.finish().await;
 }
@@ -365,18 +371,15 @@ async fn cancellation_stops_a_long_record_wait() {
     let (world, sc) = start(Duration::from_secs(300)).await;
     let emulator = world.emu();
     let id = seed(&world, "cancel", None).await;
-    let record = sc
-        .update_properties(
-            &id,
-            &props(&[(PropertyKey::Owner, OWNER_A)]),
-            "token-cancel",
-            None,
-            &wait(HANG_GUARD),
-        )
-        .await
-        .expect("accepted");
+    let record = update(
+        &sc,
+        &id,
+        &props(&[(PropertyKey::Owner, OWNER_A)]),
+        "token-cancel",
+    )
+    .await;
     let cancel = CancellationToken::new();
-    let long_wait = Wait::new(Duration::from_secs(3600), cancel.clone());
+    let long_wait = Deadline::new(Duration::from_secs(3600), cancel.clone());
     let trigger = cancel.clone();
     tokio::spawn(async move {
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -386,21 +389,24 @@ async fn cancellation_stops_a_long_record_wait() {
         .await
         .expect("cancellation ends the wait");
     let err = result.unwrap_err();
-    assert!(err.is_cancelled(), "{err:?}");
-    assert_eq!(err.record_id(), Some(record.as_str()));
+    assert!(
+        matches!(&err, ApiError::Cancelled { record_id: Some(r), .. } if r == record.as_str()),
+        "{err:?}"
+    );
 
     // An already-cancelled token stops a busy wait too, before any change is sent.
-    let err = sc
-        .update_properties(
-            &id,
-            &props(&[(PropertyKey::Owner, OWNER_B)]),
-            "token-cancel-2",
-            None,
-            &long_wait,
-        )
-        .await
-        .unwrap_err();
+    let outcome = apply_within(
+        &sc,
+        &id,
+        &props(&[(PropertyKey::Owner, OWNER_B)]),
+        "token-cancel-2",
+        Duration::from_secs(3600),
+        &cancel,
+    )
+    .await;
+    let err = outcome.error.expect("cancelled");
     assert!(err.is_cancelled(), "{err:?}");
+    assert!(outcome.record.is_none());
     assert_eq!(sent_properties(emulator, &id).len(), 1);
     world.finish().await;
 }
@@ -411,15 +417,9 @@ async fn same_idempotency_token_makes_one_record() {
     let emulator = world.emu();
     let id = seed(&world, "idempotent", None).await;
     let changes = props(&[(PropertyKey::Owner, OWNER_A)]);
-    let first = sc
-        .update_properties(&id, &changes, "token-same", None, &wait(HANG_GUARD))
-        .await
-        .unwrap();
+    let first = update(&sc, &id, &changes, "token-same").await;
     sc.wait_for_record(&first, &wait(HANG_GUARD)).await.unwrap();
-    let again = sc
-        .update_properties(&id, &changes, "token-same", None, &wait(HANG_GUARD))
-        .await
-        .unwrap();
+    let again = update(&sc, &id, &changes, "token-same").await;
     assert_eq!(again, first);
     assert_eq!(sent_properties(emulator, &id).len(), 1);
     world.finish().await;
@@ -462,11 +462,9 @@ async fn throttling_and_server_errors_are_retried_by_the_sdk_once_per_change() {
             .insert("UpdateProvisionedProductProperties".into());
         emulator.set_faults(faults).unwrap();
         let desired = props(&[(PropertyKey::Owner, owner)]);
-        let applied = apply(&sc, &id, &desired, &format!("token-retry-{i}"))
-            .await
-            .unwrap_or_else(|e| panic!("{label}: {e}"));
+        let applied = apply(&sc, &id, &desired, &format!("token-retry-{i}")).await;
         assert!(applied.record.unwrap().succeeded(), "{label}");
-        assert_eq!(applied.after.owner.as_deref(), Some(owner), "{label}");
+        assert_eq!(applied.live, desired, "{label}");
         assert_eq!(
             sent_properties(emulator, &id).len(),
             i + 1,
@@ -485,16 +483,13 @@ async fn throttled_polls_do_not_end_a_record_wait() {
     config.max_retries = Some(0);
     let sc = config.load().await.unwrap().with_backoff(fast_polling());
     let id = seed(&world, "throttled-polls", None).await;
-    let record = admin
-        .update_properties(
-            &id,
-            &props(&[(PropertyKey::Owner, OWNER_A)]),
-            "token-tp",
-            None,
-            &wait(HANG_GUARD),
-        )
-        .await
-        .unwrap();
+    let record = update(
+        &admin,
+        &id,
+        &props(&[(PropertyKey::Owner, OWNER_A)]),
+        "token-tp",
+    )
+    .await;
     let mut faults = Faults {
         throttle_next: 3,
         ..Default::default()
@@ -526,8 +521,8 @@ async fn lagging_search_is_tolerated_after_an_owner_change() {
         })
         .unwrap();
     let desired = props(&[(PropertyKey::Owner, OWNER_A)]);
-    let applied = apply(&sc, &id, &desired, "token-lag").await.unwrap();
-    assert_eq!(applied.after.owner.as_deref(), Some(OWNER_A));
+    let applied = apply(&sc, &id, &desired, "token-lag").await;
+    assert_eq!(applied.live, desired);
 
     emulator
         .set_faults(Faults {
@@ -536,10 +531,7 @@ async fn lagging_search_is_tolerated_after_an_owner_change() {
         })
         .unwrap();
     let managed = props(&[(PropertyKey::Owner, OWNER_B)]);
-    let record = sc
-        .update_properties(&id, &managed, "token-lag-2", None, &wait(HANG_GUARD))
-        .await
-        .unwrap();
+    let record = update(&sc, &id, &managed, "token-lag-2").await;
     let outcome = sc
         .wait_for_record(&record, &wait(HANG_GUARD))
         .await
