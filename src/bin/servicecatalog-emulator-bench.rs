@@ -1,6 +1,6 @@
 //! servicecatalog-emulator-bench: loopback load generator for the emulator (`DescribeRecord` and
 //! `UpdateProvisionedProductProperties`), over raw HTTP/1.1 keep-alive connections; prints req/s and
-//! p50/p99 latency. Runs the emulator in-process unless `--endpoint` points at a running one.
+//! p50/p99 latency, against an emulator it runs in-process.
 
 use std::net::SocketAddr;
 use std::process::ExitCode;

@@ -3,7 +3,7 @@
 //! `TF_ACC_AWS` backend switch itself.
 
 use crate::harness::aws::{
-    self, emulator_only, AwsTarget, Backend, ENV_AWS, ENV_LAUNCH_ROLE, ENV_OWNER, ENV_PRODUCT,
+    self, AwsTarget, Backend, ENV_AWS, ENV_LAUNCH_ROLE, ENV_OWNER, ENV_PRODUCT,
 };
 use crate::harness::hcl::{provider_hcl, provider_hcl_with_keys, required_providers, resource_hcl};
 use crate::harness::http::CountingEndpoint;
@@ -141,7 +141,6 @@ fn invalid_cases() -> Vec<Invalid> {
 
 #[tokio::test]
 async fn invalid_input_is_rejected_at_validate_and_plan_without_api_calls() {
-    emulator_only!("points the provider at a local counting endpoint");
     // Any API call would open a connection here.
     let endpoint = CountingEndpoint::start().await;
     let wd = Workdir::new();
@@ -184,7 +183,6 @@ async fn invalid_input_is_rejected_at_validate_and_plan_without_api_calls() {
 
 #[tokio::test]
 async fn credentials_never_reach_state_logs_or_output() {
-    emulator_only!("uses the emulator's static test keys");
     let acc = World::start().await;
     let mut wd = acc.workdir();
     let pp = acc.seed("secrets").await;
@@ -217,7 +215,6 @@ async fn credentials_never_reach_state_logs_or_output() {
 
 #[tokio::test]
 async fn empty_provider_block_uses_the_aws_environment() {
-    emulator_only!("points the AWS environment at the emulator");
     let acc = World::start().await;
     let mut wd = acc.workdir();
     let pp = acc.seed("env-config").await;

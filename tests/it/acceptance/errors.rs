@@ -7,7 +7,6 @@ use servicecatalog_provider::emulator::{
     AccessLevel, EmulatorConfig, Faults, Principal, Principals,
 };
 
-use crate::harness::aws::emulator_only;
 use crate::harness::hcl::{hcl_string, provider_hcl, provider_hcl_with_keys, required_providers};
 use crate::harness::http::CountingEndpoint;
 use crate::harness::sdk::{role, user, REGION};
@@ -127,7 +126,6 @@ const READ_PP: &str = "DescribeProvisionedProduct for provisioned product \"pp-a
 
 #[tokio::test]
 async fn a_closed_port_is_named_as_the_endpoint_that_refused() {
-    emulator_only!("a local closed port");
     let endpoint = closed_port_url();
     let wd = Workdir::new();
     let diag = plan_read_error(&wd, &endpoint, "  max_retries = 0", PP).await;
@@ -147,7 +145,6 @@ async fn a_closed_port_is_named_as_the_endpoint_that_refused() {
 /// `request_timeout` instead of hanging Terraform, and the error says so.
 #[tokio::test]
 async fn an_endpoint_that_never_answers_times_out_naming_the_setting_to_raise() {
-    emulator_only!("a local endpoint that never answers");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -182,7 +179,6 @@ async fn an_endpoint_that_never_answers_times_out_naming_the_setting_to_raise() 
 
 #[tokio::test]
 async fn an_unknown_host_is_a_dns_failure() {
-    emulator_only!("an endpoint that cannot resolve");
     // `.invalid` never resolves (RFC 6761).
     let endpoint = "http://no-such-host.invalid:4566";
     let wd = Workdir::new();
@@ -202,7 +198,6 @@ async fn an_unknown_host_is_a_dns_failure() {
 /// No credentials anywhere: the plan fails once, at configure, before any API call.
 #[tokio::test]
 async fn no_credentials_fail_the_plan_once_naming_the_sources_tried() {
-    emulator_only!("an environment without credentials");
     let endpoint = CountingEndpoint::start().await;
     let wd = Workdir::new();
     let resources: String = ["a", "b"]
@@ -245,7 +240,6 @@ async fn no_credentials_fail_the_plan_once_naming_the_sources_tried() {
 
 #[tokio::test]
 async fn an_assume_role_that_cannot_reach_sts_fails_configure_at_the_role() {
-    emulator_only!("STS pointed at a local closed port");
     let endpoint = CountingEndpoint::start().await;
     let mut wd = Workdir::new();
     wd.set_env("AWS_ENDPOINT_URL_STS", closed_port_url());
@@ -276,7 +270,6 @@ async fn an_assume_role_that_cannot_reach_sts_fails_configure_at_the_role() {
 
 #[tokio::test]
 async fn throttling_on_every_call_says_how_many_attempts_and_what_to_do() {
-    emulator_only!("fault injection");
     let world = World::start().await;
     let pp = world.seed("throttled").await;
     world.set_faults(Faults {
@@ -318,7 +311,6 @@ async fn throttling_on_every_call_says_how_many_attempts_and_what_to_do() {
 
 #[tokio::test]
 async fn server_errors_past_the_retries_say_they_are_temporary() {
-    emulator_only!("fault injection");
     let world = World::start().await;
     let pp = world.seed("unavailable").await;
     world.set_faults(Faults {
@@ -344,7 +336,6 @@ async fn server_errors_past_the_retries_say_they_are_temporary() {
 /// Keys the service does not know, and a known key signed with the wrong secret.
 #[tokio::test]
 async fn credentials_the_service_does_not_accept_say_which_settings_to_check() {
-    emulator_only!("principals of the emulator");
     let world = World::with_config(EmulatorConfig {
         principals: Principals {
             reject_unknown_keys: true,
@@ -386,7 +377,6 @@ async fn credentials_the_service_does_not_accept_say_which_settings_to_check() {
 /// A principal with user-level access is refused the account-level search the provider needs.
 #[tokio::test]
 async fn access_denied_says_which_access_the_credentials_need() {
-    emulator_only!("principals of the emulator");
     let limited = user("limited");
     let world = World::with_config(EmulatorConfig {
         principals: Principals::default()
@@ -428,7 +418,6 @@ async fn access_denied_says_which_access_the_credentials_need() {
 
 #[tokio::test]
 async fn invalid_parameters_quote_the_service_and_say_to_correct_the_value() {
-    emulator_only!("an owner the emulator rejects");
     let world = World::start().await;
     let pp = world.seed("invalid").await;
     // Another account's role passes validation at plan; the service rejects it at apply.

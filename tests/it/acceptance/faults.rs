@@ -9,7 +9,6 @@ use aws_sdk_servicecatalog::types::RecordStatus;
 use servicecatalog_provider::emulator::Faults;
 
 use super::{assert_state, string_map};
-use crate::harness::aws::emulator_only;
 use crate::harness::hcl::ADDR;
 use crate::harness::sdk::{self, role, user};
 use crate::harness::terraform::squash;
@@ -23,7 +22,6 @@ fn ops(names: &[&str]) -> BTreeSet<String> {
 
 #[tokio::test]
 async fn failed_record_is_reported_and_a_later_apply_converges() {
-    emulator_only!("fault injection");
     let acc = World::start().await;
     let wd = acc.workdir();
     let pp = acc.seed("failing").await;
@@ -82,7 +80,6 @@ async fn failed_record_is_reported_and_a_later_apply_converges() {
 
 #[tokio::test]
 async fn busy_product_is_waited_for() {
-    emulator_only!("record latency and a product held busy");
     let acc = World::start().await;
     let wd = acc.workdir();
     let pp = acc.seed("busy").await;
@@ -124,7 +121,6 @@ async fn busy_product_is_waited_for() {
 
 #[tokio::test]
 async fn throttling_and_server_errors_are_retried_with_one_record_per_change() {
-    emulator_only!("fault injection");
     let acc = World::start().await;
     let wd = acc.workdir();
     let pp = acc.seed("faults").await;
@@ -181,7 +177,6 @@ async fn throttling_and_server_errors_are_retried_with_one_record_per_change() {
 
 #[tokio::test]
 async fn timeout_names_the_record_and_a_later_apply_converges() {
-    emulator_only!("record latency");
     let acc = World::start().await;
     let wd = acc.workdir();
     let pp = acc.seed("timeout").await;
@@ -242,7 +237,6 @@ async fn timeout_names_the_record_and_a_later_apply_converges() {
 
 #[tokio::test]
 async fn interrupt_during_a_long_record_wait_exits_promptly() {
-    emulator_only!("record latency");
     let acc = World::start().await;
     let wd = acc.workdir();
     let pp = acc.seed("cancel").await;
@@ -324,7 +318,6 @@ async fn interrupt_during_a_long_record_wait_exits_promptly() {
 
 #[tokio::test]
 async fn search_lag_after_a_change_is_tolerated() {
-    emulator_only!("fault injection (search lag)");
     let acc = World::start().await;
     let wd = acc.workdir();
     let pp = acc.seed("search-lag").await;

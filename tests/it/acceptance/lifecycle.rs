@@ -4,7 +4,6 @@
 use aws_sdk_servicecatalog::types::RecordStatus;
 
 use super::{assert_state, map_of, string_map};
-use crate::harness::aws::emulator_only;
 use crate::harness::hcl::{hcl_string, provider_hcl_with_keys, resource_hcl, ADDR};
 use crate::harness::sdk::{assumed_role, role, user};
 use crate::harness::terraform::Workdir;
@@ -41,7 +40,6 @@ async fn create_with_owner_only() {
 
 #[tokio::test]
 async fn create_with_launch_role_only() {
-    emulator_only!("sets a known launch role out of band first and counts that record");
     let acc = World::start().await;
     let wd = acc.workdir();
     let pp = acc.seed("launch-role-only").await;
@@ -84,7 +82,6 @@ async fn create_with_launch_role_only() {
 
 #[tokio::test]
 async fn create_with_both_update_in_place_and_replace_on_new_id() {
-    emulator_only!("needs two products");
     let acc = World::start().await;
     let wd = acc.workdir();
     let pp = acc.seed("both").await;
@@ -189,7 +186,6 @@ async fn create_with_both_update_in_place_and_replace_on_new_id() {
 
 #[tokio::test]
 async fn import_with_cli_fills_live_values() {
-    emulator_only!("seeds several products with chosen owners");
     let acc = World::start().await;
     let wd = acc.workdir();
     let bob = user("bob");
@@ -412,7 +408,6 @@ async fn destroy_with_restore_puts_back_the_original_values() {
 
 #[tokio::test]
 async fn deleted_product_leaves_state_with_a_warning() {
-    emulator_only!("deletes a product");
     let acc = World::start().await;
     let wd = acc.workdir();
     let pp = acc.seed("deleted").await;
@@ -451,7 +446,6 @@ async fn deleted_product_leaves_state_with_a_warning() {
 
 #[tokio::test]
 async fn hidden_product_is_not_taken_for_deleted() {
-    emulator_only!("hides a product from the caller");
     use servicecatalog_provider::emulator::{AccessLevel, EmulatorConfig, Principal, Principals};
     let limited = user("limited");
     let acc = World::with_config(EmulatorConfig {

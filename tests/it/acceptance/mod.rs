@@ -2,7 +2,7 @@
 //! the provider binary (`dev_overrides`) against an in-process emulator, one per test. Every config
 //! step is followed by an empty plan and an empty refresh-only plan (`Workdir::apply_step`); live
 //! values are checked through the SDK, as a user would check them in the console. Tests that start
-//! with `World::start_on_backend` also run against real AWS (`TF_ACC_AWS=1`).
+//! with `World::with_product` or `World::start_on_backend` also run against real AWS (`TF_ACC_AWS=1`).
 
 mod config;
 mod data_source;

@@ -2,8 +2,8 @@
 //! there is no emulator; tests run against one existing provisioned product in real AWS
 //! (`TF_ACC_AWS_PROVISIONED_PRODUCT_ID`) with the default credential chain, one test at a time,
 //! and the product's original `OWNER`/`LAUNCH_ROLE` are put back when each test ends (even when
-//! it panics). Only tests that start with [`super::World::start_on_backend`] follow the switch;
-//! tests that need the emulator call [`skip_on_aws`] first.
+//! it panics). Only tests that start with [`super::World::with_product`] or `start_on_backend`
+//! follow the switch; the others run on their own emulator in either mode.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
@@ -106,40 +106,6 @@ pub fn backend() -> &'static Backend {
     BACKEND.get_or_init(|| {
         Backend::from_vars(|k| std::env::var(k).ok()).unwrap_or_else(|e| panic!("{e}"))
     })
-}
-
-/// Returns from the calling test when the suite runs against real AWS, saying why the test
-/// needs the emulator (`reason`); the test's name comes from where the macro stands.
-macro_rules! emulator_only {
-    ($reason:expr) => {{
-        fn here() {}
-        if $crate::harness::aws::skip_on_aws(
-            $crate::harness::aws::test_name(std::any::type_name_of_val(&here)),
-            $reason,
-        ) {
-            return;
-        }
-    }};
-}
-pub(crate) use emulator_only;
-
-/// The name of the test function an item named `here` stands in, from that item's type name
-/// (`it::suite::test_name::{{closure}}::here` under `#[tokio::test]`).
-pub fn test_name(path: &str) -> &str {
-    let path = path
-        .trim_end_matches("::here")
-        .trim_end_matches("::{{closure}}");
-    path.rsplit("::").next().unwrap_or(path)
-}
-
-/// True (after printing why) when the suite runs on real AWS and this test needs the emulator.
-pub fn skip_on_aws(test: &str, reason: &str) -> bool {
-    if matches!(backend(), Backend::Aws(_)) {
-        eprintln!("SKIP {test}: needs the emulator ({reason}); {ENV_AWS}=1 runs against real AWS");
-        true
-    } else {
-        false
-    }
 }
 
 /// The real product one test holds (the others wait for it), and what to put back.
@@ -326,21 +292,4 @@ pub fn workdir() -> Workdir {
         }
     }
     wd
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn emulator_only_names_the_test_it_stands_in() {
-        fn here() {}
-        let path = std::any::type_name_of_val(&here);
-        assert_eq!(
-            super::test_name(path),
-            "emulator_only_names_the_test_it_stands_in"
-        );
-        assert_eq!(
-            super::test_name("it::acceptance::errors::a_test::{{closure}}::here"),
-            "a_test"
-        );
-    }
 }

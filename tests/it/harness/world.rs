@@ -49,11 +49,9 @@ impl World {
         }
     }
 
-    /// For tests that can run on either backend: the emulator, or with `TF_ACC_AWS=1` the
-    /// configured real product. Only the acceptance suites opt in, so no other suite ever
-    /// reaches AWS.
-    /// [`World::start_on_backend`] with a workdir and one product to work on (named `name` on
-    /// the emulator; the configured product on AWS).
+    /// For tests that run on either backend: a workdir and one product to work on (seeded
+    /// as `name` on the emulator; with `TF_ACC_AWS=1`, the configured real product). Only the
+    /// acceptance suites use it, so no other suite ever reaches AWS.
     pub async fn with_product(name: &str) -> (World, Workdir, String) {
         let world = World::start_on_backend().await;
         let wd = world.workdir();
@@ -81,11 +79,11 @@ impl World {
         self.aws.is_some()
     }
 
-    /// The emulator (panics in AWS mode: guard the test with `emulator_only!`).
+    /// The emulator (panics in AWS mode: such a test starts with [`World::start`]).
     pub fn emu(&self) -> &RunningEmulator {
         self.emu
             .as_ref()
-            .expect("this test needs the emulator: guard it with emulator_only!")
+            .expect("this test needs the emulator: start it with World::start")
     }
 
     /// The emulator, shared (a fault proxy in front of it holds one too).
@@ -133,7 +131,7 @@ impl World {
     pub async fn seed_with(&self, seed: SeedProduct) -> String {
         assert!(
             !self.is_aws(),
-            "seeding products needs the emulator: guard the test with emulator_only! or use World::product"
+            "seeding products needs the emulator: start the test with World::start, or use World::product"
         );
         self.emu()
             .seed_provisioned_product(seed)
