@@ -4,7 +4,6 @@
 //! When to page, how long pages are trusted and what is never answered from one: `docs/design.md`.
 
 use std::collections::{HashMap, HashSet};
-use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -16,22 +15,75 @@ use super::client::ServiceCatalog;
 use super::deadline::Deadline;
 use super::error::ApiError;
 use super::query::{AccessLevel, SearchFilter};
-use super::search::{
-    ProductSummary, ScannedProduct, SearchOptions, SCAN_PAGE_MAX, SEARCH_PAGE_MAX,
-};
+use super::search::{ProductSummary, SearchOptions, SCAN_PAGE_MAX, SEARCH_PAGE_MAX};
 
 /// How long a sweep's pages answer lookups.
 pub const PAGE_TRUST: Duration = Duration::from_secs(10);
 /// The distinct product whose lookup fetches the first search page.
 pub const PROBE_AT: usize = 4;
-/// How long a sweep keeps retrying a throttled page.
+/// How long a sweep keeps resending a throttled page.
 const PAGE_DEADLINE: Duration = Duration::from_secs(300);
+
+/// The two account-level listings reads share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Listing {
+    /// `SearchProvisionedProducts`: owner, status, last record (100 a page). It fetches its
+    /// first page to learn the account's size.
+    Search,
+    /// `ScanProvisionedProducts`: the launch role (20 a page), once the account's size is known.
+    Scan,
+}
+
+impl Listing {
+    /// Pages left of a sweep, if known.
+    fn pages_left(self, st: &SweepState, account_size: Option<usize>) -> Option<usize> {
+        match self {
+            Listing::Search => st
+                .total
+                .map(|total| pages_left(total, usize::from(SEARCH_PAGE_MAX), st.pages)),
+            Listing::Scan => {
+                account_size.map(|size| pages_left(size, usize::from(SCAN_PAGE_MAX), st.pages))
+            }
+        }
+    }
+
+    async fn fetch(
+        self,
+        sc: &ServiceCatalog,
+        token: Option<&str>,
+        deadline: &Deadline,
+    ) -> Result<Page, ApiError> {
+        Ok(match self {
+            Listing::Search => {
+                let (filter, options) = (SearchFilter::account(), SearchOptions::default());
+                let page = sc
+                    .search_page_within(&filter, &options, token, deadline)
+                    .await?;
+                Page {
+                    items: page.products,
+                    total: Some(page.total_results_count),
+                    next: page.next_page_token,
+                }
+            }
+            Listing::Scan => {
+                let page = sc
+                    .scan_page_within(AccessLevel::Account, SCAN_PAGE_MAX, token, deadline)
+                    .await?;
+                Page {
+                    items: page.products,
+                    total: None,
+                    next: page.next_page_token,
+                }
+            }
+        })
+    }
+}
 
 /// The batched-read state of one client (shared by its clones).
 #[derive(Debug)]
 pub(super) struct Fleet {
-    search: Source<ProductSummary>,
-    scan: Source<ScannedProduct>,
+    search: Source,
+    scan: Source,
     /// Products this process changed: always read on their own.
     changed: Mutex<HashSet<String>>,
     /// `TotalResultsCount` of the latest account-level search.
@@ -47,6 +99,13 @@ impl Fleet {
             changed: Mutex::default(),
             account_size: Mutex::default(),
             trust,
+        }
+    }
+
+    fn source(&self, listing: Listing) -> &Source {
+        match listing {
+            Listing::Search => &self.search,
+            Listing::Scan => &self.scan,
         }
     }
 
@@ -66,15 +125,15 @@ impl Fleet {
         *lock(&self.account_size)
     }
 
-    /// The product's entry (a [`ProductSummary`] from the search, a [`ScannedProduct`] with its
-    /// launch role from the scan) from a trusted page, or `None` (read it alone).
-    pub(super) async fn entry<T: Listing>(
+    /// The product's entry in `listing` from a trusted page, or `None` (read it alone).
+    pub(super) async fn entry(
         &self,
+        listing: Listing,
         sc: &ServiceCatalog,
         id: &str,
         deadline: &Deadline,
-    ) -> Result<Option<T>, ApiError> {
-        let source = T::source(self);
+    ) -> Result<Option<ProductSummary>, ApiError> {
+        let source = self.source(listing);
         let changed = lock(&self.changed).contains(id);
         loop {
             let sweep = source.current(self.trust);
@@ -91,12 +150,13 @@ impl Fleet {
                     Phase::Fetching => {}
                     Phase::Complete | Phase::Failed => return Ok(None),
                     Phase::Idle => {
-                        let left = T::pages_left(&st, self.account_size());
-                        if !worth_fetching(st.demand.len(), st.pages, left, T::PROBES) {
+                        let left = listing.pages_left(&st, self.account_size());
+                        let probes = listing == Listing::Search;
+                        if !worth_fetching(st.demand.len(), st.pages, left, probes) {
                             return Ok(None);
                         }
                         st.phase = Phase::Fetching;
-                        tokio::spawn(fetch_pages(sc.clone(), Arc::clone(&sweep)));
+                        tokio::spawn(fetch_pages(sc.clone(), listing, Arc::clone(&sweep)));
                     }
                 }
                 sweep.progress.subscribe()
@@ -109,22 +169,14 @@ impl Fleet {
 }
 
 /// One listing's current sweep.
-#[derive(Debug)]
-pub(super) struct Source<T> {
-    current: Mutex<Option<Arc<Sweep<T>>>>,
+#[derive(Debug, Default)]
+struct Source {
+    current: Mutex<Option<Arc<Sweep>>>,
 }
 
-impl<T> Default for Source<T> {
-    fn default() -> Self {
-        Source {
-            current: Mutex::new(None),
-        }
-    }
-}
-
-impl<T> Source<T> {
+impl Source {
     /// The trusted sweep, or a new one (a sweep still fetching stays current).
-    fn current(&self, trust: Duration) -> Arc<Sweep<T>> {
+    fn current(&self, trust: Duration) -> Arc<Sweep> {
         let mut current = lock(&self.current);
         if let Some(sweep) = current.as_ref() {
             let fetching = lock(&sweep.state).phase == Phase::Fetching;
@@ -144,18 +196,18 @@ impl<T> Source<T> {
 
 /// One pass through a listing.
 #[derive(Debug)]
-struct Sweep<T> {
+struct Sweep {
     began: Instant,
-    state: Mutex<SweepState<T>>,
+    state: Mutex<SweepState>,
     /// Signalled after every page and when the sweep stops.
     progress: watch::Sender<()>,
 }
 
-#[derive(Debug)]
-pub(super) struct SweepState<T> {
+#[derive(Debug, Default)]
+struct SweepState {
     /// Distinct products looked up while this sweep is trusted.
     demand: HashSet<String>,
-    entries: HashMap<String, T>,
+    entries: HashMap<String, ProductSummary>,
     pages: usize,
     /// `TotalResultsCount` (search only).
     total: Option<usize>,
@@ -163,22 +215,10 @@ pub(super) struct SweepState<T> {
     phase: Phase,
 }
 
-impl<T> Default for SweepState<T> {
-    fn default() -> Self {
-        SweepState {
-            demand: HashSet::new(),
-            entries: HashMap::new(),
-            pages: 0,
-            total: None,
-            next: None,
-            phase: Phase::Idle,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum Phase {
     /// Not fetching: not started, or stopped by the rule.
+    #[default]
     Idle,
     Fetching,
     /// The last page was read.
@@ -204,118 +244,20 @@ fn pages_left(total: usize, per_page: usize, fetched: usize) -> usize {
 }
 
 /// One page of a listing, as a sweep keeps it.
-pub(super) struct Page<T> {
-    items: Vec<T>,
+struct Page {
+    items: Vec<ProductSummary>,
     total: Option<usize>,
     next: Option<String>,
 }
 
-type Fetched<T> = Result<Page<T>, ApiError>;
-
-/// An account-level listing a sweep pages through.
-pub(super) trait Listing: Clone + Send + Sync + 'static {
-    /// Whether the first page is fetched to learn the account's size.
-    const PROBES: bool;
-    fn id(&self) -> &str;
-    /// Pages left, if known.
-    fn pages_left(st: &SweepState<Self>, account_size: Option<usize>) -> Option<usize>;
-    fn fetch(
-        sc: &ServiceCatalog,
-        token: Option<String>,
-        deadline: &Deadline,
-    ) -> impl Future<Output = Fetched<Self>> + Send;
-    /// What a first page says of the account's size.
-    fn learned(fleet: &Fleet, total: usize);
-    /// This listing's pages in `fleet`.
-    fn source(fleet: &Fleet) -> &Source<Self>;
-}
-
-impl Listing for ProductSummary {
-    const PROBES: bool = true;
-
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn pages_left(st: &SweepState<Self>, _: Option<usize>) -> Option<usize> {
-        st.total
-            .map(|total| pages_left(total, usize::from(SEARCH_PAGE_MAX), st.pages))
-    }
-
-    async fn fetch(
-        sc: &ServiceCatalog,
-        token: Option<String>,
-        deadline: &Deadline,
-    ) -> Fetched<Self> {
-        let page = sc
-            .search_page_within(
-                &SearchFilter::account(),
-                &SearchOptions::default(),
-                token.as_deref(),
-                deadline,
-            )
-            .await?;
-        Ok(Page {
-            items: page.products,
-            total: Some(page.total_results_count),
-            next: page.next_page_token,
-        })
-    }
-
-    fn learned(fleet: &Fleet, total: usize) {
-        *lock(&fleet.account_size) = Some(total);
-    }
-
-    fn source(fleet: &Fleet) -> &Source<Self> {
-        &fleet.search
-    }
-}
-
-impl Listing for ScannedProduct {
-    const PROBES: bool = false;
-
-    fn id(&self) -> &str {
-        &self.id
-    }
-
-    fn pages_left(st: &SweepState<Self>, account_size: Option<usize>) -> Option<usize> {
-        account_size.map(|size| pages_left(size, usize::from(SCAN_PAGE_MAX), st.pages))
-    }
-
-    async fn fetch(
-        sc: &ServiceCatalog,
-        token: Option<String>,
-        deadline: &Deadline,
-    ) -> Fetched<Self> {
-        let page = sc
-            .scan_page_within(
-                AccessLevel::Account,
-                SCAN_PAGE_MAX,
-                token.as_deref(),
-                deadline,
-            )
-            .await?;
-        Ok(Page {
-            items: page.products,
-            total: None,
-            next: page.next_page_token,
-        })
-    }
-
-    fn learned(_: &Fleet, _: usize) {}
-
-    fn source(fleet: &Fleet) -> &Source<Self> {
-        &fleet.scan
-    }
-}
-
 /// Fetches pages of `sweep` while the rule says so; runs on its own task, so a lookup that is
 /// cancelled never leaves the others without pages.
-async fn fetch_pages<T: Listing>(sc: ServiceCatalog, sweep: Arc<Sweep<T>>) {
+async fn fetch_pages(sc: ServiceCatalog, listing: Listing, sweep: Arc<Sweep>) {
     let deadline = Deadline::new(PAGE_DEADLINE, CancellationToken::new());
+    let fleet = sc.fleet();
     loop {
         let token = lock(&sweep.state).next.clone();
-        let page = T::fetch(&sc, token.clone(), &deadline).await;
+        let page = listing.fetch(&sc, token.as_deref(), &deadline).await;
         let phase = {
             let mut st = lock(&sweep.state);
             st.phase = match page {
@@ -323,17 +265,18 @@ async fn fetch_pages<T: Listing>(sc: ServiceCatalog, sweep: Arc<Sweep<T>>) {
                     st.pages += 1;
                     if let (Some(total), 1) = (page.total, st.pages) {
                         st.total = Some(total);
-                        T::learned(sc.fleet(), total);
+                        *lock(&fleet.account_size) = Some(total);
                     }
                     for item in page.items {
-                        st.entries.insert(item.id().to_owned(), item);
+                        st.entries.insert(item.id.clone(), item);
                     }
                     let repeated = page.next.is_some() && page.next == token;
                     st.next = page.next;
-                    let left = T::pages_left(&st, sc.fleet().account_size());
+                    let left = listing.pages_left(&st, fleet.account_size());
+                    let probes = listing == Listing::Search;
                     if st.next.is_none() || repeated {
                         Phase::Complete
-                    } else if worth_fetching(st.demand.len(), st.pages, left, T::PROBES) {
+                    } else if worth_fetching(st.demand.len(), st.pages, left, probes) {
                         Phase::Fetching
                     } else {
                         Phase::Idle

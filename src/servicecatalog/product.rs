@@ -13,7 +13,7 @@ use super::client::ServiceCatalog;
 use super::deadline::Deadline;
 use super::error::{About, ApiError};
 use super::read::{not_listed, search_refused_or, READ_DEADLINE};
-use super::search::ScannedProduct;
+use super::search::ProductSummary;
 
 /// Which provisioned product to describe.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,7 +37,7 @@ impl fmt::Display for ProductLookup<'_> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProductDetails {
     /// What `DescribeProvisionedProduct` says (the same shape as a scan lists).
-    pub detail: ScannedProduct,
+    pub detail: ProductSummary,
     /// `UserArn` from the account-level search.
     pub owner: Option<String>,
     /// `UserArnSession` from the account-level search.
@@ -74,7 +74,7 @@ impl ServiceCatalog {
         let detail = out
             .provisioned_product_detail()
             .ok_or_else(|| unusable("ProvisionedProductDetail"))?;
-        let detail = ScannedProduct::from_sdk(detail).ok_or_else(|| unusable("Id"))?;
+        let detail = ProductSummary::from_detail(detail).ok_or_else(|| unusable("Id"))?;
         match self.search_by_id(&detail.id, &deadline).await {
             Ok(Some(entry)) => Ok(ProductDetails {
                 detail,

@@ -13,10 +13,11 @@ use tokio_util::sync::CancellationToken;
 use super::client::ServiceCatalog;
 use super::deadline::Deadline;
 use super::error::{About, ApiError};
+use super::fleet::Listing;
 use super::properties::{PropertyKey, PropertyMap};
 use super::query::{SearchField, SearchFilter, SearchTerm};
 use super::record::RecordRef;
-use super::search::{ProductSummary, ScannedProduct, SearchOptions};
+use super::search::{ProductSummary, SearchOptions};
 
 /// Upper bound on search pages read when looking for one id (each page holds up to 100 products).
 const MAX_SEARCH_PAGES: usize = 100;
@@ -191,7 +192,7 @@ impl ServiceCatalog {
         // not needed.
         let Some(entry) = self
             .fleet()
-            .entry::<ProductSummary>(self, id, deadline)
+            .entry(Listing::Search, self, id, deadline)
             .await?
         else {
             return if needs.launch_role {
@@ -204,7 +205,7 @@ impl ServiceCatalog {
         if needs.launch_role {
             match self
                 .fleet()
-                .entry::<ScannedProduct>(self, id, deadline)
+                .entry(Listing::Scan, self, id, deadline)
                 .await?
             {
                 Some(scanned) => {

@@ -1,6 +1,6 @@
 //! Typed, paged listings: [`ServiceCatalog::search`] (`SearchProvisionedProducts`, products as
 //! [`ProductSummary`]) and [`ServiceCatalog::scan`] (`ScanProvisionedProducts`, the only listing
-//! with `LaunchRoleArn`, as [`ScannedProduct`]). Both honour cancellation and the limit, skip a
+//! with `LaunchRoleArn`, as [`ProductSummary`]). Both honour cancellation and the limit, skip a
 //! product already returned, and stop on a repeated page token.
 
 use std::collections::{BTreeMap, HashSet};
@@ -78,7 +78,8 @@ impl Default for SearchOptions {
     }
 }
 
-/// One provisioned product as `SearchProvisionedProducts` lists it.
+/// One provisioned product as a listing shows it: `SearchProvisionedProducts` (with the owner and
+/// tags) or `ScanProvisionedProducts` and `DescribeProvisionedProduct` (with the launch role).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ProductSummary {
     pub id: String,
@@ -94,48 +95,71 @@ pub struct ProductSummary {
     pub last_record_id: Option<String>,
     pub last_provisioning_record_id: Option<String>,
     pub last_successful_provisioning_record_id: Option<String>,
+    pub product_id: Option<String>,
+    pub provisioning_artifact_id: Option<String>,
+    /// Search only.
     pub tags: BTreeMap<String, String>,
     pub physical_id: Option<String>,
-    pub product_id: Option<String>,
     pub product_name: Option<String>,
-    pub provisioning_artifact_id: Option<String>,
     pub provisioning_artifact_name: Option<String>,
-    /// The owner (`OWNER`).
+    /// The owner (`OWNER`); search only.
     pub user_arn: Option<String>,
-    /// The owner as a session ARN (may carry a session id).
+    /// The owner as a session ARN (may carry a session id); search only.
     pub user_arn_session: Option<String>,
+    /// The launch role (`LAUNCH_ROLE`); scan and describe only.
+    pub launch_role_arn: Option<String>,
+}
+
+/// A [`ProductSummary`] from an SDK shape with the getters both listings share, and `$rest`;
+/// `None` for an entry without an id (nothing could address it).
+macro_rules! summary {
+    ($a:expr, $owned:ident, { $($rest:tt)* }) => {{
+        let a = $a;
+        let $owned = |s: Option<&str>| s.map(str::to_owned);
+        Some(ProductSummary {
+            id: a.id().filter(|id| !id.is_empty())?.to_owned(),
+            name: $owned(a.name()),
+            arn: $owned(a.arn()),
+            product_type: $owned(a.r#type()),
+            status: a.status().cloned(),
+            status_message: $owned(a.status_message()),
+            created_time: a.created_time().and_then(|t| t.fmt(Format::DateTime).ok()),
+            idempotency_token: $owned(a.idempotency_token()),
+            last_record_id: $owned(a.last_record_id()),
+            last_provisioning_record_id: $owned(a.last_provisioning_record_id()),
+            last_successful_provisioning_record_id: $owned(
+                a.last_successful_provisioning_record_id(),
+            ),
+            product_id: $owned(a.product_id()),
+            provisioning_artifact_id: $owned(a.provisioning_artifact_id()),
+            $($rest)*
+        })
+    }};
 }
 
 impl ProductSummary {
-    /// `None` for an entry without an id (nothing could address it).
-    fn from_sdk(a: &ProvisionedProductAttribute) -> Option<Self> {
-        let owned = |s: Option<&str>| s.map(str::to_owned);
-        Some(ProductSummary {
-            id: a.id().filter(|id| !id.is_empty())?.to_owned(),
-            name: owned(a.name()),
-            arn: owned(a.arn()),
-            product_type: owned(a.r#type()),
-            status: a.status().cloned(),
-            status_message: owned(a.status_message()),
-            created_time: a.created_time().and_then(|t| t.fmt(Format::DateTime).ok()),
-            idempotency_token: owned(a.idempotency_token()),
-            last_record_id: owned(a.last_record_id()),
-            last_provisioning_record_id: owned(a.last_provisioning_record_id()),
-            last_successful_provisioning_record_id: owned(
-                a.last_successful_provisioning_record_id(),
-            ),
+    /// A search result.
+    fn from_search(a: &ProvisionedProductAttribute) -> Option<Self> {
+        summary!(a, owned, {
             tags: a
                 .tags()
                 .iter()
                 .map(|t| (t.key().to_owned(), t.value().to_owned()))
                 .collect(),
             physical_id: owned(a.physical_id()),
-            product_id: owned(a.product_id()),
             product_name: owned(a.product_name()),
-            provisioning_artifact_id: owned(a.provisioning_artifact_id()),
             provisioning_artifact_name: owned(a.provisioning_artifact_name()),
             user_arn: owned(a.user_arn()),
             user_arn_session: owned(a.user_arn_session()),
+            launch_role_arn: None,
+        })
+    }
+
+    /// A scanned or described product.
+    pub(super) fn from_detail(d: &ProvisionedProductDetail) -> Option<Self> {
+        summary!(d, owned, {
+            launch_role_arn: owned(d.launch_role_arn()),
+            ..ProductSummary::default()
         })
     }
 }
@@ -151,55 +175,10 @@ pub struct SearchPage {
     pub next_page_token: Option<String>,
 }
 
-/// One provisioned product as `ScanProvisionedProducts` lists it (a `ProvisionedProductDetail`).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct ScannedProduct {
-    pub id: String,
-    pub name: Option<String>,
-    pub arn: Option<String>,
-    pub product_type: Option<String>,
-    pub status: Option<ProvisionedProductStatus>,
-    pub status_message: Option<String>,
-    /// `CreatedTime` in RFC 3339 (UTC).
-    pub created_time: Option<String>,
-    pub idempotency_token: Option<String>,
-    pub last_record_id: Option<String>,
-    pub last_provisioning_record_id: Option<String>,
-    pub last_successful_provisioning_record_id: Option<String>,
-    pub product_id: Option<String>,
-    pub provisioning_artifact_id: Option<String>,
-    /// The launch role (`LAUNCH_ROLE`).
-    pub launch_role_arn: Option<String>,
-}
-
-impl ScannedProduct {
-    pub(super) fn from_sdk(d: &ProvisionedProductDetail) -> Option<Self> {
-        let owned = |s: Option<&str>| s.map(str::to_owned);
-        Some(ScannedProduct {
-            id: d.id().filter(|id| !id.is_empty())?.to_owned(),
-            name: owned(d.name()),
-            arn: owned(d.arn()),
-            product_type: owned(d.r#type()),
-            status: d.status().cloned(),
-            status_message: owned(d.status_message()),
-            created_time: d.created_time().and_then(|t| t.fmt(Format::DateTime).ok()),
-            idempotency_token: owned(d.idempotency_token()),
-            last_record_id: owned(d.last_record_id()),
-            last_provisioning_record_id: owned(d.last_provisioning_record_id()),
-            last_successful_provisioning_record_id: owned(
-                d.last_successful_provisioning_record_id(),
-            ),
-            product_id: owned(d.product_id()),
-            provisioning_artifact_id: owned(d.provisioning_artifact_id()),
-            launch_role_arn: owned(d.launch_role_arn()),
-        })
-    }
-}
-
 /// One page of a scan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScanPage {
-    pub products: Vec<ScannedProduct>,
+    pub products: Vec<ProductSummary>,
     /// The token of the next page; `None` on the last.
     pub next_page_token: Option<String>,
 }
@@ -303,7 +282,7 @@ pub struct ScanPages<'a> {
 
 impl ScanPages<'_> {
     /// The next page's products not returned before, `None` when done.
-    pub async fn next_page(&mut self) -> Result<Option<Vec<ScannedProduct>>, ApiError> {
+    pub async fn next_page(&mut self) -> Result<Option<Vec<ProductSummary>>, ApiError> {
         if self.cursor.done {
             return Ok(None);
         }
@@ -325,7 +304,7 @@ impl ScanPages<'_> {
     }
 
     /// Every remaining product, in order.
-    pub async fn collect(mut self) -> Result<Vec<ScannedProduct>, ApiError> {
+    pub async fn collect(mut self) -> Result<Vec<ProductSummary>, ApiError> {
         let mut all = Vec::new();
         while let Some(page) = self.next_page().await? {
             all.extend(page);
@@ -419,7 +398,7 @@ impl ServiceCatalog {
             products: out
                 .provisioned_products()
                 .iter()
-                .filter_map(ProductSummary::from_sdk)
+                .filter_map(ProductSummary::from_search)
                 .filter(|p| filter.accepts(p))
                 .collect(),
             total_results_count: usize::try_from(out.total_results_count()).unwrap_or(0),
@@ -452,7 +431,7 @@ impl ServiceCatalog {
             products: out
                 .provisioned_products()
                 .iter()
-                .filter_map(ScannedProduct::from_sdk)
+                .filter_map(ProductSummary::from_detail)
                 .collect(),
             next_page_token: next_token(out.next_page_token()),
         })
@@ -493,7 +472,7 @@ mod tests {
     #[test]
     fn entries_without_an_id_are_skipped_and_times_are_rfc3339() {
         let bare = ProvisionedProductAttribute::builder().name("x").build();
-        assert!(ProductSummary::from_sdk(&bare).is_none());
+        assert!(ProductSummary::from_search(&bare).is_none());
         let full = ProvisionedProductAttribute::builder()
             .id("pp-1")
             .created_time(aws_smithy_types::DateTime::from_secs_and_nanos(
@@ -509,7 +488,7 @@ mod tests {
             )
             .user_arn_session("arn:aws:sts::123456789012:assumed-role/R/s")
             .build();
-        let s = ProductSummary::from_sdk(&full).unwrap();
+        let s = ProductSummary::from_search(&full).unwrap();
         assert_eq!(s.created_time.as_deref(), Some("2019-12-24T21:26:33.358Z"));
         assert_eq!(s.tags.get("k").map(String::as_str), Some("v"));
         assert_eq!(
