@@ -61,7 +61,7 @@ impl Listing {
                     .await?;
                 Page {
                     items: page.products,
-                    total: Some(page.total_results_count),
+                    total: page.total_results_count,
                     next: page.next_page_token,
                 }
             }

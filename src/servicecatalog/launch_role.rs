@@ -147,7 +147,7 @@ impl LaunchRoles<'_> {
             .sc
             .search_page(&every, &options, None, &self.cancel)
             .await?;
-        Ok(page.total_results_count)
+        Ok(page.total_results_count.unwrap_or_default())
     }
 }
 

@@ -43,8 +43,7 @@ pub use query::{AccessLevel, SearchField, SearchFilter, SearchTerm};
 pub use read::ProductState;
 pub use record::{RecordId, RecordOutcome, RecordRef};
 pub use search::{
-    ProductSummary, ScanPage, ScanPages, SearchOptions, SearchPage, SearchPages, SearchSort,
-    SCAN_PAGE_MAX, SEARCH_PAGE_MAX,
+    Page, Pages, ProductSummary, SearchOptions, SearchSort, SCAN_PAGE_MAX, SEARCH_PAGE_MAX,
 };
 
 /// SDK enums callers see in [`ProductState`] and [`RecordOutcome`].

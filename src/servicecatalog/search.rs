@@ -164,21 +164,13 @@ impl ProductSummary {
     }
 }
 
-/// One page of a search.
+/// One page of a listing.
 #[derive(Debug, Clone, PartialEq)]
-pub struct SearchPage {
-    /// The products of the page that match the filter exactly.
+pub struct Page {
+    /// The products of the page (for a search, those that match the filter exactly).
     pub products: Vec<ProductSummary>,
-    /// `TotalResultsCount`: how many products the service matched in all.
-    pub total_results_count: usize,
-    /// The token of the next page; `None` on the last.
-    pub next_page_token: Option<String>,
-}
-
-/// One page of a scan.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScanPage {
-    pub products: Vec<ProductSummary>,
+    /// `TotalResultsCount`, how many products the search matched in all (a scan has none).
+    pub total_results_count: Option<usize>,
     /// The token of the next page; `None` on the last.
     pub next_page_token: Option<String>,
 }
@@ -225,29 +217,46 @@ impl Cursor {
     }
 }
 
-/// A search in progress: `next_page()` until `None` (see the module docs).
+/// A listing in progress: `next_page()` until `None`.
 #[derive(Debug)]
-pub struct SearchPages<'a> {
+pub struct Pages<'a> {
     sc: &'a ServiceCatalog,
-    filter: &'a SearchFilter,
-    options: &'a SearchOptions,
+    of: Of<'a>,
     deadline: Deadline,
     cursor: Cursor,
     total: Option<usize>,
 }
 
-impl SearchPages<'_> {
-    /// The next page's products (exact matches not returned before), `None` when done.
+/// What a listing lists.
+#[derive(Debug, Clone, Copy)]
+enum Of<'a> {
+    Search(&'a SearchFilter, &'a SearchOptions),
+    Scan(AccessLevel, u8),
+}
+
+impl Pages<'_> {
+    /// The next page's products (not returned before), `None` when done.
     pub async fn next_page(&mut self) -> Result<Option<Vec<ProductSummary>>, ApiError> {
         if self.cursor.done {
             return Ok(None);
         }
         let token = self.cursor.token.clone();
-        let page = self
-            .sc
-            .search_page_within(self.filter, self.options, token.as_deref(), &self.deadline)
-            .await?;
-        self.total = Some(page.total_results_count);
+        let (token, deadline) = (token.as_deref(), &self.deadline);
+        let page = match self.of {
+            Of::Search(filter, options) => {
+                let page = self
+                    .sc
+                    .search_page_within(filter, options, token, deadline)
+                    .await?;
+                self.total = page.total_results_count;
+                page
+            }
+            Of::Scan(level, page_size) => {
+                self.sc
+                    .scan_page_within(level, page_size, token, deadline)
+                    .await?
+            }
+        };
         Ok(Some(self.cursor.advance(
             page.products,
             |p| p.id.as_str(),
@@ -255,52 +264,9 @@ impl SearchPages<'_> {
         )))
     }
 
-    /// `TotalResultsCount` of the last page read.
+    /// `TotalResultsCount` of the last search page read.
     pub fn total_results_count(&self) -> Option<usize> {
         self.total
-    }
-
-    /// Every remaining product, in order.
-    pub async fn collect(mut self) -> Result<Vec<ProductSummary>, ApiError> {
-        let mut all = Vec::new();
-        while let Some(page) = self.next_page().await? {
-            all.extend(page);
-        }
-        Ok(all)
-    }
-}
-
-/// A scan in progress: `next_page()` until `None`.
-#[derive(Debug)]
-pub struct ScanPages<'a> {
-    sc: &'a ServiceCatalog,
-    access_level: AccessLevel,
-    page_size: u8,
-    deadline: Deadline,
-    cursor: Cursor,
-}
-
-impl ScanPages<'_> {
-    /// The next page's products not returned before, `None` when done.
-    pub async fn next_page(&mut self) -> Result<Option<Vec<ProductSummary>>, ApiError> {
-        if self.cursor.done {
-            return Ok(None);
-        }
-        let token = self.cursor.token.clone();
-        let page = self
-            .sc
-            .scan_page_within(
-                self.access_level,
-                self.page_size,
-                token.as_deref(),
-                &self.deadline,
-            )
-            .await?;
-        Ok(Some(self.cursor.advance(
-            page.products,
-            |p| p.id.as_str(),
-            page.next_page_token,
-        )))
     }
 
     /// Every remaining product, in order.
@@ -320,11 +286,10 @@ impl ServiceCatalog {
         filter: &'a SearchFilter,
         options: &'a SearchOptions,
         cancel: &CancellationToken,
-    ) -> SearchPages<'a> {
-        SearchPages {
+    ) -> Pages<'a> {
+        Pages {
             sc: self,
-            filter,
-            options,
+            of: Of::Search(filter, options),
             deadline: Deadline::new(options.deadline, cancel.clone()),
             cursor: Cursor::new(options.limit),
             total: None,
@@ -338,7 +303,7 @@ impl ServiceCatalog {
         options: &SearchOptions,
         page_token: Option<&str>,
         cancel: &CancellationToken,
-    ) -> Result<SearchPage, ApiError> {
+    ) -> Result<Page, ApiError> {
         let deadline = Deadline::new(options.deadline, cancel.clone());
         self.search_page_within(filter, options, page_token, &deadline)
             .await
@@ -350,13 +315,13 @@ impl ServiceCatalog {
         access_level: AccessLevel,
         page_size: u8,
         cancel: &CancellationToken,
-    ) -> ScanPages<'a> {
-        ScanPages {
+    ) -> Pages<'a> {
+        Pages {
             sc: self,
-            access_level,
-            page_size,
+            of: Of::Scan(access_level, page_size),
             deadline: Deadline::new(LIST_DEADLINE, cancel.clone()),
             cursor: Cursor::new(None),
+            total: None,
         }
     }
 
@@ -367,7 +332,7 @@ impl ServiceCatalog {
         options: &SearchOptions,
         page_token: Option<&str>,
         deadline: &Deadline,
-    ) -> Result<SearchPage, ApiError> {
+    ) -> Result<Page, ApiError> {
         let sort_order = if options.descending {
             SortOrder::Descending
         } else {
@@ -394,14 +359,14 @@ impl ServiceCatalog {
                 call.clone().send()
             })
             .await?;
-        Ok(SearchPage {
+        Ok(Page {
             products: out
                 .provisioned_products()
                 .iter()
                 .filter_map(ProductSummary::from_search)
                 .filter(|p| filter.accepts(p))
                 .collect(),
-            total_results_count: usize::try_from(out.total_results_count()).unwrap_or(0),
+            total_results_count: Some(usize::try_from(out.total_results_count()).unwrap_or(0)),
             next_page_token: next_token(out.next_page_token()),
         })
     }
@@ -413,7 +378,7 @@ impl ServiceCatalog {
         page_size: u8,
         page_token: Option<&str>,
         deadline: &Deadline,
-    ) -> Result<ScanPage, ApiError> {
+    ) -> Result<Page, ApiError> {
         let call = self
             .client()
             .scan_provisioned_products()
@@ -427,12 +392,13 @@ impl ServiceCatalog {
                 call.clone().send()
             })
             .await?;
-        Ok(ScanPage {
+        Ok(Page {
             products: out
                 .provisioned_products()
                 .iter()
                 .filter_map(ProductSummary::from_detail)
                 .collect(),
+            total_results_count: None,
             next_page_token: next_token(out.next_page_token()),
         })
     }
