@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use crate::servicecatalog::{
-    validate_provisioned_product_name, AccessLevel, ApiError, SearchField, SearchFilter,
-    SearchTerm, ValidationError, ACCESS_NEEDED,
+    validate_property_value, validate_provisioned_product_name, AccessLevel, ApiError, PropertyKey,
+    SearchField, SearchFilter, SearchTerm, ValidationError, ACCESS_NEEDED,
 };
 use crate::tfplugin::validator::{check, check_entries, one_of};
 use crate::tfplugin::{Attribute, AttributePath, Diagnostic, Diagnostics, Schema, Type};
@@ -27,6 +27,7 @@ crate::model! {
     /// The filter attributes, as configured.
     #[derive(Clone, Debug, Default, PartialEq)]
     pub struct Filters {
+        pub owner: Option<String>,
         pub name: Option<String>,
         pub product_id: Option<String>,
         pub tags: Option<BTreeMap<String, String>>,
@@ -47,6 +48,17 @@ pub fn with_filters(schema: Schema) -> Schema {
 pub fn filter_attributes() -> Vec<Attribute> {
     let optional = |name: &str, ty: Type, doc: &str| Attribute::optional(name, ty).description(doc);
     vec![
+        optional(
+            "owner",
+            Type::String,
+            "Only the products this principal owns (`OWNER`): the exact ARN of an IAM user, IAM \
+             role or STS assumed-role, e.g. `arn:aws:iam::123456789012:user/alice`.",
+        )
+        .validator(check(
+            "Invalid owner filter",
+            "an IAM user, IAM role or STS assumed-role ARN",
+            owner_term,
+        )),
         optional(
             "name",
             Type::String,
@@ -123,6 +135,12 @@ fn product_id_term(id: &str) -> Result<SearchTerm, String> {
     }
 }
 
+/// `userArn:<arn>`, for an ARN the resource would take as `OWNER`.
+fn owner_term(owner: &str) -> Result<SearchTerm, ValidationError> {
+    validate_property_value(PropertyKey::Owner, owner)?;
+    SearchTerm::field(SearchField::UserArn, owner)
+}
+
 fn tag_term(key: &str, value: &str) -> Result<SearchTerm, ValidationError> {
     SearchTerm::tag(key, value)
 }
@@ -151,6 +169,12 @@ impl Filters {
             Ok(term) => filter.terms.push(term),
             Err(detail) => diags.attribute_error(path, "Invalid filter", detail),
         };
+        if let Some(owner) = &self.owner {
+            add(
+                AttributePath::attr("owner"),
+                owner_term(owner).map_err(|e| e.to_string()),
+            );
+        }
         if let Some(name) = &self.name {
             let term = validate_provisioned_product_name(name)
                 .and_then(|()| SearchTerm::field(SearchField::Name, name));
@@ -276,6 +300,10 @@ mod tests {
             ("env", Value::string("prod")),
         ]);
         let f = filters(&[
+            (
+                "owner",
+                Value::string("arn:aws:iam::123456789012:user/alice"),
+            ),
             ("name", Value::string("web-1")),
             ("product_id", Value::string("prod-abcdefgh12345")),
             ("status", Value::string("AVAILABLE")),
@@ -288,6 +316,7 @@ mod tests {
         assert_eq!(
             search.query(),
             [
+                "userArn:arn:aws:iam::123456789012:user/alice",
                 "name:web-1",
                 "productId:prod-abcdefgh12345",
                 "status:AVAILABLE",
@@ -311,6 +340,27 @@ mod tests {
     }
 
     #[test]
+    fn the_owner_filter_keeps_only_exact_owner_matches_whatever_the_service_returns() {
+        let alice = "arn:aws:iam::123456789012:user/alice";
+        let search = filters(&[("owner", Value::string(alice))])
+            .search_filter()
+            .unwrap();
+        let owned_by = |arn: &str| crate::servicecatalog::ProductSummary {
+            id: "pp-1".into(),
+            user_arn: Some(arn.into()),
+            ..Default::default()
+        };
+        assert!(search.accepts(&owned_by(alice)));
+        for near in [
+            "arn:aws:iam::123456789012:user/Alice",
+            "arn:aws:iam::123456789012:user/alice2",
+            "arn:aws:iam::123456789012:role/alice",
+        ] {
+            assert!(!search.accepts(&owned_by(near)), "{near}");
+        }
+    }
+
+    #[test]
     fn bad_filters_are_refused_at_validate_time_naming_attribute_and_value() {
         assert!(errors(&[]).is_empty());
         assert!(
@@ -318,6 +368,16 @@ mod tests {
             "checked once known"
         );
         for (attr, value, expected) in [
+            (
+                "owner",
+                Value::string("alice"),
+                "\"alice\" is not a valid ARN",
+            ),
+            (
+                "owner",
+                Value::string("arn:aws:s3:::bucket"),
+                "must be an IAM user, IAM role or STS assumed-role ARN",
+            ),
             ("name", Value::string("-web"), "\"-web\""),
             ("product_id", Value::string("prod abc"), "\"prod abc\""),
             ("status", Value::string("BROKEN"), "\"BROKEN\""),

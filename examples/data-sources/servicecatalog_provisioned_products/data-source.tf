@@ -29,3 +29,12 @@ resource "servicecatalog_provisioned_product_properties" "fleet" {
 output "fleet_owners" {
   value = { for id, p in local.fleet : p.name => p.owner }
 }
+
+# What one person owns: every product whose OWNER is exactly this IAM user.
+data "servicecatalog_provisioned_products" "alice" {
+  owner = "arn:aws:iam::123456789012:user/alice"
+}
+
+output "owned_by_alice" {
+  value = { for p in data.servicecatalog_provisioned_products.alice.provisioned_products : p.id => p.name }
+}

@@ -98,7 +98,15 @@ fn matches_term(s: &Shown<'_>, term: &str) -> bool {
                         || t.key.eq_ignore_ascii_case(value)
                 });
             }
-            return field_value(s, &lower).is_some_and(|v| v.eq_ignore_ascii_case(value));
+            // An owner is an ARN, whose resource part is case-sensitive: matched exactly.
+            let exact = matches!(lower.as_str(), "userarn" | "userarnsession");
+            return field_value(s, &lower).is_some_and(|v| {
+                if exact {
+                    v == value
+                } else {
+                    v.eq_ignore_ascii_case(value)
+                }
+            });
         }
     }
     // Free text: case-insensitive substring of any searchable field or tag.

@@ -31,6 +31,9 @@ pub struct SeedProduct {
     /// Artifact id; default `pa-emulator00000`.
     #[serde(default)]
     pub provisioning_artifact_id: Option<String>,
+    /// Tags (key, value), checked as `ProvisionProduct` checks them.
+    #[serde(default)]
+    pub tags: Vec<(String, String)>,
 }
 
 /// Creates an `AVAILABLE` product at once (with a `SUCCEEDED` provisioning record), validated like the API.
@@ -61,6 +64,14 @@ pub(crate) fn seed(
             .as_deref()
             .unwrap_or("pa-emulator00000")),
     );
+    if !seed.tags.is_empty() {
+        let tags: Vec<_> = seed
+            .tags
+            .iter()
+            .map(|(k, v)| json!({ "Key": k, "Value": v }))
+            .collect();
+        body.insert("Tags".into(), json!(tags));
+    }
     body.insert(
         "ProvisionToken".into(),
         json!(uuid::Uuid::new_v4().to_string()),

@@ -4,6 +4,7 @@
 //! values are checked through the SDK, as a user would check them in the console. Tests that start
 //! with `World::with_product` or `World::start_on_backend` also run against real AWS (`TF_ACC_AWS=1`).
 
+mod by_owner;
 mod config;
 mod data_source;
 mod errors;

@@ -372,8 +372,8 @@ fn the_query_file_check_reports_each_kind_of_mistake() {
             "exactly one unlabelled config",
         ),
         (
-            "list \"servicecatalog_provisioned_product_properties\" \"p\" {\n  provider = servicecatalog\n  config {\n    owner = \"x\"\n  }\n}\n",
-            "config.owner is not in",
+            "list \"servicecatalog_provisioned_product_properties\" \"p\" {\n  provider = servicecatalog\n  config {\n    team = \"x\"\n  }\n}\n",
+            "config.team is not in",
         ),
         (
             "list \"servicecatalog_provisioned_product_properties\" \"p\" {\n  provider = servicecatalog\n  config {\n    status = \"BROKEN\"\n  }\n}\n",

@@ -364,6 +364,15 @@ async fn search_queries_sorting_and_paging() {
             .total_results_count(),
         5
     );
+    // An owner matches exactly: another case, or a part of the ARN, matches nothing.
+    for near in [
+        iam_arn("user", "ADMIN"),
+        iam_arn("user", "adm"),
+        format!("{}x", iam_arn("user", "admin")),
+    ] {
+        let found = search(&format!("userArn:{near}")).await.unwrap();
+        assert_eq!(found.total_results_count(), 0, "{near}");
+    }
     assert_eq!(
         search("productId:prod-abcdefgh12345")
             .await
