@@ -173,6 +173,8 @@ impl ServiceCatalog {
             request = request.provisioned_product_properties(key.to_sdk(), value);
         }
         let about = About::Product(id.to_owned());
+        let pace = self.pace();
+        let _slot = deadline.guard(BUSY, pace.slot()).await?;
         let out = match self
             .send(deadline, UPDATE, about, || request.clone().send())
             .await
@@ -189,6 +191,7 @@ impl ServiceCatalog {
                     operation: UPDATE,
                     message: "the response has no RecordId".to_owned(),
                 })?;
+        pace.through();
         tracing::debug!(
             provisioned_product_id = id,
             record_id,

@@ -12,6 +12,7 @@ use super::backoff::Backoff;
 use super::error::EndpointRecorder;
 use super::fleet::{Fleet, PAGE_TRUST};
 use super::input::AcceptLanguage;
+use super::pace::{Pace, ThrottleWatch};
 use super::poller::Poller;
 use super::OWNER_CONSISTENCY_BOUND;
 
@@ -26,6 +27,7 @@ pub struct ServiceCatalog {
     endpoint: EndpointRecorder,
     resend_throttling: bool,
     shared: Arc<Shared>,
+    pace: Arc<Pace>,
 }
 
 #[derive(Debug)]
@@ -55,10 +57,15 @@ impl fmt::Debug for ServiceCatalog {
 }
 
 impl ServiceCatalog {
-    /// Wraps an SDK client (adding what lets errors name the endpoint).
+    /// Wraps an SDK client (adding what lets errors name the endpoint, and what paces updates).
     pub fn new(client: Client) -> Self {
         let endpoint = EndpointRecorder::default();
-        let conf = client.config().to_builder().interceptor(endpoint.clone());
+        let pace = Arc::new(Pace::default());
+        let conf = client
+            .config()
+            .to_builder()
+            .interceptor(endpoint.clone())
+            .retry_classifier(ThrottleWatch(Arc::clone(&pace)));
         ServiceCatalog {
             client: Client::from_conf(conf.build()),
             endpoint,
@@ -67,6 +74,7 @@ impl ServiceCatalog {
             owner_consistency: OWNER_CONSISTENCY_BOUND,
             resend_throttling: true,
             shared: Shared::new(PAGE_TRUST),
+            pace,
         }
     }
 
@@ -131,6 +139,10 @@ impl ServiceCatalog {
 
     pub(super) fn fleet(&self) -> &Fleet {
         &self.shared.fleet
+    }
+
+    pub(super) fn pace(&self) -> &Pace {
+        &self.pace
     }
 
     pub(super) fn poller(&self) -> &Poller {

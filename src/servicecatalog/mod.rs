@@ -15,6 +15,7 @@ mod error;
 mod fleet;
 mod input;
 mod launch_role;
+mod pace;
 mod poller;
 mod product;
 mod properties;

@@ -23,6 +23,13 @@ const MAX_ROUNDS: usize = 16;
 /// time, and their records come back within milliseconds) share their first poll, at the cost
 /// of at most this much delay.
 const ROUND_SPACING: Duration = Duration::from_millis(10);
+/// Records per `ListRecordHistory` page (the API's largest).
+pub(super) const HISTORY_PAGE: usize = 20;
+/// After a round of several history pages, the next one waits this long for each page past
+/// the first (at most [`MAX_GAP`]): many waits (a fleet hand-over) poll the account's history a
+/// few pages a second, not without pause.
+const PAGE_GAP: Duration = Duration::from_millis(500);
+const MAX_GAP: Duration = Duration::from_secs(2);
 /// How long past its deadline a wait trusts the poller to answer before giving up by itself
 /// (a round stuck in a call that never returns).
 const GRACE: Duration = Duration::from_secs(30);
@@ -42,8 +49,8 @@ struct Inner {
     running: bool,
     /// Account-level `ListRecordHistory` was refused: poll with `DescribeRecord` only.
     no_history: bool,
-    /// When the latest round started.
-    last_round: Option<Instant>,
+    /// When the next round may start.
+    next_round: Option<Instant>,
 }
 
 #[derive(Debug)]
@@ -177,8 +184,8 @@ async fn run(sc: ServiceCatalog) {
             }
             let now = Instant::now();
             if rounds.len() < MAX_ROUNDS {
-                if let Some((members, history)) = inner.take_round(now) {
-                    rounds.spawn(poll_round(sc.clone(), now, members, history));
+                if let Some((members, pages)) = inner.take_round(now) {
+                    rounds.spawn(poll_round(sc.clone(), now, members, pages));
                     continue;
                 }
                 inner.earliest_due()
@@ -199,18 +206,30 @@ async fn run(sc: ServiceCatalog) {
 }
 
 impl Inner {
-    /// The waits the next round polls, if one is due: every wait when history is used (one
-    /// page answers them all), else only the due ones. Each is scheduled on from `now`.
-    fn take_round(&mut self, now: Instant) -> Option<(Vec<Member>, bool)> {
+    /// The waits the next round polls, if one is due, and the history pages it reads (0: none):
+    /// every wait when history is used (its pages answer them all), else only the due ones.
+    /// Each is scheduled on from `now`.
+    fn take_round(&mut self, now: Instant) -> Option<(Vec<Member>, usize)> {
         if !self.waiters.values().any(|w| w.next_due <= now)
-            || self
-                .last_round
-                .is_some_and(|last| now < last + ROUND_SPACING)
+            || self.next_round.is_some_and(|next| now < next)
         {
             return None;
         }
-        self.last_round = Some(now);
         let history = !self.no_history && self.waiters.len() >= 2;
+        let pages = if !history {
+            0
+        } else if self.waiters.len() <= HISTORY_PAGE {
+            1
+        } else {
+            // Our records are among the newest, unless others make records meanwhile.
+            self.waiters.len().div_ceil(HISTORY_PAGE) + 1
+        };
+        let gap = match u32::try_from(pages.saturating_sub(1)) {
+            Ok(0) => ROUND_SPACING,
+            Ok(extra) => PAGE_GAP.saturating_mul(extra).min(MAX_GAP),
+            Err(_) => MAX_GAP,
+        };
+        self.next_round = Some(now + gap);
         let mut members = Vec::new();
         for (key, w) in &mut self.waiters {
             let due = w.next_due <= now;
@@ -233,14 +252,14 @@ impl Inner {
             }
             w.next_due = if due { next } else { w.next_due.max(next) };
         }
-        Some((members, history))
+        Some((members, pages))
     }
 
     /// When the next round may start.
     fn earliest_due(&self) -> Option<Instant> {
         let due = self.waiters.values().map(|w| w.next_due).min()?;
-        Some(match self.last_round {
-            Some(last) => due.max(last + ROUND_SPACING),
+        Some(match self.next_round {
+            Some(next) => due.max(next),
             None => due,
         })
     }
@@ -286,17 +305,18 @@ impl Inner {
     }
 }
 
-/// One round: the history page for everyone (when `history`), `DescribeRecord` for the due
-/// waits it does not answer.
+/// One round: up to `pages` history pages for everyone, `DescribeRecord` for the due waits they
+/// do not answer.
 async fn poll_round(
     sc: ServiceCatalog,
     started: Instant,
     members: Vec<Member>,
-    history: bool,
+    pages: usize,
 ) -> Round {
     let mut history_refused = false;
-    let page = if history {
-        match sc.recent_records().await {
+    let page = if pages > 0 {
+        let wanted: Vec<&str> = members.iter().map(|m| m.record_id.as_str()).collect();
+        match sc.recent_records(pages, &wanted).await {
             Ok(page) => Some(page),
             Err(e) => {
                 history_refused = e.is_refusal();
@@ -402,7 +422,7 @@ mod tests {
         let mut inner = Inner::default();
         let (key, _rx) = add(&mut inner, "rec-1", now, now, now + ms(60_000));
         let (members, history) = inner.take_round(now).expect("due at once");
-        assert!(!history, "one record: DescribeRecord");
+        assert_eq!(history, 0, "one record: DescribeRecord");
         assert_eq!(ids(&members), [("rec-1", true)]);
         assert_eq!(inner.waiters[&key].next_due, now + ms(250));
         assert!(inner.take_round(now).is_none(), "polled: not due again yet");
@@ -419,7 +439,7 @@ mod tests {
         assert!(inner.take_round(t1).is_none(), "nobody due yet");
         let (new, _b) = add(&mut inner, "rec-new", t1, t1, end);
         let (mut members, history) = inner.take_round(t1).expect("the new wait is due");
-        assert!(history);
+        assert_eq!(history, 1, "one history page");
         assert_eq!(ids(&members), [("rec-new", true), ("rec-old", false)]);
         // Both now count as polled at t1: their next polls line up.
         assert_eq!(inner.waiters[&new].next_due, t1 + ms(250));
@@ -441,7 +461,7 @@ mod tests {
         add(&mut inner, "rec-1", t0, t0 + ms(200), end);
         add(&mut inner, "rec-3", t0, t0, end);
         let (members, history) = inner.take_round(t0).unwrap();
-        assert!(!history);
+        assert_eq!(history, 0);
         assert_eq!(ids(&members), [("rec-3", true)]);
     }
 
@@ -461,7 +481,7 @@ mod tests {
         assert!(inner.take_round(t1 + ms(2)).is_none());
         assert_eq!(inner.earliest_due(), Some(t0 + ROUND_SPACING));
         let (members, history) = inner.take_round(t0 + ROUND_SPACING).unwrap();
-        assert!(history);
+        assert_eq!(history, 1, "one history page");
         assert_eq!(
             ids(&members),
             [("rec-1", false), ("rec-2", true), ("rec-3", true)]
@@ -545,5 +565,27 @@ mod tests {
             })
         );
         assert!(inner.waiters.is_empty());
+    }
+
+    #[test]
+    fn many_waits_page_through_the_history_and_space_their_rounds_by_the_pages() {
+        let t0 = Instant::now();
+        let end = t0 + ms(600_000);
+        let mut inner = Inner::default();
+        for n in 0..60 {
+            add(&mut inner, &format!("rec-{n}"), t0, t0, end);
+        }
+        let (members, pages) = inner.take_round(t0).expect("due at once");
+        assert_eq!(members.len(), 60, "one round answers every wait");
+        assert_eq!(pages, 4, "60 records are among the newest 80");
+        // Three pages past the first: the next round is 1.5 s later, whoever is due.
+        assert!(inner.take_round(t0 + ms(1_499)).is_none());
+        assert!(inner.take_round(t0 + ms(1_500)).is_some());
+        // A few waits need one page, and their rounds come as soon as they are due.
+        let mut few = Inner::default();
+        add(&mut few, "rec-a", t0, t0, end);
+        add(&mut few, "rec-b", t0, t0, end);
+        assert_eq!(few.take_round(t0).map(|(_, pages)| pages), Some(1));
+        assert_eq!(few.next_round, Some(t0 + ROUND_SPACING));
     }
 }

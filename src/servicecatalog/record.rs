@@ -13,9 +13,7 @@ use aws_sdk_servicecatalog::types::{
 use super::client::ServiceCatalog;
 use super::deadline::Deadline;
 use super::error::{About, ApiError, RecordError};
-
-/// Records per `ListRecordHistory` page (the API's largest).
-const HISTORY_PAGE: i32 = 20;
+use super::poller::HISTORY_PAGE;
 
 /// A Service Catalog record id.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -178,33 +176,48 @@ impl ServiceCatalog {
         Some(Observed::Finished(Err(error)))
     }
 
-    /// The account's newest records (account-level `ListRecordHistory`, one page), by id.
-    pub(super) async fn recent_records(&self) -> Result<HashMap<String, Observed>, ApiError> {
-        let out = self
-            .client()
-            .list_record_history()
-            .access_level_filter(
-                AccessLevelFilter::builder()
-                    .key(AccessLevelFilterKey::Account)
-                    .value("self")
-                    .build(),
-            )
-            .page_size(HISTORY_PAGE)
-            .set_accept_language(self.language(None))
-            .send()
-            .await
-            .map_err(|e| {
-                let about = About::Account("the account's newest records");
-                self.classify("ListRecordHistory", &about, e)
-            })?;
-        Ok(out
-            .record_details()
-            .iter()
-            .filter_map(|detail| {
-                let id = RecordId::new(detail.record_id()?);
-                let observed = Observed::of(&id, detail);
-                Some((id.into_string(), observed))
-            })
-            .collect())
+    /// The account's newest records, by id: account-level `ListRecordHistory` pages, newest
+    /// first, until every one of `wanted` is seen or `pages` pages are read.
+    pub(super) async fn recent_records(
+        &self,
+        pages: usize,
+        wanted: &[&str],
+    ) -> Result<HashMap<String, Observed>, ApiError> {
+        let about = About::Account("the account's newest records");
+        let mut seen = HashMap::new();
+        let mut token: Option<String> = None;
+        for _ in 0..pages {
+            let out = self
+                .client()
+                .list_record_history()
+                .access_level_filter(
+                    AccessLevelFilter::builder()
+                        .key(AccessLevelFilterKey::Account)
+                        .value("self")
+                        .build(),
+                )
+                .page_size(i32::try_from(HISTORY_PAGE).unwrap_or(20))
+                .set_page_token(token.clone())
+                .set_accept_language(self.language(None))
+                .send()
+                .await
+                .map_err(|e| self.classify("ListRecordHistory", &about, e))?;
+            for detail in out.record_details() {
+                if let Some(id) = detail.record_id() {
+                    let id = RecordId::new(id);
+                    let observed = Observed::of(&id, detail);
+                    seen.insert(id.into_string(), observed);
+                }
+            }
+            let next = out.next_page_token().filter(|t| !t.is_empty());
+            if wanted.iter().all(|w| seen.contains_key(*w))
+                || next.is_none()
+                || next == token.as_deref()
+            {
+                break;
+            }
+            token = next.map(str::to_owned);
+        }
+        Ok(seen)
     }
 }

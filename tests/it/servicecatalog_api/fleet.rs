@@ -198,3 +198,40 @@ async fn concurrent_record_waits_share_their_polls() {
     assert!(calls(&before, &after, "ListRecordHistory") >= 1);
     world.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_of_a_fleet_keep_under_a_rate_limit_once_throttled() {
+    let (world, sc) = start(Duration::ZERO).await;
+    let ids = world.seed_many("paced", 80).await;
+    world.set_faults(Faults {
+        rate_limits: std::collections::BTreeMap::from([(
+            "UpdateProvisionedProductProperties".to_owned(),
+            servicecatalog_provider::emulator::RateLimit {
+                per_second: 10.0,
+                burst: Some(10),
+            },
+        )]),
+        ..Default::default()
+    });
+    let before = world.metrics();
+    let desired = props(&[(PropertyKey::Owner, OWNER_A)]);
+    let outcomes = futures::future::join_all(ids.iter().enumerate().map(|(i, id)| {
+        let desired = &desired;
+        let sc = &sc;
+        async move { super::apply(sc, id, desired, &format!("token-paced-{i}")).await }
+    }))
+    .await;
+    let after = world.metrics();
+    assert!(outcomes
+        .iter()
+        .all(|o| o.record.as_ref().is_some_and(|r| r.succeeded())));
+    let update = "UpdateProvisionedProductProperties";
+    let throttled = after.get(update).throttled - before.get(update).throttled;
+    let sent = calls(&before, &after, update);
+    assert_eq!(sent - throttled, 80, "one accepted call per change");
+    assert!(
+        throttled <= 40,
+        "once throttled, sends keep to the limit: {throttled} throttled calls for 80 changes"
+    );
+    world.finish().await;
+}
