@@ -15,7 +15,7 @@ use super::deadline::Deadline;
 use super::error::{About, ApiError};
 use super::input::AcceptLanguage;
 use super::properties::{changed_properties, PropertyMap};
-use super::read::Needs;
+use super::read::{Needs, ProductState};
 use super::record::{RecordId, RecordRef};
 
 const UPDATE: &str = "UpdateProvisionedProductProperties";
@@ -37,7 +37,7 @@ pub struct Change {
 }
 
 /// What a change did, for success and failure alike.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct ChangeOutcome {
     /// The live values of the desired keys before the change; `None` when the product could not
     /// be read, so nothing was sent.
@@ -64,6 +64,13 @@ impl ChangeOutcome {
         self.before.is_some() && self.record.is_none() && self.error.is_none()
     }
 
+    fn unread(error: ApiError) -> Self {
+        ChangeOutcome {
+            error: Some(error),
+            ..ChangeOutcome::default()
+        }
+    }
+
     fn failed(mut self, error: ApiError) -> Self {
         self.error = Some(error);
         self
@@ -74,19 +81,26 @@ impl ServiceCatalog {
     /// Makes `change` (see the module docs), cut short when `cancel` is cancelled.
     pub async fn change(&self, change: &Change, cancel: &CancellationToken) -> ChangeOutcome {
         let deadline = Deadline::new(change.timeout, cancel.clone());
+        let needs = Needs::of(change.desired.keys().copied());
+        match self.read_shared(&change.id, needs, &deadline).await {
+            Ok(state) => self.change_from(change, state, &deadline, &deadline).await,
+            Err(e) => ChangeOutcome::unread(e),
+        }
+    }
+
+    /// Makes `change` from `state`, what was just read of the product: nothing is sent once
+    /// `sending` is cancelled, and the record is waited for until `waiting` is.
+    pub(super) async fn change_from(
+        &self,
+        change: &Change,
+        mut state: ProductState,
+        sending: &Deadline,
+        waiting: &Deadline,
+    ) -> ChangeOutcome {
         let id = change.id.as_str();
         let keys = || change.desired.keys().copied();
         let needs = Needs::of(keys());
-        let mut outcome = ChangeOutcome {
-            before: None,
-            live: PropertyMap::new(),
-            record: None,
-            error: None,
-        };
-        let mut state = match self.read_shared(id, needs, &deadline).await {
-            Ok(state) => state,
-            Err(e) => return outcome.failed(e),
-        };
+        let mut outcome = ChangeOutcome::default();
         let mut backoff = self.backoff();
         let record_id = loop {
             if !state.is_busy() {
@@ -97,12 +111,12 @@ impl ServiceCatalog {
                 if sent.is_empty() {
                     return outcome;
                 }
-                match self.send_update(change, &sent, &deadline).await {
+                match self.send_update(change, &sent, sending, waiting).await {
                     Ok(record_id) => break record_id,
-                    Err(ApiError::Busy { .. }) if !deadline.remaining().is_zero() => {}
+                    Err(ApiError::Busy { .. }) if !sending.remaining().is_zero() => {}
                     Err(e) => return outcome.failed(e),
                 }
-            } else if deadline.remaining().is_zero() {
+            } else if sending.remaining().is_zero() {
                 let status = state.status.as_ref().map(|s| s.as_str().to_owned());
                 return outcome.failed(ApiError::Busy {
                     id: id.to_owned(),
@@ -113,17 +127,17 @@ impl ServiceCatalog {
                 provisioned_product_id = id,
                 "product busy; waiting to diff again"
             );
-            if let Err(e) = deadline.pause(&mut backoff, BUSY).await {
+            if let Err(e) = sending.pause(&mut backoff, BUSY).await {
                 return outcome.failed(e);
             }
-            state = match self.read_exact(id, needs, &deadline).await {
+            state = match self.read_exact(id, needs, sending).await {
                 Ok(state) => state,
                 Err(e) => return outcome.failed(e),
             };
         };
         // Pages read before this change no longer say what is live.
         self.fleet().forget(id);
-        match self.wait_for_record(&record_id, &deadline).await {
+        match self.wait_for_record(&record_id, waiting).await {
             Ok(done) if done.succeeded() => {
                 outcome.record = Some(done.to_ref());
                 outcome.live = change.desired.clone();
@@ -131,7 +145,7 @@ impl ServiceCatalog {
             Ok(done) => {
                 outcome.record = Some(done.to_ref());
                 // Nothing changed: if reading again fails, what is live is what was there before.
-                if let Ok(now) = self.read_exact(id, needs, &deadline).await {
+                if let Ok(now) = self.read_exact(id, needs, waiting).await {
                     outcome.live = now.values_of(&change.desired);
                 }
                 outcome.error = Some(ApiError::RecordFailed {
@@ -154,13 +168,15 @@ impl ServiceCatalog {
         outcome
     }
 
-    /// One `UpdateProvisionedProductProperties` of `sent` (throttling resent within
-    /// `deadline`); a busy product is [`ApiError::Busy`].
+    /// One `UpdateProvisionedProductProperties` of `sent`, once the pace gives it a slot within
+    /// `sending`; a busy product is [`ApiError::Busy`]. A request that went out is seen through
+    /// (answered, or its throttling resent) within `waiting`, so a stop never loses its record.
     async fn send_update(
         &self,
         change: &Change,
         sent: &PropertyMap,
-        deadline: &Deadline,
+        sending: &Deadline,
+        waiting: &Deadline,
     ) -> Result<RecordId, ApiError> {
         let id = change.id.as_str();
         let mut request = self
@@ -174,14 +190,12 @@ impl ServiceCatalog {
         }
         let about = About::Product(id.to_owned());
         let pace = self.pace();
-        let _slot = deadline.guard(BUSY, pace.slot()).await?;
+        let _slot = sending.guard(BUSY, pace.slot()).await?;
         let out = match self
-            .send(deadline, UPDATE, about, || request.clone().send())
+            .send(waiting, UPDATE, about, || request.clone().send())
             .await
         {
-            Err(ApiError::NotFound { .. }) => {
-                return Err(self.classify_missing(id, deadline).await)
-            }
+            Err(ApiError::NotFound { .. }) => return Err(self.classify_missing(id, waiting).await),
             other => other?,
         };
         let record_id =

@@ -13,6 +13,7 @@ mod client;
 mod deadline;
 mod error;
 mod fleet;
+mod handover;
 mod input;
 mod launch_role;
 mod pace;
@@ -31,6 +32,7 @@ pub use change::{Change, ChangeOutcome};
 pub use client::ServiceCatalog;
 pub use deadline::Deadline;
 pub use error::{About, ApiError, Call, RecordError, ACCESS_NEEDED};
+pub use handover::{HandOver, HandOverReport, Progress, Selection};
 pub use input::{
     validate_provisioned_product_id, validate_provisioned_product_name, AcceptLanguage,
     ValidationError,

@@ -82,7 +82,7 @@ pub struct ProductState {
 }
 
 impl ProductState {
-    fn from_summary(s: ProductSummary) -> Self {
+    pub(super) fn from_summary(s: ProductSummary) -> Self {
         ProductState {
             id: s.id,
             name: s.name,

@@ -7,6 +7,7 @@
 mod environment;
 mod errors;
 mod fleet;
+mod handover;
 mod launch_roles;
 mod search;
 
