@@ -4,6 +4,7 @@
 //! values are checked through the SDK, as a user would check them in the console. Tests that start
 //! with `World::start_on_backend` also run against real AWS (`TF_ACC_AWS=1`).
 
+mod cli;
 mod config;
 mod data_source;
 mod errors;
