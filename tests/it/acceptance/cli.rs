@@ -24,19 +24,12 @@ macro_rules! requires {
     };
 }
 
-/// The import blocks of `by`, applied: the whole fleet is imported in one apply, changes
-/// nothing, and the plans after are empty.
+/// The import blocks of `by`, planned and applied: the whole fleet is imported in one apply,
+/// nothing is changed, and the plans after are empty.
 async fn import_the_fleet(by: ImportBy) {
     let (world, wd, fleet) = Fleet::start(20).await;
-    let out = wd.apply_step(&fleet.import_config(&world, by)).await;
-    assert!(
-        out.stdout.contains(&format!(
-            "Resources: {} imported, 0 added, 0 changed, 0 destroyed",
-            fleet.len()
-        )),
-        "one apply imports the fleet and changes nothing:\n{}",
-        out.stdout
-    );
+    wd.write_config(&fleet.import_config(&world, by));
+    fleet.plan_and_apply_the_import(&wd).await;
     fleet.assert_managed(&world, &wd).await;
     world.finish().await;
 }
@@ -139,17 +132,7 @@ async fn query_generate_config_out_imports_the_fleet_unchanged() {
     let generated = std::fs::read_to_string(wd.path().join("generated.tf"))
         .unwrap_or_else(|e| panic!("generated.tf: {e}\n{}", wd.transcript()));
     fleet.assert_generated(&generated);
-    let plan = wd.run_ok(&["plan", "-no-color", "-input=false"]).await;
-    assert!(
-        plan.stdout.contains(&format!(
-            "Plan: {} to import, 0 to add, 0 to change, 0 to destroy.",
-            fleet.len()
-        )),
-        "{}",
-        plan.stdout
-    );
-    wd.apply().await;
-    wd.assert_plan_empty().await;
+    fleet.plan_and_apply_the_import(&wd).await;
     fleet.assert_managed(&world, &wd).await;
     world.finish().await;
 }

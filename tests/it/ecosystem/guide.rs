@@ -350,26 +350,8 @@ async fn the_import_blocks_bring_the_fleet_under_management_in_one_apply() {
             "{command}"
         );
     }
-    let plan = wd.run_ok(&["plan", "-no-color", "-input=false"]).await;
-    assert!(
-        plan.stdout.contains(&format!(
-            "Plan: {} to import, 0 to add, 0 to change, 0 to destroy.",
-            fleet.len()
-        )),
-        "{}",
-        plan.stdout
-    );
-    let out = wd.apply().await;
-    assert!(
-        out.stdout.contains(&format!(
-            "Resources: {} imported, 0 added, 0 changed, 0 destroyed",
-            fleet.len()
-        )),
-        "{}",
-        out.stdout
-    );
-    assert_managed(&acc, &wd, &fleet).await;
-    wd.assert_plan_empty().await;
+    fleet.plan_and_apply_the_import(&wd).await;
+    fleet.assert_managed(&acc, &wd).await;
     acc.finish().await;
 }
 

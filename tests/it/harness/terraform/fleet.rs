@@ -273,6 +273,29 @@ impl Fleet {
         addresses
     }
 
+    /// With the configuration written: `terraform plan` shows every product to import and
+    /// nothing else, `terraform apply` imports them in one go, and the plans after are empty.
+    pub async fn plan_and_apply_the_import(&self, wd: &Workdir) {
+        let n = self.len();
+        let plan = wd.run_ok(&["plan", "-no-color", "-input=false"]).await;
+        assert!(
+            plan.stdout.contains(&format!(
+                "Plan: {n} to import, 0 to add, 0 to change, 0 to destroy."
+            )),
+            "{}",
+            wd.transcript()
+        );
+        let out = wd.apply().await;
+        assert!(
+            out.stdout.contains(&format!(
+                "Resources: {n} imported, 0 added, 0 changed, 0 destroyed"
+            )),
+            "one apply imports the fleet and changes nothing:\n{}",
+            wd.transcript()
+        );
+        wd.assert_plan_empty().await;
+    }
+
     /// Every product, and nothing else, is in state with its live values; the owners are
     /// unchanged and no change record was made.
     pub async fn assert_managed(&self, world: &World, wd: &Workdir) {
