@@ -1,5 +1,6 @@
-//! servicecatalog-dist: installs the provider into Terraform's implied local mirror, or packs
-//! release archives (zip, SHA256SUMS, manifest) for registry publishing.
+//! servicecatalog-dist: installs the provider into Terraform's implied local mirror, packs a
+//! platform's release zip, and assembles a release (every platform's zip, SHA256SUMS, manifest)
+//! for registry publishing.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +38,20 @@ enum Cmd {
         /// Platform the binary was built for, as <os>_<arch> (default: this machine's).
         #[arg(long, value_name = "OS_ARCH")]
         target: Option<String>,
+        /// The release tag (v1.2.3) or version being packed: refused unless it is the version in
+        /// Cargo.toml.
+        #[arg(long = "version", value_name = "TAG")]
+        release: Option<String>,
+    },
+    /// Check that DIR holds exactly one zip per release platform, then write the manifest and
+    /// the SHA256SUMS over them; prints the files to publish.
+    Release {
+        /// The directory holding the zips.
+        #[arg(long, value_name = "DIR")]
+        dir: PathBuf,
+        /// The release tag (v1.2.3) or version: refused unless it is the version in Cargo.toml.
+        #[arg(long = "version", value_name = "TAG")]
+        release: String,
     },
 }
 
@@ -117,7 +132,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             source,
             out,
             target,
+            release,
         } => {
+            if let Some(tag) = release {
+                dist::check_release_version(&tag, version)?;
+            }
             let target = match target {
                 Some(t) => t.parse::<Target>().map_err(|e| format!("--target: {e}"))?,
                 None => Target::host()?,
@@ -134,6 +153,20 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             for (sum, name) in &package.checksums {
                 println!("    {sum}  {name}");
             }
+        }
+        Cmd::Release { dir, release } => {
+            dist::check_release_version(&release, version)?;
+            let release = dist::assemble(&dir, version)?;
+            println!("release {address} {version} in {}:", dir.display());
+            for asset in &release.assets {
+                println!("  {}", asset.display());
+            }
+            println!(
+                "Sign the sums with the publisher's key before publishing:\n  \
+                 gpg --batch --detach-sign --output {} {}",
+                release.signature.display(),
+                release.sums.display()
+            );
         }
     }
     Ok(())

@@ -1,23 +1,13 @@
-//! Distribution of the provider binary without a registry: installing it into Terraform's
-//! implied local mirror, and packing release archives the way registry publishing expects
-//! (goreleaser layout: one zip per platform, a `SHA256SUMS` file and a registry manifest).
-//!
-//! Choices where Terraform and the registry leave room:
-//! - The executable is named `terraform-provider-servicecatalog_v<version>` (`.exe` on
-//!   Windows), both installed and inside the zip, as HashiCorp's release tooling names it.
-//! - Zip entries carry no timestamps (the zip epoch, 1980-01-01), so packing the same binary
-//!   twice gives byte-identical archives.
-//! - `SHA256SUMS` lists every platform zip of the version found in the output directory plus the
-//!   manifest, so packing several targets into one directory yields one sums file for all.
-//!   Signing it (`SHA256SUMS.sig`) is left to the publisher's own key.
-//!
-//! Modules: `target` (platforms), `naming` (address, version, file names, manifest), `install`,
-//! `package` (zip, manifest, sums) and `build` (cargo).
+//! Distribution of the provider binary: installing it into Terraform's implied local mirror,
+//! packing one platform's release zip, and assembling a whole release (every platform's zip, the
+//! manifest and `SHA256SUMS`) in the layout the registries read. The choices made where
+//! Terraform leaves room (names, reproducible zips, what the sums cover) are in `docs/install.md`.
 
 mod build;
 mod install;
 mod naming;
 mod package;
+mod release;
 mod target;
 
 use std::fs::File;
@@ -29,11 +19,12 @@ use sha2::{Digest, Sha256};
 pub use build::build;
 pub use install::{implied_mirror_dir, install, Installed, Previous};
 pub use naming::{
-    executable_name, manifest_json, manifest_name, sums_name, validate_version, zip_name,
-    ProviderAddress,
+    check_release_version, executable_name, manifest_json, manifest_name, signature_name,
+    sums_name, validate_version, zip_name, ProviderAddress,
 };
 pub use package::{package, Package};
-pub use target::Target;
+pub use release::{assemble, Release};
+pub use target::{Target, RELEASE_TARGETS};
 
 /// Name of the provider executable, before the version suffix.
 pub const BINARY_NAME: &str = "terraform-provider-servicecatalog";
@@ -62,6 +53,20 @@ pub enum DistError {
     /// A provider address is not `hostname/namespace/type`.
     #[error("invalid provider address {value:?}: expected hostname/namespace/type")]
     InvalidAddress { value: String },
+    /// A release tag names another version than the one being packed.
+    #[error(
+        "the release tag {tag} names version {requested}, but Cargo.toml says {version}: set \
+         `version = \"{requested}\"` in Cargo.toml (and the CHANGELOG heading) and tag that \
+         commit, or tag v{version} instead"
+    )]
+    VersionMismatch {
+        tag: String,
+        requested: String,
+        version: String,
+    },
+    /// A release directory does not hold exactly one zip per release platform.
+    #[error("cannot assemble the release in {dir}: {reason}", dir = dir.display())]
+    Release { dir: PathBuf, reason: String },
     /// A version is not `MAJOR.MINOR.PATCH[-PRERELEASE]`.
     #[error("invalid version {value:?}: expected MAJOR.MINOR.PATCH with an optional -prerelease")]
     InvalidVersion { value: String },

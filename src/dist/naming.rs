@@ -1,5 +1,5 @@
-//! Names: the provider's source address, release versions, the executable and release file
-//! names, and the registry manifest.
+//! Names: the provider's source address, release versions (and the tag a release is made
+//! from), the executable and release file names, and the registry manifest.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -90,6 +90,23 @@ pub fn validate_version(version: &str) -> Result<(), DistError> {
     }
 }
 
+/// Checks that a release tag (`v1.2.3`, or `1.2.3`) names `version`, the one this build packs:
+/// a tag and `Cargo.toml` that disagree would publish zips whose executables carry another
+/// version than the release's.
+pub fn check_release_version(tag: &str, version: &str) -> Result<(), DistError> {
+    let requested = tag.strip_prefix('v').unwrap_or(tag);
+    validate_version(requested)?;
+    if requested == version {
+        Ok(())
+    } else {
+        Err(DistError::VersionMismatch {
+            tag: tag.to_owned(),
+            requested: requested.to_owned(),
+            version: version.to_owned(),
+        })
+    }
+}
+
 /// `terraform-provider-servicecatalog_v<version>` (plus `.exe` for Windows).
 pub fn executable_name(version: &str, target: &Target) -> String {
     format!("{BINARY_NAME}_v{version}{}", target.exe_suffix())
@@ -103,6 +120,11 @@ pub fn zip_name(version: &str, target: &Target) -> String {
 /// `terraform-provider-servicecatalog_<version>_SHA256SUMS`.
 pub fn sums_name(version: &str) -> String {
     format!("{BINARY_NAME}_{version}_SHA256SUMS")
+}
+
+/// `terraform-provider-servicecatalog_<version>_SHA256SUMS.sig`, the publisher's signature.
+pub fn signature_name(version: &str) -> String {
+    format!("{}.sig", sums_name(version))
 }
 
 /// `terraform-provider-servicecatalog_<version>_manifest.json`.
@@ -141,6 +163,40 @@ mod tests {
             let err = validate_version(bad).expect_err(bad).to_string();
             assert!(err.contains(&format!("{bad:?}")), "{err}");
         }
+    }
+
+    #[test]
+    fn a_release_tag_must_name_this_version() {
+        assert!(check_release_version("v0.3.0", "0.3.0").is_ok());
+        assert!(check_release_version("0.3.0", "0.3.0").is_ok());
+        assert!(check_release_version("v1.0.0-rc.1", "1.0.0-rc.1").is_ok());
+        let err = check_release_version("v0.4.0", "0.3.0")
+            .expect_err("another version")
+            .to_string();
+        assert!(
+            err.contains("v0.4.0") && err.contains("0.3.0") && err.contains("Cargo.toml"),
+            "{err}"
+        );
+        let err = check_release_version("release-7", "0.3.0")
+            .expect_err("not a version")
+            .to_string();
+        assert!(err.contains("\"release-7\""), "{err}");
+    }
+
+    #[test]
+    fn release_file_names() {
+        assert_eq!(
+            sums_name("0.3.0"),
+            "terraform-provider-servicecatalog_0.3.0_SHA256SUMS"
+        );
+        assert_eq!(
+            signature_name("0.3.0"),
+            "terraform-provider-servicecatalog_0.3.0_SHA256SUMS.sig"
+        );
+        assert_eq!(
+            manifest_name("0.3.0"),
+            "terraform-provider-servicecatalog_0.3.0_manifest.json"
+        );
     }
 
     #[test]

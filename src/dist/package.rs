@@ -40,16 +40,39 @@ pub fn package(
             }
         })
     })?;
-    let manifest = out_dir.join(manifest_name(version));
+    let Sums {
+        manifest,
+        sums,
+        checksums,
+    } = write_manifest_and_sums(out_dir, version)?;
+    Ok(Package {
+        zip,
+        manifest,
+        sums,
+        checksums,
+    })
+}
+
+/// The manifest and sums [`write_manifest_and_sums`] wrote.
+pub(super) struct Sums {
+    pub manifest: PathBuf,
+    pub sums: PathBuf,
+    /// (lowercase hex SHA-256, file name), by file name.
+    pub checksums: Vec<(String, String)>,
+}
+
+/// Writes the manifest, then a `SHA256SUMS` covering every zip of `version` in `dir` and the
+/// manifest.
+pub(super) fn write_manifest_and_sums(dir: &Path, version: &str) -> Result<Sums, DistError> {
+    let manifest = dir.join(manifest_name(version));
     write_atomically(&manifest, |file| {
         file.write_all(manifest_json().as_bytes())
             .map_err(io_error("write", &manifest))
     })?;
-
     let prefix = format!("{BINARY_NAME}_{version}_");
     let mut names = vec![manifest_name(version)];
-    for entry in fs::read_dir(out_dir).map_err(io_error("list", out_dir))? {
-        let entry = entry.map_err(io_error("list", out_dir))?;
+    for entry in fs::read_dir(dir).map_err(io_error("list", dir))? {
+        let entry = entry.map_err(io_error("list", dir))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         if name.starts_with(&prefix) && name.ends_with(".zip") {
             names.push(name);
@@ -58,9 +81,9 @@ pub fn package(
     names.sort();
     let mut checksums = Vec::with_capacity(names.len());
     for name in names {
-        checksums.push((sha256_file(&out_dir.join(&name))?, name));
+        checksums.push((sha256_file(&dir.join(&name))?, name));
     }
-    let sums = out_dir.join(sums_name(version));
+    let sums = dir.join(sums_name(version));
     let text: String = checksums
         .iter()
         .map(|(sum, name)| format!("{sum}  {name}\n"))
@@ -69,8 +92,7 @@ pub fn package(
         file.write_all(text.as_bytes())
             .map_err(io_error("write", &sums))
     })?;
-    Ok(Package {
-        zip,
+    Ok(Sums {
         manifest,
         sums,
         checksums,

@@ -1,4 +1,5 @@
-//! Terraform platforms: `<os>_<arch>` with Go's names, and this machine's.
+//! Terraform platforms: `<os>_<arch>` with Go's names, this machine's, and the ones a release
+//! is built for, each with the Rust target it is compiled as.
 
 use std::fmt;
 use std::str::FromStr;
@@ -17,6 +18,15 @@ const OSES: &[&str] = &[
 ];
 const ARCHES: &[&str] = &[
     "amd64", "arm64", "386", "arm", "ppc64le", "s390x", "riscv64",
+];
+
+/// The platforms a release is built for, each with the Rust target it is compiled as.
+pub const RELEASE_TARGETS: &[(&str, &str)] = &[
+    ("darwin_amd64", "x86_64-apple-darwin"),
+    ("darwin_arm64", "aarch64-apple-darwin"),
+    ("linux_amd64", "x86_64-unknown-linux-gnu"),
+    ("linux_arm64", "aarch64-unknown-linux-gnu"),
+    ("windows_amd64", "x86_64-pc-windows-msvc"),
 ];
 
 impl Target {
@@ -40,6 +50,23 @@ impl Target {
                 os: os.to_owned(),
                 arch: arch.to_owned(),
             })
+    }
+
+    /// The platforms of [`RELEASE_TARGETS`], in that order.
+    pub fn release() -> Vec<Target> {
+        RELEASE_TARGETS
+            .iter()
+            .filter_map(|(platform, _)| platform.parse().ok())
+            .collect()
+    }
+
+    /// The Rust target a release builds this platform as (`None`: not a release platform).
+    pub fn rust_target(&self) -> Option<&'static str> {
+        let name = self.to_string();
+        RELEASE_TARGETS
+            .iter()
+            .find(|(platform, _)| *platform == name)
+            .map(|(_, triple)| *triple)
     }
 
     /// Go's OS name, e.g. `linux`.
@@ -120,6 +147,39 @@ mod tests {
             let err = bad.parse::<Target>().expect_err(bad).to_string();
             assert!(err.contains(&format!("{bad:?}")), "{err}");
         }
+    }
+
+    #[test]
+    fn every_release_target_has_its_names() {
+        let names: Vec<(String, &str, String, String)> = Target::release()
+            .iter()
+            .map(|t| {
+                (
+                    t.to_string(),
+                    t.rust_target().expect("a release target"),
+                    zip_name("0.4.0", t),
+                    executable_name("0.4.0", t),
+                )
+            })
+            .collect();
+        let expected = [
+            ("darwin_amd64", "x86_64-apple-darwin", ""),
+            ("darwin_arm64", "aarch64-apple-darwin", ""),
+            ("linux_amd64", "x86_64-unknown-linux-gnu", ""),
+            ("linux_arm64", "aarch64-unknown-linux-gnu", ""),
+            ("windows_amd64", "x86_64-pc-windows-msvc", ".exe"),
+        ]
+        .map(|(platform, triple, exe)| {
+            (
+                platform.to_owned(),
+                triple,
+                format!("terraform-provider-servicecatalog_0.4.0_{platform}.zip"),
+                format!("terraform-provider-servicecatalog_v0.4.0{exe}"),
+            )
+        });
+        assert_eq!(names, expected);
+        let freebsd: Target = "freebsd_amd64".parse().expect("valid");
+        assert_eq!(freebsd.rust_target(), None, "not a release platform");
     }
 
     #[test]

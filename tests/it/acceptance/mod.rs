@@ -5,6 +5,7 @@
 //! with `World::with_product` or `World::start_on_backend` also run against real AWS (`TF_ACC_AWS=1`).
 
 mod by_owner;
+mod cli;
 mod config;
 mod data_source;
 mod errors;

@@ -1,27 +1,21 @@
 //! `docs/guides/importing-a-fleet.md`: every snippet in it is checked, as far as the local
 //! Terraform (1.11) can.
 //!
-//! - The `.tfquery.hcl` file (Terraform >= 1.14, which 1.11 cannot read) is parsed with
-//!   `hcl-rs` and checked against what Terraform's query files accept (`list` blocks labelled
-//!   with a type and a name; `provider`, `count`, `for_each`, `include_resource`, `limit`; one
-//!   `config` block) and against the list resource's own schema and validators.
+//! - The `.tfquery.hcl` file (Terraform >= 1.14, which 1.11 cannot read) is checked by the
+//!   harness's reading of query files (`harness::terraform::files::query_problems`), which the
+//!   real `terraform query` tests use too.
 //! - Every `.tf` snippet passes `terraform validate` with the provider.
 //! - The `import`-block way (Terraform >= 1.7) and the `terraform import` loop are run for real
 //!   against an emulator: the fleet ends up in state with its live values, unchanged, and the
 //!   plan after is empty.
 //! - The guide holds exactly the snippets this file checks, so a new one cannot go unchecked.
 
-use std::collections::BTreeMap;
-
-use hcl::{BlockLabel, Body, Expression, ObjectKey};
-use servicecatalog_provider::emulator::SeedProduct;
-use servicecatalog_provider::list_resources::provisioned_product_properties::ProvisionedProductPropertiesList;
-use servicecatalog_provider::tfplugin::{plan, value, ListResource, Value};
+use hcl::Expression;
 
 use super::repo_root;
-use crate::harness::hcl::RESOURCE_TYPE;
-use crate::harness::sdk::{role, user};
-use crate::harness::terraform::{find_resource, PlanOutcome, Workdir};
+use crate::harness::terraform::files::query_problems;
+use crate::harness::terraform::fleet::Fleet;
+use crate::harness::terraform::{PlanOutcome, Workdir};
 use crate::harness::World;
 
 const GUIDE: &str = "docs/guides/importing-a-fleet.md";
@@ -191,135 +185,6 @@ fn the_query_commands_are_those_of_terraform_query() {
     );
 }
 
-/// Literal HCL as a value of the list resource's config (strings, numbers, bools, maps of
-/// strings: what its filters take); anything else cannot be checked and is a problem.
-fn literal(expr: &Expression, at: &str, problems: &mut Vec<String>) -> Value {
-    match expr {
-        Expression::String(s) => Value::string(s.clone()),
-        Expression::Bool(b) => Value::Bool(*b),
-        Expression::Number(n) => match n.as_i64() {
-            Some(i) => Value::number(i),
-            None => {
-                problems.push(format!("{at}: {n} is not a whole number"));
-                Value::Null
-            }
-        },
-        Expression::Object(entries) => Value::Map(
-            entries
-                .iter()
-                .map(|(k, v)| {
-                    let key = match k {
-                        ObjectKey::Identifier(id) => id.as_str().to_owned(),
-                        ObjectKey::Expression(Expression::String(s)) => s.clone(),
-                        other => {
-                            problems.push(format!("{at}: key {other:?} is not literal"));
-                            String::new()
-                        }
-                    };
-                    let v = literal(v, &format!("{at}.{key}"), problems);
-                    (key, v)
-                })
-                .collect::<BTreeMap<_, _>>(),
-        ),
-        other => {
-            problems.push(format!(
-                "{at}: {other:?} is not a literal this check can read"
-            ));
-            Value::Null
-        }
-    }
-}
-
-/// What is wrong with a `.tfquery.hcl` file for Terraform 1.14 and this provider, given the
-/// provider's local name in `required_providers`.
-fn query_problems(text: &str, provider_name: &str) -> Vec<String> {
-    let body: Body = match hcl::parse(text) {
-        Ok(body) => body,
-        Err(e) => return vec![format!("not HCL: {e}")],
-    };
-    let mut problems = Vec::new();
-    if body.attributes().next().is_some() {
-        problems.push("a query file has no top-level arguments".to_owned());
-    }
-    let schema = ProvisionedProductPropertiesList.schema();
-    let mut lists = 0;
-    for block in body.blocks() {
-        if block.identifier() != "list" {
-            problems.push(format!("unexpected block {:?}", block.identifier()));
-            continue;
-        }
-        lists += 1;
-        let labels: Vec<&str> = block.labels().iter().map(BlockLabel::as_str).collect();
-        let name_ok = |n: &str| {
-            n.chars()
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && n.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        };
-        match labels.as_slice() {
-            [ty, name] if *ty == RESOURCE_TYPE && name_ok(name) => {}
-            other => problems.push(format!(
-                "list labels {other:?}: want [{RESOURCE_TYPE:?}, NAME]"
-            )),
-        }
-        let list = block.body();
-        let mut provider = false;
-        for attr in list.attributes() {
-            match (attr.key(), attr.expr()) {
-                ("provider", Expression::Variable(v)) if v.as_str() == provider_name => {
-                    provider = true;
-                }
-                ("provider", other) => problems.push(format!(
-                    "provider = {other:?}: want the provider's local name {provider_name}"
-                )),
-                ("limit", Expression::Number(n)) if n.as_i64().is_some_and(|n| n > 0) => {}
-                ("include_resource", Expression::Bool(_)) => {}
-                ("count" | "for_each", _) => {}
-                (key, expr) => problems.push(format!("list argument {key} = {expr:?}")),
-            }
-        }
-        if !provider {
-            problems.push("a list block needs provider (Terraform requires it)".to_owned());
-        }
-        let configs: Vec<_> = list.blocks().collect();
-        if configs.len() != 1
-            || configs[0].identifier() != "config"
-            || !configs[0].labels().is_empty()
-        {
-            problems.push("a list block holds exactly one unlabelled config block".to_owned());
-            continue;
-        }
-        let mut config = schema.null_object();
-        for attr in configs[0].body().attributes() {
-            if schema.block.get_attribute(attr.key()).is_none() {
-                problems.push(format!(
-                    "config.{} is not in the list resource's schema",
-                    attr.key()
-                ));
-                continue;
-            }
-            let v = literal(attr.expr(), attr.key(), &mut problems);
-            if let Value::Object(fields) = &mut config {
-                fields.insert(attr.key().to_owned(), v);
-            }
-        }
-        if configs[0].body().blocks().next().is_some() {
-            problems.push("the config block takes no nested blocks".to_owned());
-        }
-        if let Err(e) = value::encode_msgpack(&config, &schema.implied_type()) {
-            problems.push(format!("config does not have the schema's types: {e}"));
-        }
-        for d in plan::validate(&schema, &config).iter() {
-            problems.push(format!("config: {}: {}", d.summary, d.detail));
-        }
-    }
-    if lists == 0 {
-        problems.push("no list block".to_owned());
-    }
-    problems
-}
-
 /// The provider's local name in the `required_providers` of the provider snippet.
 fn provider_local_name(main_tf: &str) -> String {
     let body = hcl::parse(main_tf).expect("main.tf is HCL");
@@ -435,49 +300,6 @@ async fn every_tf_snippet_passes_terraform_validate() {
     }
 }
 
-/// The fleet the runs below import: products of the product the guide filters on, with owners
-/// and (most) launch roles, and others it must leave alone.
-async fn seed(
-    acc: &World,
-    product_id: &str,
-) -> (BTreeMap<String, BTreeMap<String, String>>, Vec<String>) {
-    let mut fleet = BTreeMap::new();
-    for n in 0..5 {
-        let owner = if n % 2 == 0 {
-            role("Platform")
-        } else {
-            user(&format!("dev-{n}"))
-        };
-        let launch = (n != 2).then(|| role(&format!("Launch{n}")));
-        let id = acc
-            .seed_with(SeedProduct {
-                name: format!("guide-{n}"),
-                owner_arn: Some(owner.clone()),
-                launch_role_arn: launch.clone(),
-                product_id: Some(product_id.to_owned()),
-                ..Default::default()
-            })
-            .await;
-        let mut props = BTreeMap::from([("OWNER".to_owned(), owner)]);
-        if let Some(launch) = launch {
-            props.insert("LAUNCH_ROLE".to_owned(), launch);
-        }
-        fleet.insert(id, props);
-    }
-    let mut others = Vec::new();
-    for n in 0..2 {
-        others.push(
-            acc.seed_with(SeedProduct {
-                name: format!("elsewhere-{n}"),
-                product_id: Some("prod-elsewhere0001".into()),
-                ..Default::default()
-            })
-            .await,
-        );
-    }
-    (fleet, others)
-}
-
 /// The `product_id` the snippet's data source filters on.
 fn filtered_product_id(fleet_tf: &str) -> String {
     let body = hcl::parse(fleet_tf).expect("fleet.tf is HCL");
@@ -497,12 +319,7 @@ fn filtered_product_id(fleet_tf: &str) -> String {
 }
 
 /// The fleet is in state with its live values, nothing was changed, and the plan is empty.
-async fn assert_managed(
-    acc: &World,
-    wd: &Workdir,
-    fleet: &BTreeMap<String, BTreeMap<String, String>>,
-    others: &[String],
-) {
+async fn assert_managed(acc: &World, wd: &Workdir, fleet: &Fleet) {
     match wd.plan_detailed_exitcode().await {
         PlanOutcome::Empty => {}
         PlanOutcome::Changes(o) | PlanOutcome::Failed(o) => {
@@ -513,28 +330,7 @@ async fn assert_managed(
             )
         }
     }
-    let state = wd.state_json().await;
-    for (id, props) in fleet {
-        let addr = format!("{RESOURCE_TYPE}.fleet[\"{id}\"]");
-        let r = find_resource(&state, &addr).unwrap_or_else(|| panic!("{addr} not in state"));
-        let live: BTreeMap<String, String> = r["properties"]
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned()))
-                    .collect()
-            })
-            .unwrap_or_default();
-        assert_eq!(&live, props, "{addr}");
-        assert!(acc.stored_change_records(id).is_empty(), "{id} was changed");
-    }
-    for other in others {
-        let addr = format!("{RESOURCE_TYPE}.fleet[\"{other}\"]");
-        assert!(
-            find_resource(&state, &addr).is_none(),
-            "{other} is not in the filter"
-        );
-    }
+    fleet.assert_managed(acc, wd).await;
 }
 
 #[tokio::test]
@@ -542,7 +338,7 @@ async fn the_import_blocks_bring_the_fleet_under_management_in_one_apply() {
     let all = snippets(&guide());
     let fleet_tf = snippet(&all, IMPORT_BLOCKS_SECTION, "fleet.tf").body;
     let acc = World::start().await;
-    let (fleet, others) = seed(&acc, &filtered_product_id(&fleet_tf)).await;
+    let fleet = Fleet::seed(&acc, &filtered_product_id(&fleet_tf), 5).await;
     let wd = acc.workdir();
     // The guide's main.tf points at AWS; this one at the emulator.
     wd.write_file("main.tf", &acc.provider_hcl(""));
@@ -554,26 +350,8 @@ async fn the_import_blocks_bring_the_fleet_under_management_in_one_apply() {
             "{command}"
         );
     }
-    let plan = wd.run_ok(&["plan", "-no-color", "-input=false"]).await;
-    assert!(
-        plan.stdout.contains(&format!(
-            "Plan: {} to import, 0 to add, 0 to change, 0 to destroy.",
-            fleet.len()
-        )),
-        "{}",
-        plan.stdout
-    );
-    let out = wd.apply().await;
-    assert!(
-        out.stdout.contains(&format!(
-            "Resources: {} imported, 0 added, 0 changed, 0 destroyed",
-            fleet.len()
-        )),
-        "{}",
-        out.stdout
-    );
-    assert_managed(&acc, &wd, &fleet, &others).await;
-    wd.assert_plan_empty().await;
+    fleet.plan_and_apply_the_import(&wd).await;
+    fleet.assert_managed(&acc, &wd).await;
     acc.finish().await;
 }
 
@@ -585,7 +363,7 @@ async fn the_import_loop_brings_the_fleet_under_management() {
     let all = snippets(&guide());
     let fleet_tf = snippet(&all, IMPORT_LOOP_SECTION, "fleet.tf").body;
     let acc = World::start().await;
-    let (fleet, others) = seed(&acc, &filtered_product_id(&fleet_tf)).await;
+    let fleet = Fleet::seed(&acc, &filtered_product_id(&fleet_tf), 5).await;
     let wd = acc.workdir();
     wd.write_file("main.tf", &acc.provider_hcl(""));
     wd.write_file("fleet.tf", &fleet_tf);
@@ -607,6 +385,6 @@ async fn the_import_loop_brings_the_fleet_under_management() {
         "the plan at its end: {}",
         out.stdout
     );
-    assert_managed(&acc, &wd, &fleet, &others).await;
+    assert_managed(&acc, &wd, &fleet).await;
     acc.finish().await;
 }

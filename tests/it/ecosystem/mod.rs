@@ -7,6 +7,7 @@ mod examples;
 mod guide;
 mod install;
 mod package;
+mod release;
 
 use std::path::PathBuf;
 

@@ -12,7 +12,7 @@ use servicecatalog_provider::dist::{self, Target};
 use sha2::{Digest, Sha256};
 
 use crate::harness::hcl::required_providers;
-use crate::harness::terraform::{Workdir, PROVIDER_BINARY};
+use crate::harness::terraform::{cli, Workdir, PROVIDER_BINARY};
 
 fn dist_tool(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_servicecatalog-dist"))
@@ -190,12 +190,14 @@ fn bad_target_is_named_in_the_error() {
 }
 
 /// Terraform installs the packed zip from a `filesystem_mirror` (the packed layout:
-/// `<mirror>/<host>/<namespace>/<type>/<zip>`), and the provider inside runs.
+/// `<mirror>/<host>/<namespace>/<type>/<zip>`, under the host the CLI resolves the short source
+/// to: OpenTofu's is `registry.opentofu.org`), and the provider inside runs.
 #[tokio::test]
 async fn terraform_installs_the_zip_from_a_packed_filesystem_mirror() {
     let mut wd = Workdir::new();
     let mirror = wd.path().join("mirror");
-    let package_dir = mirror.join("registry.terraform.io/servicecatalog/servicecatalog");
+    let address = cli::cli().provider_address();
+    let package_dir = mirror.join(&address);
     let host = Target::host().expect("host platform").to_string();
     package_into(&package_dir, Path::new(PROVIDER_BINARY), &host);
     // Only the zip belongs in a mirror's package directory.
@@ -211,7 +213,7 @@ async fn terraform_installs_the_zip_from_a_packed_filesystem_mirror() {
         &cli_config,
         format!(
             "provider_installation {{\n  filesystem_mirror {{\n    path    = {:?}\n    \
-             include = [\"registry.terraform.io/servicecatalog/servicecatalog\"]\n  }}\n}}\n",
+             include = [{address:?}]\n  }}\n}}\n",
             mirror.display().to_string()
         ),
     )

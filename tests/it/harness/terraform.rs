@@ -1,5 +1,8 @@
-//! Drives the real `terraform` CLI against this crate's provider binary (through a generated CLI
-//! config with `dev_overrides`), in the spirit of terraform-plugin-testing.
+//! Drives the real `terraform` (or `tofu`) CLI against this crate's provider binary (through a
+//! generated CLI config with `dev_overrides`), in the spirit of terraform-plugin-testing.
+//! Submodules: [`cli`] (which CLI and version, the suite's minimum, version gates), [`output`]
+//! (reading what a command printed), [`files`] (HCL files newer CLIs read or write) and
+//! [`fleet`] (the steps the bulk-workflow tests share).
 //!
 //! Every [`Workdir`] owns a temp dir, a CLI config, empty AWS config/credential files and an isolated
 //! environment (nothing inherited but `PATH`), and keeps a transcript of every command it ran so a
@@ -7,7 +10,8 @@
 //!
 //! Environment knobs (all optional):
 //! - `TF_ACC_TERRAFORM_PATH`: the `terraform` (or `tofu`) binary; otherwise `terraform` on `PATH`.
-//!   Without either, every test that needs Terraform fails with how to install it: none is skipped.
+//!   Without either, or below the suite's minimum version, every test that needs it fails with
+//!   what to install: none is skipped.
 //! - `TF_ACC_LOG_PATH`: append Terraform and provider logs there (`TF_LOG_PATH`), at level
 //!   `TF_ACC_LOG` (default `TRACE`).
 //! - `TF_ACC_PERSIST_WORKING_DIR`: keep the temp dirs for inspection.
@@ -15,10 +19,15 @@
 //! Unlike terraform-plugin-testing, tests are not gated on `TF_ACC`: they only ever talk to a local
 //! emulator, so `cargo test` runs them.
 
+pub mod cli;
+pub mod files;
+pub mod fleet;
+mod output;
+
 use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
-use std::process::{ExitStatus, Stdio};
+use std::process::Stdio;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -29,18 +38,18 @@ use tokio::sync::OnceCell;
 
 use super::hcl::{hcl_string, required_providers};
 use super::procfs;
+pub use output::{find_resource, squash, Output};
 
-/// Provider source address used by the test configurations.
+/// Provider source address used by the test configurations (and the `dev_overrides` key): the
+/// short form users write, which each CLI resolves under its own registry host.
 pub const PROVIDER_SOURCE: &str = "servicecatalog/servicecatalog";
-/// Fully qualified provider address as Terraform reports it.
-pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/servicecatalog/servicecatalog";
 
 /// Upper bound for any single command, so a hung provider fails the test instead of the whole run.
 const COMMAND_GUARD: Duration = Duration::from_secs(600);
 
 const INSTALL_HINT: &str =
-    "install Terraform >= 1.0 (https://developer.hashicorp.com/terraform/install) \
-and put `terraform` on PATH, or set TF_ACC_TERRAFORM_PATH to the terraform binary";
+    "install Terraform >= 1.7 (https://developer.hashicorp.com/terraform/install) \
+and put `terraform` on PATH, or set TF_ACC_TERRAFORM_PATH to the terraform (or tofu) binary";
 
 /// Locates the Terraform CLI: `TF_ACC_TERRAFORM_PATH`, else `terraform` on `PATH`.
 ///
@@ -113,96 +122,9 @@ pub async fn provider_schema() -> &'static Value {
                     wd.transcript()
                 )
             });
-            all["provider_schemas"][PROVIDER_ADDRESS].take()
+            all["provider_schemas"][cli::cli().provider_address()].take()
         })
         .await
-}
-
-/// One finished command: its arguments, exit status and captured output.
-#[derive(Debug, Clone)]
-pub struct Output {
-    pub args: Vec<String>,
-    /// Exit code; `None` when killed by a signal.
-    pub code: Option<i32>,
-    pub stdout: String,
-    pub stderr: String,
-}
-
-impl Output {
-    fn from_std(args: Vec<String>, status: ExitStatus, stdout: Vec<u8>, stderr: Vec<u8>) -> Self {
-        Output {
-            args,
-            code: status.code(),
-            stdout: String::from_utf8_lossy(&stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&stderr).into_owned(),
-        }
-    }
-
-    pub fn success(&self) -> bool {
-        self.code == Some(0)
-    }
-
-    /// stdout and stderr together (Terraform prints diagnostics to stderr, plans to stdout).
-    pub fn combined(&self) -> String {
-        format!("{}\n{}", self.stdout, self.stderr)
-    }
-
-    /// The output with Terraform's line wrapping and diagnostic frames undone (whitespace runs
-    /// become one space), so long messages can be matched as written.
-    pub fn text(&self) -> String {
-        squash(&self.combined())
-    }
-
-    /// The diagnostic text without source snippet lines (`  12:   owner = "..."`), so a check
-    /// for a value proves the message names it rather than the echoed configuration.
-    pub fn messages(&self) -> String {
-        let snippet = Regex::new(r"^\s*[│|]?\s*\d+:").expect("static regex");
-        let all = self.combined();
-        let kept: Vec<&str> = all.lines().filter(|l| !snippet.is_match(l)).collect();
-        squash(&kept.join("\n"))
-    }
-
-    /// Warning diagnostics (squashed text after `Warning:`), without the dev_overrides notice
-    /// Terraform prints on every run.
-    pub fn warnings(&self) -> Vec<String> {
-        let text = self.text();
-        let mut out = Vec::new();
-        for chunk in text.split("Warning: ").skip(1) {
-            let end = chunk.find("Error: ").unwrap_or(chunk.len());
-            let warning = chunk[..end].trim();
-            if !warning.starts_with("Provider development overrides are in effect") {
-                out.push(warning.to_string());
-            }
-        }
-        out
-    }
-
-    /// Diagnostics of a `-json` run: `terraform validate -json` prints one document, plan and
-    /// apply print a stream of `{"type":"diagnostic","diagnostic":{...}}` lines.
-    pub fn json_diagnostics(&self) -> Vec<Value> {
-        if let Ok(doc) = serde_json::from_str::<Value>(&self.stdout) {
-            if let Some(d) = doc.get("diagnostics").and_then(Value::as_array) {
-                return d.clone();
-            }
-        }
-        self.stdout
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .filter(|v| v["type"] == "diagnostic")
-            .map(|v| v["diagnostic"].clone())
-            .collect()
-    }
-
-    fn render(&self) -> String {
-        format!(
-            "$ terraform {}\n[exit: {}]\n--- stdout ---\n{}\n--- stderr ---\n{}\n",
-            self.args.join(" "),
-            self.code
-                .map_or_else(|| "killed by signal".to_string(), |c| c.to_string()),
-            self.stdout.trim_end(),
-            self.stderr.trim_end()
-        )
-    }
 }
 
 /// Which command [`Workdir::expect_error`] runs.
@@ -236,7 +158,7 @@ pub struct Workdir {
 impl Workdir {
     /// A fresh temp dir with a CLI config whose `dev_overrides` point at this crate's provider.
     pub fn new() -> Self {
-        let terraform = terraform_binary();
+        let terraform = cli::cli().path.clone();
         let dir = tempfile::Builder::new()
             .prefix("tfacc-")
             .tempdir()
@@ -662,22 +584,4 @@ impl Workdir {
             )
         })
     }
-}
-
-/// Collapses whitespace runs (and diagnostic frame characters) to single spaces.
-pub fn squash(s: &str) -> String {
-    s.split(|c: char| c.is_whitespace() || c == '│' || c == '╷' || c == '╵')
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-/// Finds a resource's `values` by address in `terraform show -json` output (root module only).
-pub fn find_resource(state: &Value, addr: &str) -> Option<Value> {
-    state
-        .pointer("/values/root_module/resources")?
-        .as_array()?
-        .iter()
-        .find(|r| r.get("address").and_then(Value::as_str) == Some(addr))
-        .and_then(|r| r.get("values").cloned())
 }
