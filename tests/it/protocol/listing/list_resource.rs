@@ -115,6 +115,7 @@ async fn the_schema_lists_the_list_resource_with_the_data_sources_filters() {
         [
             "access_level",
             "name",
+            "owner",
             "product_id",
             "search_text",
             "status",
