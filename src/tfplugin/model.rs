@@ -188,6 +188,21 @@ impl IntoValue for i64 {
     }
 }
 
+impl FromValue for Number {
+    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, ValueError> {
+        match value {
+            Value::Number(n) => Ok(n.clone()),
+            other => Err(unexpected(other, path, "a number")),
+        }
+    }
+}
+
+impl IntoValue for Number {
+    fn into_value(self) -> Value {
+        Value::Number(self)
+    }
+}
+
 /// `None` is null; an unknown value is an error (use [`Field`] where it may be unknown).
 impl<T: FromValue> FromValue for Option<T> {
     fn from_value(value: &Value, path: &AttributePath) -> Result<Self, ValueError> {

@@ -141,7 +141,7 @@ pub fn plan(block: &Block, prior: &Value, proposed: &Value, config: &Value) -> V
         return Value::Null;
     }
     let mut planned = proposed.clone();
-    apply_defaults(block, &mut planned, config);
+    apply_defaults(block, &mut planned, config, true);
     if prior.is_null() || &planned != prior {
         mark_unknown(block, &mut planned, prior, config);
     }
@@ -152,12 +152,19 @@ fn obj_get<'a>(v: &'a Value, name: &str) -> &'a Value {
     v.get(name).unwrap_or(&Value::Null)
 }
 
-fn apply_defaults(block: &Block, planned: &mut Value, config: &Value) {
+/// `config` with the schema's defaults filled in where it leaves them null.
+pub fn with_defaults(block: &Block, config: &Value) -> Value {
+    let mut out = config.clone();
+    apply_defaults(block, &mut out, config, false);
+    out
+}
+
+fn apply_defaults(block: &Block, planned: &mut Value, config: &Value, null_write_only: bool) {
     let Value::Object(fields) = planned else {
         return;
     };
     for attr in &block.attributes {
-        if attr.write_only {
+        if attr.write_only && null_write_only {
             fields.insert(attr.name.clone(), Value::Null);
         } else if let Some(default) = &attr.default {
             if obj_get(config, &attr.name).is_null() {
@@ -171,7 +178,7 @@ fn apply_defaults(block: &Block, planned: &mut Value, config: &Value) {
             continue;
         };
         zip_elements(nested.nesting, p, cfg, |pe, ce| {
-            apply_defaults(&nested.block, pe, ce)
+            apply_defaults(&nested.block, pe, ce, null_write_only)
         });
     }
 }

@@ -19,9 +19,9 @@ use futures::stream::{self, BoxStream, Stream, StreamExt};
 use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
+use super::super::authoring::Provider;
 use super::super::diag::{Diagnostic, Diagnostics};
 use super::super::proto;
-use super::super::provider::Provider;
 use super::Server;
 
 /// The resource, data source or function type a wire request names (`tf_resource_type` in

@@ -2,10 +2,10 @@
 //! identity data, private state, client capabilities, and stored JSON (state and identity
 //! upgrades).
 
+use super::super::context::ClientCapabilities;
 use super::super::diag::{Diagnostic, Diagnostics};
 use super::super::private::PrivateState;
 use super::super::proto;
-use super::super::provider::ClientCapabilities;
 use super::super::value::{self, Type, Value, ValueError};
 use super::ResourceEntry;
 

@@ -5,10 +5,10 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::super::authoring::Provider;
 use super::super::diag::{Diagnostic, Diagnostics};
 use super::super::identity::{self, conflicting_attributes, is_empty_identity};
 use super::super::proto;
-use super::super::provider::Provider;
 use super::super::value::Value;
 use super::adapter::{Cx, Query, Rpc};
 use super::{codec, guarded, ResourceEntry, Server};
@@ -132,7 +132,7 @@ pub(super) fn answer<D: 'static>(
         return None;
     }
     let type_name = &entry.name;
-    let derived = entry.hooks.identity_from_state(&ident.schema, state);
+    let derived = ident.schema.from_state(state);
     if !is_empty_identity(expected) {
         let changed = conflicting_attributes(expected, &derived);
         if !changed.is_empty() {
@@ -177,7 +177,7 @@ pub(super) fn planned<D: 'static>(
     diags: &mut Diagnostics,
 ) -> Option<Value> {
     let ident = entry.identity.as_ref()?;
-    let derived = entry.hooks.identity_from_state(&ident.schema, planned);
+    let derived = ident.schema.from_state(planned);
     if is_empty_identity(prior_identity) || replacing {
         return Some(derived);
     }
@@ -207,7 +207,7 @@ pub(super) fn imported<D: 'static>(
     diags: &mut Diagnostics,
 ) -> Option<Value> {
     let ident = entry.identity.as_ref()?;
-    let mut derived = entry.hooks.identity_from_state(&ident.schema, state);
+    let mut derived = ident.schema.from_state(state);
     let changed = conflicting_attributes(requested, &derived);
     if !changed.is_empty() {
         diags.error(

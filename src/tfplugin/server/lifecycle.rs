@@ -1,29 +1,21 @@
 //! The resource lifecycle: ValidateResourceConfig, ReadResource, PlanResourceChange and
 //! ApplyResourceChange, with the plan rules (`plan.rs`) and identity rules around the hooks.
-//!
-//! - A read that fails keeps the object: the answer echoes the request's state (a hook that
-//!   panics leaves the current state).
-//! - An apply whose hook panics leaves what was there: nothing on create, the prior object on
-//!   update and delete. A create or update reporting success must leave a state, and that state
-//!   must agree with the plan.
-//! - Plan: 6.11's `planned_private` (the first plan's private state, sent by Terraform >= 1.16
-//!   when it plans the same change again at apply time) reaches `modify_plan` as
-//!   `Context::previous_plan`; the plan still starts from `prior_private`, and what
-//!   `modify_plan` leaves in `ctx.private` is the new plan's private state.
+//! A read or apply whose hook fails or panics keeps what was there (nothing on create, else
+//! the prior or current object); a create or update reporting success must leave a state
+//! that agrees with the plan.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::super::authoring::Provider;
+use super::super::context::ClientCapabilities;
 use super::super::diag::{path_to_proto, Diagnostic, Diagnostics};
+use super::super::erased::{DynResource, Outcome};
 use super::super::path::AttributePath;
 use super::super::plan;
 use super::super::private::PrivateState;
 use super::super::proto;
-use super::super::provider::{
-    ClientCapabilities, CreateRequest, DeleteRequest, HookResult, PlanRequest, PlanResponse,
-    Provider, ReadRequest, Resource, StateResponse, UpdateRequest,
-};
 use super::super::value::Value;
 use super::adapter::{Cx, Rpc};
 use super::{absorb, codec, guarded, identity, validate_type, Config, ResourceEntry, Server};
@@ -31,7 +23,7 @@ use super::{absorb, codec, guarded, identity, validate_type, Config, ResourceEnt
 #[async_trait]
 impl<P: Provider> Rpc<P> for proto::validate_resource_config::Request {
     const NAME: &'static str = "ValidateResourceConfig";
-    type Request = Config<dyn Resource<P::Data>>;
+    type Request = Config<dyn DynResource<P::Data>>;
     type Response = ();
     type Answer = proto::validate_resource_config::Response;
 
@@ -73,20 +65,21 @@ impl<D: 'static> Written<D> {
     /// it started from; write-only attributes nulled.
     fn settle(
         entry: Arc<ResourceEntry<D>>,
-        ran: Result<(PrivateState, StateResponse, HookResult), Diagnostic>,
+        ran: Result<(PrivateState, Outcome), Diagnostic>,
         (private, fallback): (PrivateState, Value),
         diags: &mut Diagnostics,
     ) -> Self {
-        let (private, mut state) = match ran {
-            Ok((private, resp, r)) => {
-                absorb(diags, resp.diagnostics, r);
-                (private, resp.state)
+        let (private, state) = match ran {
+            Ok((private, out)) => {
+                diags.extend(out.diagnostics);
+                (private, out.state)
             }
             Err(d) => {
                 diags.push(d);
-                (private, fallback.clone())
+                (private, None)
             }
         };
+        let mut state = state.unwrap_or_else(|| fallback.clone());
         plan::null_write_only(&entry.schema.block, &mut state);
         Written {
             entry,
@@ -150,9 +143,8 @@ impl<P: Provider> Rpc<P> for proto::read_resource::Request {
             .with_client_capabilities(client);
         let state = current.clone();
         let ran = guarded(<Self as Rpc<P>>::NAME, async move {
-            let mut resp = StateResponse::new(state.clone());
-            let r = hooks.read(&mut ctx, ReadRequest { state }, &mut resp).await;
-            (ctx.private, resp, r)
+            let out = hooks.read(&mut ctx, &state).await;
+            (ctx.private, out)
         })
         .await;
         // A read that dies keeps the object as it was rather than have Terraform forget it.
@@ -276,42 +268,31 @@ impl<P: Provider> Rpc<P> for proto::plan_resource_change::Request {
             previous_plan,
         } = req;
         let block = &entry.schema.block;
-        let planned = plan::plan(block, &prior, &proposed, &config);
-        let hooks = entry.hooks.clone();
-        let mut ctx = server.context(private).with_client_capabilities(client);
-        if let Some(previous) = previous_plan {
-            ctx = ctx.with_previous_plan(previous);
-        }
-        let preq = PlanRequest {
-            prior: prior.clone(),
-            proposed: proposed.clone(),
-            config: config.clone(),
+        let ctx = server.context(private).with_client_capabilities(client);
+        let mut ctx = match previous_plan {
+            Some(previous) => ctx.with_previous_plan(previous),
+            None => ctx,
         };
-        let (private, resp, r) = guarded(<Self as Rpc<P>>::NAME, async move {
-            let mut resp = PlanResponse {
-                planned,
-                requires_replace: Vec::new(),
-                diagnostics: Diagnostics::new(),
-            };
-            let r = hooks.modify_plan(&mut ctx, preq, &mut resp).await;
-            (ctx.private, resp, r)
-        })
-        .await?;
-        let PlanResponse {
-            mut planned,
-            requires_replace: extra,
-            diagnostics,
-        } = resp;
-        absorb(diags, diagnostics, r);
         if proposed.is_null() {
             return Ok(Planned {
                 entry,
                 planned: Value::Null,
                 requires_replace: Vec::new(),
-                private,
+                private: ctx.private,
                 identity: None,
             });
         }
+        let planned = plan::plan(block, &prior, &proposed, &config);
+        let (hooks, hook_prior) = (entry.hooks.clone(), prior.clone());
+        let (private, mut planned, extra, r) = guarded(<Self as Rpc<P>>::NAME, async move {
+            let (mut planned, mut extra) = (planned, Vec::new());
+            let r = hooks
+                .modify_plan(&mut ctx, &hook_prior, &mut planned, &mut extra)
+                .await;
+            (ctx.private, planned, extra, r)
+        })
+        .await?;
+        absorb(diags, Diagnostics::new(), r);
         plan::null_write_only(block, &mut planned);
         diags.extend(plan::check_plan(block, &prior, &config, &planned));
         let mut requires_replace = plan::requires_replace(block, &prior, &planned);
@@ -396,7 +377,6 @@ impl<P: Provider> Rpc<P> for proto::apply_resource_change::Request {
             entry,
             prior,
             next: planned,
-            config,
             identity: planned_identity,
             private,
             ..
@@ -414,32 +394,10 @@ impl<P: Provider> Rpc<P> for proto::apply_resource_change::Request {
         };
         let hooks = entry.hooks.clone();
         let mut ctx = server.context(private.clone());
-        let (start, planned_in) = (fallback.clone(), planned.clone());
+        let planned_in = planned.clone();
         let ran = guarded(<Self as Rpc<P>>::NAME, async move {
-            let mut resp = StateResponse::new(start);
-            let r = match op {
-                Op::Create => {
-                    let req = CreateRequest {
-                        config,
-                        planned: planned_in,
-                    };
-                    hooks.create(&mut ctx, req, &mut resp).await
-                }
-                Op::Update => {
-                    let req = UpdateRequest {
-                        prior,
-                        config,
-                        planned: planned_in,
-                    };
-                    hooks.update(&mut ctx, req, &mut resp).await
-                }
-                Op::Delete if prior.is_null() => Ok(()),
-                Op::Delete => {
-                    let req = DeleteRequest { prior };
-                    hooks.delete(&mut ctx, req, &mut resp).await
-                }
-            };
-            (ctx.private, resp, r)
+            let out = hooks.apply(&mut ctx, &prior, &planned_in).await;
+            (ctx.private, out)
         })
         .await;
         let mut applied = Written::settle(entry, ran, (private, fallback), diags);

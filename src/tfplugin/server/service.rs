@@ -3,9 +3,9 @@
 
 use tonic::{Request, Response, Status, Streaming};
 
+use super::super::authoring::Provider;
 use super::super::proto;
 use super::super::proto::provider_server::Provider as ProviderRpc;
-use super::super::provider::Provider;
 use super::adapter::{EventStream, FirstChunk, Queried};
 use super::Server;
 

@@ -6,9 +6,9 @@
 
 use futures::stream::BoxStream;
 
+use super::super::authoring::Provider;
 use super::super::diag::{Diagnostic, Diagnostics};
 use super::super::proto;
-use super::super::provider::Provider;
 use super::adapter::{FirstChunk, Query, StreamRpc};
 use super::{unknown_type, Server};
 

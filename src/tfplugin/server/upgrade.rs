@@ -1,18 +1,18 @@
-//! UpgradeResourceState: stored state of the current schema version is read as it is (dropping
-//! attributes the schema no longer has, adding new ones as null); older versions go to
-//! `Resource::upgrade_state`; newer versions and legacy flatmap state are errors.
+//! UpgradeResourceState: state of the current schema version is read as it is (attributes the
+//! schema no longer has dropped, new ones null); older versions go to `Resource::upgrade_state`;
+//! newer versions and legacy flatmap state are errors.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::super::authoring::Provider;
 use super::super::diag::{Diagnostic, Diagnostics};
 use super::super::private::PrivateState;
 use super::super::proto;
-use super::super::provider::{Provider, StateResponse};
 use super::super::value::Value;
 use super::adapter::{Cx, Rpc};
-use super::{absorb, codec, guarded, ResourceEntry, Server};
+use super::{codec, guarded, ResourceEntry, Server};
 
 /// UpgradeResourceState, decoded: the stored state as JSON.
 pub(crate) struct Upgrade<D> {
@@ -73,16 +73,16 @@ impl<P: Provider> Rpc<P> for proto::upgrade_resource_state::Request {
                 entry.name
             )));
         }
-        let hooks = entry.hooks.clone();
+        let (hooks, base) = (entry.hooks.clone(), entry.schema.null_object());
         let ctx = server.context(PrivateState::new());
-        let (resp, r) = guarded(<Self as Rpc<P>>::NAME, async move {
-            let mut resp = StateResponse::new(Value::Null);
-            let r = hooks.upgrade_state(&ctx, version, &json, &mut resp).await;
-            (resp, r)
+        let upgraded = guarded(<Self as Rpc<P>>::NAME, async move {
+            hooks.upgrade_state(&ctx, version, &json, base).await
         })
         .await?;
-        absorb(diags, resp.diagnostics, r);
-        Ok((!diags.has_errors()).then_some((entry, resp.state)))
+        Ok(upgraded
+            .map(|state| (entry, state))
+            .map_err(|d| diags.extend(d))
+            .ok())
     }
 
     fn encode(self, resp: Option<Self::Response>, mut diags: Diagnostics) -> Self::Answer {

@@ -1,22 +1,11 @@
-//! The provider as a whole: GetMetadata, GetProviderSchema, ValidateProviderConfig,
-//! ConfigureProvider and StopProvider.
-//!
-//! The schema lists the list resources (their `config` schemas) and empty state store and
-//! action maps, and advertises `generate_resource_config` whenever there is a resource: every
-//! resource answers GenerateResourceConfig (by default with its state reduced to what
-//! configuration sets).
+//! The provider's schemas: GetMetadata and GetProviderSchema (which reports schema mistakes as
+//! errors, so they surface on the first `terraform validate`).
 
-use std::sync::Arc;
-
-use async_trait::async_trait;
-
-use super::super::diag::{Diagnostic, Diagnostics};
-use super::super::private::PrivateState;
+use super::super::authoring::Provider;
+use super::super::diag::Diagnostics;
 use super::super::proto;
-use super::super::provider::{ClientCapabilities, ConfigureRequest, Provider};
-use super::super::value::Value;
-use super::adapter::{Cx, Query, Rpc};
-use super::{codec, guarded, validate, Server};
+use super::adapter::Query;
+use super::Server;
 
 fn capabilities<P: Provider>(server: &Server<P>) -> proto::ServerCapabilities {
     proto::ServerCapabilities {
@@ -136,74 +125,4 @@ fn schema_problems<P: Provider>(server: &Server<P>) -> Diagnostics {
         );
     }
     diags
-}
-
-#[async_trait]
-impl<P: Provider> Rpc<P> for proto::validate_provider_config::Request {
-    const NAME: &'static str = "ValidateProviderConfig";
-    type Request = Value;
-    type Response = ();
-    type Answer = proto::validate_provider_config::Response;
-
-    fn decode(&self, server: &Server<P>) -> Result<Value, Diagnostic> {
-        let what = "provider configuration";
-        codec::decode(self.config.as_ref(), &server.provider_type, what)
-    }
-
-    async fn call(config: Value, cx: Cx<'_, P>) -> Result<(), Diagnostic> {
-        let (provider, schema) = (cx.server.provider.clone(), &cx.server.provider_schema);
-        let check = |ctx, config| async move { provider.validate(&ctx, &config).await };
-        let client = ClientCapabilities::default();
-        validate(<Self as Rpc<P>>::NAME, schema, config, client, cx, check).await
-    }
-}
-
-#[async_trait]
-impl<P: Provider> Rpc<P> for proto::configure_provider::Request {
-    const NAME: &'static str = "ConfigureProvider";
-    /// The request, and what the caller supports (for the hook's context).
-    type Request = (ConfigureRequest, ClientCapabilities);
-    type Response = ();
-    type Answer = proto::configure_provider::Response;
-
-    fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
-        let what = "provider configuration";
-        let req = ConfigureRequest {
-            config: codec::decode(self.config.as_ref(), &server.provider_type, what)?,
-            terraform_version: self.terraform_version.clone(),
-        };
-        Ok((req, codec::client(self.client_capabilities.as_ref())))
-    }
-
-    async fn call((req, client): Self::Request, cx: Cx<'_, P>) -> Result<(), Diagnostic> {
-        let provider = cx.server.provider.clone();
-        let ctx = cx
-            .server
-            .context(PrivateState::new())
-            .with_client_capabilities(client);
-        let (data, found) = guarded(<Self as Rpc<P>>::NAME, async move {
-            let mut diags = Diagnostics::new();
-            let data = provider.configure(&ctx, req, &mut diags).await;
-            (data, diags)
-        })
-        .await?;
-        cx.diags.extend(found);
-        if let Some(data) = data {
-            if let Ok(mut slot) = cx.server.data.write() {
-                *slot = Some(Arc::new(data));
-            }
-        }
-        Ok(())
-    }
-}
-
-impl<P: Provider> Query<P> for proto::stop_provider::Request {
-    const NAME: &'static str = "StopProvider";
-    type Answer = proto::stop_provider::Response;
-
-    fn answer(&self, server: &Server<P>, _: &mut Diagnostics) -> Self::Answer {
-        tracing::info!("cancelling in-flight operations");
-        server.stop.stop();
-        Self::Answer::default()
-    }
 }
