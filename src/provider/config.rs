@@ -1,23 +1,5 @@
-//! The provider's AWS configuration (`provider "servicecatalog" { ... }`): validation with
-//! messages that name the argument, and building the Service Catalog client through
-//! `aws-config`'s default chain. Every rule on the arguments lives here (the provider schema
-//! declares no validators), and runs at validate time and again at configure.
-//!
-//! Precedence: provider arguments > environment > shared config/credentials files > container
-//! and instance credentials, which is `aws-config`'s own order once the arguments are applied as
-//! overrides. Choices:
-//! - `endpoint` is set on the Service Catalog client only, so STS calls for `assume_role` still go
-//!   to AWS. When it is unset, `AWS_ENDPOINT_URL_SERVICE_CATALOG`, `AWS_ENDPOINT_URL` and the
-//!   profile's `services` section are honoured by `aws-config` itself (nothing is duplicated here).
-//! - `max_retries` counts retries after the first attempt: the standard retry mode gets
-//!   `max_retries + 1` attempts. Unset, `AWS_MAX_ATTEMPTS`/the profile/the SDK default (3) apply.
-//! - `shared_config_files`/`shared_credentials_files` replace the default file of their kind
-//!   (`~/.aws/config`, `~/.aws/credentials`); the other kind keeps its default.
-//! - No region anywhere is an error at load time (SigV4 needs one, even against a custom endpoint).
-//! - Every request attempt is bounded (`request_timeout`, 60 s by default, the AWS CLI's read
-//!   timeout) and so is connecting ([`CONNECT_TIMEOUT`]): the SDK bounds neither an answer that
-//!   never comes nor the attempt as a whole, so a hung endpoint would hang Terraform. A timed-out
-//!   attempt is retried like any transient failure (`max_retries`).
+//! The provider block's arguments ([`ProviderConfig`]): every rule on them, with messages naming
+//! the argument, and the Service Catalog client built through `aws-config`'s default chain.
 
 use std::fmt;
 use std::path::PathBuf;

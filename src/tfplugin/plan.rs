@@ -1,22 +1,7 @@
-//! The plan rules, all in one place. The server applies them around the resource hooks so
-//! that every resource plans the way Terraform expects (`objchange.AssertPlanValid` and the
-//! apply-consistency check):
-//!
-//! - validate: config may not set read-only (computed-only) attributes; setting a deprecated
-//!   attribute or block (or using a deprecated type) warns with its message, on its path;
-//!   per-attribute validators run on known, non-null values; then the schema's config
-//!   validators;
-//! - plan: schema defaults fill null config values; write-only attributes plan null; when the
-//!   plan differs from prior state (or on create), computed attributes that config leaves null
-//!   become unknown, unless marked use-state-for-unknown (then the prior value is kept);
-//!   destroy plans stay null; configured values are never changed;
-//! - requires_replace: only attributes so marked whose prior and planned values differ;
-//! - after the hooks: the plan is checked against config, and the apply result against the
-//!   plan (every known planned value returned unchanged, nothing left unknown), with errors
-//!   naming the attribute, since Terraform's own message for this is hard to act on.
-//!
-//! Within set-nested blocks elements cannot be matched between config, prior and plan, so
-//! defaults and use-state-for-unknown do not reach inside them (unknown-marking still does).
+//! The plan rules, all in one place, applied by the server around the hooks so every resource
+//! plans the way Terraform expects: validation of config, the plan (defaults, write-only nulls,
+//! unknown computed values, use-state-for-unknown), requires-replace, and the checks of a plan
+//! against config and of an apply result against its plan.
 
 use super::diag::Diagnostics;
 use super::path::AttributePath;

@@ -1,27 +1,6 @@
-//! Schemas for providers, resources, data sources and list resources: a small builder that says
-//! what each attribute is (type, required/optional/computed, sensitive, write-only, deprecated,
-//! defaults, plan behaviour, validators), converts to the protocol `Schema`, and yields the
-//! implied cty type.
-//!
-//! - `.deprecated("message")` (attributes, blocks, whole schemas) sets the protocol's
-//!   `deprecated` flag and its `deprecation_message` (6.10+); the layer also warns, at validate
-//!   time and on the attribute's path, when configuration sets a deprecated attribute or block.
-//! - [`NestedBlock::computed`] marks a block whose contents the provider may set (6.11's
-//!   `Block.computed`). Only Terraform >= 1.16 understands it (it says so with the
-//!   `computed_blocks_allowed` client capability); older clients treat it as a plain block, so
-//!   nothing in this provider uses it yet, and the plan rules give it no special treatment
-//!   (Terraform 1.16 proposes the prior contents for a computed block config leaves out).
-//!
-//! ```
-//! use servicecatalog_provider::tfplugin::schema::{Attribute, Schema};
-//! use servicecatalog_provider::tfplugin::value::Type;
-//!
-//! let schema = Schema::new()
-//!     .description("Owner of a provisioned product.")
-//!     .attribute(Attribute::required("product_id", Type::String).requires_replace())
-//!     .attribute(Attribute::computed("id", Type::String).use_state_for_unknown());
-//! assert!(schema.block.get_attribute("id").is_some());
-//! ```
+//! Schemas of the provider block, resources, data sources and list resources: a builder that
+//! says what each attribute is (type, presence, sensitivity, defaults, plan behaviour,
+//! validators), and its protocol form and implied type.
 
 use std::collections::BTreeMap;
 

@@ -1,5 +1,5 @@
-//! Resource identity (rules in `tfplugin::identity`): GetResourceIdentitySchemas,
-//! UpgradeResourceIdentity, and the identity every Read, Plan, Apply and Import answers with.
+//! Resource identity: GetResourceIdentitySchemas, UpgradeResourceIdentity, and the identity every
+//! Read, Plan, Apply and Import answers with.
 
 use std::sync::Arc;
 

@@ -1,8 +1,5 @@
-//! RPCs the provider does not offer: functions, ephemeral resources, moving state between
-//! resource types, state stores and actions (the schema lists none of them). Each answers with
-//! an error diagnostic naming what was asked for (or an empty list), never a gRPC error; the
-//! streaming ones send that one event and end, and `WriteStateBytes` is answered from its first
-//! chunk without reading the rest.
+//! RPCs the provider does not offer (functions, ephemeral resources, move, state stores, actions):
+//! each answers with an error diagnostic naming what was asked for, or an empty list.
 
 use futures::stream::BoxStream;
 

@@ -1,18 +1,5 @@
-//! The JSON form of values (`DynamicValue.json`, and resource state as Terraform stores it,
-//! e.g. `UpgradeResourceState.raw_state.json`), read and written as go-cty's `cty/json` does.
-//!
-//! Choices:
-//! - An object attribute that is **missing** from the JSON decodes as null, like cty: state
-//!   written by an older schema simply lacks attributes added since. An attribute the type
-//!   does not have is an error (`unsupported attribute "x"`, at the object's path).
-//! - Numbers keep their exact text (serde_json is built with `arbitrary_precision`): a plain
-//!   integer that fits in i64 becomes `Int`, anything else a `Decimal` with the text unchanged.
-//! - As in cty, a string may be given for a number or bool (`"12"`, `"true"`), and a number
-//!   or bool for a string (its JSON text).
-//! - Dynamic values are `{"value": ..., "type": ...}`.
-//! - Encoding refuses unknown values (JSON has no form for them) and, like the msgpack
-//!   encoder, needs every object attribute present. Strings are escaped the serde_json way,
-//!   not Go's (no `\u003c` for `<`); the JSON means the same.
+//! The JSON form of values (`DynamicValue.json`, and state as Terraform stores it), read and
+//! written as go-cty's `cty/json` does; an attribute missing from an object reads as null.
 
 use std::collections::BTreeMap;
 
