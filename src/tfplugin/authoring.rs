@@ -94,12 +94,6 @@ pub struct ModelPlan<M> {
     pub requires_replace: Vec<AttributePath>,
 }
 
-impl<M> ModelPlan<M> {
-    pub fn is_create(&self) -> bool {
-        self.prior.is_none()
-    }
-}
-
 /// A managed resource type. Identity data is the state's attributes of the identity's names.
 #[async_trait]
 pub trait Resource<D: Send + Sync + 'static>: Send + Sync + 'static {

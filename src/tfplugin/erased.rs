@@ -14,87 +14,96 @@ use super::list::{ListResource, ListSink};
 use super::model::Model;
 use super::path::AttributePath;
 use super::schema::Schema;
-use super::value::Value;
+use super::value::{Type, Value};
 
-/// A registered resource type; make one with `ResourceType::new(MyResource)`.
-pub struct ResourceType<D>(pub(crate) Arc<dyn DynResource<D>>);
+/// A registered type: its name, schema and implied type (and a resource's identity), computed
+/// once, and its hooks.
+pub(crate) struct Entry<H: ?Sized> {
+    pub(crate) name: String,
+    pub(crate) schema: Schema,
+    pub(crate) ty: Type,
+    pub(crate) identity: Option<IdentityEntry>,
+    pub(crate) hooks: Arc<H>,
+}
 
-/// A registered data source type.
-pub struct DataSourceType<D>(pub(crate) Arc<dyn DynDataSource<D>>);
+pub(crate) struct IdentityEntry {
+    pub(crate) schema: IdentitySchema,
+    pub(crate) ty: Type,
+}
 
-/// A registered list resource type.
-pub struct ListResourceType<D>(pub(crate) Arc<dyn DynListResource<D>>);
-
-impl<D: Send + Sync + 'static> ResourceType<D> {
-    pub fn new(resource: impl Resource<D>) -> Self {
-        Self(Arc::new(AsResource(resource)))
-    }
-
-    pub fn type_name(&self) -> &str {
-        self.0.type_name()
-    }
-
-    pub fn schema(&self) -> Schema {
-        self.0.schema()
-    }
-
-    pub fn identity_schema(&self) -> Option<IdentitySchema> {
-        self.0.identity_schema()
+impl<H: ?Sized> Entry<H> {
+    fn new(
+        name: &str,
+        schema: Schema,
+        identity: Option<IdentitySchema>,
+        hooks: Arc<H>,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            name: name.to_owned(),
+            ty: schema.implied_type(),
+            schema,
+            identity: identity.map(|schema| IdentityEntry {
+                ty: schema.implied_type(),
+                schema,
+            }),
+            hooks,
+        })
     }
 }
 
-impl<D: Send + Sync + 'static> DataSourceType<D> {
-    pub fn new(data_source: impl DataSource<D>) -> Self {
-        Self(Arc::new(AsDataSource(data_source)))
-    }
+/// The handles a provider registers its types with (`ResourceType::new(MyResource)`).
+macro_rules! handles {
+    ($($(#[$doc:meta])* $handle:ident: $trait:ident as $dyn:ident in $wrapper:ident;)*) => {$(
+        $(#[$doc])*
+        pub struct $handle<D>(pub(crate) Arc<Entry<dyn $dyn<D>>>);
 
-    pub fn type_name(&self) -> &str {
-        self.0.type_name()
-    }
+        impl<D: Send + Sync + 'static> $handle<D> {
+            pub fn new(hooks: impl $trait<D>) -> Self {
+                let (name, schema) = (hooks.type_name().to_owned(), hooks.schema());
+                let identity = handles!(@identity $trait, hooks);
+                Self(Entry::new(&name, schema, identity, Arc::new($wrapper(hooks))))
+            }
 
-    pub fn schema(&self) -> Schema {
-        self.0.schema()
-    }
+            pub fn type_name(&self) -> &str {
+                &self.0.name
+            }
+
+            pub fn schema(&self) -> Schema {
+                self.0.schema.clone()
+            }
+
+            pub fn identity_schema(&self) -> Option<IdentitySchema> {
+                self.0.identity.as_ref().map(|i| i.schema.clone())
+            }
+        }
+
+        impl<D> Clone for $handle<D> {
+            fn clone(&self) -> Self {
+                Self(self.0.clone())
+            }
+        }
+    )*};
+    (@identity Resource, $hooks:ident) => { $hooks.identity_schema() };
+    (@identity $trait:ident, $hooks:ident) => { None };
 }
 
-impl<D: Send + Sync + 'static> ListResourceType<D> {
-    pub fn new(list: impl ListResource<D>) -> Self {
-        Self(Arc::new(AsList(list)))
-    }
-
-    pub fn type_name(&self) -> &str {
-        self.0.type_name()
-    }
-
-    pub fn schema(&self) -> Schema {
-        self.0.schema()
-    }
-}
-
-impl<D> Clone for ResourceType<D> {
-    fn clone(&self) -> Self {
-        Self(self.0.clone())
-    }
-}
-
-impl<D> Clone for ListResourceType<D> {
-    fn clone(&self) -> Self {
-        Self(self.0.clone())
-    }
+handles! {
+    /// A registered resource type.
+    ResourceType: Resource as DynResource in AsResource;
+    /// A registered data source type.
+    DataSourceType: DataSource as DynDataSource in AsDataSource;
+    /// A registered list resource type.
+    ListResourceType: ListResource as DynListResource in AsList;
 }
 
 /// `value` as a model; a value that does not fit is an error on its attribute.
 pub(crate) fn read_model<M: Model>(value: &Value, what: &str) -> Result<M, Diagnostic> {
     M::from_object(value).map_err(|e| {
-        let diag = Diagnostic::error(
+        Diagnostic::error(
             format!("Unexpected value in the {what}"),
             format!("The provider cannot use this {what}: {e}."),
-        );
-        if e.path.is_root() {
-            diag
-        } else {
-            diag.with_attribute(e.path)
-        }
+        )
+        .at(e.path)
     })
 }
 
@@ -146,9 +155,6 @@ pub(crate) trait DynValidate<D>: Send + Sync {
 /// [`Resource`] over values.
 #[async_trait]
 pub(crate) trait DynResource<D>: DynValidate<D> {
-    fn type_name(&self) -> &str;
-    fn schema(&self) -> Schema;
-    fn identity_schema(&self) -> Option<IdentitySchema>;
     /// A create or update plan (`planned` is refined in place).
     async fn modify_plan(
         &self,
@@ -186,18 +192,6 @@ pub(crate) trait DynResource<D>: DynValidate<D> {
 
 #[async_trait]
 impl<D: Send + Sync + 'static, R: Resource<D>> DynResource<D> for AsResource<R> {
-    fn type_name(&self) -> &str {
-        Resource::type_name(&self.0)
-    }
-
-    fn schema(&self) -> Schema {
-        Resource::schema(&self.0)
-    }
-
-    fn identity_schema(&self) -> Option<IdentitySchema> {
-        Resource::identity_schema(&self.0)
-    }
-
     async fn modify_plan(
         &self,
         ctx: &mut Context<D>,
@@ -296,8 +290,6 @@ impl<D: Send + Sync + 'static, R: Resource<D>> DynResource<D> for AsResource<R> 
 /// [`DataSource`] over values.
 #[async_trait]
 pub(crate) trait DynDataSource<D>: DynValidate<D> {
-    fn type_name(&self) -> &str;
-    fn schema(&self) -> Schema;
     /// The state read for `config`: what the hook returns written onto it.
     async fn read(&self, ctx: &Context<D>, config: &Value) -> Result<Value, Diagnostics>;
 }
@@ -331,14 +323,6 @@ validates_config!(
 
 #[async_trait]
 impl<D: Send + Sync + 'static, S: DataSource<D>> DynDataSource<D> for AsDataSource<S> {
-    fn type_name(&self) -> &str {
-        self.0.type_name()
-    }
-
-    fn schema(&self) -> Schema {
-        self.0.schema()
-    }
-
     async fn read(&self, ctx: &Context<D>, config: &Value) -> Result<Value, Diagnostics> {
         let model = read_model(config, "configuration")?;
         Ok(written(self.0.read(ctx, model).await?, config))
@@ -348,21 +332,11 @@ impl<D: Send + Sync + 'static, S: DataSource<D>> DynDataSource<D> for AsDataSour
 /// [`ListResource`] over values.
 #[async_trait]
 pub(crate) trait DynListResource<D>: DynValidate<D> {
-    fn type_name(&self) -> &str;
-    fn schema(&self) -> Schema;
     async fn list(&self, ctx: &mut Context<D>, config: &Value, out: &mut ListSink) -> HookResult;
 }
 
 #[async_trait]
 impl<D: Send + Sync + 'static, L: ListResource<D>> DynListResource<D> for AsList<L> {
-    fn type_name(&self) -> &str {
-        self.0.type_name()
-    }
-
-    fn schema(&self) -> Schema {
-        self.0.schema()
-    }
-
     async fn list(&self, ctx: &mut Context<D>, config: &Value, out: &mut ListSink) -> HookResult {
         let config = read_model(config, "list configuration")?;
         self.0.list(ctx, config, &mut out.typed::<L::Model>()).await

@@ -72,11 +72,6 @@ impl<O> ListItem<O> {
             object: None,
         }
     }
-
-    pub fn with_identity(mut self, identity: Value) -> Self {
-        self.identity = Some(identity);
-        self
-    }
 }
 
 /// What a list call sends towards the caller, before encoding.

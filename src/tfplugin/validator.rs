@@ -1,10 +1,6 @@
-//! Validators, declared in the schema and run by the layer at validate time:
-//!
-//! - [`Validator`]: one attribute, run on known, non-null values only (config may still hold
-//!   unknowns then; Terraform validates again once they are known). [`check`] and
-//!   [`check_entries`] wrap a pure `fn(&str) -> Result<_, impl Display>` check.
-//! - [`ConfigValidator`]: the whole config, for rules across attributes, e.g. [`exactly_one_of`]
-//!   (as terraform-plugin-framework's config validators).
+//! Validators declared in the schema, run at validate time: a [`Validator`] checks one attribute
+//! (known, non-null values only), a [`ConfigValidator`] the whole config (rules across
+//! attributes, e.g. [`exactly_one_of`]).
 
 use std::fmt::{self, Display};
 use std::sync::Arc;
@@ -56,37 +52,6 @@ where
     S: Into<String>,
 {
     Arc::new(OneOf(allowed.into_iter().map(Into::into).collect()))
-}
-
-#[derive(Debug)]
-struct Matches {
-    re: regex::Regex,
-    message: String,
-}
-
-impl Validator for Matches {
-    fn description(&self) -> String {
-        self.message.clone()
-    }
-
-    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
-        let Some(s) = value.as_str() else { return };
-        if !self.re.is_match(s) {
-            diags.attribute_error(
-                path.clone(),
-                "Invalid attribute value",
-                format!("{path}: {s:?} is not valid: {}", self.message),
-            );
-        }
-    }
-}
-
-/// The string must match `re`; `message` says in words what is expected.
-pub fn regex(re: regex::Regex, message: impl Into<String>) -> DynValidator {
-    Arc::new(Matches {
-        re,
-        message: message.into(),
-    })
 }
 
 #[derive(Debug)]
@@ -424,10 +389,7 @@ mod tests {
     }
 
     #[test]
-    fn regex_and_length() {
-        let v = regex(regex::Regex::new("^arn:").unwrap(), "must be an ARN");
-        assert!(run(&v, Value::String("arn:aws:iam::1:role/x".into())).is_empty());
-        assert!(run(&v, Value::String("role/x".into())).has_errors());
+    fn length_counts_characters() {
         let l = length(1, 3);
         assert!(run(&l, Value::String("abc".into())).is_empty());
         assert!(run(&l, Value::String("".into())).has_errors());

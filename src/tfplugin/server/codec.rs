@@ -1,6 +1,5 @@
-//! Values on the wire: `DynamicValue` decode (msgpack, else JSON) and encode (always msgpack),
-//! identity data, private state, client capabilities, and stored JSON (state and identity
-//! upgrades).
+//! Values on the wire: `DynamicValue` decode (msgpack, else JSON) and encode (msgpack), identity
+//! data, private state, client capabilities, and stored JSON.
 
 use super::super::context::ClientCapabilities;
 use super::super::diag::{Diagnostic, Diagnostics};
@@ -27,28 +26,20 @@ pub(super) fn decode(
 }
 
 pub(super) fn decode_error(what: &str, e: ValueError) -> Diagnostic {
-    let diag = Diagnostic::error(
+    Diagnostic::error(
         format!("Invalid {what}"),
         format!("Terraform sent a {what} the provider cannot read: {e}"),
-    );
-    if e.path.is_root() {
-        diag
-    } else {
-        diag.with_attribute(e.path)
-    }
+    )
+    .at(e.path)
 }
 
 pub(super) fn encode(v: &Value, ty: &Type) -> Result<proto::DynamicValue, Diagnostic> {
     let msgpack = value::encode_msgpack(v, ty).map_err(|e| {
-        let diag = Diagnostic::error(
+        Diagnostic::error(
             "Provider produced an invalid value",
             format!("The value does not match the schema: {e}. This is a bug in the provider."),
-        );
-        if e.path.is_root() {
-            diag
-        } else {
-            diag.with_attribute(e.path)
-        }
+        )
+        .at(e.path)
     })?;
     Ok(proto::DynamicValue {
         msgpack,

@@ -3,14 +3,11 @@
 //! item's identity checked complete). Dropping the stream (the caller stopped reading)
 //! cancels the hook's context.
 
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context as TaskContext, Poll};
 
 use async_trait::async_trait;
-use futures::stream::{self, BoxStream, Stream, StreamExt};
+use futures::stream::{self, BoxStream, StreamExt};
 use tokio::sync::mpsc;
-use tokio_util::sync::DropGuard;
 use tracing::Instrument;
 
 use super::super::authoring::Provider;
@@ -68,7 +65,7 @@ impl<P: Provider> Rpc<P> for proto::validate_list_resource_config::Request {
 
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
         let entry = server.list_resource(&self.type_name)?;
-        let config = codec::decode(self.config.as_ref(), &entry.ty, "list configuration")?;
+        let config = codec::decode(self.config.as_ref(), &entry.list.ty, "list configuration")?;
         let include = self.include_resource_object.as_ref();
         argument::<bool>(include, &Type::Bool, "include_resource")?;
         let limit = argument(self.limit.as_ref(), &Type::Number, "limit")?;
@@ -86,7 +83,7 @@ impl<P: Provider> Rpc<P> for proto::validate_list_resource_config::Request {
             config,
             limit,
         } = req;
-        let hooks = entry.hooks.clone();
+        let hooks = entry.list.hooks.clone();
         let check = |ctx, config| async move { hooks.validate(&ctx, &config).await };
         let cx = Cx {
             server,
@@ -95,7 +92,7 @@ impl<P: Provider> Rpc<P> for proto::validate_list_resource_config::Request {
         let client = ClientCapabilities::default();
         validate(
             <Self as Rpc<P>>::NAME,
-            &entry.schema,
+            &entry.list.schema,
             config,
             client,
             cx,
@@ -140,7 +137,7 @@ impl<P: Provider> StreamRpc<P> for proto::list_resource::Request {
                 ))
             }
         };
-        let config = codec::decode(self.config.as_ref(), &entry.ty, "list configuration")?;
+        let config = codec::decode(self.config.as_ref(), &entry.list.ty, "list configuration")?;
         if self.limit < 0 {
             return Err(negative_limit(self.limit));
         }
@@ -162,7 +159,7 @@ impl<P: Provider> StreamRpc<P> for proto::list_resource::Request {
             limit,
         } = req;
         // Deprecation warnings were given at validate time.
-        let mut checked = plan::validate(&entry.schema, &config).errors_only();
+        let mut checked = plan::validate(&entry.list.schema, &config).errors_only();
         if !config.is_wholly_known() {
             checked.error(
                 "Invalid list configuration",
@@ -182,7 +179,7 @@ impl<P: Provider> StreamRpc<P> for proto::list_resource::Request {
         let (tx, rx) = mpsc::channel(LIST_BUFFER);
         let base = resource.schema.null_object();
         let mut sink = ListSink::new(tx.clone(), include, limit, cancel.clone(), base);
-        let hooks = entry.hooks.clone();
+        let hooks = entry.list.hooks.clone();
         tokio::spawn(
             async move {
                 let ran = guarded(<Self as StreamRpc<P>>::NAME, async move {
@@ -203,50 +200,28 @@ impl<P: Provider> StreamRpc<P> for proto::list_resource::Request {
             }
             .in_current_span(),
         );
-        Events {
-            rx,
-            resource,
-            include,
-            ended: false,
-            _cancel_on_drop: cancel.drop_guard(),
-        }
+        // Each event as the hook sends it, until one carries an error; dropping the stream
+        // (the caller stopped reading) drops the guard, which cancels the hook.
+        let state = (rx, cancel.drop_guard(), false);
+        stream::unfold(state, move |(mut rx, guard, ended)| {
+            let resource = resource.clone();
+            async move {
+                if ended {
+                    return None;
+                }
+                let event = match rx.recv().await? {
+                    Listed::Item(item) => encode_item(&resource, include, item),
+                    Listed::Diagnostics(diags) => proto::list_resource::Event {
+                        diagnostic: diags.into_proto(),
+                        ..Default::default()
+                    },
+                };
+                let error = proto::diagnostic::Severity::Error as i32;
+                let ended = event.diagnostic.iter().any(|d| d.severity == error);
+                Some((event, (rx, guard, ended)))
+            }
+        })
         .boxed()
-    }
-}
-
-/// The events of one ListResource call, encoded as the hook sends them.
-struct Events<D> {
-    rx: mpsc::Receiver<Listed>,
-    resource: Arc<ResourceEntry<D>>,
-    include: bool,
-    /// An error was sent: nothing more is.
-    ended: bool,
-    /// Dropping the stream (the caller stopped reading) cancels the hook.
-    _cancel_on_drop: DropGuard,
-}
-
-impl<D: Send + Sync + 'static> Stream for Events<D> {
-    type Item = proto::list_resource::Event;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
-        if self.ended {
-            return Poll::Ready(None);
-        }
-        let listed = match self.rx.poll_recv(cx) {
-            Poll::Ready(Some(listed)) => listed,
-            Poll::Ready(None) => return Poll::Ready(None),
-            Poll::Pending => return Poll::Pending,
-        };
-        let event = match listed {
-            Listed::Diagnostics(diags) => proto::list_resource::Event {
-                diagnostic: diags.into_proto(),
-                ..Default::default()
-            },
-            Listed::Item(item) => encode_item(&self.resource, self.include, item),
-        };
-        let error = proto::diagnostic::Severity::Error as i32;
-        self.ended = event.diagnostic.iter().any(|d| d.severity == error);
-        Poll::Ready(Some(event))
     }
 }
 

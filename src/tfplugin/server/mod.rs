@@ -28,8 +28,7 @@ use tracing::Instrument;
 use super::authoring::Provider;
 use super::context::{ClientCapabilities, Context, HookResult};
 use super::diag::{Diagnostic, Diagnostics};
-use super::erased::{DynDataSource, DynListResource, DynResource, DynValidate};
-use super::identity::IdentitySchema;
+use super::erased::{DynDataSource, DynListResource, DynResource, DynValidate, Entry};
 use super::plan;
 use super::private::PrivateState;
 use super::proto;
@@ -67,43 +66,14 @@ fn service<P: Provider>(server: Server<P>) -> ProviderServer<Server<P>> {
         .max_encoding_message_size(MAX_MESSAGE_SIZE)
 }
 
-/// A registered type with its schema and implied type, computed once.
-pub(crate) struct Entry<H: ?Sized> {
-    name: String,
-    hooks: Arc<H>,
-    schema: Schema,
-    ty: Type,
-    /// Resources only: the identity schema and its implied type.
-    identity: Option<IdentityEntry>,
-}
-
-pub(crate) struct IdentityEntry {
-    schema: IdentitySchema,
-    ty: Type,
-}
-
 type ResourceEntry<D> = Entry<dyn DynResource<D>>;
 type DataSourceEntry<D> = Entry<dyn DynDataSource<D>>;
 
-/// A registered list resource: its config schema and type, and the managed resource it lists
-/// (`None` when there is none of its name; a schema problem).
+/// A registered list resource, and the managed resource it lists (`None` when there is none
+/// of its name; a schema problem).
 pub(crate) struct ListEntry<D> {
-    hooks: Arc<dyn DynListResource<D>>,
-    schema: Schema,
-    ty: Type,
+    list: Arc<Entry<dyn DynListResource<D>>>,
     resource: Option<Arc<ResourceEntry<D>>>,
-}
-
-impl<H: ?Sized> Entry<H> {
-    fn new(name: &str, schema: Schema, hooks: Arc<H>) -> Self {
-        Self {
-            name: name.to_string(),
-            ty: schema.implied_type(),
-            schema,
-            hooks,
-            identity: None,
-        }
-    }
 }
 
 /// StopProvider's token: cancelled by a stop, then replaced by a fresh one.
@@ -153,47 +123,19 @@ impl<P: Provider> Server<P> {
     fn new(provider: P, root: CancellationToken) -> Self {
         let provider_schema = provider.schema();
         let provider_type = provider_schema.implied_type();
-        let mut resources = BTreeMap::new();
-        for hooks in provider.resources() {
-            let hooks = hooks.0;
-            let name = hooks.type_name().to_string();
-            let identity = hooks.identity_schema().map(|schema| IdentityEntry {
-                ty: schema.implied_type(),
-                schema,
-            });
-            let mut entry = Entry::new(&name, hooks.schema(), hooks);
-            entry.identity = identity;
-            if resources.insert(name.clone(), Arc::new(entry)).is_some() {
-                tracing::warn!(tf_resource_type = %name, "resource type registered twice; the last one wins");
-            }
-        }
-        let mut data_sources = BTreeMap::new();
-        for hooks in provider.data_sources() {
-            let hooks = hooks.0;
-            let name = hooks.type_name().to_string();
-            let entry = Entry::new(&name, hooks.schema(), hooks);
-            if data_sources.insert(name.clone(), Arc::new(entry)).is_some() {
-                tracing::warn!(tf_resource_type = %name, "data source type registered twice; the last one wins");
-            }
-        }
-        let mut list_resources = BTreeMap::new();
-        for hooks in provider.list_resources() {
-            let hooks = hooks.0;
-            let name = hooks.type_name().to_string();
-            let schema = hooks.schema();
-            let entry = ListEntry {
-                ty: schema.implied_type(),
-                schema,
-                resource: resources.get(&name).cloned(),
-                hooks,
-            };
-            if list_resources
-                .insert(name.clone(), Arc::new(entry))
-                .is_some()
-            {
-                tracing::warn!(tf_resource_type = %name, "list resource type registered twice; the last one wins");
-            }
-        }
+        let resources = by_name("resource", provider.resources().into_iter().map(|r| r.0));
+        let data_sources = by_name(
+            "data source",
+            provider.data_sources().into_iter().map(|d| d.0),
+        );
+        let lists = provider.list_resources().into_iter().map(|l| {
+            let resource = resources.get(&l.0.name).cloned();
+            Arc::new(ListEntry {
+                list: l.0,
+                resource,
+            })
+        });
+        let list_resources = by_name("list resource", lists);
         Self {
             provider: Arc::new(provider),
             provider_schema,
@@ -231,6 +173,35 @@ impl<P: Provider> Server<P> {
             .cloned()
             .ok_or_else(|| unknown_type("list resource", type_name, self.list_resources.keys()))
     }
+}
+
+/// What has a type name: an entry, or a list resource's.
+trait Named {
+    fn name(&self) -> &str;
+}
+
+impl<H: ?Sized> Named for Entry<H> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl<D> Named for ListEntry<D> {
+    fn name(&self) -> &str {
+        &self.list.name
+    }
+}
+
+/// Registered types by name; a name registered twice keeps the last one, with a warning.
+fn by_name<T: Named>(kind: &str, all: impl Iterator<Item = Arc<T>>) -> BTreeMap<String, Arc<T>> {
+    let mut out = BTreeMap::new();
+    for entry in all {
+        let name = entry.name().to_owned();
+        if out.insert(name.clone(), entry).is_some() {
+            tracing::warn!(tf_resource_type = %name, "{kind} type registered twice; the last one wins");
+        }
+    }
+    out
 }
 
 /// Runs a hook in its own task so that a panic in it becomes a diagnostic.

@@ -62,7 +62,7 @@ impl<P: Provider> Query<P> for proto::get_provider_schema::Request {
             list_resource_schemas: server
                 .list_resources
                 .iter()
-                .map(|(n, e)| (n.clone(), e.schema.to_proto()))
+                .map(|(n, e)| (n.clone(), e.list.schema.to_proto()))
                 .collect(),
             // None offered, said explicitly: Terraform reads empty maps as "none".
             state_store_schemas: Default::default(),
@@ -88,7 +88,7 @@ fn schema_problems<P: Provider>(server: &Server<P>) -> Diagnostics {
     let lists = server
         .list_resources
         .iter()
-        .map(|(n, e)| ("list resource", n.as_str(), &e.schema));
+        .map(|(n, e)| ("list resource", n.as_str(), &e.list.schema));
     let mut diags = Diagnostics::new();
     let all = provider.chain(resources).chain(data_sources).chain(lists);
     for (kind, name, schema) in all {
