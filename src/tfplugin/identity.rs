@@ -5,6 +5,7 @@
 use super::diag::Diagnostic;
 use super::path::AttributePath;
 use super::proto;
+use super::schema::name_problem;
 use super::value::{Type, Value};
 
 /// Whether Terraform needs an identity attribute to import by identity.
@@ -126,16 +127,7 @@ impl IdentitySchema {
         }
         let mut seen = std::collections::BTreeSet::new();
         for a in &self.attributes {
-            let valid = !a.name.is_empty()
-                && a.name
-                    .bytes()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_');
-            if !valid {
-                out.push(format!(
-                    "{:?}: names must be lowercase letters, digits and underscores",
-                    a.name
-                ));
-            }
+            out.extend(name_problem(&a.name));
             if !seen.insert(&a.name) {
                 out.push(format!("{}: defined more than once", a.name));
             }

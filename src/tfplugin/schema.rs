@@ -162,14 +162,8 @@ impl Block {
             .map(|a| &a.name)
             .chain(self.blocks.iter().map(|b| &b.type_name));
         for name in names {
-            let valid = !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_');
-            if !valid {
-                out.push(format!(
-                    "{prefix}{name:?}: names must be lowercase letters, digits and underscores"
-                ));
+            if let Some(problem) = name_problem(name) {
+                out.push(format!("{prefix}{problem}"));
             }
             if !seen.insert(name) {
                 out.push(format!("{prefix}{name}: defined more than once"));
@@ -234,6 +228,15 @@ impl Block {
             computed: self.computed,
         }
     }
+}
+
+/// What is wrong with an attribute, block or identity attribute name, if anything.
+pub(crate) fn name_problem(name: &str) -> Option<String> {
+    let valid = !name.is_empty()
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_');
+    (!valid).then(|| format!("{name:?}: names must be lowercase letters, digits and underscores"))
 }
 
 /// Whether configuration must, may, or must not set an attribute.

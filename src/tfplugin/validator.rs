@@ -120,11 +120,10 @@ pub fn each_value(inner: DynValidator) -> DynValidator {
     Arc::new(EachValue(inner))
 }
 
-/// A check's error message, if the value fails it.
-type CheckFn = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
-type CheckEntryFn = Box<dyn Fn(&str, &str) -> Option<String> + Send + Sync>;
+/// The errors a check finds in a value: where, and what is wrong.
+type CheckFn = Box<dyn Fn(&AttributePath, &Value) -> Vec<(AttributePath, String)> + Send + Sync>;
 
-/// A pure check of a string, as a validator: its error is the diagnostic's detail.
+/// A pure check as a validator: each error it finds is a diagnostic with `summary`.
 struct Check {
     summary: String,
     description: String,
@@ -145,11 +144,22 @@ impl Validator for Check {
     }
 
     fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
-        let Some(s) = value.as_str() else { return };
-        if let Some(detail) = (self.check)(s) {
-            diags.attribute_error(path.clone(), self.summary.clone(), detail);
+        for (at, detail) in (self.check)(path, value) {
+            diags.attribute_error(at, self.summary.clone(), detail);
         }
     }
+}
+
+fn checked(
+    summary: impl Into<String>,
+    description: impl Into<String>,
+    check: CheckFn,
+) -> DynValidator {
+    Arc::new(Check {
+        summary: summary.into(),
+        description: description.into(),
+        check,
+    })
 }
 
 /// A string attribute checked by `check`; its error becomes the detail of an error with
@@ -159,42 +169,14 @@ pub fn check<T: 'static, E: Display + 'static>(
     description: impl Into<String>,
     check: fn(&str) -> Result<T, E>,
 ) -> DynValidator {
-    Arc::new(Check {
-        summary: summary.into(),
-        description: description.into(),
-        check: Box::new(move |s| check(s).err().map(|e| e.to_string())),
-    })
-}
-
-/// A pure check of each (key, value) entry of a map of strings.
-struct CheckEntries {
-    summary: String,
-    description: String,
-    check: CheckEntryFn,
-}
-
-impl fmt::Debug for CheckEntries {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CheckEntries")
-            .field("description", &self.description)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Validator for CheckEntries {
-    fn description(&self) -> String {
-        self.description.clone()
-    }
-
-    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
-        let Value::Map(entries) = value else { return };
-        for (key, v) in entries {
-            let Some(v) = v.as_str() else { continue };
-            if let Some(detail) = (self.check)(key, v) {
-                diags.attribute_error(path.join_key(key), self.summary.clone(), detail);
-            }
-        }
-    }
+    let errors = move |path: &AttributePath, value: &Value| {
+        let error = value.as_str().and_then(|s| check(s).err());
+        error
+            .map(|e| (path.clone(), e.to_string()))
+            .into_iter()
+            .collect()
+    };
+    checked(summary, description, Box::new(errors))
 }
 
 /// Each entry of a map of strings checked by `check(key, value)`; an error points at the
@@ -204,11 +186,17 @@ pub fn check_entries<T: 'static, E: Display + 'static>(
     description: impl Into<String>,
     check: fn(&str, &str) -> Result<T, E>,
 ) -> DynValidator {
-    Arc::new(CheckEntries {
-        summary: summary.into(),
-        description: description.into(),
-        check: Box::new(move |k, v| check(k, v).err().map(|e| e.to_string())),
-    })
+    let errors = move |path: &AttributePath, value: &Value| {
+        let Value::Map(entries) = value else {
+            return Vec::new();
+        };
+        let error = |(key, v): (&String, &Value)| {
+            let e = check(key, v.as_str()?).err()?;
+            Some((path.join_key(key), e.to_string()))
+        };
+        entries.iter().filter_map(error).collect()
+    };
+    checked(summary, description, Box::new(errors))
 }
 
 #[derive(Debug)]

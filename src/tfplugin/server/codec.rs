@@ -116,33 +116,9 @@ pub(super) fn identity_data<D>(
 /// Stored JSON (state or identity of the current version) as a value of `ty`: attributes no
 /// longer in the schema are dropped, missing ones read as null.
 pub(super) fn decode_stored(
-    mut json: serde_json::Value,
+    json: &serde_json::Value,
     ty: &Type,
     what: &str,
 ) -> Result<Value, Diagnostic> {
-    normalize_json(&mut json, ty);
-    value::decode_json(json.to_string().as_bytes(), ty).map_err(|e| decode_error(what, e))
-}
-
-fn normalize_json(j: &mut serde_json::Value, ty: &Type) {
-    use serde_json::Value as J;
-    match (j, ty) {
-        (J::Object(m), Type::Object(fields)) => {
-            m.retain(|k, _| fields.contains_key(k));
-            for (k, t) in fields {
-                normalize_json(m.entry(k.clone()).or_insert(J::Null), t);
-            }
-        }
-        (J::Array(xs), Type::List(t) | Type::Set(t)) => {
-            for x in xs {
-                normalize_json(x, t);
-            }
-        }
-        (J::Object(m), Type::Map(t)) => {
-            for x in m.values_mut() {
-                normalize_json(x, t);
-            }
-        }
-        _ => {}
-    }
+    value::decode_stored_json(json, ty).map_err(|e| decode_error(what, e))
 }

@@ -342,13 +342,6 @@ impl<P: Provider> Rpc<P> for proto::plan_resource_change::Request {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Op {
-    Create,
-    Update,
-    Delete,
-}
-
 #[async_trait]
 impl<P: Provider> Rpc<P> for proto::apply_resource_change::Request {
     const NAME: &'static str = "ApplyResourceChange";
@@ -381,17 +374,9 @@ impl<P: Provider> Rpc<P> for proto::apply_resource_change::Request {
             private,
             ..
         } = req;
-        let op = match (prior.is_null(), planned.is_null()) {
-            (_, true) => Op::Delete,
-            (true, false) => Op::Create,
-            (false, false) => Op::Update,
-        };
+        let (creating, deleting) = (prior.is_null(), planned.is_null());
         // What stays in state if the hook dies: nothing new, or the prior object.
-        let fallback = if op == Op::Create {
-            Value::Null
-        } else {
-            prior.clone()
-        };
+        let fallback = prior.clone();
         let hooks = entry.hooks.clone();
         let mut ctx = server.context(private.clone());
         let planned_in = planned.clone();
@@ -401,10 +386,10 @@ impl<P: Provider> Rpc<P> for proto::apply_resource_change::Request {
         })
         .await;
         let mut applied = Written::settle(entry, ran, (private, fallback), diags);
-        if op == Op::Delete && !diags.has_errors() {
+        if deleting && !diags.has_errors() {
             applied.state = Value::Null;
         }
-        if !diags.has_errors() && op != Op::Delete {
+        if !diags.has_errors() && !deleting {
             let name = &applied.entry.name;
             if applied.state.is_null() {
                 diags.push(Diagnostic::error(
@@ -412,7 +397,7 @@ impl<P: Provider> Rpc<P> for proto::apply_resource_change::Request {
                     format!(
                         "{name}: the {} reported success but left no state. This is a bug in \
                          the provider.",
-                        if op == Op::Create { "create" } else { "update" }
+                        if creating { "create" } else { "update" }
                     ),
                 ));
             } else {

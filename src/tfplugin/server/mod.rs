@@ -175,20 +175,29 @@ impl<P: Provider> Server<P> {
     }
 }
 
-/// What has a type name: an entry, or a list resource's.
+/// A registered type's name and schema: an entry's, or a list resource's.
 trait Named {
     fn name(&self) -> &str;
+    fn schema(&self) -> &Schema;
 }
 
 impl<H: ?Sized> Named for Entry<H> {
     fn name(&self) -> &str {
         &self.name
     }
+
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
 }
 
 impl<D> Named for ListEntry<D> {
     fn name(&self) -> &str {
         &self.list.name
+    }
+
+    fn schema(&self) -> &Schema {
+        &self.list.schema
     }
 }
 

@@ -1,11 +1,24 @@
 //! The provider's schemas: GetMetadata and GetProviderSchema (which reports schema mistakes as
 //! errors, so they surface on the first `terraform validate`).
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
 use super::super::authoring::Provider;
 use super::super::diag::Diagnostics;
 use super::super::proto;
+use super::super::schema::Schema;
 use super::adapter::Query;
-use super::Server;
+use super::{Named, Server};
+
+/// The wire schemas of registered types, by name.
+fn schemas<T: Named, C: FromIterator<(String, proto::Schema)>>(
+    all: &BTreeMap<String, Arc<T>>,
+) -> C {
+    all.iter()
+        .map(|(n, e)| (n.clone(), e.schema().to_proto()))
+        .collect()
+}
 
 fn capabilities<P: Provider>(server: &Server<P>) -> proto::ServerCapabilities {
     proto::ServerCapabilities {
@@ -49,21 +62,9 @@ impl<P: Provider> Query<P> for proto::get_provider_schema::Request {
         diags.extend(schema_problems(server));
         Self::Answer {
             provider: Some(server.provider_schema.to_proto()),
-            resource_schemas: server
-                .resources
-                .iter()
-                .map(|(n, e)| (n.clone(), e.schema.to_proto()))
-                .collect(),
-            data_source_schemas: server
-                .data_sources
-                .iter()
-                .map(|(n, e)| (n.clone(), e.schema.to_proto()))
-                .collect(),
-            list_resource_schemas: server
-                .list_resources
-                .iter()
-                .map(|(n, e)| (n.clone(), e.list.schema.to_proto()))
-                .collect(),
+            resource_schemas: schemas(&server.resources),
+            data_source_schemas: schemas(&server.data_sources),
+            list_resource_schemas: schemas(&server.list_resources),
             // None offered, said explicitly: Terraform reads empty maps as "none".
             state_store_schemas: Default::default(),
             action_schemas: Default::default(),
@@ -77,20 +78,17 @@ impl<P: Provider> Query<P> for proto::get_provider_schema::Request {
 /// `terraform validate` instead of as confusing plan failures.
 fn schema_problems<P: Provider>(server: &Server<P>) -> Diagnostics {
     let provider = std::iter::once(("provider", "", &server.provider_schema));
-    let resources = server
-        .resources
-        .iter()
-        .map(|(n, e)| ("resource", n.as_str(), &e.schema));
-    let data_sources = server
-        .data_sources
-        .iter()
-        .map(|(n, e)| ("data source", n.as_str(), &e.schema));
-    let lists = server
-        .list_resources
-        .iter()
-        .map(|(n, e)| ("list resource", n.as_str(), &e.list.schema));
+    fn kind<'a, T: Named>(
+        kind: &'static str,
+        all: &'a BTreeMap<String, Arc<T>>,
+    ) -> impl Iterator<Item = (&'static str, &'a str, &'a Schema)> {
+        all.iter().map(move |(n, e)| (kind, n.as_str(), e.schema()))
+    }
     let mut diags = Diagnostics::new();
-    let all = provider.chain(resources).chain(data_sources).chain(lists);
+    let all = provider
+        .chain(kind("resource", &server.resources))
+        .chain(kind("data source", &server.data_sources))
+        .chain(kind("list resource", &server.list_resources));
     for (kind, name, schema) in all {
         for problem in schema.problems() {
             diags.error(

@@ -18,6 +18,16 @@ pub fn decode_json(bytes: &[u8], ty: &Type) -> Result<Value, ValueError> {
     Walk::default().decode(&json, ty)
 }
 
+/// Decodes stored JSON (state or identity of the current version) as a value of `ty`:
+/// attributes the type no longer has are dropped (and missing ones read as null).
+pub fn decode_stored_json(json: &Json, ty: &Type) -> Result<Value, ValueError> {
+    let mut walk = Walk {
+        stored: true,
+        ..Walk::default()
+    };
+    walk.decode(json, ty)
+}
+
 /// Encodes `value` as compact JSON of type `ty`.
 pub fn encode_json(value: &Value, ty: &Type) -> Result<Vec<u8>, ValueError> {
     let json = Walk::default().encode(value, ty)?;
@@ -39,6 +49,8 @@ fn json_kind(v: &Json) -> &'static str {
 #[derive(Default)]
 struct Walk {
     trail: Trail,
+    /// Stored data: drop attributes the type does not have instead of refusing them.
+    stored: bool,
 }
 
 impl Walk {
@@ -93,7 +105,8 @@ impl Walk {
                 Ok(Value::Map(out))
             }
             (Type::Object(atys), Json::Object(attrs)) => {
-                if let Some(extra) = attrs.keys().find(|k| !atys.contains_key(*k)) {
+                let extra = attrs.keys().find(|k| !atys.contains_key(*k));
+                if let Some(extra) = extra.filter(|_| !self.stored) {
                     return Err(self.error(unsupported_attribute(extra)));
                 }
                 self.trail.enter()?;

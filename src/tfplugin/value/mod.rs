@@ -12,7 +12,7 @@ mod number;
 mod types;
 mod walk;
 
-pub use json::{decode_json, encode_json};
+pub use json::{decode_json, decode_stored_json, encode_json};
 pub use msgpack::{decode_msgpack, encode_msgpack};
 
 /// How deep values and types may nest (containers and dynamic wrappers alike) before
