@@ -37,42 +37,30 @@ const STATIC_PROVIDER_NAME: &str = "provider-arguments";
 /// The `assume_role` block.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AssumeRole {
-    /// The IAM role ARN to assume (required in the block).
+    /// Required in the block.
     pub role_arn: Option<String>,
-    /// The session name (2..64 of `[\w+=,.@-]`).
     pub session_name: Option<String>,
-    /// The external id the role's trust policy expects.
     pub external_id: Option<String>,
     /// A Go-style duration such as `1h` or `45m`, 15m..12h.
     pub duration: Option<String>,
 }
 
-/// The provider block's arguments; every one is optional.
+/// The provider block's arguments (documented in the provider schema); every one is optional.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct ProviderConfig {
-    /// AWS region.
     pub region: Option<String>,
-    /// Shared config profile name.
     pub profile: Option<String>,
-    /// Static access key id (with `secret_key`).
     pub access_key: Option<String>,
-    /// Static secret access key (sensitive).
     pub secret_key: Option<String>,
-    /// Session token for the static keys (sensitive).
     pub token: Option<String>,
-    /// Shared config files, replacing `~/.aws/config`.
     pub shared_config_files: Option<Vec<String>>,
-    /// Shared credentials files, replacing `~/.aws/credentials`.
     pub shared_credentials_files: Option<Vec<String>>,
-    /// Role to assume with the resolved credentials.
     pub assume_role: Option<AssumeRole>,
-    /// Custom Service Catalog endpoint URL (e.g. the emulator).
     pub endpoint: Option<String>,
     /// Retries after the first attempt.
     pub max_retries: Option<i64>,
-    /// Default `AcceptLanguage` (`en`, `jp`, `zh`).
     pub accept_language: Option<String>,
-    /// A duration string bounding each request attempt ([`DEFAULT_REQUEST_TIMEOUT`] unset).
+    /// A duration bounding each request attempt ([`DEFAULT_REQUEST_TIMEOUT`] when unset).
     pub request_timeout: Option<String>,
 }
 
@@ -399,7 +387,7 @@ impl ProviderConfig {
         }
     }
 
-    /// Validates, resolves the AWS configuration and the credentials (see [`super::credentials`])
+    /// Validates, resolves the AWS configuration and the credentials (see `credentials`)
     /// and builds the Service Catalog client.
     pub async fn load(&self) -> Result<ServiceCatalog, ConfigError> {
         let sdk = super::credentials::resolve(self, self.sdk_config().await?).await?;

@@ -89,15 +89,17 @@ mod tests {
             .attribute(Attribute::computed("id", Type::String))
             .attribute(Attribute::optional("secret", Type::String).write_only())
             .block(timeouts::block(&["create"]))
-            .block(NestedBlock::list(
+            .block(NestedBlock::new(
                 "rule",
+                Nesting::List,
                 Block::new()
                     .attribute(Attribute::required("port", Type::Number))
                     .attribute(Attribute::computed("etag", Type::String)),
             ))
             .block(
-                NestedBlock::list(
+                NestedBlock::new(
                     "status",
+                    Nesting::List,
                     Block::new().attribute(Attribute::computed("code", Type::String)),
                 )
                 .computed(),

@@ -674,8 +674,9 @@ mod tests {
         let schema = Schema::new()
             .attribute(Attribute::optional("old", Type::String).deprecated("Use new."))
             .attribute(Attribute::optional("bare", Type::String).deprecated(""))
-            .block(NestedBlock::list(
+            .block(NestedBlock::new(
                 "rule",
+                Nesting::List,
                 crate::tfplugin::schema::Block::new()
                     .deprecated("Rules are gone.")
                     .attribute(Attribute::optional("port", Type::Number)),

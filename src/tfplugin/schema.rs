@@ -425,22 +425,6 @@ impl NestedBlock {
         Self::new(type_name, Nesting::Single, block)
     }
 
-    pub fn list(type_name: impl Into<String>, block: Block) -> Self {
-        Self::new(type_name, Nesting::List, block)
-    }
-
-    pub fn set(type_name: impl Into<String>, block: Block) -> Self {
-        Self::new(type_name, Nesting::Set, block)
-    }
-
-    pub fn map(type_name: impl Into<String>, block: Block) -> Self {
-        Self::new(type_name, Nesting::Map, block)
-    }
-
-    pub fn group(type_name: impl Into<String>, block: Block) -> Self {
-        Self::new(type_name, Nesting::Group, block)
-    }
-
     /// The provider may set the block's contents (protocol 6.11; see the module docs).
     pub fn computed(mut self) -> Self {
         self.block.computed = true;
@@ -513,8 +497,9 @@ mod tests {
             .attribute(Attribute::computed("id", Type::String))
             .attribute(Attribute::optional("secret", Type::String).write_only())
             .block(
-                NestedBlock::list(
+                NestedBlock::new(
                     "rule",
+                    Nesting::List,
                     Block::new().attribute(Attribute::required("port", Type::Number)),
                 )
                 .items(1, 3),
@@ -571,22 +556,22 @@ mod tests {
                 obj.clone(),
             ),
             (
-                NestedBlock::group("a", inner()),
+                NestedBlock::new("a", Nesting::Group, inner()),
                 NestingMode::Group,
                 obj.clone(),
             ),
             (
-                NestedBlock::list("a", inner()),
+                NestedBlock::new("a", Nesting::List, inner()),
                 NestingMode::List,
                 Type::List(Box::new(obj.clone())),
             ),
             (
-                NestedBlock::set("a", inner()),
+                NestedBlock::new("a", Nesting::Set, inner()),
                 NestingMode::Set,
                 Type::Set(Box::new(obj.clone())),
             ),
             (
-                NestedBlock::map("a", inner()),
+                NestedBlock::new("a", Nesting::Map, inner()),
                 NestingMode::Map,
                 Type::Map(Box::new(obj.clone())),
             ),
@@ -605,7 +590,7 @@ mod tests {
             .attribute(Attribute::optional("b", Type::String).use_state_for_unknown())
             .attribute(Attribute::optional_computed("c", Type::String).write_only())
             .attribute(Attribute::optional("Bad-Name", Type::String))
-            .block(NestedBlock::list("b", Block::new()).items(3, 1));
+            .block(NestedBlock::new("b", Nesting::List, Block::new()).items(3, 1));
         let problems = bad.problems();
         let has = |needle: &str| problems.iter().any(|p| p.contains(needle));
         assert!(
@@ -634,8 +619,9 @@ mod tests {
             .attribute(Attribute::optional("old", Type::String).deprecated("Use new."))
             .attribute(Attribute::optional("new", Type::String))
             .block(
-                NestedBlock::list(
+                NestedBlock::new(
                     "status",
+                    Nesting::List,
                     Block::new().attribute(Attribute::computed("code", Type::String)),
                 )
                 .computed(),

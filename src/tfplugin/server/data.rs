@@ -13,7 +13,7 @@ use super::super::private::PrivateState;
 use super::super::proto;
 use super::super::value::Value;
 use super::adapter::{Cx, Rpc};
-use super::{codec, guarded, validate_type, Config, DataSourceEntry, Server};
+use super::{answered, codec, guarded, validate_type, Config, DataSourceEntry, Server};
 
 #[async_trait]
 impl<P: Provider> Rpc<P> for proto::validate_data_resource_config::Request {
@@ -71,12 +71,8 @@ impl<P: Provider> Rpc<P> for proto::read_data_source::Request {
             hooks.read(&ctx, &config).await
         })
         .await?;
-        let state = match read {
-            Ok(state) => state,
-            Err(d) => {
-                diags.extend(d);
-                return Ok(None);
-            }
+        let Some(state) = answered(read, diags) else {
+            return Ok(None);
         };
         diags.extend(plan::check_apply_result(
             &entry.name,

@@ -15,7 +15,7 @@ use super::super::private::PrivateState;
 use super::super::proto;
 use super::super::value::Value;
 use super::adapter::{Cx, Rpc};
-use super::{codec, guarded, identity, ResourceEntry, Server};
+use super::{answered, codec, guarded, identity, ResourceEntry, Server};
 
 /// ImportResourceState, decoded: the id, or the identity to import by.
 pub(crate) struct Import<D> {
@@ -84,12 +84,8 @@ impl<P: Provider> Rpc<P> for proto::import_resource_state::Request {
             (ctx.private, imported)
         })
         .await?;
-        let state = match imported {
-            Ok(state) => state,
-            Err(d) => {
-                diags.extend(d);
-                return Ok(None);
-            }
+        let Some(state) = answered(imported, diags) else {
+            return Ok(None);
         };
         let identity = identity::imported(&entry, &state, &requested, diags);
         if diags.has_errors() {
@@ -166,12 +162,8 @@ impl<P: Provider> Rpc<P> for proto::generate_resource_config::Request {
             hooks.generate_config(state)
         })
         .await?;
-        let config = match made {
-            Ok(config) => config,
-            Err(d) => {
-                cx.diags.extend(d);
-                return Ok(None);
-            }
+        let Some(config) = answered(made, cx.diags) else {
+            return Ok(None);
         };
         let config = config_from_state(&entry.schema.block, &config);
         Ok(Some((entry, config)))

@@ -18,7 +18,7 @@ use super::super::private::PrivateState;
 use super::super::proto;
 use super::super::value::Value;
 use super::adapter::{Cx, Rpc};
-use super::{absorb, codec, guarded, identity, validate_type, Config, ResourceEntry, Server};
+use super::{codec, guarded, identity, validate_type, Config, ResourceEntry, Server};
 
 #[async_trait]
 impl<P: Provider> Rpc<P> for proto::validate_resource_config::Request {
@@ -195,30 +195,6 @@ pub(crate) struct Change<D> {
     previous_plan: Option<PrivateState>,
 }
 
-/// The values of a Plan or Apply request; `next` is the next state and what it is called.
-fn decode_change<P: Provider>(
-    server: &Server<P>,
-    type_name: &str,
-    prior: Option<&proto::DynamicValue>,
-    next: (Option<&proto::DynamicValue>, &str),
-    config: Option<&proto::DynamicValue>,
-    identity: Option<&proto::ResourceIdentityData>,
-    private: &[u8],
-) -> Result<Change<P::Data>, Diagnostic> {
-    let entry = server.resource(type_name)?;
-    let ty = &entry.ty;
-    Ok(Change {
-        prior: codec::decode(prior, ty, "prior state")?,
-        next: codec::decode(next.0, ty, next.1)?,
-        config: codec::decode(config, ty, "configuration")?,
-        identity: codec::decode_identity(&entry, identity)?,
-        private: codec::private(private)?,
-        client: ClientCapabilities::default(),
-        previous_plan: None,
-        entry,
-    })
-}
-
 /// A plan (null for a destroy), what it replaces, and its identity.
 pub(crate) struct Planned<D> {
     entry: Arc<ResourceEntry<D>>,
@@ -236,23 +212,20 @@ impl<P: Provider> Rpc<P> for proto::plan_resource_change::Request {
     type Answer = proto::plan_resource_change::Response;
 
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
-        let proposed = (self.proposed_new_state.as_ref(), "proposed new state");
-        let (prior, config) = (self.prior_state.as_ref(), self.config.as_ref());
-        let identity = self.prior_identity.as_ref();
-        let mut change = decode_change(
-            server,
-            &self.type_name,
-            prior,
-            proposed,
-            config,
-            identity,
-            &self.prior_private,
-        )?;
-        change.client = codec::client(self.client_capabilities.as_ref());
-        if !self.planned_private.is_empty() {
-            change.previous_plan = Some(codec::private(&self.planned_private)?);
-        }
-        Ok(change)
+        let entry = server.resource(&self.type_name)?;
+        let ty = &entry.ty;
+        Ok(Change {
+            prior: codec::decode(self.prior_state.as_ref(), ty, "prior state")?,
+            next: codec::decode(self.proposed_new_state.as_ref(), ty, "proposed new state")?,
+            config: codec::decode(self.config.as_ref(), ty, "configuration")?,
+            identity: codec::decode_identity(&entry, self.prior_identity.as_ref())?,
+            private: codec::private(&self.prior_private)?,
+            client: codec::client(self.client_capabilities.as_ref()),
+            previous_plan: (!self.planned_private.is_empty())
+                .then(|| codec::private(&self.planned_private))
+                .transpose()?,
+            entry,
+        })
     }
 
     async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic> {
@@ -292,7 +265,7 @@ impl<P: Provider> Rpc<P> for proto::plan_resource_change::Request {
             (ctx.private, planned, extra, r)
         })
         .await?;
-        absorb(diags, Diagnostics::new(), r);
+        diags.extend(r.err().unwrap_or_default());
         plan::null_write_only(block, &mut planned);
         diags.extend(plan::check_plan(block, &prior, &config, &planned));
         let mut requires_replace = plan::requires_replace(block, &prior, &planned);
@@ -350,18 +323,18 @@ impl<P: Provider> Rpc<P> for proto::apply_resource_change::Request {
     type Answer = proto::apply_resource_change::Response;
 
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
-        let planned = (self.planned_state.as_ref(), "planned state");
-        let (prior, config) = (self.prior_state.as_ref(), self.config.as_ref());
-        let identity = self.planned_identity.as_ref();
-        decode_change(
-            server,
-            &self.type_name,
-            prior,
-            planned,
-            config,
-            identity,
-            &self.planned_private,
-        )
+        let entry = server.resource(&self.type_name)?;
+        let ty = &entry.ty;
+        Ok(Change {
+            prior: codec::decode(self.prior_state.as_ref(), ty, "prior state")?,
+            next: codec::decode(self.planned_state.as_ref(), ty, "planned state")?,
+            config: codec::decode(self.config.as_ref(), ty, "configuration")?,
+            identity: codec::decode_identity(&entry, self.planned_identity.as_ref())?,
+            private: codec::private(&self.planned_private)?,
+            client: ClientCapabilities::default(),
+            previous_plan: None,
+            entry,
+        })
     }
 
     async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic> {

@@ -269,7 +269,7 @@ where
         .context(PrivateState::new())
         .with_client_capabilities(client);
     let checked = guarded(rpc, check(ctx, config)).await?;
-    absorb(cx.diags, Diagnostics::new(), checked);
+    cx.diags.extend(checked.err().unwrap_or_default());
     Ok(())
 }
 
@@ -315,12 +315,9 @@ where
     validate(rpc, &entry.schema, config, client, cx, check).await
 }
 
-/// A hook's diagnostics, then its error, in that order.
-fn absorb(diags: &mut Diagnostics, resp: Diagnostics, result: HookResult) {
-    diags.extend(resp);
-    if let Err(d) = result {
-        diags.extend(d);
-    }
+/// A hook's answer, or `None` with its diagnostics added to `diags`.
+fn answered<T>(result: Result<T, Diagnostics>, diags: &mut Diagnostics) -> Option<T> {
+    result.map_err(|d| diags.extend(d)).ok()
 }
 
 fn unknown_type<'a>(

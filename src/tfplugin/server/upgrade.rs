@@ -14,7 +14,7 @@ use super::super::private::PrivateState;
 use super::super::proto;
 use super::super::value::Value;
 use super::adapter::{Cx, Rpc};
-use super::{codec, guarded, ResourceEntry, Server};
+use super::{answered, codec, guarded, ResourceEntry, Server};
 
 /// What an upgrade is of.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -97,10 +97,7 @@ impl<D: Send + Sync + 'static> Upgrade<D> {
             }
         })
         .await?;
-        Ok(upgraded
-            .map(|value| (entry, value))
-            .map_err(|d| cx.diags.extend(d))
-            .ok())
+        Ok(answered(upgraded, cx.diags).map(|value| (entry, value)))
     }
 }
 
