@@ -1,36 +1,28 @@
-//! A provider that does nothing, built on the same protocol layer as the real one
-//! (`host::run` + `tfplugin::provider_routes`): the benchmark baseline. It offers one
-//! resource, `noop_thing` (required `name`, optional `properties` map, computed `id`), and never
-//! makes an API call, so what it costs is Terraform's own work plus our protocol layer. The
-//! map lets the benchmark give it the provider's configuration shape (`count` over a list of
-//! ids, `properties = { OWNER = var.owner }`).
-//!
-//!
-//! A second resource, `noop_twin`, has the real resource's schema (its attributes, `timeouts`
-//! block and identity) and the same no-op behaviour, for a baseline whose state has the same
-//! shape as the provider's (`servicecatalog-bench --baseline twin`).
-//!
-//! Terraform starts it like any provider (dev_overrides with the binary renamed or linked to
-//! `terraform-provider-noop`); see `docs/performance.md`.
+//! A provider that does nothing, built on the same protocol layer as the real one: the
+//! benchmark baseline. `noop_thing` (required `name`, optional `properties` map, computed `id`)
+//! and `noop_twin` (the real resource's schema and identity) never make an API call, so what
+//! they cost is Terraform's own work plus our protocol layer. See `docs/performance.md`.
 
+use std::collections::BTreeMap;
+use std::marker::PhantomData;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use servicecatalog_provider::host;
+use servicecatalog_provider::model;
 use servicecatalog_provider::resources::provisioned_product_properties::ProvisionedProductProperties;
 use servicecatalog_provider::servicecatalog::ServiceCatalog;
 use servicecatalog_provider::tfplugin::{
-    self, async_trait, Attribute, ConfigureRequest, Context, CreateRequest, DeleteRequest,
-    Diagnostics, HookResult, IdentitySchema, ObjectExt, Provider, ReadRequest, Resource, Schema,
-    StateResponse, Type, TypedResource, UpdateRequest, Value,
+    self, async_trait, Attribute, ConfigureRequest, Context, Diagnostics, Field, HookResult,
+    IdentitySchema, Model, ModelResponse, Provider, Resource, ResourceType, Schema, Type,
 };
 
-/// The `noop` provider: no configuration, one resource.
+/// The `noop` provider: no configuration, two resources.
 struct NoopProvider;
 
 #[async_trait]
 impl Provider for NoopProvider {
     type Data = ();
+    type Config = ();
 
     fn schema(&self) -> Schema {
         Schema::new().description("A provider that does nothing (benchmark baseline).")
@@ -38,119 +30,150 @@ impl Provider for NoopProvider {
 
     async fn configure(
         &self,
-        _ctx: &Context<()>,
-        _req: ConfigureRequest,
-        _diags: &mut Diagnostics,
+        _: &Context<()>,
+        _: ConfigureRequest<()>,
+        _: &mut Diagnostics,
     ) -> Option<()> {
         Some(())
     }
 
-    fn resources(&self) -> Vec<Arc<dyn Resource<()>>> {
-        vec![Arc::new(Noop::Thing), Arc::new(Noop::Twin)]
+    fn resources(&self) -> Vec<ResourceType<()>> {
+        vec![Noop::<Thing>::registered(), Noop::<Twin>::registered()]
     }
 }
 
-/// A resource that makes no API call: `noop_thing` (state = the config plus
-/// `id = "noop-<name>"`) or `noop_twin` (the real resource's schema; a change fills the computed
-/// attributes with fixed values).
-enum Noop {
-    Thing,
-    Twin,
+type Properties = Field<BTreeMap<String, String>>;
+
+model! {
+    /// `noop_thing`: its state is the config plus `id = "noop-<name>"`.
+    #[derive(Clone)]
+    struct Thing {
+        name: String,
+        id: Field<String>,
+    }
 }
 
-impl Noop {
-    /// What a create or an update leaves in state for `planned`.
-    fn changed(&self, planned: Value) -> Value {
-        match self {
-            Noop::Thing => {
-                let id = format!("noop-{}", planned.str_attr("name").unwrap_or_default());
-                planned.with_attr("id", Value::String(id))
-            }
-            Noop::Twin => {
-                let properties = planned.get("properties").cloned().unwrap_or(Value::Null);
-                let id = planned
-                    .str_attr("provisioned_product_id")
-                    .unwrap_or_default()
-                    .to_owned();
-                let original = match planned.get("original_properties") {
-                    Some(v) if !v.is_unknown() => v.clone(),
-                    _ => properties,
-                };
-                planned
-                    .with_attr("id", Value::String(id))
-                    .with_attr("record_id", Value::String("rec-noop".to_owned()))
-                    .with_attr("record_status", Value::String("SUCCEEDED".to_owned()))
-                    .with_attr("original_properties", original)
-            }
+model! {
+    /// What `noop_twin` sets of the real resource's state: a change fills the computed
+    /// attributes with fixed values.
+    #[derive(Clone)]
+    struct Twin {
+        provisioned_product_id: String,
+        properties: Properties,
+        id: Field<String>,
+        record_id: Field<String>,
+        record_status: Field<String>,
+        original_properties: Properties,
+    }
+}
+
+/// A model of a no-op resource: its type, schema, and what a create or update leaves.
+trait NoopModel: Model + Clone + Sync {
+    const TYPE_NAME: &'static str;
+    fn schema() -> Schema;
+    fn identity_schema() -> Option<IdentitySchema>;
+    fn changed(self) -> Self;
+}
+
+impl NoopModel for Thing {
+    const TYPE_NAME: &'static str = "noop_thing";
+
+    fn schema() -> Schema {
+        Schema::new()
+            .description("Stores its name; nothing else.")
+            .attribute(Attribute::required("name", Type::String))
+            .attribute(Attribute::optional("properties", Type::map(Type::String)))
+            .attribute(Attribute::computed("id", Type::String).use_state_for_unknown())
+    }
+
+    fn identity_schema() -> Option<IdentitySchema> {
+        None
+    }
+
+    fn changed(self) -> Self {
+        let id = Field::Known(format!("noop-{}", self.name));
+        Thing { id, ..self }
+    }
+}
+
+impl NoopModel for Twin {
+    const TYPE_NAME: &'static str = "noop_twin";
+
+    fn schema() -> Schema {
+        Resource::<ServiceCatalog>::schema(&ProvisionedProductProperties)
+    }
+
+    fn identity_schema() -> Option<IdentitySchema> {
+        Resource::<ServiceCatalog>::identity_schema(&ProvisionedProductProperties)
+    }
+
+    fn changed(self) -> Self {
+        let original_properties = match self.original_properties {
+            Field::Unknown => self.properties.clone(),
+            known => known,
+        };
+        Twin {
+            id: Field::Known(self.provisioned_product_id.clone()),
+            record_id: Field::Known("rec-noop".into()),
+            record_status: Field::Known("SUCCEEDED".into()),
+            original_properties,
+            ..self
         }
+    }
+}
+
+/// A resource that makes no API call; read leaves the state as it is.
+struct Noop<M>(PhantomData<fn() -> M>);
+
+impl<M: NoopModel> Noop<M> {
+    fn registered() -> ResourceType<()> {
+        ResourceType::new(Noop::<M>(PhantomData))
     }
 }
 
 #[async_trait]
-impl Resource<()> for Noop {
+impl<M: NoopModel> Resource<()> for Noop<M> {
+    type Model = M;
+    type Plan = ();
+
     fn type_name(&self) -> &str {
-        match self {
-            Noop::Thing => "noop_thing",
-            Noop::Twin => "noop_twin",
-        }
+        M::TYPE_NAME
     }
 
     fn schema(&self) -> Schema {
-        match self {
-            Noop::Thing => Schema::new()
-                .description("Stores its name; nothing else.")
-                .attribute(Attribute::required("name", Type::String))
-                .attribute(Attribute::optional("properties", Type::map(Type::String)))
-                .attribute(Attribute::computed("id", Type::String).use_state_for_unknown()),
-            Noop::Twin => TypedResource::<ServiceCatalog>::schema(&ProvisionedProductProperties),
-        }
+        M::schema()
     }
 
     fn identity_schema(&self) -> Option<IdentitySchema> {
-        match self {
-            Noop::Thing => None,
-            Noop::Twin => {
-                TypedResource::<ServiceCatalog>::identity_schema(&ProvisionedProductProperties)
-            }
-        }
+        M::identity_schema()
     }
 
     async fn create(
         &self,
-        _ctx: &mut Context<()>,
-        req: CreateRequest,
-        resp: &mut StateResponse,
+        _: &mut Context<()>,
+        planned: M,
+        resp: &mut ModelResponse<M>,
     ) -> HookResult {
-        resp.state = self.changed(req.planned);
+        resp.state = Some(planned.changed());
         Ok(())
     }
 
-    async fn read(
-        &self,
-        _ctx: &mut Context<()>,
-        _req: ReadRequest,
-        _resp: &mut StateResponse,
-    ) -> HookResult {
-        // The state is the truth: read leaves it as it is.
+    async fn read(&self, _: &mut Context<()>, _: M, _: &mut ModelResponse<M>) -> HookResult {
         Ok(())
     }
 
     async fn update(
         &self,
-        _ctx: &mut Context<()>,
-        req: UpdateRequest,
-        resp: &mut StateResponse,
+        _: &mut Context<()>,
+        _: M,
+        planned: M,
+        resp: &mut ModelResponse<M>,
     ) -> HookResult {
-        resp.state = self.changed(req.planned);
+        resp.state = Some(planned.changed());
         Ok(())
     }
 
-    async fn delete(
-        &self,
-        _ctx: &mut Context<()>,
-        _req: DeleteRequest,
-        _resp: &mut StateResponse,
-    ) -> HookResult {
+    async fn delete(&self, _: &mut Context<()>, _: M, _: &mut ModelResponse<M>) -> HookResult {
         Ok(())
     }
 }

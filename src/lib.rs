@@ -4,9 +4,10 @@
 //!
 //! Layers, bottom up:
 //! - [`host`]: the go-plugin host contract (handshake, mTLS, controller, stdio, health, logging).
-//! - [`tfplugin`]: the tfplugin6 protocol (stubs, values, schema, diagnostics, server, plan rules)
-//!   and the typed authoring layer on it.
-//! - [`provider`] over [`list_resources`] over [`resources`] and [`data_sources`]: our provider.
+//! - [`tfplugin`]: the tfplugin6 protocol layer (values, schemas, diagnostics, the server and its
+//!   plan rules) and the traits a resource is written with, over typed models.
+//! - [`provider`] (our provider block) over [`list_resources`] over [`resources`] and
+//!   [`data_sources`].
 //! - [`servicecatalog`]: the AWS API layer they use (reads, changes, record waits, search,
 //!   errors as sentences).
 //! - [`emulator`]: the local Service Catalog endpoint.

@@ -5,16 +5,14 @@ pub mod provisioned_product;
 pub mod provisioned_products;
 pub mod search_filters;
 
-use std::sync::Arc;
-
 use crate::servicecatalog::ServiceCatalog;
-use crate::tfplugin::DataSource;
+use crate::tfplugin::DataSourceType;
 
 /// Every data source type the provider offers.
-pub fn all() -> Vec<Arc<dyn DataSource<ServiceCatalog>>> {
+pub fn all() -> Vec<DataSourceType<ServiceCatalog>> {
     vec![
-        Arc::new(provisioned_product::ProvisionedProduct),
-        Arc::new(provisioned_products::ProvisionedProducts),
+        DataSourceType::new(provisioned_product::ProvisionedProduct),
+        DataSourceType::new(provisioned_products::ProvisionedProducts),
     ]
 }
 

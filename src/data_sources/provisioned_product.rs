@@ -10,7 +10,7 @@ use crate::servicecatalog::{
 };
 use crate::tfplugin::validator::{check, exactly_one_of};
 use crate::tfplugin::{
-    Attribute, AttributePath, Context, Diagnostic, Diagnostics, Schema, Type, TypedDataSource,
+    Attribute, AttributePath, Context, DataSource, Diagnostic, Diagnostics, Schema, Type,
 };
 
 pub const TYPE_NAME: &str = "servicecatalog_provisioned_product";
@@ -40,7 +40,7 @@ crate::model! {
 pub struct ProvisionedProduct;
 
 #[async_trait]
-impl TypedDataSource<ServiceCatalog> for ProvisionedProduct {
+impl DataSource<ServiceCatalog> for ProvisionedProduct {
     type Model = ProvisionedProductModel;
 
     fn type_name(&self) -> &str {
@@ -210,20 +210,20 @@ mod tests {
     use crate::tfplugin::{ObjectExt, Value};
 
     fn config(id: Value, name: Value) -> Value {
-        TypedDataSource::schema(&ProvisionedProduct)
+        DataSource::schema(&ProvisionedProduct)
             .null_object()
             .with_attr("id", id)
             .with_attr("name", name)
     }
 
     fn errors(config: &Value) -> Vec<Diagnostic> {
-        let schema = TypedDataSource::schema(&ProvisionedProduct);
+        let schema = DataSource::schema(&ProvisionedProduct);
         plan::validate(&schema, config).into_iter().collect()
     }
 
     #[test]
     fn schema_is_sound_documented_and_the_model_reads_all_of_it() {
-        let schema = TypedDataSource::schema(&ProvisionedProduct);
+        let schema = DataSource::schema(&ProvisionedProduct);
         assert_schema_fits_model::<ProvisionedProductModel>(&schema);
     }
 

@@ -12,7 +12,7 @@ use crate::servicecatalog::{ApiError, ProductSummary, SearchOptions, ServiceCata
 use crate::tfplugin::model::concat_attributes;
 use crate::tfplugin::value::ValueError;
 use crate::tfplugin::{
-    Attribute, Context, Diagnostic, Diagnostics, Model, Schema, Type, TypedDataSource, Value,
+    Attribute, Context, DataSource, Diagnostic, Diagnostics, Model, Schema, Type, Value,
 };
 
 pub const TYPE_NAME: &str = "servicecatalog_provisioned_products";
@@ -90,7 +90,7 @@ pub fn product_type() -> Type {
 pub struct ProvisionedProducts;
 
 #[async_trait]
-impl TypedDataSource<ServiceCatalog> for ProvisionedProducts {
+impl DataSource<ServiceCatalog> for ProvisionedProducts {
     type Model = ProductsModel;
 
     fn type_name(&self) -> &str {
@@ -198,7 +198,7 @@ mod tests {
     use crate::tfplugin::{value, IntoValue, ObjectExt};
 
     fn schema() -> Schema {
-        TypedDataSource::schema(&ProvisionedProducts)
+        DataSource::schema(&ProvisionedProducts)
     }
 
     #[test]

@@ -4,14 +4,12 @@
 
 pub mod provisioned_product_properties;
 
-use std::sync::Arc;
-
 use crate::servicecatalog::ServiceCatalog;
-use crate::tfplugin::ListResource;
+use crate::tfplugin::ListResourceType;
 
 /// Every list resource type the provider offers.
-pub fn all() -> Vec<Arc<dyn ListResource<ServiceCatalog>>> {
-    vec![Arc::new(
+pub fn all() -> Vec<ListResourceType<ServiceCatalog>> {
+    vec![ListResourceType::new(
         provisioned_product_properties::ProvisionedProductPropertiesList,
     )]
 }

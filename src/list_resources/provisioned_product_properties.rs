@@ -11,7 +11,7 @@ use crate::servicecatalog::{
     LaunchRoles, ProductSummary, PropertyKey, PropertyMap, SearchOptions, ServiceCatalog,
 };
 use crate::tfplugin::{
-    Context, Diagnostic, HookResult, ListEmitter, ListItem, Schema, TypedListResource, Value,
+    Context, Diagnostic, HookResult, ListEmitter, ListItem, ListResource, Schema, Value,
 };
 
 /// The list resource.
@@ -19,7 +19,7 @@ use crate::tfplugin::{
 pub struct ProvisionedProductPropertiesList;
 
 #[async_trait]
-impl TypedListResource<ServiceCatalog> for ProvisionedProductPropertiesList {
+impl ListResource<ServiceCatalog> for ProvisionedProductPropertiesList {
     type Config = Filters;
     type Model = Properties;
 
@@ -129,13 +129,13 @@ fn live_properties(p: &ProductSummary, launch_role: &Option<String>) -> Property
 mod tests {
     use super::*;
     use crate::data_sources::provisioned_products::ProvisionedProducts;
-    use crate::tfplugin::{Model, TypedDataSource};
+    use crate::tfplugin::{DataSource, Model};
 
     #[test]
     fn the_config_is_the_data_sources_filters() {
-        let list = TypedListResource::schema(&ProvisionedProductPropertiesList);
+        let list = ListResource::schema(&ProvisionedProductPropertiesList);
         assert!(list.problems().is_empty(), "{:?}", list.problems());
-        let data = TypedDataSource::schema(&ProvisionedProducts);
+        let data = DataSource::schema(&ProvisionedProducts);
         let mut names = Vec::new();
         for a in &list.block.attributes {
             let shared = data

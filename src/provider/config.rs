@@ -1,23 +1,5 @@
-//! The provider's AWS configuration (`provider "servicecatalog" { ... }`): validation with
-//! messages that name the argument, and building the Service Catalog client through
-//! `aws-config`'s default chain. Every rule on the arguments lives here (the provider schema
-//! declares no validators), and runs at validate time and again at configure.
-//!
-//! Precedence: provider arguments > environment > shared config/credentials files > container
-//! and instance credentials, which is `aws-config`'s own order once the arguments are applied as
-//! overrides. Choices:
-//! - `endpoint` is set on the Service Catalog client only, so STS calls for `assume_role` still go
-//!   to AWS. When it is unset, `AWS_ENDPOINT_URL_SERVICE_CATALOG`, `AWS_ENDPOINT_URL` and the
-//!   profile's `services` section are honoured by `aws-config` itself (nothing is duplicated here).
-//! - `max_retries` counts retries after the first attempt: the standard retry mode gets
-//!   `max_retries + 1` attempts. Unset, `AWS_MAX_ATTEMPTS`/the profile/the SDK default (3) apply.
-//! - `shared_config_files`/`shared_credentials_files` replace the default file of their kind
-//!   (`~/.aws/config`, `~/.aws/credentials`); the other kind keeps its default.
-//! - No region anywhere is an error at load time (SigV4 needs one, even against a custom endpoint).
-//! - Every request attempt is bounded (`request_timeout`, 60 s by default, the AWS CLI's read
-//!   timeout) and so is connecting ([`CONNECT_TIMEOUT`]): the SDK bounds neither an answer that
-//!   never comes nor the attempt as a whole, so a hung endpoint would hang Terraform. A timed-out
-//!   attempt is retried like any transient failure (`max_retries`).
+//! The provider block's arguments ([`ProviderConfig`]): every rule on them, with messages naming
+//! the argument, and the Service Catalog client built through `aws-config`'s default chain.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -55,42 +37,30 @@ const STATIC_PROVIDER_NAME: &str = "provider-arguments";
 /// The `assume_role` block.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AssumeRole {
-    /// The IAM role ARN to assume (required in the block).
+    /// Required in the block.
     pub role_arn: Option<String>,
-    /// The session name (2..64 of `[\w+=,.@-]`).
     pub session_name: Option<String>,
-    /// The external id the role's trust policy expects.
     pub external_id: Option<String>,
     /// A Go-style duration such as `1h` or `45m`, 15m..12h.
     pub duration: Option<String>,
 }
 
-/// The provider block's arguments; every one is optional.
+/// The provider block's arguments (documented in the provider schema); every one is optional.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct ProviderConfig {
-    /// AWS region.
     pub region: Option<String>,
-    /// Shared config profile name.
     pub profile: Option<String>,
-    /// Static access key id (with `secret_key`).
     pub access_key: Option<String>,
-    /// Static secret access key (sensitive).
     pub secret_key: Option<String>,
-    /// Session token for the static keys (sensitive).
     pub token: Option<String>,
-    /// Shared config files, replacing `~/.aws/config`.
     pub shared_config_files: Option<Vec<String>>,
-    /// Shared credentials files, replacing `~/.aws/credentials`.
     pub shared_credentials_files: Option<Vec<String>>,
-    /// Role to assume with the resolved credentials.
     pub assume_role: Option<AssumeRole>,
-    /// Custom Service Catalog endpoint URL (e.g. the emulator).
     pub endpoint: Option<String>,
     /// Retries after the first attempt.
     pub max_retries: Option<i64>,
-    /// Default `AcceptLanguage` (`en`, `jp`, `zh`).
     pub accept_language: Option<String>,
-    /// A duration string bounding each request attempt ([`DEFAULT_REQUEST_TIMEOUT`] unset).
+    /// A duration bounding each request attempt ([`DEFAULT_REQUEST_TIMEOUT`] when unset).
     pub request_timeout: Option<String>,
 }
 
@@ -417,7 +387,7 @@ impl ProviderConfig {
         }
     }
 
-    /// Validates, resolves the AWS configuration and the credentials (see [`super::credentials`])
+    /// Validates, resolves the AWS configuration and the credentials (see `credentials`)
     /// and builds the Service Catalog client.
     pub async fn load(&self) -> Result<ServiceCatalog, ConfigError> {
         let sdk = super::credentials::resolve(self, self.sdk_config().await?).await?;

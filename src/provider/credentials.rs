@@ -1,10 +1,5 @@
-//! Credentials are resolved when the provider is configured, as terraform-provider-aws does: a
-//! missing or failing credential source fails `ConfigureProvider` with one error that names what
-//! was tried and how to fix it, instead of failing the first API call of every resource.
-//!
-//! Cost: static keys (the provider arguments, the environment, a profile's keys) resolve locally,
-//! with no network call; `assume_role` calls STS once. What configure resolved is handed to the
-//! first API call ([`Resolved`]), so nothing is resolved twice.
+//! Credentials, resolved at configure time so a missing source fails ConfigureProvider with one
+//! error; what was resolved is handed to the first API call ([`Resolved`]).
 
 use std::sync::Mutex;
 use std::time::SystemTime;

@@ -1,18 +1,17 @@
-//! Our provider: the `provider "servicecatalog" {}` schema, and how its configuration becomes
-//! the Service Catalog client every resource and data source receives (`config`), with its
-//! credentials resolved at configure time (`credentials`).
+//! Our provider: the `provider "servicecatalog" {}` block, read into [`ProviderConfig`]
+//! (`config`, every rule on the arguments), and the Service Catalog client built from it, with
+//! its credentials resolved at configure time (`credentials`).
 
 pub mod config;
 mod credentials;
-
-use std::sync::Arc;
 
 use async_trait::async_trait;
 
 use crate::servicecatalog::ServiceCatalog;
 use crate::tfplugin::{
-    Attribute, AttributePath, Block, ConfigureRequest, Context, DataSource, Diagnostic,
-    Diagnostics, HookResult, ListResource, NestedBlock, Provider, Resource, Schema, Type, Value,
+    Attribute, AttributePath, Block, ConfigureRequest, Context, DataSourceType, Diagnostic,
+    Diagnostics, Field, HookResult, ListResourceType, NestedBlock, Number, Provider, ResourceType,
+    Schema, Type,
 };
 use config::{AssumeRole, ConfigError, ProviderConfig};
 
@@ -23,9 +22,77 @@ pub const TYPE_NAME: &str = "servicecatalog";
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ServiceCatalogProvider;
 
+crate::model! {
+    /// The provider block as Terraform sends it; at validate time a value may be unknown.
+    pub struct ProviderBlock {
+        region: Field<String>,
+        profile: Field<String>,
+        access_key: Field<String>,
+        secret_key: Field<String>,
+        token: Field<String>,
+        shared_config_files: Field<Vec<Field<String>>>,
+        shared_credentials_files: Field<Vec<Field<String>>>,
+        assume_role: Field<AssumeRoleBlock>,
+        endpoint: Field<String>,
+        max_retries: Field<Number>,
+        accept_language: Field<String>,
+        request_timeout: Field<String>,
+    }
+}
+
+crate::model! {
+    /// The `assume_role` block.
+    pub struct AssumeRoleBlock {
+        role_arn: Field<String>,
+        session_name: Field<String>,
+        external_id: Field<String>,
+        duration: Field<String>,
+    }
+}
+
+impl ProviderBlock {
+    /// The known arguments as a [`ProviderConfig`] (unknown values count as unset), and the
+    /// arguments whose values it cannot hold (a fractional `max_retries`).
+    fn parse(self) -> (ProviderConfig, Vec<ConfigError>) {
+        let known = Field::into_known;
+        let files = |f: Field<Vec<Field<String>>>| {
+            f.into_known()
+                .map(|files| files.into_iter().filter_map(Field::into_known).collect())
+        };
+        let mut errors = Vec::new();
+        let max_retries = self.max_retries.into_known().and_then(|n| {
+            config::max_retries_from(&n)
+                .map_err(|e| errors.push(e))
+                .ok()
+        });
+        let assume_role = self.assume_role.into_known().map(|role| AssumeRole {
+            role_arn: known(role.role_arn),
+            session_name: known(role.session_name),
+            external_id: known(role.external_id),
+            duration: known(role.duration),
+        });
+        let parsed = ProviderConfig {
+            region: known(self.region),
+            profile: known(self.profile),
+            access_key: known(self.access_key),
+            secret_key: known(self.secret_key),
+            token: known(self.token),
+            shared_config_files: files(self.shared_config_files),
+            shared_credentials_files: files(self.shared_credentials_files),
+            assume_role,
+            endpoint: known(self.endpoint),
+            max_retries,
+            accept_language: known(self.accept_language),
+            request_timeout: known(self.request_timeout),
+        };
+        (parsed, errors)
+    }
+}
+
 #[async_trait]
 impl Provider for ServiceCatalogProvider {
     type Data = ServiceCatalog;
+    type Config = ProviderBlock;
 
     fn schema(&self) -> Schema {
         let string =
@@ -126,17 +193,17 @@ impl Provider for ServiceCatalogProvider {
             )
     }
 
-    async fn validate(&self, _ctx: &Context<ServiceCatalog>, config: &Value) -> HookResult {
+    async fn validate(&self, _ctx: &Context<ServiceCatalog>, config: ProviderBlock) -> HookResult {
         validate_config(config)
     }
 
     async fn configure(
         &self,
         _ctx: &Context<ServiceCatalog>,
-        req: ConfigureRequest,
+        req: ConfigureRequest<ProviderBlock>,
         diags: &mut Diagnostics,
     ) -> Option<ServiceCatalog> {
-        if !req.config.is_wholly_known() {
+        if !req.config_is_known {
             diags.error(
                 "Provider configuration is not known yet",
                 "Some provider arguments depend on values only known after apply. Apply the \
@@ -144,7 +211,7 @@ impl Provider for ServiceCatalogProvider {
             );
             return None;
         }
-        let (config, errors) = provider_config(&req.config);
+        let (config, errors) = req.config.parse();
         if !errors.is_empty() {
             diags.extend(config_diagnostics(errors));
             return None;
@@ -158,74 +225,29 @@ impl Provider for ServiceCatalogProvider {
         }
     }
 
-    fn resources(&self) -> Vec<Arc<dyn Resource<ServiceCatalog>>> {
+    fn resources(&self) -> Vec<ResourceType<ServiceCatalog>> {
         crate::resources::all()
     }
 
-    fn data_sources(&self) -> Vec<Arc<dyn DataSource<ServiceCatalog>>> {
+    fn data_sources(&self) -> Vec<DataSourceType<ServiceCatalog>> {
         crate::data_sources::all()
     }
 
-    fn list_resources(&self) -> Vec<Arc<dyn ListResource<ServiceCatalog>>> {
+    fn list_resources(&self) -> Vec<ListResourceType<ServiceCatalog>> {
         crate::list_resources::all()
     }
 }
 
-/// Checks the provider block's known values. Only what is known now can be checked; the rest is
-/// checked again at configure. Every rule on the arguments lives in `ProviderConfig` (none in
-/// the schema), so each bad value gets exactly one diagnostic.
-fn validate_config(config: &Value) -> HookResult {
-    let (parsed, mut errors) = provider_config(config);
+/// Checks the provider block's known values (the rest is checked again at configure). Every
+/// rule lives in `ProviderConfig`, none in the schema, so each bad value gets one diagnostic.
+fn validate_config(config: ProviderBlock) -> HookResult {
+    let (parsed, mut errors) = config.parse();
     errors.extend(parsed.validate().err().unwrap_or_default());
     if errors.is_empty() {
         Ok(())
     } else {
         Err(config_diagnostics(errors))
     }
-}
-
-/// The known parts of the provider block as a [`ProviderConfig`] (unknown values count as
-/// unset), and the arguments whose values it cannot hold (a fractional `max_retries`).
-fn provider_config(config: &Value) -> (ProviderConfig, Vec<ConfigError>) {
-    let mut errors = Vec::new();
-    let string = |v: &Value, name: &str| v.get(name).and_then(Value::as_str).map(str::to_owned);
-    let strings = |name: &str| {
-        config.get(name).and_then(Value::as_elements).map(|items| {
-            items
-                .iter()
-                .filter_map(Value::as_str)
-                .map(str::to_owned)
-                .collect()
-        })
-    };
-    let assume_role = config
-        .get("assume_role")
-        .filter(|v| matches!(v, Value::Object(_)))
-        .map(|block| AssumeRole {
-            role_arn: string(block, "role_arn"),
-            session_name: string(block, "session_name"),
-            external_id: string(block, "external_id"),
-            duration: string(block, "duration"),
-        });
-    let max_retries = config
-        .get("max_retries")
-        .and_then(Value::as_number)
-        .and_then(|n| config::max_retries_from(n).map_err(|e| errors.push(e)).ok());
-    let parsed = ProviderConfig {
-        region: string(config, "region"),
-        profile: string(config, "profile"),
-        access_key: string(config, "access_key"),
-        secret_key: string(config, "secret_key"),
-        token: string(config, "token"),
-        shared_config_files: strings("shared_config_files"),
-        shared_credentials_files: strings("shared_credentials_files"),
-        assume_role,
-        endpoint: string(config, "endpoint"),
-        max_retries,
-        accept_language: string(config, "accept_language"),
-        request_timeout: string(config, "request_timeout"),
-    };
-    (parsed, errors)
 }
 
 fn argument_path(argument: &str) -> AttributePath {
@@ -251,6 +273,15 @@ fn config_diagnostics(errors: Vec<ConfigError>) -> Diagnostics {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tfplugin::{Model, Value};
+
+    fn block(config: &Value) -> ProviderBlock {
+        ProviderBlock::from_object(config).expect("a provider block")
+    }
+
+    fn provider_config(config: &Value) -> (ProviderConfig, Vec<ConfigError>) {
+        block(config).parse()
+    }
 
     #[test]
     fn schema_is_consistent() {
@@ -314,7 +345,7 @@ mod tests {
         let (parsed, errors) = provider_config(&config);
         assert_eq!(parsed.max_retries, None);
         assert_eq!(errors.len(), 1, "{errors:?}");
-        let diags = validate_config(&config).expect_err("invalid");
+        let diags = validate_config(block(&config)).expect_err("invalid");
         let found: Vec<_> = diags
             .iter()
             .map(|d| (d.attribute.clone(), d.detail.clone()))
@@ -351,7 +382,7 @@ mod tests {
         ]);
         let schema = ServiceCatalogProvider.schema();
         let mut diags = crate::tfplugin::plan::validate_config(&schema.block, &config);
-        diags.extend(validate_config(&config).expect_err("invalid"));
+        diags.extend(validate_config(block(&config)).expect_err("invalid"));
         let mut paths: Vec<String> = diags
             .iter()
             .map(|d| {

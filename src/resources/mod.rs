@@ -2,17 +2,15 @@
 
 pub mod provisioned_product_properties;
 
-use std::sync::Arc;
-
 use crate::servicecatalog::{AcceptLanguage, ServiceCatalog};
-use crate::tfplugin::Resource;
+use crate::tfplugin::ResourceType;
 
 // Service Catalog types the resource models hold, as string attributes.
 crate::string_value!(AcceptLanguage);
 
 /// Every resource type the provider offers.
-pub fn all() -> Vec<Arc<dyn Resource<ServiceCatalog>>> {
-    vec![Arc::new(
+pub fn all() -> Vec<ResourceType<ServiceCatalog>> {
+    vec![ResourceType::new(
         provisioned_product_properties::ProvisionedProductProperties,
     )]
 }

@@ -15,7 +15,7 @@ use crate::servicecatalog::{
 use crate::tfplugin::validator::{check, check_entries, not_empty, one_of};
 use crate::tfplugin::{
     timeouts, Attribute, Context, Diagnostic, Diagnostics, Field, HookResult, IdentityAttribute,
-    IdentitySchema, ModelPlan, ModelResponse, Schema, Timeouts, Type, TypedResource, Value,
+    IdentitySchema, ModelPlan, ModelResponse, Resource, Schema, Timeouts, Type, Value,
 };
 
 pub const TYPE_NAME: &str = "servicecatalog_provisioned_product_properties";
@@ -59,7 +59,7 @@ crate::model! {
 pub struct ProvisionedProductProperties;
 
 #[async_trait]
-impl TypedResource<ServiceCatalog> for ProvisionedProductProperties {
+impl Resource<ServiceCatalog> for ProvisionedProductProperties {
     type Model = Properties;
     type Plan = Planned;
 
@@ -468,7 +468,7 @@ mod tests {
 
     #[test]
     fn the_models_match_the_schema() {
-        let schema = TypedResource::schema(&ProvisionedProductProperties);
+        let schema = Resource::schema(&ProvisionedProductProperties);
         assert!(schema.problems().is_empty(), "{:?}", schema.problems());
         assert!(unknown_attributes::<Properties>(&schema).is_empty());
         assert!(unknown_attributes::<Planned>(&schema).is_empty());
@@ -502,7 +502,7 @@ mod tests {
     async fn planned_token(ctx: Context<ServiceCatalog>) -> String {
         let mut ctx = ctx;
         let mut plan = create_plan();
-        TypedResource::modify_plan(&ProvisionedProductProperties, &mut ctx, &mut plan)
+        Resource::modify_plan(&ProvisionedProductProperties, &mut ctx, &mut plan)
             .await
             .unwrap();
         ctx.private
@@ -519,8 +519,9 @@ mod tests {
     #[test]
     fn generated_config_is_the_product_and_its_properties_and_what_else_was_set() {
         use crate::servicecatalog::PropertyKey;
-        use crate::tfplugin::{generate, ObjectExt, Resource};
-        let schema = TypedResource::schema(&ProvisionedProductProperties);
+        use crate::tfplugin::erased::{AsResource, DynResource};
+        use crate::tfplugin::{generate, ObjectExt};
+        let schema = Resource::schema(&ProvisionedProductProperties);
         let owner = "arn:aws:iam::123456789012:role/Team";
         let live = PropertyMap::from([(PropertyKey::Owner, owner.to_owned())]);
         let mut state = schema.null_object();
@@ -528,7 +529,7 @@ mod tests {
         state.set_attr("record_id", Value::string("rec-1"));
         state.set_attr("record_status", Value::string("SUCCEEDED"));
         let generate = |state: &Value| {
-            let hooked = Resource::generate_config(&ProvisionedProductProperties, state.clone());
+            let hooked = AsResource(ProvisionedProductProperties).generate_config(state.clone());
             generate::config_from_state(&schema.block, &hooked.unwrap())
         };
         let written = schema

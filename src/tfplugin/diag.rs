@@ -47,6 +47,15 @@ impl Diagnostic {
         self
     }
 
+    /// The same diagnostic, pointing at `path` unless it is the root (the value as a whole).
+    pub fn at(self, path: AttributePath) -> Self {
+        if path.is_root() {
+            self
+        } else {
+            self.with_attribute(path)
+        }
+    }
+
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -81,12 +90,7 @@ impl fmt::Display for Diagnostic {
 /// A value that failed to decode: an error at the place it failed.
 impl From<ValueError> for Diagnostic {
     fn from(err: ValueError) -> Self {
-        let diag = Diagnostic::error("Invalid value", err.message);
-        if err.path.is_root() {
-            diag
-        } else {
-            diag.with_attribute(err.path)
-        }
+        Diagnostic::error("Invalid value", err.message).at(err.path)
     }
 }
 
@@ -211,34 +215,27 @@ pub fn path_to_proto(path: &AttributePath) -> proto::AttributePath {
     proto::AttributePath { steps }
 }
 
-/// Protocol steps as our path (steps without a selector are skipped).
-pub fn path_from_proto(path: &proto::AttributePath) -> AttributePath {
-    use proto::attribute_path::step::Selector;
-    let steps = path
-        .steps
-        .iter()
-        .filter_map(|step| {
-            Some(match step.selector.as_ref()? {
-                Selector::AttributeName(name) => PathStep::Attribute(name.clone()),
-                Selector::ElementKeyString(key) => PathStep::Key(key.clone()),
-                Selector::ElementKeyInt(index) => PathStep::Index(*index),
-            })
-        })
-        .collect();
-    AttributePath { steps }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn paths_round_trip_through_proto() {
-        let path = AttributePath::attr("rules")
-            .join_index(3)
-            .join_attr("tags")
-            .join_key("OWNER");
-        assert_eq!(path_from_proto(&path_to_proto(&path)), path);
+    fn paths_reach_the_wire_step_by_step() {
+        use proto::attribute_path::step::Selector;
+        let path = AttributePath::attr("rules").join_index(3).join_key("OWNER");
+        let steps: Vec<_> = path_to_proto(&path)
+            .steps
+            .into_iter()
+            .map(|s| s.selector)
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                Some(Selector::AttributeName("rules".into())),
+                Some(Selector::ElementKeyInt(3)),
+                Some(Selector::ElementKeyString("OWNER".into())),
+            ]
+        );
     }
 
     #[test]

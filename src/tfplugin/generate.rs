@@ -1,18 +1,5 @@
-//! Configuration from state, for `GenerateResourceConfig` (protocol 6.10+, Terraform >= 1.14's
-//! `terraform query -generate-config-out`): of an object's state, keep what a user writes.
-//!
-//! The server runs the resource's `generate_config` hook (default: the state as it is), then
-//! [`config_from_state`] on its result, so every resource answers with a valid configuration:
-//!
-//! - required and optional arguments keep their value;
-//! - computed-only attributes become null (configuration cannot set them) and so do write-only
-//!   ones (never stored, so never known here);
-//! - an optional argument whose value is its schema default becomes null (left out, it plans to
-//!   the same value);
-//! - nested blocks follow the same rules; a single block left with nothing set is dropped, and
-//!   a computed block (6.11) is dropped whole.
-//!
-//! Terraform writes an HCL argument for each non-null attribute of the answer.
+//! Configuration from state, for `GenerateResourceConfig` (`terraform query
+//! -generate-config-out`): of an object's state, keep what a user writes.
 
 use std::collections::BTreeMap;
 
@@ -102,15 +89,17 @@ mod tests {
             .attribute(Attribute::computed("id", Type::String))
             .attribute(Attribute::optional("secret", Type::String).write_only())
             .block(timeouts::block(&["create"]))
-            .block(NestedBlock::list(
+            .block(NestedBlock::new(
                 "rule",
+                Nesting::List,
                 Block::new()
                     .attribute(Attribute::required("port", Type::Number))
                     .attribute(Attribute::computed("etag", Type::String)),
             ))
             .block(
-                NestedBlock::list(
+                NestedBlock::new(
                     "status",
+                    Nesting::List,
                     Block::new().attribute(Attribute::computed("code", Type::String)),
                 )
                 .computed(),

@@ -1,24 +1,11 @@
-//! Resource identity (protocol 6.9, Terraform >= 1.12): the identity schema a resource declares,
-//! its wire form, and the rules the server applies around it.
-//!
-//! A resource only declares an [`IdentitySchema`] (see `Resource::identity_schema`); the server
-//! then fills the identity of every Read, Plan, Apply and Import answer from the state attributes
-//! of the same names, refuses an identity that changes for an existing object, decodes import by
-//! identity, and serves `UpgradeResourceIdentity`.
-//!
-//! Choices where the protocol left room:
-//! - An identity whose attributes are all null counts as absent (states written before the
-//!   provider declared an identity, or by Terraform < 1.12): nothing to compare against.
-//! - Plan: a create may plan unknown identity values; an update keeps the prior identity, unless
-//!   the plan replaces the object; a destroy echoes the prior identity.
-//! - `UpgradeResourceIdentity.raw_identity` is a `RawState` whose JSON form holds the stored
-//!   identity (see [`raw_identity_json`]); the flatmap form never carries identities.
-//! - Import by identity hands the resource an import id (`Resource::import_id_from_identity`):
-//!   for a single-attribute identity, that attribute's value.
+//! Resource identity (protocol 6.9, Terraform >= 1.12): the schema a resource declares, its wire
+//! form, and the rules the server applies: identity data is the state's attributes of the same
+//! names, and never changes for an existing object.
 
 use super::diag::Diagnostic;
 use super::path::AttributePath;
 use super::proto;
+use super::schema::name_problem;
 use super::value::{Type, Value};
 
 /// Whether Terraform needs an identity attribute to import by identity.
@@ -140,16 +127,7 @@ impl IdentitySchema {
         }
         let mut seen = std::collections::BTreeSet::new();
         for a in &self.attributes {
-            let valid = !a.name.is_empty()
-                && a.name
-                    .bytes()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_');
-            if !valid {
-                out.push(format!(
-                    "{:?}: names must be lowercase letters, digits and underscores",
-                    a.name
-                ));
-            }
+            out.extend(name_problem(&a.name));
             if !seen.insert(&a.name) {
                 out.push(format!("{}: defined more than once", a.name));
             }

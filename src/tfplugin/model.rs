@@ -1,46 +1,7 @@
-//! Typed models: plain Rust structs that configs, plans and states are read into and written
-//! back from, so resource code works with fields rather than attribute names and [`Value`]s.
-//!
-//! - [`FromValue`] / [`IntoValue`]: one attribute's value as a Rust type. Read errors carry the
-//!   attribute path, so a value that does not fit becomes a diagnostic on that attribute.
-//! - [`Field`]: null, unknown or known, for what a plan may leave unknown. Where a value is
-//!   always known, plain types (and `Option` for null) say so, and reading an unknown value
-//!   into one is an error.
-//! - [`Model`], declared with the [`model!`](crate::model) macro: a struct of attributes, read
-//!   from an object value and written into one (attributes it does not name are left alone).
-//!   A model is also the value of an attribute of object type, so `Vec<M>` is a list of
-//!   objects (nested attributes are not in the layer yet); a model made of two models lists
-//!   both sets of names with [`concat_attributes`].
-//!
-//! ```
-//! use servicecatalog_provider::model;
-//! use servicecatalog_provider::tfplugin::model::{Field, Model};
-//! use servicecatalog_provider::tfplugin::Value;
-//!
-//! model! {
-//!     /// A thing, as planned.
-//!     pub struct Thing {
-//!         pub name: String,
-//!         pub size: Option<i64>,
-//!         /// Computed: unknown until apply.
-//!         pub id: Field<String>,
-//!         pub kind: Option<String> as "type",
-//!     }
-//! }
-//!
-//! let planned = Value::object([
-//!     ("name", Value::string("a")),
-//!     ("size", Value::Null),
-//!     ("id", Value::Unknown),
-//!     ("type", Value::string("small")),
-//! ]);
-//! let mut thing = Thing::from_object(&planned).unwrap();
-//! assert!(thing.id.is_unknown());
-//! thing.id = Field::Known("t-1".into());
-//! let mut state = planned.clone();
-//! thing.write_object(&mut state);
-//! assert_eq!(state.get("id"), Some(&Value::string("t-1")));
-//! ```
+//! Typed models: structs that configs, plans and states are read into and written back from.
+//! A [`Model`] (declared with [`model!`](crate::model)) names its attributes; each field's type
+//! says what it may hold: plain types for known values (`Option` for null), [`Field`] where a
+//! plan may leave a value unknown. A value that does not fit is an error on its attribute.
 
 use std::collections::BTreeMap;
 use std::fmt::Display;
@@ -135,39 +96,35 @@ impl IntoValue for Value {
     }
 }
 
-impl FromValue for String {
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, ValueError> {
-        match value {
-            Value::String(s) => Ok(s.clone()),
-            other => Err(unexpected(other, path, "a string")),
+/// Types a value variant holds as it is.
+macro_rules! held_values {
+    ($($ty:ty: $variant:ident, $expected:literal;)*) => {$(
+        impl FromValue for $ty {
+            fn from_value(value: &Value, path: &AttributePath) -> Result<Self, ValueError> {
+                match value {
+                    Value::$variant(v) => Ok(v.clone()),
+                    other => Err(unexpected(other, path, $expected)),
+                }
+            }
         }
-    }
+
+        impl IntoValue for $ty {
+            fn into_value(self) -> Value {
+                Value::$variant(self)
+            }
+        }
+    )*};
 }
 
-impl IntoValue for String {
-    fn into_value(self) -> Value {
-        Value::String(self)
-    }
+held_values! {
+    String: String, "a string";
+    bool: Bool, "a bool";
+    Number: Number, "a number";
 }
 
 impl IntoValue for &str {
     fn into_value(self) -> Value {
         Value::string(self)
-    }
-}
-
-impl FromValue for bool {
-    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, ValueError> {
-        match value {
-            Value::Bool(b) => Ok(*b),
-            other => Err(unexpected(other, path, "a bool")),
-        }
-    }
-}
-
-impl IntoValue for bool {
-    fn into_value(self) -> Value {
-        Value::Bool(self)
     }
 }
 

@@ -1,6 +1,5 @@
-//! Small conveniences for reading and writing single attributes of object values (configs,
-//! plans, states), for tests and value-level hooks; typed models ([`model`](super::model)) are
-//! the way resources read and write whole objects.
+//! Reading and writing single attributes of object values, for tests and codecs; resources use
+//! models.
 
 use super::value::Value;
 

@@ -1,22 +1,7 @@
-//! The plan rules, all in one place. The server applies them around the resource hooks so
-//! that every resource plans the way Terraform expects (`objchange.AssertPlanValid` and the
-//! apply-consistency check):
-//!
-//! - validate: config may not set read-only (computed-only) attributes; setting a deprecated
-//!   attribute or block (or using a deprecated type) warns with its message, on its path;
-//!   per-attribute validators run on known, non-null values; then the schema's config
-//!   validators;
-//! - plan: schema defaults fill null config values; write-only attributes plan null; when the
-//!   plan differs from prior state (or on create), computed attributes that config leaves null
-//!   become unknown, unless marked use-state-for-unknown (then the prior value is kept);
-//!   destroy plans stay null; configured values are never changed;
-//! - requires_replace: only attributes so marked whose prior and planned values differ;
-//! - after the hooks: the plan is checked against config, and the apply result against the
-//!   plan (every known planned value returned unchanged, nothing left unknown), with errors
-//!   naming the attribute, since Terraform's own message for this is hard to act on.
-//!
-//! Within set-nested blocks elements cannot be matched between config, prior and plan, so
-//! defaults and use-state-for-unknown do not reach inside them (unknown-marking still does).
+//! The plan rules, all in one place, applied by the server around the hooks so every resource
+//! plans the way Terraform expects: validation of config, the plan (defaults, write-only nulls,
+//! unknown computed values, use-state-for-unknown), requires-replace, and the checks of a plan
+//! against config and of an apply result against its plan.
 
 use super::diag::Diagnostics;
 use super::path::AttributePath;
@@ -141,7 +126,7 @@ pub fn plan(block: &Block, prior: &Value, proposed: &Value, config: &Value) -> V
         return Value::Null;
     }
     let mut planned = proposed.clone();
-    apply_defaults(block, &mut planned, config);
+    apply_defaults(block, &mut planned, config, true);
     if prior.is_null() || &planned != prior {
         mark_unknown(block, &mut planned, prior, config);
     }
@@ -152,12 +137,19 @@ fn obj_get<'a>(v: &'a Value, name: &str) -> &'a Value {
     v.get(name).unwrap_or(&Value::Null)
 }
 
-fn apply_defaults(block: &Block, planned: &mut Value, config: &Value) {
+/// `config` with the schema's defaults filled in where it leaves them null.
+pub fn with_defaults(block: &Block, config: &Value) -> Value {
+    let mut out = config.clone();
+    apply_defaults(block, &mut out, config, false);
+    out
+}
+
+fn apply_defaults(block: &Block, planned: &mut Value, config: &Value, null_write_only: bool) {
     let Value::Object(fields) = planned else {
         return;
     };
     for attr in &block.attributes {
-        if attr.write_only {
+        if attr.write_only && null_write_only {
             fields.insert(attr.name.clone(), Value::Null);
         } else if let Some(default) = &attr.default {
             if obj_get(config, &attr.name).is_null() {
@@ -171,7 +163,7 @@ fn apply_defaults(block: &Block, planned: &mut Value, config: &Value) {
             continue;
         };
         zip_elements(nested.nesting, p, cfg, |pe, ce| {
-            apply_defaults(&nested.block, pe, ce)
+            apply_defaults(&nested.block, pe, ce, null_write_only)
         });
     }
 }
@@ -682,8 +674,9 @@ mod tests {
         let schema = Schema::new()
             .attribute(Attribute::optional("old", Type::String).deprecated("Use new."))
             .attribute(Attribute::optional("bare", Type::String).deprecated(""))
-            .block(NestedBlock::list(
+            .block(NestedBlock::new(
                 "rule",
+                Nesting::List,
                 crate::tfplugin::schema::Block::new()
                     .deprecated("Rules are gone.")
                     .attribute(Attribute::optional("port", Type::Number)),

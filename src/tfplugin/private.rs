@@ -1,6 +1,5 @@
-//! Private state: opaque bytes Terraform keeps next to a resource instance and hands back on
-//! the next plan, apply and read. We store a JSON object and expose it as a small key/value
-//! API. Empty bytes (first read after import, older states) are normal and mean "no keys".
+//! Private state: bytes Terraform keeps beside a resource instance and hands back on the next
+//! plan, apply and read; here a JSON object behind a small key/value API (empty bytes: no keys).
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -82,10 +81,6 @@ impl PrivateState {
         }
     }
 
-    pub fn get_raw(&self, key: &str) -> Option<&serde_json::Value> {
-        self.map.get(key)
-    }
-
     /// Stores `value` under `key`. Keys starting with `.` are reserved.
     pub fn set<T: Serialize>(&mut self, key: &str, value: &T) -> Result<(), PrivateStateError> {
         if key.starts_with('.') {
@@ -101,18 +96,6 @@ impl PrivateState {
 
     pub fn remove(&mut self, key: &str) -> Option<serde_json::Value> {
         self.map.remove(key)
-    }
-
-    pub fn contains_key(&self, key: &str) -> bool {
-        self.map.contains_key(key)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
-    }
-
-    pub fn keys(&self) -> impl Iterator<Item = &str> {
-        self.map.keys().map(String::as_str)
     }
 }
 
@@ -134,7 +117,7 @@ mod tests {
     #[test]
     fn empty_bytes_are_an_empty_map_and_back() {
         let p = PrivateState::from_bytes(b"").unwrap();
-        assert!(p.is_empty());
+        assert_eq!(p, PrivateState::new());
         assert!(p.to_bytes().is_empty());
     }
 

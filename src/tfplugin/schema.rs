@@ -1,27 +1,6 @@
-//! Schemas for providers, resources, data sources and list resources: a small builder that says
-//! what each attribute is (type, required/optional/computed, sensitive, write-only, deprecated,
-//! defaults, plan behaviour, validators), converts to the protocol `Schema`, and yields the
-//! implied cty type.
-//!
-//! - `.deprecated("message")` (attributes, blocks, whole schemas) sets the protocol's
-//!   `deprecated` flag and its `deprecation_message` (6.10+); the layer also warns, at validate
-//!   time and on the attribute's path, when configuration sets a deprecated attribute or block.
-//! - [`NestedBlock::computed`] marks a block whose contents the provider may set (6.11's
-//!   `Block.computed`). Only Terraform >= 1.16 understands it (it says so with the
-//!   `computed_blocks_allowed` client capability); older clients treat it as a plain block, so
-//!   nothing in this provider uses it yet, and the plan rules give it no special treatment
-//!   (Terraform 1.16 proposes the prior contents for a computed block config leaves out).
-//!
-//! ```
-//! use servicecatalog_provider::tfplugin::schema::{Attribute, Schema};
-//! use servicecatalog_provider::tfplugin::value::Type;
-//!
-//! let schema = Schema::new()
-//!     .description("Owner of a provisioned product.")
-//!     .attribute(Attribute::required("product_id", Type::String).requires_replace())
-//!     .attribute(Attribute::computed("id", Type::String).use_state_for_unknown());
-//! assert!(schema.block.get_attribute("id").is_some());
-//! ```
+//! Schemas of the provider block, resources, data sources and list resources: a builder that
+//! says what each attribute is (type, presence, sensitivity, defaults, plan behaviour,
+//! validators), and its protocol form and implied type.
 
 use std::collections::BTreeMap;
 
@@ -183,14 +162,8 @@ impl Block {
             .map(|a| &a.name)
             .chain(self.blocks.iter().map(|b| &b.type_name));
         for name in names {
-            let valid = !name.is_empty()
-                && name
-                    .bytes()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_');
-            if !valid {
-                out.push(format!(
-                    "{prefix}{name:?}: names must be lowercase letters, digits and underscores"
-                ));
+            if let Some(problem) = name_problem(name) {
+                out.push(format!("{prefix}{problem}"));
             }
             if !seen.insert(name) {
                 out.push(format!("{prefix}{name}: defined more than once"));
@@ -255,6 +228,15 @@ impl Block {
             computed: self.computed,
         }
     }
+}
+
+/// What is wrong with an attribute, block or identity attribute name, if anything.
+pub(crate) fn name_problem(name: &str) -> Option<String> {
+    let valid = !name.is_empty()
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_');
+    (!valid).then(|| format!("{name:?}: names must be lowercase letters, digits and underscores"))
 }
 
 /// Whether configuration must, may, or must not set an attribute.
@@ -443,22 +425,6 @@ impl NestedBlock {
         Self::new(type_name, Nesting::Single, block)
     }
 
-    pub fn list(type_name: impl Into<String>, block: Block) -> Self {
-        Self::new(type_name, Nesting::List, block)
-    }
-
-    pub fn set(type_name: impl Into<String>, block: Block) -> Self {
-        Self::new(type_name, Nesting::Set, block)
-    }
-
-    pub fn map(type_name: impl Into<String>, block: Block) -> Self {
-        Self::new(type_name, Nesting::Map, block)
-    }
-
-    pub fn group(type_name: impl Into<String>, block: Block) -> Self {
-        Self::new(type_name, Nesting::Group, block)
-    }
-
     /// The provider may set the block's contents (protocol 6.11; see the module docs).
     pub fn computed(mut self) -> Self {
         self.block.computed = true;
@@ -531,8 +497,9 @@ mod tests {
             .attribute(Attribute::computed("id", Type::String))
             .attribute(Attribute::optional("secret", Type::String).write_only())
             .block(
-                NestedBlock::list(
+                NestedBlock::new(
                     "rule",
+                    Nesting::List,
                     Block::new().attribute(Attribute::required("port", Type::Number)),
                 )
                 .items(1, 3),
@@ -589,22 +556,22 @@ mod tests {
                 obj.clone(),
             ),
             (
-                NestedBlock::group("a", inner()),
+                NestedBlock::new("a", Nesting::Group, inner()),
                 NestingMode::Group,
                 obj.clone(),
             ),
             (
-                NestedBlock::list("a", inner()),
+                NestedBlock::new("a", Nesting::List, inner()),
                 NestingMode::List,
                 Type::List(Box::new(obj.clone())),
             ),
             (
-                NestedBlock::set("a", inner()),
+                NestedBlock::new("a", Nesting::Set, inner()),
                 NestingMode::Set,
                 Type::Set(Box::new(obj.clone())),
             ),
             (
-                NestedBlock::map("a", inner()),
+                NestedBlock::new("a", Nesting::Map, inner()),
                 NestingMode::Map,
                 Type::Map(Box::new(obj.clone())),
             ),
@@ -623,7 +590,7 @@ mod tests {
             .attribute(Attribute::optional("b", Type::String).use_state_for_unknown())
             .attribute(Attribute::optional_computed("c", Type::String).write_only())
             .attribute(Attribute::optional("Bad-Name", Type::String))
-            .block(NestedBlock::list("b", Block::new()).items(3, 1));
+            .block(NestedBlock::new("b", Nesting::List, Block::new()).items(3, 1));
         let problems = bad.problems();
         let has = |needle: &str| problems.iter().any(|p| p.contains(needle));
         assert!(
@@ -652,8 +619,9 @@ mod tests {
             .attribute(Attribute::optional("old", Type::String).deprecated("Use new."))
             .attribute(Attribute::optional("new", Type::String))
             .block(
-                NestedBlock::list(
+                NestedBlock::new(
                     "status",
+                    Nesting::List,
                     Block::new().attribute(Attribute::computed("code", Type::String)),
                 )
                 .computed(),

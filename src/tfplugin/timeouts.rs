@@ -1,16 +1,5 @@
-//! The `timeouts` block (framework style): a single nested block with one optional string per
-//! operation, holding Go-style durations ("30s", "1h5m", "1.5h"). Bad values are rejected at
-//! validate time, pointing at `timeouts.<operation>`.
-//!
-//! ```
-//! use std::time::Duration;
-//! use servicecatalog_provider::tfplugin::{schema::Schema, timeouts::{self, Timeouts}};
-//!
-//! let schema = Schema::new().block(timeouts::block(&["create", "update", "delete"]));
-//! # let state = schema.null_object();
-//! let t = Timeouts::from_object(&state);
-//! assert_eq!(t.get("create", Duration::from_secs(600)), Duration::from_secs(600));
-//! ```
+//! The `timeouts` block: a single nested block with one optional Go-style duration per operation
+//! (`30s`, `1h5m`), checked at validate time; [`Timeouts`] reads it as a model field.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -1,10 +1,6 @@
-//! Validators, declared in the schema and run by the layer at validate time:
-//!
-//! - [`Validator`]: one attribute, run on known, non-null values only (config may still hold
-//!   unknowns then; Terraform validates again once they are known). [`check`] and
-//!   [`check_entries`] wrap a pure `fn(&str) -> Result<_, impl Display>` check.
-//! - [`ConfigValidator`]: the whole config, for rules across attributes, e.g. [`exactly_one_of`]
-//!   (as terraform-plugin-framework's config validators).
+//! Validators declared in the schema, run at validate time: a [`Validator`] checks one attribute
+//! (known, non-null values only), a [`ConfigValidator`] the whole config (rules across
+//! attributes, e.g. [`exactly_one_of`]).
 
 use std::fmt::{self, Display};
 use std::sync::Arc;
@@ -56,37 +52,6 @@ where
     S: Into<String>,
 {
     Arc::new(OneOf(allowed.into_iter().map(Into::into).collect()))
-}
-
-#[derive(Debug)]
-struct Matches {
-    re: regex::Regex,
-    message: String,
-}
-
-impl Validator for Matches {
-    fn description(&self) -> String {
-        self.message.clone()
-    }
-
-    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
-        let Some(s) = value.as_str() else { return };
-        if !self.re.is_match(s) {
-            diags.attribute_error(
-                path.clone(),
-                "Invalid attribute value",
-                format!("{path}: {s:?} is not valid: {}", self.message),
-            );
-        }
-    }
-}
-
-/// The string must match `re`; `message` says in words what is expected.
-pub fn regex(re: regex::Regex, message: impl Into<String>) -> DynValidator {
-    Arc::new(Matches {
-        re,
-        message: message.into(),
-    })
 }
 
 #[derive(Debug)]
@@ -155,11 +120,10 @@ pub fn each_value(inner: DynValidator) -> DynValidator {
     Arc::new(EachValue(inner))
 }
 
-/// A check's error message, if the value fails it.
-type CheckFn = Box<dyn Fn(&str) -> Option<String> + Send + Sync>;
-type CheckEntryFn = Box<dyn Fn(&str, &str) -> Option<String> + Send + Sync>;
+/// The errors a check finds in a value: where, and what is wrong.
+type CheckFn = Box<dyn Fn(&AttributePath, &Value) -> Vec<(AttributePath, String)> + Send + Sync>;
 
-/// A pure check of a string, as a validator: its error is the diagnostic's detail.
+/// A pure check as a validator: each error it finds is a diagnostic with `summary`.
 struct Check {
     summary: String,
     description: String,
@@ -180,11 +144,22 @@ impl Validator for Check {
     }
 
     fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
-        let Some(s) = value.as_str() else { return };
-        if let Some(detail) = (self.check)(s) {
-            diags.attribute_error(path.clone(), self.summary.clone(), detail);
+        for (at, detail) in (self.check)(path, value) {
+            diags.attribute_error(at, self.summary.clone(), detail);
         }
     }
+}
+
+fn checked(
+    summary: impl Into<String>,
+    description: impl Into<String>,
+    check: CheckFn,
+) -> DynValidator {
+    Arc::new(Check {
+        summary: summary.into(),
+        description: description.into(),
+        check,
+    })
 }
 
 /// A string attribute checked by `check`; its error becomes the detail of an error with
@@ -194,42 +169,14 @@ pub fn check<T: 'static, E: Display + 'static>(
     description: impl Into<String>,
     check: fn(&str) -> Result<T, E>,
 ) -> DynValidator {
-    Arc::new(Check {
-        summary: summary.into(),
-        description: description.into(),
-        check: Box::new(move |s| check(s).err().map(|e| e.to_string())),
-    })
-}
-
-/// A pure check of each (key, value) entry of a map of strings.
-struct CheckEntries {
-    summary: String,
-    description: String,
-    check: CheckEntryFn,
-}
-
-impl fmt::Debug for CheckEntries {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CheckEntries")
-            .field("description", &self.description)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Validator for CheckEntries {
-    fn description(&self) -> String {
-        self.description.clone()
-    }
-
-    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
-        let Value::Map(entries) = value else { return };
-        for (key, v) in entries {
-            let Some(v) = v.as_str() else { continue };
-            if let Some(detail) = (self.check)(key, v) {
-                diags.attribute_error(path.join_key(key), self.summary.clone(), detail);
-            }
-        }
-    }
+    let errors = move |path: &AttributePath, value: &Value| {
+        let error = value.as_str().and_then(|s| check(s).err());
+        error
+            .map(|e| (path.clone(), e.to_string()))
+            .into_iter()
+            .collect()
+    };
+    checked(summary, description, Box::new(errors))
 }
 
 /// Each entry of a map of strings checked by `check(key, value)`; an error points at the
@@ -239,11 +186,17 @@ pub fn check_entries<T: 'static, E: Display + 'static>(
     description: impl Into<String>,
     check: fn(&str, &str) -> Result<T, E>,
 ) -> DynValidator {
-    Arc::new(CheckEntries {
-        summary: summary.into(),
-        description: description.into(),
-        check: Box::new(move |k, v| check(k, v).err().map(|e| e.to_string())),
-    })
+    let errors = move |path: &AttributePath, value: &Value| {
+        let Value::Map(entries) = value else {
+            return Vec::new();
+        };
+        let error = |(key, v): (&String, &Value)| {
+            let e = check(key, v.as_str()?).err()?;
+            Some((path.join_key(key), e.to_string()))
+        };
+        entries.iter().filter_map(error).collect()
+    };
+    checked(summary, description, Box::new(errors))
 }
 
 #[derive(Debug)]
@@ -424,10 +377,7 @@ mod tests {
     }
 
     #[test]
-    fn regex_and_length() {
-        let v = regex(regex::Regex::new("^arn:").unwrap(), "must be an ARN");
-        assert!(run(&v, Value::String("arn:aws:iam::1:role/x".into())).is_empty());
-        assert!(run(&v, Value::String("role/x".into())).has_errors());
+    fn length_counts_characters() {
         let l = length(1, 3);
         assert!(run(&l, Value::String("abc".into())).is_empty());
         assert!(run(&l, Value::String("".into())).has_errors());

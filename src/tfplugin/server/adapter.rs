@@ -1,15 +1,7 @@
-//! The thin tonic adapter: [`Rpc`] says how one RPC's wire request becomes a typed request, which
-//! dispatcher call serves it and how the answer goes back on the wire; `Server::serve` runs
-//! that sequence for any unary RPC; each generated trait method (in `service`) is one line
-//! over it.
-//!
-//! Server-streaming RPCs (`ListResource`, and the `ReadStateBytes` and `InvokeAction` we do not
-//! offer) are [`StreamRpc`]s, served by `Server::serve_stream` beside `serve`: the same span,
-//! decode and logging, and a call that yields the stream of wire events. A request that does
-//! not decode answers with one event carrying the error. The stream runs in the call's span and
-//! logs its event and error counts when it ends, or that the caller went away when it is
-//! dropped first. The one client-streaming RPC (`WriteStateBytes`) is answered from its first
-//! chunk through `serve`.
+//! The thin tonic adapter. An [`Rpc`] says how a wire request is decoded, served and encoded;
+//! `Server::serve` runs that for any unary RPC, in a `tf_rpc` span, logging counts (never
+//! values). A [`StreamRpc`] is served by `Server::serve_stream` the same way, its stream logged
+//! when it ends or is dropped; a request that does not decode is one event with the error.
 
 use std::pin::Pin;
 use std::task::{Context as TaskContext, Poll};
@@ -19,29 +11,24 @@ use futures::stream::{self, BoxStream, Stream, StreamExt};
 use tonic::{Request, Response, Status};
 use tracing::Instrument;
 
+use super::super::authoring::Provider;
 use super::super::diag::{Diagnostic, Diagnostics};
 use super::super::proto;
-use super::super::provider::Provider;
 use super::Server;
 
-/// The resource, data source or function type a wire request names (`tf_resource_type` in
-/// logs); empty for provider-wide calls.
+/// The type a wire request names (`tf_resource_type` in logs); empty for provider-wide calls.
 pub(crate) trait TypeName {
     fn type_name(&self) -> &str;
 }
 
+/// `field: rpcs;` — the requests of `rpcs` name their type in `field`.
 macro_rules! type_names {
-    (named: $($rpc:ident),* ; function: $($fn_rpc:ident),* ; provider_wide: $($wide:ident),* $(,)?) => {
-        $(impl TypeName for proto::$rpc::Request {
+    (provider_wide: $($wide:ident),*; $($field:ident: $($rpc:ident),*;)*) => {
+        $($(impl TypeName for proto::$rpc::Request {
             fn type_name(&self) -> &str {
-                &self.type_name
+                &self.$field
             }
-        })*
-        $(impl TypeName for proto::$fn_rpc::Request {
-            fn type_name(&self) -> &str {
-                &self.name
-            }
-        })*
+        })*)*
         $(impl TypeName for proto::$wide::Request {
             fn type_name(&self) -> &str {
                 ""
@@ -50,37 +37,20 @@ macro_rules! type_names {
     };
 }
 
-type_names!(
-    named: validate_resource_config, validate_data_resource_config, upgrade_resource_state,
+type_names! {
+    provider_wide: get_metadata, get_provider_schema, validate_provider_config,
+        get_resource_identity_schemas, configure_provider, get_functions, stop_provider;
+    type_name: validate_resource_config, validate_data_resource_config, upgrade_resource_state,
         upgrade_resource_identity, read_resource, plan_resource_change, apply_resource_change,
         import_resource_state, read_data_source, generate_resource_config,
         validate_ephemeral_resource_config, open_ephemeral_resource, renew_ephemeral_resource,
         close_ephemeral_resource, list_resource, validate_list_resource_config,
         validate_state_store, configure_state_store, read_state_bytes, lock_state,
         unlock_state, get_states, delete_state, validate_action_config;
-    function: call_function;
-    provider_wide: get_metadata, get_provider_schema, validate_provider_config,
-        get_resource_identity_schemas, configure_provider, get_functions, stop_provider,
-);
-
-impl TypeName for proto::move_resource_state::Request {
-    fn type_name(&self) -> &str {
-        &self.target_type_name
-    }
+    name: call_function;
+    target_type_name: move_resource_state;
+    action_type: plan_action, invoke_action;
 }
-
-/// Actions are named by their action type.
-macro_rules! action_type_names {
-    ($($rpc:ident),* $(,)?) => {$(
-        impl TypeName for proto::$rpc::Request {
-            fn type_name(&self) -> &str {
-                &self.action_type
-            }
-        }
-    )*};
-}
-
-action_type_names!(plan_action, invoke_action);
 
 /// The first chunk of a `WriteStateBytes` stream (`None`: the caller sent none): it names the
 /// state store.
@@ -194,40 +164,17 @@ macro_rules! answers_with_diagnostics {
     )*};
 }
 
-answers_with_diagnostics!(
-    get_metadata,
-    get_provider_schema,
-    validate_provider_config,
-    validate_resource_config,
-    validate_data_resource_config,
-    upgrade_resource_state,
-    get_resource_identity_schemas,
-    upgrade_resource_identity,
-    configure_provider,
-    read_resource,
-    plan_resource_change,
-    apply_resource_change,
-    import_resource_state,
-    move_resource_state,
-    read_data_source,
-    generate_resource_config,
-    get_functions,
-    validate_ephemeral_resource_config,
-    open_ephemeral_resource,
-    renew_ephemeral_resource,
-    close_ephemeral_resource,
-    validate_list_resource_config,
-    validate_state_store,
-    configure_state_store,
-    read_state_bytes,
-    write_state_bytes,
-    lock_state,
-    unlock_state,
-    get_states,
-    delete_state,
-    plan_action,
-    validate_action_config,
-);
+answers_with_diagnostics! {
+    get_metadata, get_provider_schema, validate_provider_config, validate_resource_config,
+    validate_data_resource_config, upgrade_resource_state, get_resource_identity_schemas,
+    upgrade_resource_identity, configure_provider, read_resource, plan_resource_change,
+    apply_resource_change, import_resource_state, move_resource_state, read_data_source,
+    generate_resource_config, get_functions, validate_ephemeral_resource_config,
+    open_ephemeral_resource, renew_ephemeral_resource, close_ephemeral_resource,
+    validate_list_resource_config, validate_state_store, configure_state_store,
+    read_state_bytes, write_state_bytes, lock_state, unlock_state, get_states, delete_state,
+    plan_action, validate_action_config
+}
 
 /// A list event's diagnostics field is singular in name only.
 impl Answer for proto::list_resource::Event {

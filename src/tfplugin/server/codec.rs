@@ -1,11 +1,10 @@
-//! Values on the wire: `DynamicValue` decode (msgpack, else JSON) and encode (always msgpack),
-//! identity data, private state, client capabilities, and stored JSON (state and identity
-//! upgrades).
+//! Values on the wire: `DynamicValue` decode (msgpack, else JSON) and encode (msgpack), identity
+//! data, private state, client capabilities, and stored JSON.
 
+use super::super::context::ClientCapabilities;
 use super::super::diag::{Diagnostic, Diagnostics};
 use super::super::private::PrivateState;
 use super::super::proto;
-use super::super::provider::ClientCapabilities;
 use super::super::value::{self, Type, Value, ValueError};
 use super::ResourceEntry;
 
@@ -27,28 +26,20 @@ pub(super) fn decode(
 }
 
 pub(super) fn decode_error(what: &str, e: ValueError) -> Diagnostic {
-    let diag = Diagnostic::error(
+    Diagnostic::error(
         format!("Invalid {what}"),
         format!("Terraform sent a {what} the provider cannot read: {e}"),
-    );
-    if e.path.is_root() {
-        diag
-    } else {
-        diag.with_attribute(e.path)
-    }
+    )
+    .at(e.path)
 }
 
 pub(super) fn encode(v: &Value, ty: &Type) -> Result<proto::DynamicValue, Diagnostic> {
     let msgpack = value::encode_msgpack(v, ty).map_err(|e| {
-        let diag = Diagnostic::error(
+        Diagnostic::error(
             "Provider produced an invalid value",
             format!("The value does not match the schema: {e}. This is a bug in the provider."),
-        );
-        if e.path.is_root() {
-            diag
-        } else {
-            diag.with_attribute(e.path)
-        }
+        )
+        .at(e.path)
     })?;
     Ok(proto::DynamicValue {
         msgpack,
@@ -125,33 +116,9 @@ pub(super) fn identity_data<D>(
 /// Stored JSON (state or identity of the current version) as a value of `ty`: attributes no
 /// longer in the schema are dropped, missing ones read as null.
 pub(super) fn decode_stored(
-    mut json: serde_json::Value,
+    json: &serde_json::Value,
     ty: &Type,
     what: &str,
 ) -> Result<Value, Diagnostic> {
-    normalize_json(&mut json, ty);
-    value::decode_json(json.to_string().as_bytes(), ty).map_err(|e| decode_error(what, e))
-}
-
-fn normalize_json(j: &mut serde_json::Value, ty: &Type) {
-    use serde_json::Value as J;
-    match (j, ty) {
-        (J::Object(m), Type::Object(fields)) => {
-            m.retain(|k, _| fields.contains_key(k));
-            for (k, t) in fields {
-                normalize_json(m.entry(k.clone()).or_insert(J::Null), t);
-            }
-        }
-        (J::Array(xs), Type::List(t) | Type::Set(t)) => {
-            for x in xs {
-                normalize_json(x, t);
-            }
-        }
-        (J::Object(m), Type::Map(t)) => {
-            for x in m.values_mut() {
-                normalize_json(x, t);
-            }
-        }
-        _ => {}
-    }
+    value::decode_stored_json(json, ty).map_err(|e| decode_error(what, e))
 }

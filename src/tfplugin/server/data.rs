@@ -5,19 +5,20 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::super::authoring::Provider;
 use super::super::diag::{Diagnostic, Diagnostics};
+use super::super::erased::DynDataSource;
 use super::super::plan;
 use super::super::private::PrivateState;
 use super::super::proto;
-use super::super::provider::{DataReadRequest, DataSource, Provider, StateResponse};
 use super::super::value::Value;
 use super::adapter::{Cx, Rpc};
-use super::{absorb, codec, guarded, validate_type, Config, DataSourceEntry, Server};
+use super::{answered, codec, guarded, validate_type, Config, DataSourceEntry, Server};
 
 #[async_trait]
 impl<P: Provider> Rpc<P> for proto::validate_data_resource_config::Request {
     const NAME: &'static str = "ValidateDataResourceConfig";
-    type Request = Config<dyn DataSource<P::Data>>;
+    type Request = Config<dyn DynDataSource<P::Data>>;
     type Response = ();
     type Answer = proto::validate_data_resource_config::Response;
 
@@ -34,7 +35,7 @@ impl<P: Provider> Rpc<P> for proto::validate_data_resource_config::Request {
 #[async_trait]
 impl<P: Provider> Rpc<P> for proto::read_data_source::Request {
     const NAME: &'static str = "ReadDataSource";
-    type Request = Config<dyn DataSource<P::Data>>;
+    type Request = Config<dyn DynDataSource<P::Data>>;
     /// The state read, or `None` when the read failed (its diagnostics say why).
     type Response = Option<(Arc<DataSourceEntry<P::Data>>, Value)>;
     type Answer = proto::read_data_source::Response;
@@ -66,34 +67,19 @@ impl<P: Provider> Rpc<P> for proto::read_data_source::Request {
         let ctx = server
             .context(PrivateState::new())
             .with_client_capabilities(client);
-        let resp = guarded(<Self as Rpc<P>>::NAME, async move {
-            let mut resp = StateResponse::new(config.clone());
-            let r = hooks
-                .read(&ctx, DataReadRequest { config }, &mut resp)
-                .await;
-            (resp, r)
+        let read = guarded(<Self as Rpc<P>>::NAME, async move {
+            hooks.read(&ctx, &config).await
         })
-        .await;
-        let (resp, r) = resp?;
-        absorb(diags, resp.diagnostics, r);
-        if diags.has_errors() {
+        .await?;
+        let Some(state) = answered(read, diags) else {
             return Ok(None);
-        }
-        if resp.state.is_null() {
-            return Err(Diagnostic::error(
-                "Provider returned no state for data source",
-                format!(
-                    "{}: the read reported success but returned null.",
-                    entry.name
-                ),
-            ));
-        }
+        };
         diags.extend(plan::check_apply_result(
             &entry.name,
             &Value::Unknown,
-            &resp.state,
+            &state,
         ));
-        Ok(Some((entry, resp.state)))
+        Ok(Some((entry, state)))
     }
 
     fn encode(self, resp: Option<Self::Response>, mut diags: Diagnostics) -> Self::Answer {

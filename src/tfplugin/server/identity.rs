@@ -1,17 +1,13 @@
-//! Resource identity (rules in `tfplugin::identity`): GetResourceIdentitySchemas,
-//! UpgradeResourceIdentity, and the identity every Read, Plan, Apply and Import answers with.
+//! Resource identity: GetResourceIdentitySchemas, and the identity every Read, Plan, Apply and
+//! Import answers with.
 
-use std::sync::Arc;
-
-use async_trait::async_trait;
-
-use super::super::diag::{Diagnostic, Diagnostics};
-use super::super::identity::{self, conflicting_attributes, is_empty_identity};
+use super::super::authoring::Provider;
+use super::super::diag::Diagnostics;
+use super::super::identity::{conflicting_attributes, is_empty_identity};
 use super::super::proto;
-use super::super::provider::Provider;
 use super::super::value::Value;
-use super::adapter::{Cx, Query, Rpc};
-use super::{codec, guarded, ResourceEntry, Server};
+use super::adapter::Query;
+use super::{ResourceEntry, Server};
 
 impl<P: Provider> Query<P> for proto::get_resource_identity_schemas::Request {
     const NAME: &'static str = "GetResourceIdentitySchemas";
@@ -25,94 +21,6 @@ impl<P: Provider> Query<P> for proto::get_resource_identity_schemas::Request {
         Self::Answer {
             identity_schemas: identities.collect(),
             diagnostics: Vec::new(),
-        }
-    }
-}
-
-/// UpgradeResourceIdentity, decoded: the stored identity as JSON.
-pub(crate) struct UpgradeIdentity<D> {
-    entry: Arc<ResourceEntry<D>>,
-    version: i64,
-    json: serde_json::Value,
-}
-
-fn cannot_upgrade(detail: String) -> Diagnostic {
-    Diagnostic::error("Unable to upgrade resource identity", detail)
-}
-
-#[async_trait]
-impl<P: Provider> Rpc<P> for proto::upgrade_resource_identity::Request {
-    const NAME: &'static str = "UpgradeResourceIdentity";
-    type Request = UpgradeIdentity<P::Data>;
-    /// `None` when the resource's upgrade failed (its diagnostics say why).
-    type Response = Option<(Arc<ResourceEntry<P::Data>>, Value)>;
-    type Answer = proto::upgrade_resource_identity::Response;
-
-    fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
-        let entry = server.resource(&self.type_name)?;
-        if entry.identity.is_none() {
-            return Err(cannot_upgrade(format!(
-                "{} has no resource identity, so there is none to upgrade.",
-                self.type_name
-            )));
-        }
-        let raw = identity::raw_identity_json(self.raw_identity.as_ref())
-            .map_err(|e| cannot_upgrade(format!("{e}.")))?;
-        let json = serde_json::from_slice(raw)
-            .map_err(|e| cannot_upgrade(format!("The stored identity is not valid JSON: {e}.")))?;
-        Ok(UpgradeIdentity {
-            entry,
-            version: self.version,
-            json,
-        })
-    }
-
-    async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic> {
-        let diags = cx.diags;
-        let UpgradeIdentity {
-            entry,
-            version,
-            json,
-        } = req;
-        let Some(ident) = &entry.identity else {
-            return Err(cannot_upgrade(format!(
-                "{} has no resource identity, so there is none to upgrade.",
-                entry.name
-            )));
-        };
-        let current = ident.schema.version;
-        if version == current {
-            let upgraded = codec::decode_stored(json, &ident.ty, "stored identity")?;
-            return Ok(Some((entry, upgraded)));
-        }
-        if version > current {
-            return Err(cannot_upgrade(format!(
-                "The stored identity of {} has version {version}, newer than this provider's \
-                 {current}; it was written by a newer provider version.",
-                entry.name
-            )));
-        }
-        let hooks = entry.hooks.clone();
-        let upgraded = guarded(<Self as Rpc<P>>::NAME, async move {
-            hooks.upgrade_identity(version, &json)
-        })
-        .await?;
-        match upgraded {
-            Ok(v) => Ok(Some((entry, v))),
-            Err(d) => {
-                diags.extend(d);
-                Ok(None)
-            }
-        }
-    }
-
-    fn encode(self, resp: Option<Self::Response>, mut diags: Diagnostics) -> Self::Answer {
-        let upgraded_identity = resp
-            .flatten()
-            .and_then(|(entry, v)| codec::identity_data(&entry, Some(v), &mut diags));
-        Self::Answer {
-            upgraded_identity,
-            diagnostics: diags.into_proto(),
         }
     }
 }
@@ -132,7 +40,7 @@ pub(super) fn answer<D: 'static>(
         return None;
     }
     let type_name = &entry.name;
-    let derived = entry.hooks.identity_from_state(&ident.schema, state);
+    let derived = ident.schema.from_state(state);
     if !is_empty_identity(expected) {
         let changed = conflicting_attributes(expected, &derived);
         if !changed.is_empty() {
@@ -177,7 +85,7 @@ pub(super) fn planned<D: 'static>(
     diags: &mut Diagnostics,
 ) -> Option<Value> {
     let ident = entry.identity.as_ref()?;
-    let derived = entry.hooks.identity_from_state(&ident.schema, planned);
+    let derived = ident.schema.from_state(planned);
     if is_empty_identity(prior_identity) || replacing {
         return Some(derived);
     }
@@ -207,7 +115,7 @@ pub(super) fn imported<D: 'static>(
     diags: &mut Diagnostics,
 ) -> Option<Value> {
     let ident = entry.identity.as_ref()?;
-    let mut derived = entry.hooks.identity_from_state(&ident.schema, state);
+    let mut derived = ident.schema.from_state(state);
     let changed = conflicting_attributes(requested, &derived);
     if !changed.is_empty() {
         diags.error(

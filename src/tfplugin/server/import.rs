@@ -1,25 +1,21 @@
-//! Bringing existing objects under management:
-//!
-//! - ImportResourceState: by id, or (protocol 6.9) by identity, which the resource turns into
-//!   an import id. The hook starts from the schema's null object; Terraform reads right after.
-//! - GenerateResourceConfig (6.10, `terraform query -generate-config-out`): the resource's
-//!   `generate_config` hook on the state Terraform sends (an object a list resource found),
-//!   then the layer's [`config_from_state`](super::super::generate::config_from_state), so the
-//!   answer only sets what configuration may set.
+//! Bringing existing objects under management: ImportResourceState (by id, or by identity,
+//! which the resource turns into an import id) and GenerateResourceConfig (the resource's
+//! `generate_config`, then `generate::config_from_state`).
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::super::authoring::Provider;
+use super::super::context::ClientCapabilities;
 use super::super::diag::{Diagnostic, Diagnostics};
 use super::super::generate::config_from_state;
 use super::super::path::AttributePath;
 use super::super::private::PrivateState;
 use super::super::proto;
-use super::super::provider::{ClientCapabilities, Provider, StateResponse};
 use super::super::value::Value;
 use super::adapter::{Cx, Rpc};
-use super::{codec, guarded, identity, ResourceEntry, Server};
+use super::{answered, codec, guarded, identity, ResourceEntry, Server};
 
 /// ImportResourceState, decoded: the id, or the identity to import by.
 pub(crate) struct Import<D> {
@@ -82,33 +78,22 @@ impl<P: Provider> Rpc<P> for proto::import_resource_state::Request {
         let mut ctx = server
             .context(PrivateState::new())
             .with_client_capabilities(client);
-        let start = entry.schema.null_object();
-        let hook_id = id.clone();
-        let (private, resp) = guarded(<Self as Rpc<P>>::NAME, async move {
-            let mut resp = StateResponse::new(start);
-            if let Err(d) = hooks.import(&mut ctx, &hook_id, &mut resp).await {
-                resp.diagnostics.extend(d);
-            }
-            (ctx.private, resp)
+        let base = entry.schema.null_object();
+        let (private, imported) = guarded(<Self as Rpc<P>>::NAME, async move {
+            let imported = hooks.import(&mut ctx, &id, base).await;
+            (ctx.private, imported)
         })
         .await?;
-        diags.extend(resp.diagnostics);
-        if diags.has_errors() {
+        let Some(state) = answered(imported, diags) else {
             return Ok(None);
-        }
-        if resp.state.is_null() {
-            return Err(Diagnostic::error(
-                "Provider returned no state after import",
-                format!("{}: import of {id:?} produced no state.", entry.name),
-            ));
-        }
-        let identity = identity::imported(&entry, &resp.state, &requested, diags);
+        };
+        let identity = identity::imported(&entry, &state, &requested, diags);
         if diags.has_errors() {
             return Ok(None);
         }
         Ok(Some(Imported {
             entry,
-            state: resp.state,
+            state,
             private,
             identity,
         }))
@@ -177,23 +162,9 @@ impl<P: Provider> Rpc<P> for proto::generate_resource_config::Request {
             hooks.generate_config(state)
         })
         .await?;
-        let config = match made {
-            Ok(config) => config,
-            Err(d) => {
-                cx.diags.extend(d);
-                return Ok(None);
-            }
+        let Some(config) = answered(made, cx.diags) else {
+            return Ok(None);
         };
-        if config.is_null() {
-            return Err(Diagnostic::error(
-                "Provider produced no configuration",
-                format!(
-                    "{}: generating configuration from the state produced null. This is a bug \
-                     in the provider.",
-                    entry.name
-                ),
-            ));
-        }
         let config = config_from_state(&entry.schema.block, &config);
         Ok(Some((entry, config)))
     }

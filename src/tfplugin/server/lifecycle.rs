@@ -1,37 +1,29 @@
 //! The resource lifecycle: ValidateResourceConfig, ReadResource, PlanResourceChange and
 //! ApplyResourceChange, with the plan rules (`plan.rs`) and identity rules around the hooks.
-//!
-//! - A read that fails keeps the object: the answer echoes the request's state (a hook that
-//!   panics leaves the current state).
-//! - An apply whose hook panics leaves what was there: nothing on create, the prior object on
-//!   update and delete. A create or update reporting success must leave a state, and that state
-//!   must agree with the plan.
-//! - Plan: 6.11's `planned_private` (the first plan's private state, sent by Terraform >= 1.16
-//!   when it plans the same change again at apply time) reaches `modify_plan` as
-//!   `Context::previous_plan`; the plan still starts from `prior_private`, and what
-//!   `modify_plan` leaves in `ctx.private` is the new plan's private state.
+//! A read or apply whose hook fails or panics keeps what was there (nothing on create, else
+//! the prior or current object); a create or update reporting success must leave a state
+//! that agrees with the plan.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::super::authoring::Provider;
+use super::super::context::ClientCapabilities;
 use super::super::diag::{path_to_proto, Diagnostic, Diagnostics};
+use super::super::erased::{DynResource, Outcome};
 use super::super::path::AttributePath;
 use super::super::plan;
 use super::super::private::PrivateState;
 use super::super::proto;
-use super::super::provider::{
-    ClientCapabilities, CreateRequest, DeleteRequest, HookResult, PlanRequest, PlanResponse,
-    Provider, ReadRequest, Resource, StateResponse, UpdateRequest,
-};
 use super::super::value::Value;
 use super::adapter::{Cx, Rpc};
-use super::{absorb, codec, guarded, identity, validate_type, Config, ResourceEntry, Server};
+use super::{codec, guarded, identity, validate_type, Config, ResourceEntry, Server};
 
 #[async_trait]
 impl<P: Provider> Rpc<P> for proto::validate_resource_config::Request {
     const NAME: &'static str = "ValidateResourceConfig";
-    type Request = Config<dyn Resource<P::Data>>;
+    type Request = Config<dyn DynResource<P::Data>>;
     type Response = ();
     type Answer = proto::validate_resource_config::Response;
 
@@ -73,20 +65,21 @@ impl<D: 'static> Written<D> {
     /// it started from; write-only attributes nulled.
     fn settle(
         entry: Arc<ResourceEntry<D>>,
-        ran: Result<(PrivateState, StateResponse, HookResult), Diagnostic>,
+        ran: Result<(PrivateState, Outcome), Diagnostic>,
         (private, fallback): (PrivateState, Value),
         diags: &mut Diagnostics,
     ) -> Self {
-        let (private, mut state) = match ran {
-            Ok((private, resp, r)) => {
-                absorb(diags, resp.diagnostics, r);
-                (private, resp.state)
+        let (private, state) = match ran {
+            Ok((private, out)) => {
+                diags.extend(out.diagnostics);
+                (private, out.state)
             }
             Err(d) => {
                 diags.push(d);
-                (private, fallback.clone())
+                (private, None)
             }
         };
+        let mut state = state.unwrap_or_else(|| fallback.clone());
         plan::null_write_only(&entry.schema.block, &mut state);
         Written {
             entry,
@@ -150,9 +143,8 @@ impl<P: Provider> Rpc<P> for proto::read_resource::Request {
             .with_client_capabilities(client);
         let state = current.clone();
         let ran = guarded(<Self as Rpc<P>>::NAME, async move {
-            let mut resp = StateResponse::new(state.clone());
-            let r = hooks.read(&mut ctx, ReadRequest { state }, &mut resp).await;
-            (ctx.private, resp, r)
+            let out = hooks.read(&mut ctx, &state).await;
+            (ctx.private, out)
         })
         .await;
         // A read that dies keeps the object as it was rather than have Terraform forget it.
@@ -203,30 +195,6 @@ pub(crate) struct Change<D> {
     previous_plan: Option<PrivateState>,
 }
 
-/// The values of a Plan or Apply request; `next` is the next state and what it is called.
-fn decode_change<P: Provider>(
-    server: &Server<P>,
-    type_name: &str,
-    prior: Option<&proto::DynamicValue>,
-    next: (Option<&proto::DynamicValue>, &str),
-    config: Option<&proto::DynamicValue>,
-    identity: Option<&proto::ResourceIdentityData>,
-    private: &[u8],
-) -> Result<Change<P::Data>, Diagnostic> {
-    let entry = server.resource(type_name)?;
-    let ty = &entry.ty;
-    Ok(Change {
-        prior: codec::decode(prior, ty, "prior state")?,
-        next: codec::decode(next.0, ty, next.1)?,
-        config: codec::decode(config, ty, "configuration")?,
-        identity: codec::decode_identity(&entry, identity)?,
-        private: codec::private(private)?,
-        client: ClientCapabilities::default(),
-        previous_plan: None,
-        entry,
-    })
-}
-
 /// A plan (null for a destroy), what it replaces, and its identity.
 pub(crate) struct Planned<D> {
     entry: Arc<ResourceEntry<D>>,
@@ -244,23 +212,20 @@ impl<P: Provider> Rpc<P> for proto::plan_resource_change::Request {
     type Answer = proto::plan_resource_change::Response;
 
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
-        let proposed = (self.proposed_new_state.as_ref(), "proposed new state");
-        let (prior, config) = (self.prior_state.as_ref(), self.config.as_ref());
-        let identity = self.prior_identity.as_ref();
-        let mut change = decode_change(
-            server,
-            &self.type_name,
-            prior,
-            proposed,
-            config,
-            identity,
-            &self.prior_private,
-        )?;
-        change.client = codec::client(self.client_capabilities.as_ref());
-        if !self.planned_private.is_empty() {
-            change.previous_plan = Some(codec::private(&self.planned_private)?);
-        }
-        Ok(change)
+        let entry = server.resource(&self.type_name)?;
+        let ty = &entry.ty;
+        Ok(Change {
+            prior: codec::decode(self.prior_state.as_ref(), ty, "prior state")?,
+            next: codec::decode(self.proposed_new_state.as_ref(), ty, "proposed new state")?,
+            config: codec::decode(self.config.as_ref(), ty, "configuration")?,
+            identity: codec::decode_identity(&entry, self.prior_identity.as_ref())?,
+            private: codec::private(&self.prior_private)?,
+            client: codec::client(self.client_capabilities.as_ref()),
+            previous_plan: (!self.planned_private.is_empty())
+                .then(|| codec::private(&self.planned_private))
+                .transpose()?,
+            entry,
+        })
     }
 
     async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic> {
@@ -276,42 +241,31 @@ impl<P: Provider> Rpc<P> for proto::plan_resource_change::Request {
             previous_plan,
         } = req;
         let block = &entry.schema.block;
-        let planned = plan::plan(block, &prior, &proposed, &config);
-        let hooks = entry.hooks.clone();
-        let mut ctx = server.context(private).with_client_capabilities(client);
-        if let Some(previous) = previous_plan {
-            ctx = ctx.with_previous_plan(previous);
-        }
-        let preq = PlanRequest {
-            prior: prior.clone(),
-            proposed: proposed.clone(),
-            config: config.clone(),
+        let ctx = server.context(private).with_client_capabilities(client);
+        let mut ctx = match previous_plan {
+            Some(previous) => ctx.with_previous_plan(previous),
+            None => ctx,
         };
-        let (private, resp, r) = guarded(<Self as Rpc<P>>::NAME, async move {
-            let mut resp = PlanResponse {
-                planned,
-                requires_replace: Vec::new(),
-                diagnostics: Diagnostics::new(),
-            };
-            let r = hooks.modify_plan(&mut ctx, preq, &mut resp).await;
-            (ctx.private, resp, r)
-        })
-        .await?;
-        let PlanResponse {
-            mut planned,
-            requires_replace: extra,
-            diagnostics,
-        } = resp;
-        absorb(diags, diagnostics, r);
         if proposed.is_null() {
             return Ok(Planned {
                 entry,
                 planned: Value::Null,
                 requires_replace: Vec::new(),
-                private,
+                private: ctx.private,
                 identity: None,
             });
         }
+        let planned = plan::plan(block, &prior, &proposed, &config);
+        let (hooks, hook_prior) = (entry.hooks.clone(), prior.clone());
+        let (private, mut planned, extra, r) = guarded(<Self as Rpc<P>>::NAME, async move {
+            let (mut planned, mut extra) = (planned, Vec::new());
+            let r = hooks
+                .modify_plan(&mut ctx, &hook_prior, &mut planned, &mut extra)
+                .await;
+            (ctx.private, planned, extra, r)
+        })
+        .await?;
+        diags.extend(r.err().unwrap_or_default());
         plan::null_write_only(block, &mut planned);
         diags.extend(plan::check_plan(block, &prior, &config, &planned));
         let mut requires_replace = plan::requires_replace(block, &prior, &planned);
@@ -361,13 +315,6 @@ impl<P: Provider> Rpc<P> for proto::plan_resource_change::Request {
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Op {
-    Create,
-    Update,
-    Delete,
-}
-
 #[async_trait]
 impl<P: Provider> Rpc<P> for proto::apply_resource_change::Request {
     const NAME: &'static str = "ApplyResourceChange";
@@ -376,18 +323,18 @@ impl<P: Provider> Rpc<P> for proto::apply_resource_change::Request {
     type Answer = proto::apply_resource_change::Response;
 
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
-        let planned = (self.planned_state.as_ref(), "planned state");
-        let (prior, config) = (self.prior_state.as_ref(), self.config.as_ref());
-        let identity = self.planned_identity.as_ref();
-        decode_change(
-            server,
-            &self.type_name,
-            prior,
-            planned,
-            config,
-            identity,
-            &self.planned_private,
-        )
+        let entry = server.resource(&self.type_name)?;
+        let ty = &entry.ty;
+        Ok(Change {
+            prior: codec::decode(self.prior_state.as_ref(), ty, "prior state")?,
+            next: codec::decode(self.planned_state.as_ref(), ty, "planned state")?,
+            config: codec::decode(self.config.as_ref(), ty, "configuration")?,
+            identity: codec::decode_identity(&entry, self.planned_identity.as_ref())?,
+            private: codec::private(&self.planned_private)?,
+            client: ClientCapabilities::default(),
+            previous_plan: None,
+            entry,
+        })
     }
 
     async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic> {
@@ -396,57 +343,26 @@ impl<P: Provider> Rpc<P> for proto::apply_resource_change::Request {
             entry,
             prior,
             next: planned,
-            config,
             identity: planned_identity,
             private,
             ..
         } = req;
-        let op = match (prior.is_null(), planned.is_null()) {
-            (_, true) => Op::Delete,
-            (true, false) => Op::Create,
-            (false, false) => Op::Update,
-        };
+        let (creating, deleting) = (prior.is_null(), planned.is_null());
         // What stays in state if the hook dies: nothing new, or the prior object.
-        let fallback = if op == Op::Create {
-            Value::Null
-        } else {
-            prior.clone()
-        };
+        let fallback = prior.clone();
         let hooks = entry.hooks.clone();
         let mut ctx = server.context(private.clone());
-        let (start, planned_in) = (fallback.clone(), planned.clone());
+        let planned_in = planned.clone();
         let ran = guarded(<Self as Rpc<P>>::NAME, async move {
-            let mut resp = StateResponse::new(start);
-            let r = match op {
-                Op::Create => {
-                    let req = CreateRequest {
-                        config,
-                        planned: planned_in,
-                    };
-                    hooks.create(&mut ctx, req, &mut resp).await
-                }
-                Op::Update => {
-                    let req = UpdateRequest {
-                        prior,
-                        config,
-                        planned: planned_in,
-                    };
-                    hooks.update(&mut ctx, req, &mut resp).await
-                }
-                Op::Delete if prior.is_null() => Ok(()),
-                Op::Delete => {
-                    let req = DeleteRequest { prior };
-                    hooks.delete(&mut ctx, req, &mut resp).await
-                }
-            };
-            (ctx.private, resp, r)
+            let out = hooks.apply(&mut ctx, &prior, &planned_in).await;
+            (ctx.private, out)
         })
         .await;
         let mut applied = Written::settle(entry, ran, (private, fallback), diags);
-        if op == Op::Delete && !diags.has_errors() {
+        if deleting && !diags.has_errors() {
             applied.state = Value::Null;
         }
-        if !diags.has_errors() && op != Op::Delete {
+        if !diags.has_errors() && !deleting {
             let name = &applied.entry.name;
             if applied.state.is_null() {
                 diags.push(Diagnostic::error(
@@ -454,7 +370,7 @@ impl<P: Provider> Rpc<P> for proto::apply_resource_change::Request {
                     format!(
                         "{name}: the {} reported success but left no state. This is a bug in \
                          the provider.",
-                        if op == Op::Create { "create" } else { "update" }
+                        if creating { "create" } else { "update" }
                     ),
                 ));
             } else {

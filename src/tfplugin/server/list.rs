@@ -1,35 +1,27 @@
-//! List resources (`terraform query`, protocol 6.10+; rules in `tfplugin::list`):
-//! ValidateListResourceConfig, and the ListResource stream.
-//!
-//! ListResource runs the hook in its own task, sending into a small channel that the response
-//! stream drains and encodes: each object's identity (given, or derived from the object with
-//! the managed resource's `identity_from_state`, and checked complete), display name, and the
-//! object when asked for. An event carrying an error is the last one (Terraform stops reading
-//! there). When the stream is dropped (Terraform stopped reading at its limit, or went away),
-//! the hook's context is cancelled and its sink refuses further objects; StopProvider cancels
-//! it the same way.
+//! List resources: ValidateListResourceConfig, and the ListResource stream. The hook runs in
+//! its own task, sending into a small channel that the answer stream drains and encodes (each
+//! item's identity checked complete). Dropping the stream (the caller stopped reading)
+//! cancels the hook's context.
 
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context as TaskContext, Poll};
 
 use async_trait::async_trait;
-use futures::stream::{self, BoxStream, Stream, StreamExt};
+use futures::stream::{self, BoxStream, StreamExt};
 use tokio::sync::mpsc;
-use tokio_util::sync::DropGuard;
 use tracing::Instrument;
 
+use super::super::authoring::Provider;
+use super::super::context::ClientCapabilities;
 use super::super::diag::{Diagnostic, Diagnostics};
-use super::super::list::{ListItem, ListRequest, ListSink, ListValidateRequest, Listed};
+use super::super::list::{ListItem, ListSink, Listed};
 use super::super::model::{Field, FromValue};
 use super::super::path::AttributePath;
 use super::super::plan;
 use super::super::private::PrivateState;
 use super::super::proto;
-use super::super::provider::Provider;
-use super::super::value::Type;
+use super::super::value::{Type, Value};
 use super::adapter::{Cx, Rpc, StreamRpc};
-use super::{absorb, codec, guarded, ListEntry, ResourceEntry, Server};
+use super::{codec, guarded, validate, ListEntry, ResourceEntry, Server};
 
 /// Objects the hook may find before the stream has sent them on (it then waits).
 const LIST_BUFFER: usize = 32;
@@ -37,7 +29,8 @@ const LIST_BUFFER: usize = 32;
 /// ValidateListResourceConfig, decoded.
 pub(crate) struct ValidateList<D> {
     entry: Arc<ListEntry<D>>,
-    req: ListValidateRequest,
+    config: Value,
+    limit: Field<i64>,
 }
 
 /// A list block argument Terraform sends beside the config (`include_resource`, `limit`).
@@ -72,32 +65,45 @@ impl<P: Provider> Rpc<P> for proto::validate_list_resource_config::Request {
 
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
         let entry = server.list_resource(&self.type_name)?;
-        let config = codec::decode(self.config.as_ref(), &entry.ty, "list configuration")?;
+        let config = codec::decode(self.config.as_ref(), &entry.list.ty, "list configuration")?;
         let include = self.include_resource_object.as_ref();
-        let req = ListValidateRequest {
+        argument::<bool>(include, &Type::Bool, "include_resource")?;
+        let limit = argument(self.limit.as_ref(), &Type::Number, "limit")?;
+        Ok(ValidateList {
+            entry,
             config,
-            include_resource_object: argument(include, &Type::Bool, "include_resource")?,
-            limit: argument(self.limit.as_ref(), &Type::Number, "limit")?,
-        };
-        Ok(ValidateList { entry, req })
+            limit,
+        })
     }
 
     async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<(), Diagnostic> {
         let Cx { server, diags } = cx;
-        let ValidateList { entry, req } = req;
-        diags.extend(plan::validate(&entry.schema, &req.config));
-        if let Field::Known(limit) = req.limit {
+        let ValidateList {
+            entry,
+            config,
+            limit,
+        } = req;
+        let hooks = entry.list.hooks.clone();
+        let check = |ctx, config| async move { hooks.validate(&ctx, &config).await };
+        let cx = Cx {
+            server,
+            diags: &mut *diags,
+        };
+        let client = ClientCapabilities::default();
+        validate(
+            <Self as Rpc<P>>::NAME,
+            &entry.list.schema,
+            config,
+            client,
+            cx,
+            check,
+        )
+        .await?;
+        if let Field::Known(limit) = limit {
             if limit < 0 {
                 diags.push(negative_limit(limit));
             }
         }
-        let hooks = entry.hooks.clone();
-        let ctx = server.context(PrivateState::new());
-        let checked = guarded(<Self as Rpc<P>>::NAME, async move {
-            hooks.validate(&ctx, &req).await
-        })
-        .await?;
-        absorb(diags, Diagnostics::new(), checked);
         Ok(())
     }
 }
@@ -106,7 +112,9 @@ impl<P: Provider> Rpc<P> for proto::validate_list_resource_config::Request {
 pub(crate) struct List<D> {
     entry: Arc<ListEntry<D>>,
     resource: Arc<ResourceEntry<D>>,
-    req: ListRequest,
+    config: Value,
+    include: bool,
+    limit: Option<u64>,
 }
 
 impl<P: Provider> StreamRpc<P> for proto::list_resource::Request {
@@ -129,19 +137,16 @@ impl<P: Provider> StreamRpc<P> for proto::list_resource::Request {
                 ))
             }
         };
-        let config = codec::decode(self.config.as_ref(), &entry.ty, "list configuration")?;
+        let config = codec::decode(self.config.as_ref(), &entry.list.ty, "list configuration")?;
         if self.limit < 0 {
             return Err(negative_limit(self.limit));
         }
-        let req = ListRequest {
-            config,
-            include_resource_object: self.include_resource_object,
-            limit: u64::try_from(self.limit).ok().filter(|l| *l > 0),
-        };
         Ok(List {
             entry,
             resource,
-            req,
+            config,
+            include: self.include_resource_object,
+            limit: u64::try_from(self.limit).ok().filter(|l| *l > 0),
         })
     }
 
@@ -149,11 +154,13 @@ impl<P: Provider> StreamRpc<P> for proto::list_resource::Request {
         let List {
             entry,
             resource,
-            req,
+            config,
+            include,
+            limit,
         } = req;
         // Deprecation warnings were given at validate time.
-        let mut checked = plan::validate(&entry.schema, &req.config).errors_only();
-        if !req.config.is_wholly_known() {
+        let mut checked = plan::validate(&entry.list.schema, &config).errors_only();
+        if !config.is_wholly_known() {
             checked.error(
                 "Invalid list configuration",
                 "The list block's config is not known yet; Terraform can only list with a \
@@ -171,13 +178,12 @@ impl<P: Provider> StreamRpc<P> for proto::list_resource::Request {
         let cancel = ctx.cancellation_token().clone();
         let (tx, rx) = mpsc::channel(LIST_BUFFER);
         let base = resource.schema.null_object();
-        let mut sink = ListSink::new(tx.clone(), &req, cancel.clone(), base);
-        let include = req.include_resource_object;
-        let hooks = entry.hooks.clone();
+        let mut sink = ListSink::new(tx.clone(), include, limit, cancel.clone(), base);
+        let hooks = entry.list.hooks.clone();
         tokio::spawn(
             async move {
                 let ran = guarded(<Self as StreamRpc<P>>::NAME, async move {
-                    let r = hooks.list(&mut ctx, req, &mut sink).await;
+                    let r = hooks.list(&mut ctx, &config, &mut sink).await;
                     (r, sink)
                 })
                 .await;
@@ -194,50 +200,28 @@ impl<P: Provider> StreamRpc<P> for proto::list_resource::Request {
             }
             .in_current_span(),
         );
-        Events {
-            rx,
-            resource,
-            include,
-            ended: false,
-            _cancel_on_drop: cancel.drop_guard(),
-        }
+        // Each event as the hook sends it, until one carries an error; dropping the stream
+        // (the caller stopped reading) drops the guard, which cancels the hook.
+        let state = (rx, cancel.drop_guard(), false);
+        stream::unfold(state, move |(mut rx, guard, ended)| {
+            let resource = resource.clone();
+            async move {
+                if ended {
+                    return None;
+                }
+                let event = match rx.recv().await? {
+                    Listed::Item(item) => encode_item(&resource, include, item),
+                    Listed::Diagnostics(diags) => proto::list_resource::Event {
+                        diagnostic: diags.into_proto(),
+                        ..Default::default()
+                    },
+                };
+                let error = proto::diagnostic::Severity::Error as i32;
+                let ended = event.diagnostic.iter().any(|d| d.severity == error);
+                Some((event, (rx, guard, ended)))
+            }
+        })
         .boxed()
-    }
-}
-
-/// The events of one ListResource call, encoded as the hook sends them.
-struct Events<D> {
-    rx: mpsc::Receiver<Listed>,
-    resource: Arc<ResourceEntry<D>>,
-    include: bool,
-    /// An error was sent: nothing more is.
-    ended: bool,
-    /// Dropping the stream (the caller stopped reading) cancels the hook.
-    _cancel_on_drop: DropGuard,
-}
-
-impl<D: Send + Sync + 'static> Stream for Events<D> {
-    type Item = proto::list_resource::Event;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<Option<Self::Item>> {
-        if self.ended {
-            return Poll::Ready(None);
-        }
-        let listed = match self.rx.poll_recv(cx) {
-            Poll::Ready(Some(listed)) => listed,
-            Poll::Ready(None) => return Poll::Ready(None),
-            Poll::Pending => return Poll::Pending,
-        };
-        let event = match listed {
-            Listed::Diagnostics(diags) => proto::list_resource::Event {
-                diagnostic: diags.into_proto(),
-                ..Default::default()
-            },
-            Listed::Item(item) => encode_item(&self.resource, self.include, item),
-        };
-        let error = proto::diagnostic::Severity::Error as i32;
-        self.ended = event.diagnostic.iter().any(|d| d.severity == error);
-        Poll::Ready(Some(event))
     }
 }
 
@@ -246,7 +230,7 @@ impl<D: Send + Sync + 'static> Stream for Events<D> {
 fn encode_item<D: 'static>(
     resource: &ResourceEntry<D>,
     include: bool,
-    item: ListItem,
+    item: ListItem<Value>,
 ) -> proto::list_resource::Event {
     let ListItem {
         display_name,
@@ -269,9 +253,7 @@ fn encode_item<D: 'static>(
     }
     let mut identity_data = None;
     if let Some(ident) = &resource.identity {
-        let derived = object
-            .as_ref()
-            .map(|o| resource.hooks.identity_from_state(&ident.schema, o));
+        let derived = object.as_ref().map(|o| ident.schema.from_state(o));
         match identity.or(derived) {
             None => diags.push(bug("has neither an identity nor the object".to_string())),
             Some(id) => {

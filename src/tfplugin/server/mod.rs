@@ -1,47 +1,19 @@
-//! The tfplugin6 gRPC service, in the two halves terraform-plugin-go (`tf6server`, the gRPC
-//! adapter) and terraform-plugin-framework (`fwserver`, dispatch on typed requests) have:
-//!
-//! - `adapter`: the thin tonic adapter. One generic wrapper serves every unary RPC (and one
-//!   every server stream): a `tf_rpc` span (`tf_rpc`, `tf_resource_type`, `tf_req_id`), decode
-//!   the wire request into a typed request, call the dispatcher, encode the answer (always
-//!   msgpack), log counts (never values). Each generated trait method (`service`) is one line
-//!   over it.
-//! - The dispatcher, one file per concern, on decoded requests: `provider` (schema, metadata,
-//!   validate, configure, stop), `lifecycle` (validate, read, plan, apply of resources),
-//!   `import` (import, and configuration generated from state), `list` (list resources),
-//!   `data` (data sources), `identity`, `upgrade` (stored state), `unsupported` (functions,
-//!   ephemeral resources, move, state stores, actions), with `codec` (DynamicValue
-//!   decode/encode, stored JSON, client capabilities) shared by all.
-//!
-//! A new unary RPC is an `adapter::Rpc` impl for its wire request in its concern's file
-//! (decode, call, encode) plus the one line in the adapter; a server-streaming one is an
-//! `adapter::StreamRpc` (decode, and a call that yields the events), served by the adapter's
-//! `serve_stream` with the same span, decode and logging. Errors inside a handler propagate
-//! with `?`: the wrapper adds them to the answer's diagnostics (for a stream: one event
-//! carrying them).
-//!
-//! Every RPC of protocol 6.11 is served. What the provider does not offer answers the way
-//! Terraform reads as "none" (empty function, state store and action lists) or with an error
-//! diagnostic naming what was asked for; its streams send that one event and end.
-//!
-//! Every hook runs in its own task, so a panic becomes an error diagnostic and the server keeps
-//! serving.
-//!
-//! Cancellation: every call's [`Context`] gets a child of the current stop token. StopProvider
-//! cancels that token, so every call in flight sees the cancellation and ends with a diagnostic,
-//! and then renews it: calls made after StopProvider run normally, as with terraform-plugin-go,
-//! which renews its stop channel. The server keeps answering throughout. With
-//! [`provider_routes_until`], the plugin host's `Shutdown` cancels for good: stop tokens are
-//! children of its token.
+//! The tfplugin6 gRPC service: a thin tonic adapter (`adapter`, one generic wrapper per unary
+//! and per streaming RPC; `service` is the generated trait, one line per RPC) over a dispatcher
+//! with one file per concern, on decoded requests. Each RPC is an `adapter::Rpc` (decode, call,
+//! encode) in its concern's file; an error in a handler propagates with `?` into the answer's
+//! diagnostics. Every hook runs in its own task, so a panic becomes an error diagnostic.
+//! StopProvider cancels the calls in flight; later calls get a fresh token.
 
 mod adapter;
 mod codec;
+mod configure;
 mod data;
 mod identity;
 mod import;
 mod lifecycle;
 mod list;
-mod provider;
+mod schema;
 mod service;
 mod unsupported;
 mod upgrade;
@@ -53,14 +25,14 @@ use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
+use super::authoring::Provider;
+use super::context::{ClientCapabilities, Context, HookResult};
 use super::diag::{Diagnostic, Diagnostics};
-use super::identity::IdentitySchema;
-use super::list::ListResource;
+use super::erased::{DynDataSource, DynListResource, DynResource, DynValidate, Entry};
 use super::plan;
 use super::private::PrivateState;
 use super::proto;
 use super::proto::provider_server::ProviderServer;
-use super::provider::{ClientCapabilities, Context, DataSource, HookResult, Provider, Resource};
 use super::schema::Schema;
 use super::value::{Type, Value};
 
@@ -94,43 +66,14 @@ fn service<P: Provider>(server: Server<P>) -> ProviderServer<Server<P>> {
         .max_encoding_message_size(MAX_MESSAGE_SIZE)
 }
 
-/// A registered type with its schema and implied type, computed once.
-pub(crate) struct Entry<H: ?Sized> {
-    name: String,
-    hooks: Arc<H>,
-    schema: Schema,
-    ty: Type,
-    /// Resources only: the identity schema and its implied type.
-    identity: Option<IdentityEntry>,
-}
+type ResourceEntry<D> = Entry<dyn DynResource<D>>;
+type DataSourceEntry<D> = Entry<dyn DynDataSource<D>>;
 
-pub(crate) struct IdentityEntry {
-    schema: IdentitySchema,
-    ty: Type,
-}
-
-type ResourceEntry<D> = Entry<dyn Resource<D>>;
-type DataSourceEntry<D> = Entry<dyn DataSource<D>>;
-
-/// A registered list resource: its config schema and type, and the managed resource it lists
-/// (`None` when there is none of its name; a schema problem).
+/// A registered list resource, and the managed resource it lists (`None` when there is none
+/// of its name; a schema problem).
 pub(crate) struct ListEntry<D> {
-    hooks: Arc<dyn ListResource<D>>,
-    schema: Schema,
-    ty: Type,
+    list: Arc<Entry<dyn DynListResource<D>>>,
     resource: Option<Arc<ResourceEntry<D>>>,
-}
-
-impl<H: ?Sized> Entry<H> {
-    fn new(name: &str, schema: Schema, hooks: Arc<H>) -> Self {
-        Self {
-            name: name.to_string(),
-            ty: schema.implied_type(),
-            schema,
-            hooks,
-            identity: None,
-        }
-    }
 }
 
 /// StopProvider's token: cancelled by a stop, then replaced by a fresh one.
@@ -180,44 +123,19 @@ impl<P: Provider> Server<P> {
     fn new(provider: P, root: CancellationToken) -> Self {
         let provider_schema = provider.schema();
         let provider_type = provider_schema.implied_type();
-        let mut resources = BTreeMap::new();
-        for hooks in provider.resources() {
-            let name = hooks.type_name().to_string();
-            let identity = hooks.identity_schema().map(|schema| IdentityEntry {
-                ty: schema.implied_type(),
-                schema,
-            });
-            let mut entry = Entry::new(&name, hooks.schema(), hooks);
-            entry.identity = identity;
-            if resources.insert(name.clone(), Arc::new(entry)).is_some() {
-                tracing::warn!(tf_resource_type = %name, "resource type registered twice; the last one wins");
-            }
-        }
-        let mut data_sources = BTreeMap::new();
-        for hooks in provider.data_sources() {
-            let name = hooks.type_name().to_string();
-            let entry = Entry::new(&name, hooks.schema(), hooks);
-            if data_sources.insert(name.clone(), Arc::new(entry)).is_some() {
-                tracing::warn!(tf_resource_type = %name, "data source type registered twice; the last one wins");
-            }
-        }
-        let mut list_resources = BTreeMap::new();
-        for hooks in provider.list_resources() {
-            let name = hooks.type_name().to_string();
-            let schema = hooks.schema();
-            let entry = ListEntry {
-                ty: schema.implied_type(),
-                schema,
-                resource: resources.get(&name).cloned(),
-                hooks,
-            };
-            if list_resources
-                .insert(name.clone(), Arc::new(entry))
-                .is_some()
-            {
-                tracing::warn!(tf_resource_type = %name, "list resource type registered twice; the last one wins");
-            }
-        }
+        let resources = by_name("resource", provider.resources().into_iter().map(|r| r.0));
+        let data_sources = by_name(
+            "data source",
+            provider.data_sources().into_iter().map(|d| d.0),
+        );
+        let lists = provider.list_resources().into_iter().map(|l| {
+            let resource = resources.get(&l.0.name).cloned();
+            Arc::new(ListEntry {
+                list: l.0,
+                resource,
+            })
+        });
+        let list_resources = by_name("list resource", lists);
         Self {
             provider: Arc::new(provider),
             provider_schema,
@@ -257,6 +175,44 @@ impl<P: Provider> Server<P> {
     }
 }
 
+/// A registered type's name and schema: an entry's, or a list resource's.
+trait Named {
+    fn name(&self) -> &str;
+    fn schema(&self) -> &Schema;
+}
+
+impl<H: ?Sized> Named for Entry<H> {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn schema(&self) -> &Schema {
+        &self.schema
+    }
+}
+
+impl<D> Named for ListEntry<D> {
+    fn name(&self) -> &str {
+        &self.list.name
+    }
+
+    fn schema(&self) -> &Schema {
+        &self.list.schema
+    }
+}
+
+/// Registered types by name; a name registered twice keeps the last one, with a warning.
+fn by_name<T: Named>(kind: &str, all: impl Iterator<Item = Arc<T>>) -> BTreeMap<String, Arc<T>> {
+    let mut out = BTreeMap::new();
+    for entry in all {
+        let name = entry.name().to_owned();
+        if out.insert(name.clone(), entry).is_some() {
+            tracing::warn!(tf_resource_type = %name, "{kind} type registered twice; the last one wins");
+        }
+    }
+    out
+}
+
 /// Runs a hook in its own task so that a panic in it becomes a diagnostic.
 async fn guarded<T: Send + 'static>(
     rpc: &'static str,
@@ -286,8 +242,8 @@ async fn guarded<T: Send + 'static>(
     }
 }
 
-/// Validate*Config: the schema's checks (attribute and config validators, deprecations), then
-/// the type's own `check`, run guarded with a fresh context.
+/// Validate*Config: the schema's checks (validators, read-only attributes, deprecations), then,
+/// when they pass, the type's own `check` on the config with its defaults, run guarded.
 async fn validate<P, F, Fut>(
     rpc: &'static str,
     schema: &Schema,
@@ -301,13 +257,19 @@ where
     F: FnOnce(Context<P::Data>, Value) -> Fut,
     Fut: Future<Output = HookResult> + Send + 'static,
 {
-    cx.diags.extend(plan::validate(schema, &config));
+    let found = plan::validate(schema, &config);
+    let failed = found.has_errors();
+    cx.diags.extend(found);
+    if failed {
+        return Ok(());
+    }
+    let config = plan::with_defaults(&schema.block, &config);
     let ctx = cx
         .server
         .context(PrivateState::new())
         .with_client_capabilities(client);
     let checked = guarded(rpc, check(ctx, config)).await?;
-    absorb(cx.diags, Diagnostics::new(), checked);
+    cx.diags.extend(checked.err().unwrap_or_default());
     Ok(())
 }
 
@@ -333,26 +295,6 @@ impl<H: ?Sized> Config<H> {
     }
 }
 
-/// The config check of a registered type, run by its Validate*Config after the schema's.
-#[async_trait::async_trait]
-pub(crate) trait CheckConfig<D>: Send + Sync {
-    async fn check_config(&self, ctx: &Context<D>, config: &Value) -> HookResult;
-}
-
-#[async_trait::async_trait]
-impl<D: Send + Sync + 'static> CheckConfig<D> for dyn Resource<D> {
-    async fn check_config(&self, ctx: &Context<D>, config: &Value) -> HookResult {
-        self.validate(ctx, config).await
-    }
-}
-
-#[async_trait::async_trait]
-impl<D: Send + Sync + 'static> CheckConfig<D> for dyn DataSource<D> {
-    async fn check_config(&self, ctx: &Context<D>, config: &Value) -> HookResult {
-        self.validate(ctx, config).await
-    }
-}
-
 /// [`validate`] for a registered resource or data source type.
 async fn validate_type<P, H>(
     rpc: &'static str,
@@ -361,7 +303,7 @@ async fn validate_type<P, H>(
 ) -> Result<(), Diagnostic>
 where
     P: Provider,
-    H: CheckConfig<P::Data> + ?Sized + 'static,
+    H: DynValidate<P::Data> + ?Sized + 'static,
 {
     let Config {
         entry,
@@ -369,16 +311,13 @@ where
         client,
     } = req;
     let hooks = entry.hooks.clone();
-    let check = |ctx, config| async move { hooks.check_config(&ctx, &config).await };
+    let check = |ctx, config| async move { hooks.validate(&ctx, &config).await };
     validate(rpc, &entry.schema, config, client, cx, check).await
 }
 
-/// A hook's diagnostics, then its error, in that order.
-fn absorb(diags: &mut Diagnostics, resp: Diagnostics, result: HookResult) {
-    diags.extend(resp);
-    if let Err(d) = result {
-        diags.extend(d);
-    }
+/// A hook's answer, or `None` with its diagnostics added to `diags`.
+fn answered<T>(result: Result<T, Diagnostics>, diags: &mut Diagnostics) -> Option<T> {
+    result.map_err(|d| diags.extend(d)).ok()
 }
 
 fn unknown_type<'a>(

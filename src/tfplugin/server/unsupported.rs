@@ -1,15 +1,12 @@
-//! RPCs the provider does not offer: functions, ephemeral resources, moving state between
-//! resource types, state stores and actions (the schema lists none of them). Each answers with
-//! an error diagnostic naming what was asked for (or an empty list), never a gRPC error; the
-//! streaming ones send that one event and end, and `WriteStateBytes` is answered from its first
-//! chunk without reading the rest.
+//! RPCs the provider does not offer (functions, ephemeral resources, move, state stores, actions):
+//! each answers with an error diagnostic naming what was asked for, or an empty list.
 
 use futures::stream::BoxStream;
 
+use super::super::authoring::Provider;
 use super::super::diag::{Diagnostic, Diagnostics};
 use super::super::proto;
-use super::super::provider::Provider;
-use super::adapter::{FirstChunk, Query, StreamRpc};
+use super::adapter::{FirstChunk, Query, StreamRpc, TypeName};
 use super::{unknown_type, Server};
 
 impl<P: Provider> Query<P> for proto::move_resource_state::Request {
@@ -52,64 +49,44 @@ impl<P: Provider> Query<P> for proto::call_function::Request {
     }
 }
 
-/// Ephemeral resources: every type name is unknown.
-macro_rules! no_ephemeral_resources {
-    ($($rpc:ident => $name:literal),* $(,)?) => {$(
-        impl<P: Provider> Query<P> for proto::$rpc::Request {
-            const NAME: &'static str = $name;
-            type Answer = proto::$rpc::Response;
-
-            fn answer(&self, _: &Server<P>, diags: &mut Diagnostics) -> Self::Answer {
-                diags.push(unknown_type("ephemeral resource", &self.type_name, std::iter::empty()));
-                Self::Answer::default()
-            }
-        }
-    )*};
-}
-
-no_ephemeral_resources!(
-    validate_ephemeral_resource_config => "ValidateEphemeralResourceConfig",
-    open_ephemeral_resource => "OpenEphemeralResource",
-    renew_ephemeral_resource => "RenewEphemeralResource",
-    close_ephemeral_resource => "CloseEphemeralResource",
-);
-
-/// State stores and actions: every type name is unknown.
+/// Types of a kind we have none of: every type name is unknown.
 macro_rules! no_such_type {
-    ($kind:literal: $($rpc:ident => $name:literal),* $(,)?) => {$(
+    ($($kind:literal: $($rpc:ident => $name:literal),*;)*) => {$($(
         impl<P: Provider> Query<P> for proto::$rpc::Request {
             const NAME: &'static str = $name;
             type Answer = proto::$rpc::Response;
 
             fn answer(&self, _: &Server<P>, diags: &mut Diagnostics) -> Self::Answer {
-                use super::adapter::TypeName;
                 diags.push(unknown_type($kind, self.type_name(), std::iter::empty()));
                 Self::Answer::default()
             }
         }
-    )*};
+    )*)*};
 }
 
-no_such_type!("state store":
-    validate_state_store => "ValidateStateStoreConfig",
-    configure_state_store => "ConfigureStateStore",
-    lock_state => "LockState",
-    unlock_state => "UnlockState",
-    get_states => "GetStates",
-    delete_state => "DeleteState",
-);
-
-no_such_type!("action":
-    plan_action => "PlanAction",
-    validate_action_config => "ValidateActionConfig",
-);
+no_such_type! {
+    "ephemeral resource":
+        validate_ephemeral_resource_config => "ValidateEphemeralResourceConfig",
+        open_ephemeral_resource => "OpenEphemeralResource",
+        renew_ephemeral_resource => "RenewEphemeralResource",
+        close_ephemeral_resource => "CloseEphemeralResource";
+    "state store":
+        validate_state_store => "ValidateStateStoreConfig",
+        configure_state_store => "ConfigureStateStore",
+        lock_state => "LockState",
+        unlock_state => "UnlockState",
+        get_states => "GetStates",
+        delete_state => "DeleteState";
+    "action":
+        plan_action => "PlanAction",
+        validate_action_config => "ValidateActionConfig";
+}
 
 impl<P: Provider> Query<P> for FirstChunk {
     const NAME: &'static str = "WriteStateBytes";
     type Answer = proto::write_state_bytes::Response;
 
     fn answer(&self, _: &Server<P>, diags: &mut Diagnostics) -> Self::Answer {
-        use super::adapter::TypeName;
         diags.push(unknown_type(
             "state store",
             self.type_name(),
@@ -128,8 +105,7 @@ macro_rules! no_such_stream {
             type Event = $event;
 
             fn decode(&self, _: &Server<P>) -> Result<Self::Request, Diagnostic> {
-                use super::adapter::TypeName;
-                Err(unknown_type($kind, self.type_name(), std::iter::empty()))
+                        Err(unknown_type($kind, self.type_name(), std::iter::empty()))
             }
 
             fn call(req: Self::Request, _: &Server<P>) -> BoxStream<'static, Self::Event> {

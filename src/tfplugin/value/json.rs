@@ -1,18 +1,5 @@
-//! The JSON form of values (`DynamicValue.json`, and resource state as Terraform stores it,
-//! e.g. `UpgradeResourceState.raw_state.json`), read and written as go-cty's `cty/json` does.
-//!
-//! Choices:
-//! - An object attribute that is **missing** from the JSON decodes as null, like cty: state
-//!   written by an older schema simply lacks attributes added since. An attribute the type
-//!   does not have is an error (`unsupported attribute "x"`, at the object's path).
-//! - Numbers keep their exact text (serde_json is built with `arbitrary_precision`): a plain
-//!   integer that fits in i64 becomes `Int`, anything else a `Decimal` with the text unchanged.
-//! - As in cty, a string may be given for a number or bool (`"12"`, `"true"`), and a number
-//!   or bool for a string (its JSON text).
-//! - Dynamic values are `{"value": ..., "type": ...}`.
-//! - Encoding refuses unknown values (JSON has no form for them) and, like the msgpack
-//!   encoder, needs every object attribute present. Strings are escaped the serde_json way,
-//!   not Go's (no `\u003c` for `<`); the JSON means the same.
+//! The JSON form of values (`DynamicValue.json`, and state as Terraform stores it), read and
+//! written as go-cty's `cty/json` does; an attribute missing from an object reads as null.
 
 use std::collections::BTreeMap;
 
@@ -29,6 +16,16 @@ pub fn decode_json(bytes: &[u8], ty: &Type) -> Result<Value, ValueError> {
     let json: Json = serde_json::from_slice(bytes)
         .map_err(|e| ValueError::new(&AttributePath::root(), format!("invalid JSON: {e}")))?;
     Walk::default().decode(&json, ty)
+}
+
+/// Decodes stored JSON (state or identity of the current version) as a value of `ty`:
+/// attributes the type no longer has are dropped (and missing ones read as null).
+pub fn decode_stored_json(json: &Json, ty: &Type) -> Result<Value, ValueError> {
+    let mut walk = Walk {
+        stored: true,
+        ..Walk::default()
+    };
+    walk.decode(json, ty)
 }
 
 /// Encodes `value` as compact JSON of type `ty`.
@@ -52,6 +49,8 @@ fn json_kind(v: &Json) -> &'static str {
 #[derive(Default)]
 struct Walk {
     trail: Trail,
+    /// Stored data: drop attributes the type does not have instead of refusing them.
+    stored: bool,
 }
 
 impl Walk {
@@ -106,7 +105,8 @@ impl Walk {
                 Ok(Value::Map(out))
             }
             (Type::Object(atys), Json::Object(attrs)) => {
-                if let Some(extra) = attrs.keys().find(|k| !atys.contains_key(*k)) {
+                let extra = attrs.keys().find(|k| !atys.contains_key(*k));
+                if let Some(extra) = extra.filter(|_| !self.stored) {
                     return Err(self.error(unsupported_attribute(extra)));
                 }
                 self.trail.enter()?;

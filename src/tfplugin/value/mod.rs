@@ -1,17 +1,6 @@
-//! cty-compatible values and types, and their wire encodings (msgpack, with a JSON
-//! fallback for what Terraform sends as JSON).
-//!
-//! A [`Value`] carries no type of its own: it is always read and written against a [`Type`]
-//! (for resources, the type implied by the schema), which is what lets the decoder check
-//! that an object has exactly the schema's attributes and report errors with paths.
-//!
-//! - [`decode_msgpack`] / [`encode_msgpack`]: the `DynamicValue.msgpack` wire format, written
-//!   byte for byte as go-cty writes it (the `msgpack` module docs list the few choices).
-//! - [`decode_json`] / [`encode_json`]: the `DynamicValue.json` / state JSON format.
-//! - [`Type::from_json`] / [`Type::to_json`]: cty's JSON type syntax.
-//!
-//! Equality ([`PartialEq`]) follows cty where the representation has freedom: numbers compare
-//! by exact numeric value (`Int(2) == Float(2.0)`), and sets compare without regard to order.
+//! cty values and types, and their wire encodings (msgpack; JSON where Terraform sends it). A
+//! [`Value`] has no type of its own: it is read and written against a [`Type`] (for a resource,
+//! the schema's implied type), so decoding checks the shape and reports errors with paths.
 
 use std::collections::BTreeMap;
 
@@ -23,7 +12,7 @@ mod number;
 mod types;
 mod walk;
 
-pub use json::{decode_json, encode_json};
+pub use json::{decode_json, decode_stored_json, encode_json};
 pub use msgpack::{decode_msgpack, encode_msgpack};
 
 /// How deep values and types may nest (containers and dynamic wrappers alike) before

@@ -1,24 +1,5 @@
-//! The msgpack form of `DynamicValue`, read and written as go-cty does (`cty/msgpack`).
-//!
-//! Decoding is driven by the type, and where cty leaves room it is strict or explicit:
-//! - Any extension (any code, any length) is [`Value::Unknown`], as the protocol asks; the
-//!   refinements in a code-12 payload (not-null, string prefix, bounds) are skipped, so they
-//!   are not kept and an unknown is always re-encoded as the plain `d4 00 00`.
-//! - Integers become `Int`, except a uint64 above `i64::MAX`, which becomes `Decimal`.
-//!   Floats become `Float`, except an integral float in i64 range, which becomes `Int` (cty
-//!   writes such numbers as ints, so this keeps one form). Strings (str, or bin as cty's
-//!   reader also allows) become `Decimal`, validated and kept exactly as written.
-//! - An object must carry exactly the type's attributes: `unsupported attribute "x"` and
-//!   `attribute "x" is required` are reported at the object's path; a repeated key is an
-//!   error (cty would keep the last one).
-//! - Strings must be UTF-8; bytes after the value are an error; nesting deeper than
-//!   [`MAX_DEPTH`](super::MAX_DEPTH) is an error. No input makes the decoder panic or allocate
-//!   more than the input can justify.
-//!
-//! Encoding writes what cty writes: nil, `d4 00 00`, the smallest int, float64, str; objects
-//! with every attribute, in name order; maps in key order; dynamic as `[bin(type JSON), value]`.
-//! One difference: a `Decimal` is always written as a str, while cty writes a number that
-//! happens to be an exact int or float64 as such. Readers (Terraform included) take both.
+//! The msgpack form of `DynamicValue`, read and written as go-cty does (`cty/msgpack`), driven
+//! by the type; where cty leaves room it is strict (choices in `docs/design.md`).
 
 use rmp::decode::{self, ValueReadError};
 use rmp::encode;

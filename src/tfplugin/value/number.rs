@@ -1,13 +1,5 @@
-//! Exact cty numbers: validating decimal text, numeric equality across the
-//! `Int` / `Float` / `Decimal` forms, and lossless conversions.
-//!
-//! cty numbers are arbitrary precision, so the same number may arrive as a msgpack int, a
-//! float64 or a decimal string. Equality is therefore numeric and exact: `Int(2)`,
-//! `Float(2.0)` and `Decimal("2.0")` are equal, while `Decimal("0.1")` is not equal to
-//! `Float(0.1)` (the float is 0.1000000000000000055…), just as in cty.
-//!
-//! Decimal text follows the JSON number grammar (`-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`),
-//! which covers everything cty writes (`big.Float.Text('f', -1)`).
+//! Exact cty numbers: decimal text (the JSON number grammar), equality by numeric value across
+//! the `Int` / `Float` / `Decimal` forms, and lossless conversions.
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,5 +1,5 @@
-//! cty's JSON type syntax (`"string"`, `["list","string"]`, `["object",{...}]`, ...), as used in
-//! schemas and inside dynamic values, plus small constructors and a readable `Display`.
+//! cty's JSON type syntax (`"string"`, `["list","string"]`, ...), small constructors and a
+//! readable `Display`.
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,6 +1,5 @@
-//! What the JSON and msgpack codecs share: the path and depth of a walk through a value
-//! ([`Trail`]), the messages both give for the same fault, and the checks an encoder makes
-//! before it writes a value as a type ([`encodable`]).
+//! What the JSON and msgpack codecs share: the path and depth of a walk ([`Trail`]), the messages
+//! both give for the same fault, and the checks before a value is encoded ([`encodable`]).
 
 use std::collections::BTreeMap;
 

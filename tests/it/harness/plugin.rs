@@ -203,6 +203,42 @@ impl PluginClient {
             .into_inner()
     }
 
+    /// `UpgradeResourceState` of a `type_name` state stored as `json` at schema `version`.
+    pub async fn upgrade_state(
+        &mut self,
+        type_name: &str,
+        version: i64,
+        json: &serde_json::Value,
+    ) -> proto::upgrade_resource_state::Response {
+        self.rpc
+            .upgrade_resource_state(proto::upgrade_resource_state::Request {
+                type_name: type_name.into(),
+                version,
+                raw_state: Some(raw_json(json)),
+            })
+            .await
+            .expect("UpgradeResourceState answers")
+            .into_inner()
+    }
+
+    /// `UpgradeResourceIdentity` of a `type_name` identity stored as `json` at `version`.
+    pub async fn upgrade_identity(
+        &mut self,
+        type_name: &str,
+        version: i64,
+        json: &serde_json::Value,
+    ) -> proto::upgrade_resource_identity::Response {
+        self.rpc
+            .upgrade_resource_identity(proto::upgrade_resource_identity::Request {
+                type_name: type_name.into(),
+                version,
+                raw_identity: Some(raw_json(json)),
+            })
+            .await
+            .expect("UpgradeResourceIdentity answers")
+            .into_inner()
+    }
+
     /// `ReadDataSource` of `config`.
     pub async fn read_data(
         &mut self,
@@ -374,6 +410,14 @@ impl Typed {
 }
 
 /// `v` as a msgpack DynamicValue of type `ty`.
+/// Stored JSON, as Terraform sends it for an upgrade.
+fn raw_json(json: &serde_json::Value) -> proto::RawState {
+    proto::RawState {
+        json: serde_json::to_vec(json).expect("JSON encodes"),
+        flatmap: Default::default(),
+    }
+}
+
 pub fn dynamic(v: &Value, ty: &Type) -> Option<proto::DynamicValue> {
     Some(proto::DynamicValue {
         msgpack: value::encode_msgpack(v, ty).expect("the value conforms to its type"),

@@ -1,7 +1,7 @@
 //! The provider's protocol surface: the tfplugin6 layer with a toy provider, protocol 6.10/6.11
 //! (list resources, generated config, deprecations, planned private state) with another, every
-//! RPC the provider does not offer, resource identity and the data source over in-process gRPC
-//! against an emulator, the built binary as Terraform launches it (go-plugin handshake,
+//! RPC the provider does not offer, a typed resource with every hook (state and identity
+//! upgrades), resource identity and the data source over in-process gRPC against an emulator, the built binary as Terraform launches it (go-plugin handshake,
 //! AutoMTLS, signals, logs), and the msgpack codec's goldens. The helpers here serve them all;
 //! [`toys`] builds the toy providers.
 
@@ -16,6 +16,7 @@ mod query;
 mod tfplugin;
 mod toys;
 mod unsupported;
+mod upgrade;
 
 use servicecatalog_provider::emulator::SeedProduct;
 use servicecatalog_provider::tfplugin::proto;

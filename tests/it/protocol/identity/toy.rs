@@ -2,11 +2,11 @@
 //! for import, filled in by the resource's hook), and a resource without identity.
 
 use async_trait::async_trait;
+use servicecatalog_provider::model;
 use servicecatalog_provider::tfplugin::proto;
 use servicecatalog_provider::tfplugin::{
-    Attribute, Context, CreateRequest, DeleteRequest, Diagnostic, Diagnostics, HookResult,
-    IdentityAttribute, IdentitySchema, ObjectExt, ReadRequest, Resource, Schema, StateResponse,
-    Type, UpdateRequest, Value,
+    Attribute, Context, Diagnostic, Diagnostics, Field, HookResult, IdentityAttribute,
+    IdentitySchema, ModelResponse, ObjectExt, Resource, Schema, Type, Value,
 };
 
 use crate::harness::plugin::{dynamic, errors, undynamic, PluginClient, Typed};
@@ -25,8 +25,19 @@ struct Pair {
     identity: bool,
 }
 
+model! {
+    #[derive(Clone)]
+    struct PairModel {
+        region: Field<String>,
+        name: String,
+    }
+}
+
 #[async_trait]
 impl Resource<()> for Pair {
+    type Model = PairModel;
+    type Plan = ();
+
     fn type_name(&self) -> &str {
         if self.identity {
             "toy_pair"
@@ -66,43 +77,51 @@ impl Resource<()> for Pair {
     async fn create(
         &self,
         _: &mut Context<()>,
-        r: CreateRequest,
-        s: &mut StateResponse,
+        planned: PairModel,
+        s: &mut ModelResponse<PairModel>,
     ) -> HookResult {
-        s.state = r.planned.with_attr("region", Value::string("here"));
+        let region = Field::Known("here".into());
+        s.state = Some(PairModel { region, ..planned });
         Ok(())
     }
 
-    async fn read(&self, _: &mut Context<()>, _: ReadRequest, _: &mut StateResponse) -> HookResult {
+    async fn read(
+        &self,
+        _: &mut Context<()>,
+        _: PairModel,
+        _: &mut ModelResponse<PairModel>,
+    ) -> HookResult {
         Ok(())
     }
 
     async fn update(
         &self,
         _: &mut Context<()>,
-        r: UpdateRequest,
-        s: &mut StateResponse,
+        _: PairModel,
+        planned: PairModel,
+        s: &mut ModelResponse<PairModel>,
     ) -> HookResult {
-        s.state = r.planned;
+        s.state = Some(planned);
         Ok(())
     }
 
     async fn delete(
         &self,
         _: &mut Context<()>,
-        _: DeleteRequest,
-        _: &mut StateResponse,
+        _: PairModel,
+        _: &mut ModelResponse<PairModel>,
     ) -> HookResult {
         Ok(())
     }
 
-    async fn import(&self, _: &mut Context<()>, id: &str, s: &mut StateResponse) -> HookResult {
+    async fn import(&self, _: &mut Context<()>, id: &str) -> Result<PairModel, Diagnostics> {
         let (region, name) = id.split_once('/').ok_or_else(|| {
             Diagnostic::error("Invalid import id", format!("{id:?} is not region/name"))
         })?;
-        s.state.set_attr("region", Value::string(region));
-        s.state.set_attr("name", Value::string(name));
-        Ok(())
+        Ok(PairModel {
+            region: Field::Known(region.into()),
+            name: name.into(),
+        })
     }
 }
 

@@ -13,8 +13,8 @@ use servicecatalog_provider::model;
 use servicecatalog_provider::tfplugin::validator::{length, one_of};
 use servicecatalog_provider::tfplugin::{
     timeouts, Attribute, Context, Diagnostic, Diagnostics, Field, HookResult, IdentityAttribute,
-    IdentitySchema, ListEmitter, ListItem, ModelPlan, ModelResponse, Schema, Timeouts, Type,
-    TypedListResource, TypedResource, Value,
+    IdentitySchema, ListEmitter, ListItem, ListResource, ModelPlan, ModelResponse, Resource,
+    Schema, Timeouts, Type, Value,
 };
 
 use crate::protocol::toys::Toys;
@@ -78,7 +78,7 @@ pub fn widget_schema() -> Schema {
 }
 
 #[async_trait]
-impl TypedResource<()> for Widget {
+impl Resource<()> for Widget {
     type Model = WidgetModel;
     type Plan = ();
 
@@ -207,7 +207,7 @@ impl Drop for Finished<'_> {
 }
 
 #[async_trait]
-impl TypedListResource<()> for WidgetList {
+impl ListResource<()> for WidgetList {
     type Config = WidgetFilter;
     type Model = WidgetModel;
 

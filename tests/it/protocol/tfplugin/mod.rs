@@ -449,18 +449,7 @@ async fn upgrade(
     version: i64,
     raw: &serde_json::Value,
 ) -> proto::upgrade_resource_state::Response {
-    c.rpc
-        .upgrade_resource_state(proto::upgrade_resource_state::Request {
-            type_name: "toy_thing".into(),
-            version,
-            raw_state: Some(proto::RawState {
-                json: serde_json::to_vec(raw).unwrap(),
-                flatmap: Default::default(),
-            }),
-        })
-        .await
-        .unwrap()
-        .into_inner()
+    c.upgrade_state("toy_thing", version, raw).await
 }
 
 #[tokio::test]

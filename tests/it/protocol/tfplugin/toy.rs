@@ -1,17 +1,17 @@
 //! The toy provider the tfplugin6 layer is tested with: `toy_thing` (a resource whose
 //! `behavior` attribute picks what create does) and `toy_echo` (a data source).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde_json::json;
+use servicecatalog_provider::model;
 use servicecatalog_provider::tfplugin::validator::{each_value, length, one_of};
-use servicecatalog_provider::tfplugin::value;
 use servicecatalog_provider::tfplugin::{
-    timeouts, Attribute, ConfigureRequest, Context, CreateRequest, DataReadRequest, DataSource,
-    DeleteRequest, Diagnostic, Diagnostics, HookResult, PlanRequest, PlanResponse, Provider,
-    ReadRequest, Resource, Schema, StateResponse, Timeouts, Type, UpdateRequest, Value,
+    timeouts, value, Attribute, ConfigureRequest, Context, DataSource, DataSourceType, Diagnostic,
+    Diagnostics, Field, HookResult, Model, ModelPlan, ModelResponse, Provider, Resource,
+    ResourceType, Schema, Timeouts, Type, Value,
 };
 use tokio::sync::Notify;
 
@@ -24,9 +24,16 @@ pub struct TestProvider {
     pub started: Arc<Notify>,
 }
 
+model! {
+    pub struct ToyConfig {
+        endpoint: Option<String>,
+    }
+}
+
 #[async_trait]
 impl Provider for TestProvider {
     type Data = Client;
+    type Config = ToyConfig;
 
     fn schema(&self) -> Schema {
         Schema::new().attribute(Attribute::optional("endpoint", Type::String))
@@ -35,31 +42,41 @@ impl Provider for TestProvider {
     async fn configure(
         &self,
         _ctx: &Context<Client>,
-        req: ConfigureRequest,
+        req: ConfigureRequest<ToyConfig>,
         _diags: &mut Diagnostics,
     ) -> Option<Client> {
-        let endpoint = req
-            .config
-            .get("endpoint")
-            .and_then(Value::as_str)
-            .unwrap_or("default")
-            .to_string();
+        let endpoint = req.config.endpoint.unwrap_or_else(|| "default".into());
         Some(Client { endpoint })
     }
 
-    fn resources(&self) -> Vec<Arc<dyn Resource<Client>>> {
-        vec![Arc::new(Toy {
+    fn resources(&self) -> Vec<ResourceType<Client>> {
+        vec![ResourceType::new(Toy {
             started: self.started.clone(),
         })]
     }
 
-    fn data_sources(&self) -> Vec<Arc<dyn DataSource<Client>>> {
-        vec![Arc::new(Echo)]
+    fn data_sources(&self) -> Vec<DataSourceType<Client>> {
+        vec![DataSourceType::new(Echo)]
+    }
+}
+
+model! {
+    #[derive(Clone)]
+    pub struct Thing {
+        name: String,
+        size: Option<i64>,
+        mode: Option<String>,
+        tags: Option<BTreeMap<String, String>>,
+        token: Option<String>,
+        behavior: Option<String>,
+        id: Field<String>,
+        revision: Field<String>,
+        timeouts: Timeouts,
     }
 }
 
 /// `toy_thing`: `behavior` selects what create does (ok, panic, partial, wait, check_stop,
-/// drift).
+/// drift) and read (gone).
 pub struct Toy {
     pub started: Arc<Notify>,
 }
@@ -76,6 +93,9 @@ pub fn set(obj: &mut Value, name: &str, v: Value) {
 
 #[async_trait]
 impl Resource<Client> for Toy {
+    type Model = Thing;
+    type Plan = ();
+
     fn type_name(&self) -> &str {
         "toy_thing"
     }
@@ -104,39 +124,33 @@ impl Resource<Client> for Toy {
             .block(timeouts::block(&["create", "delete"]))
     }
 
-    async fn modify_plan(
-        &self,
-        ctx: &mut Context<Client>,
-        req: PlanRequest,
-        _resp: &mut PlanResponse,
-    ) -> HookResult {
-        if !req.is_destroy() {
-            ctx.private.set("plan_marker", &"p1")?;
-        }
+    async fn modify_plan(&self, ctx: &mut Context<Client>, _: &mut ModelPlan<()>) -> HookResult {
+        ctx.private.set("plan_marker", &"p1")?;
         Ok(())
     }
 
     async fn create(
         &self,
         ctx: &mut Context<Client>,
-        req: CreateRequest,
-        resp: &mut StateResponse,
+        planned: Thing,
+        resp: &mut ModelResponse<Thing>,
     ) -> HookResult {
         let endpoint = ctx.provider_data()?.endpoint.clone();
-        let mut state = req.planned.clone();
-        set(&mut state, "id", s(&format!("{endpoint}/1")));
-        set(&mut state, "revision", s("r1"));
         let marker: Option<String> = ctx.private.get("plan_marker").unwrap_or(None);
         ctx.private.set("seen_plan_marker", &marker)?;
-        let _limit = Timeouts::from_object(&req.config).get("create", Duration::from_secs(60));
-        match req.config.get("behavior").and_then(Value::as_str) {
-            Some("panic") => panic!(
-                "toy create exploded with token {:?}",
-                req.config.get("token")
-            ),
+        let _limit = planned.timeouts.get("create", Duration::from_secs(60));
+        let state = Thing {
+            id: Field::Known(format!("{endpoint}/1")),
+            revision: Field::Known("r1".into()),
+            ..planned.clone()
+        };
+        match planned.behavior.as_deref() {
+            Some("panic") => panic!("toy create exploded with token {:?}", planned.token),
             Some("partial") => {
-                resp.state = state;
-                set(&mut resp.state, "revision", Value::Null);
+                resp.state = Some(Thing {
+                    revision: Field::Null,
+                    ..state
+                });
                 Err(
                     Diagnostic::error("Create half done", "the thing exists but is not tagged")
                         .into(),
@@ -151,12 +165,14 @@ impl Resource<Client> for Toy {
                 Err(Diagnostic::error("Create cancelled", "stopped before it began").into())
             }
             Some("drift") => {
-                set(&mut state, "name", s("not-what-was-planned"));
-                resp.state = state;
+                resp.state = Some(Thing {
+                    name: "not-what-was-planned".into(),
+                    ..state
+                });
                 Ok(())
             }
             _ => {
-                resp.state = state;
+                resp.state = Some(state);
                 Ok(())
             }
         }
@@ -165,10 +181,10 @@ impl Resource<Client> for Toy {
     async fn read(
         &self,
         _ctx: &mut Context<Client>,
-        req: ReadRequest,
-        resp: &mut StateResponse,
+        state: Thing,
+        resp: &mut ModelResponse<Thing>,
     ) -> HookResult {
-        if req.state.get("behavior").and_then(Value::as_str) == Some("gone") {
+        if state.behavior.as_deref() == Some("gone") {
             resp.remove();
         }
         Ok(())
@@ -177,20 +193,22 @@ impl Resource<Client> for Toy {
     async fn update(
         &self,
         _ctx: &mut Context<Client>,
-        req: UpdateRequest,
-        resp: &mut StateResponse,
+        _prior: Thing,
+        planned: Thing,
+        resp: &mut ModelResponse<Thing>,
     ) -> HookResult {
-        let mut state = req.planned;
-        set(&mut state, "revision", s("r2"));
-        resp.state = state;
+        resp.state = Some(Thing {
+            revision: Field::Known("r2".into()),
+            ..planned
+        });
         Ok(())
     }
 
     async fn delete(
         &self,
         _ctx: &mut Context<Client>,
-        _req: DeleteRequest,
-        _resp: &mut StateResponse,
+        _prior: Thing,
+        _resp: &mut ModelResponse<Thing>,
     ) -> HookResult {
         Ok(())
     }
@@ -201,25 +219,34 @@ impl Resource<Client> for Toy {
         _ctx: &Context<Client>,
         version: i64,
         raw: &serde_json::Value,
-        resp: &mut StateResponse,
-    ) -> HookResult {
+    ) -> Result<Thing, Diagnostics> {
         assert_eq!(version, 0);
         let mut v1 = raw.clone();
         let size = raw["size"].as_str().and_then(|s| s.parse::<i64>().ok());
-        v1["size"] = json!(size);
-        resp.state = value::decode_json(v1.to_string().as_bytes(), &toy_type())?;
-        Ok(())
+        v1["size"] = serde_json::json!(size);
+        let state = value::decode_json(v1.to_string().as_bytes(), &toy_type())?;
+        Ok(Thing::from_object(&state)?)
     }
 
-    async fn import(
-        &self,
-        _ctx: &mut Context<Client>,
-        id: &str,
-        resp: &mut StateResponse,
-    ) -> HookResult {
-        set(&mut resp.state, "id", s(id));
-        set(&mut resp.state, "name", s("imported"));
-        Ok(())
+    async fn import(&self, _ctx: &mut Context<Client>, id: &str) -> Result<Thing, Diagnostics> {
+        Ok(Thing {
+            name: "imported".into(),
+            size: None,
+            mode: None,
+            tags: None,
+            token: None,
+            behavior: None,
+            id: Field::Known(id.into()),
+            revision: Field::Null,
+            timeouts: Timeouts::default(),
+        })
+    }
+}
+
+model! {
+    pub struct Echoed {
+        input: String,
+        output: Option<String>,
     }
 }
 
@@ -227,6 +254,8 @@ pub struct Echo;
 
 #[async_trait]
 impl DataSource<Client> for Echo {
+    type Model = Echoed;
+
     fn type_name(&self) -> &str {
         "toy_echo"
     }
@@ -237,20 +266,10 @@ impl DataSource<Client> for Echo {
             .attribute(Attribute::computed("output", Type::String))
     }
 
-    async fn read(
-        &self,
-        ctx: &Context<Client>,
-        req: DataReadRequest,
-        resp: &mut StateResponse,
-    ) -> HookResult {
+    async fn read(&self, ctx: &Context<Client>, config: Echoed) -> Result<Echoed, Diagnostics> {
         let endpoint = &ctx.provider_data()?.endpoint;
-        let input = req
-            .config
-            .get("input")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        set(&mut resp.state, "output", s(&format!("{endpoint}:{input}")));
-        Ok(())
+        let output = Some(format!("{endpoint}:{}", config.input));
+        Ok(Echoed { output, ..config })
     }
 }
 
