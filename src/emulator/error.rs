@@ -28,7 +28,8 @@ pub enum ErrorCode {
     IncompleteSignature,
     /// Access key not in the principals map (when unknown keys are rejected).
     UnrecognizedClient,
-    /// SigV4 signature does not match.
+    /// SigV4 signature does not match, or the request time is more than 15 minutes from the
+    /// clock (HTTP 400, as AWS JSON services answer it).
     InvalidSignature,
     /// Injected throttling.
     Throttling,
@@ -68,8 +69,7 @@ impl ErrorCode {
         match self {
             ErrorCode::MissingAuthenticationToken
             | ErrorCode::UnrecognizedClient
-            | ErrorCode::IncompleteSignature
-            | ErrorCode::InvalidSignature => 403,
+            | ErrorCode::IncompleteSignature => 403,
             ErrorCode::RequestEntityTooLarge => 413,
             ErrorCode::InternalFailure => 500,
             ErrorCode::ServiceUnavailable => 503,
