@@ -164,6 +164,15 @@ pub enum EmulatorError {
     /// A configuration value is invalid.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// The HTTP server stopped before it was asked to.
+    #[error("the HTTP server stopped unexpectedly: {0}")]
+    ServerStopped(String),
+    /// Requests were still running when the stop's grace period ended.
+    #[error(
+        "requests were still running {0:?} after the stop was asked for; the emulator stopped \
+         without waiting for their answers"
+    )]
+    ShutdownTimeout(std::time::Duration),
     /// An API-level error from an in-process control call.
     #[error(transparent)]
     Api(#[from] ServiceError),
