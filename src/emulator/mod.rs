@@ -31,6 +31,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::{JoinError, JoinHandle};
 
+pub use arn::{parse_principal, ArnKind, PrincipalArn};
 pub use config::{partition_for, EmulatorConfig};
 pub use error::{EmulatorError, ErrorCode, ServiceError};
 pub use faults::Faults;
