@@ -13,6 +13,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use servicecatalog_provider::emulator::{EmulatorConfig, Faults};
+use tokio::io::{AsyncRead, AsyncReadExt as _};
 
 use super::faults::{assert_products, config, provider_children, succeeded};
 use super::full;
@@ -42,8 +43,21 @@ async fn provider_exits_when_terraform_is_killed() {
     };
     wd.write_config(&config(world.endpoint(), &products, &props));
     let args = ["apply", "-no-color", "-input=false", "-auto-approve"];
-    let child = wd.spawn(&args);
+    let mut child = wd.spawn(&args);
     let tf_pid = child.id().expect("terraform pid");
+    // The plan of 100 resources is more than a pipe holds: read it while terraform runs, or
+    // terraform blocks writing it.
+    let drain = |pipe: Option<Box<dyn AsyncRead + Send + Unpin>>| {
+        tokio::spawn(async move {
+            let mut text = Vec::new();
+            if let Some(mut pipe) = pipe {
+                let _ = pipe.read_to_end(&mut text).await;
+            }
+            String::from_utf8_lossy(&text).into_owned()
+        })
+    };
+    let stdout = drain(child.stdout.take().map(|p| Box::new(p) as _));
+    let stderr = drain(child.stderr.take().map(|p| Box::new(p) as _));
 
     // Mid-run: some changes submitted, others not yet.
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -58,14 +72,18 @@ async fn provider_exits_when_terraform_is_killed() {
         }
         assert!(
             Instant::now() < deadline,
-            "the apply never got under way\n{}",
-            wd.transcript()
+            "the apply never got under way ({submitted} of {n} changes submitted)"
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     };
     procfs::signal(tf_pid, "KILL");
     let out = wd.finish(&args, child).await;
-    assert!(!out.success(), "a killed apply does not succeed");
+    let output = format!(
+        "{}{}",
+        stdout.await.unwrap_or_default(),
+        stderr.await.unwrap_or_default()
+    );
+    assert!(!out.success(), "a killed apply does not succeed:\n{output}");
     let submitted = products
         .iter()
         .filter(|pp| !world.stored_change_records(pp).is_empty())
