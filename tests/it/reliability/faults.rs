@@ -328,7 +328,7 @@ async fn sigint_during_record_waits() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emulator_kill_9_loses_no_acknowledged_change() {
     let (products_n, run_for) = if full() {
-        (50, Duration::from_secs(10))
+        (50, Duration::from_secs(20))
     } else {
         (10, Duration::from_millis(500))
     };
