@@ -228,7 +228,11 @@ async fn main() -> ExitCode {
         // Nobody reads stdout any more; keep serving anyway.
     }
     drop(out);
-    stop.await;
-    running.shutdown().await;
-    ExitCode::SUCCESS
+    match running.run_until(stop).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("servicecatalog-emulator: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

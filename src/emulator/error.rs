@@ -28,7 +28,8 @@ pub enum ErrorCode {
     IncompleteSignature,
     /// Access key not in the principals map (when unknown keys are rejected).
     UnrecognizedClient,
-    /// SigV4 signature does not match.
+    /// SigV4 signature does not match, or the request time is more than 15 minutes from the
+    /// clock (HTTP 400, as AWS JSON services answer it).
     InvalidSignature,
     /// Injected throttling.
     Throttling,
@@ -68,8 +69,7 @@ impl ErrorCode {
         match self {
             ErrorCode::MissingAuthenticationToken
             | ErrorCode::UnrecognizedClient
-            | ErrorCode::IncompleteSignature
-            | ErrorCode::InvalidSignature => 403,
+            | ErrorCode::IncompleteSignature => 403,
             ErrorCode::RequestEntityTooLarge => 413,
             ErrorCode::InternalFailure => 500,
             ErrorCode::ServiceUnavailable => 503,
@@ -164,6 +164,15 @@ pub enum EmulatorError {
     /// A configuration value is invalid.
     #[error("invalid configuration: {0}")]
     Config(String),
+    /// The HTTP server stopped before it was asked to.
+    #[error("the HTTP server stopped unexpectedly: {0}")]
+    ServerStopped(String),
+    /// Requests were still running when the stop's grace period ended.
+    #[error(
+        "requests were still running {0:?} after the stop was asked for; the emulator stopped \
+         without waiting for their answers"
+    )]
+    ShutdownTimeout(std::time::Duration),
     /// An API-level error from an in-process control call.
     #[error(transparent)]
     Api(#[from] ServiceError),

@@ -29,8 +29,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinError, JoinHandle};
 
+pub use arn::{parse_principal, ArnKind, PrincipalArn};
 pub use config::{partition_for, EmulatorConfig};
 pub use error::{EmulatorError, ErrorCode, ServiceError};
 pub use faults::Faults;
@@ -71,11 +72,12 @@ impl Emulator {
         let app = server::router(shared.clone());
         let (stop_tx, stop_rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app)
+            axum::serve(listener, app)
                 .with_graceful_shutdown(async {
                     let _ = stop_rx.await;
                 })
-                .await;
+                .await
+                .map_err(|e| EmulatorError::ServerStopped(e.to_string()))
         });
         Ok(RunningEmulator {
             addr,
@@ -93,7 +95,18 @@ pub struct RunningEmulator {
     addr: SocketAddr,
     shared: Arc<Shared>,
     stop: Option<oneshot::Sender<()>>,
-    task: JoinHandle<()>,
+    task: JoinHandle<Result<(), EmulatorError>>,
+}
+
+/// How long in-flight requests may run once a stop was asked for.
+const STOP_GRACE_PERIOD: Duration = Duration::from_secs(5);
+
+/// Why a server task that has ended stopped.
+fn outcome(ended: Result<Result<(), EmulatorError>, JoinError>) -> Result<(), EmulatorError> {
+    match ended {
+        Ok(result) => result,
+        Err(e) => Err(EmulatorError::ServerStopped(e.to_string())),
+    }
 }
 
 impl RunningEmulator {
@@ -113,15 +126,42 @@ impl RunningEmulator {
     }
 
     /// Stops accepting connections, lets in-flight requests finish (at most 5 s), and returns.
-    pub async fn shutdown(mut self) {
+    /// A stop that was not clean (the server had failed, or requests were cut off) is logged
+    /// as an error; [`RunningEmulator::run_until`] returns it instead.
+    pub async fn shutdown(self) {
+        if let Err(e) = self.stop().await {
+            tracing::error!("emulator stopped: {e}");
+        }
+    }
+
+    /// Serves until `stop` resolves, then stops as [`RunningEmulator::shutdown`] does. The
+    /// error says why the server stopped on its own before that, or why the stop was not clean.
+    pub async fn run_until(
+        mut self,
+        stop: impl std::future::Future<Output = ()>,
+    ) -> Result<(), EmulatorError> {
+        let ended = tokio::select! {
+            () = stop => None,
+            ended = &mut self.task => Some(ended),
+        };
+        match ended {
+            None => self.stop().await,
+            Some(ended) => Err(outcome(ended).err().unwrap_or_else(|| {
+                EmulatorError::ServerStopped("it ended without being asked to".to_owned())
+            })),
+        }
+    }
+
+    async fn stop(mut self) -> Result<(), EmulatorError> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
-        if tokio::time::timeout(Duration::from_secs(5), &mut self.task)
-            .await
-            .is_err()
-        {
-            self.task.abort();
+        match tokio::time::timeout(STOP_GRACE_PERIOD, &mut self.task).await {
+            Ok(ended) => outcome(ended),
+            Err(_) => {
+                self.task.abort();
+                Err(EmulatorError::ShutdownTimeout(STOP_GRACE_PERIOD))
+            }
         }
     }
 
@@ -182,5 +222,64 @@ impl RunningEmulator {
         seed: SeedProduct,
     ) -> Result<ProvisionedProduct, EmulatorError> {
         self.shared.seed(&seed).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_server_that_ends_on_its_own_says_why() {
+        let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
+        emu.task.abort();
+        let err = emu
+            .run_until(std::future::pending())
+            .await
+            .expect_err("the server is gone");
+        assert!(matches!(err, EmulatorError::ServerStopped(_)), "{err}");
+        assert!(err.to_string().contains("cancelled"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn a_stop_that_leaves_requests_running_says_so() {
+        let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
+        emu.set_faults(Faults {
+            latency: Duration::from_secs(30),
+            ..Default::default()
+        })
+        .unwrap();
+        let addr = emu.addr();
+        let (sent_tx, sent_rx) = oneshot::channel();
+        let client = tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+            let mut tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+            let request = format!(
+                "POST / HTTP/1.1\r\nHost: {addr}\r\nX-Amz-Target: {TARGET_PREFIX}ScanProvisionedProducts\r\n\
+                 Authorization: AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/servicecatalog/aws4_request, \
+                 SignedHeaders=host, Signature=00\r\nContent-Length: 2\r\n\r\n{{}}"
+            );
+            tcp.write_all(request.as_bytes()).await.unwrap();
+            let _ = sent_tx.send(());
+            let mut answer = Vec::new();
+            let _ = tcp.read_to_end(&mut answer).await;
+        });
+        sent_rx.await.unwrap();
+        // The request is in the emulator's latency by the time it is stopped.
+        while emu.metrics().total_calls() == 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let err = emu
+            .run_until(async {})
+            .await
+            .expect_err("a request was still running");
+        assert!(matches!(err, EmulatorError::ShutdownTimeout(_)), "{err}");
+        client.abort();
+    }
+
+    #[tokio::test]
+    async fn a_clean_stop_is_ok() {
+        let emu = Emulator::start(EmulatorConfig::default()).await.unwrap();
+        emu.run_until(async {}).await.expect("nothing was running");
     }
 }

@@ -55,7 +55,7 @@ mod tests {
     #[tokio::test]
     async fn errors_carry_code_message_status_and_request_id() {
         let resp = ServiceError::new(ErrorCode::InvalidSignature, "bad signature").into_response();
-        assert_eq!(resp.status(), StatusCode::FORBIDDEN);
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST);
         let h = resp.headers();
         assert_eq!(h["x-amzn-errortype"], "InvalidSignatureException");
         assert_eq!(h[header::CONTENT_TYPE], CONTENT_TYPE);

@@ -11,6 +11,9 @@
 //! - `PLUGIN_PROTOCOL_VERSIONS` must be set and list 6; go-plugin's legacy fallback for hosts
 //!   that do not send it is not offered (every Terraform since 0.12 sends it).
 //! - `PLUGIN_MIN_PORT`/`PLUGIN_MAX_PORT` must both be set or both unset; unset lets the OS pick.
+//! - Exit with the host: in managed mode the parent process id is polled every 500 ms; once it
+//!   changes (the host died) in-flight calls are cancelled and the process exits. Debug mode
+//!   (`TF_REATTACH_PROVIDERS`) is started by a person and keeps running.
 //! - Under AutoMTLS the server certificate is a self-signed P-256 end-entity certificate for
 //!   `localhost` (go-plugin uses P-521 and marks it as a CA; neither matters to the host, which
 //!   trusts exactly the certificate from the handshake line).
@@ -20,6 +23,7 @@ pub mod proto;
 
 mod error;
 mod handshake;
+mod parent;
 mod run;
 mod server;
 mod services;

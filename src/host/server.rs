@@ -6,6 +6,7 @@ use std::io::{self, Write as _};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::ops::RangeInclusive;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -26,11 +27,15 @@ use super::proto::grpc_broker_server::GrpcBrokerServer;
 use super::proto::grpc_controller_server::GrpcControllerServer;
 use super::proto::grpc_stdio_server::GrpcStdioServer;
 use super::services::{Broker, Controller, Stdio};
-use super::{tls, PluginError, HEALTH_SERVICE_NAME};
+use super::{parent, tls, PluginError, HEALTH_SERVICE_NAME};
 
 /// How long in-flight requests may take to finish after shutdown was requested.
 /// go-plugin hosts kill the process 2 s after `Shutdown` anyway.
 const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(5);
+
+/// Once the host is gone nobody reads an answer: in-flight calls get this long to see the
+/// cancellation (and log it), then the process exits.
+const HOST_GONE_GRACE_PERIOD: Duration = Duration::from_millis(500);
 
 /// A TLS handshake that has not finished by then is dropped (it only holds a task).
 const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -51,15 +56,21 @@ pub struct ServeOptions {
     mode: Mode,
     shutdown: CancellationToken,
     grace_period: Duration,
+    /// The process id of the host, watched in managed mode (see `parent`).
+    host: Option<u32>,
 }
 
 impl ServeOptions {
-    /// Serve a host that launched us (see [`Launch::from_env`]).
+    /// Serve a host that launched us (see [`Launch::from_env`]). The host is our parent
+    /// process now: when that changes (it died), [`serve`] cancels in-flight calls and stops.
     pub fn managed(launch: Launch) -> Self {
-        Self::new(Mode::Managed(launch))
+        let mut opts = Self::new(Mode::Managed(launch));
+        opts.host = parent::current_parent();
+        opts
     }
 
-    /// Serve in debug mode.
+    /// Serve in debug mode. A person started it, not a host: it runs until stopped, whatever
+    /// happens to its parent.
     pub fn debug() -> Self {
         Self::new(Mode::Debug)
     }
@@ -69,6 +80,7 @@ impl ServeOptions {
             mode,
             shutdown: CancellationToken::new(),
             grace_period: DEFAULT_GRACE_PERIOD,
+            host: None,
         }
     }
 
@@ -105,13 +117,15 @@ impl ServeOptions {
 /// and `plugin.GRPCBroker`.
 ///
 /// Binds `127.0.0.1`, prints the handshake line (managed mode) or the reattach instructions
-/// (debug mode) on stdout, then serves until the host calls `Shutdown` or the shutdown token
-/// is cancelled. Returns `Ok(())` after a graceful stop; the caller should then exit with 0.
+/// (debug mode) on stdout, then serves until the host calls `Shutdown`, the shutdown token
+/// is cancelled or (managed mode) the host process is gone. Returns `Ok(())` after a graceful
+/// stop; the caller should then exit with 0.
 pub async fn serve(routes: Routes, opts: ServeOptions) -> Result<(), PluginError> {
     let ServeOptions {
         mode,
         shutdown,
         grace_period,
+        host,
     } = opts;
     let (port_range, client_certs) = match &mode {
         Mode::Managed(launch) => (launch.port_range(), launch.client_certs()),
@@ -153,12 +167,21 @@ pub async fn serve(routes: Routes, opts: ServeOptions) -> Result<(), PluginError
     announce(&mode, addr, server_cert)?;
     tracing::debug!(%addr, tls = client_certs.is_some(), "plugin server listening");
 
+    let host_gone = Arc::new(AtomicBool::new(false));
+    if let Some(host) = host {
+        spawn_host_watch(host, shutdown.clone(), host_gone.clone());
+    }
     let server = Server::builder()
         .add_routes(routes)
         .serve_with_incoming_shutdown(incoming, shutdown.clone().cancelled_owned());
     let deadline = async {
         shutdown.cancelled().await;
-        tokio::time::sleep(grace_period).await;
+        let grace = if host_gone.load(Ordering::SeqCst) {
+            HOST_GONE_GRACE_PERIOD
+        } else {
+            grace_period
+        };
+        tokio::time::sleep(grace).await;
     };
     tokio::select! {
         result = server => result?,
@@ -166,6 +189,23 @@ pub async fn serve(routes: Routes, opts: ServeOptions) -> Result<(), PluginError
     }
     tracing::debug!("plugin server stopped");
     Ok(())
+}
+
+/// Cancels `shutdown` once the parent process is no longer `host`, noting why in `gone`.
+fn spawn_host_watch(host: u32, shutdown: CancellationToken, gone: Arc<AtomicBool>) {
+    tokio::spawn(async move {
+        tokio::select! {
+            () = shutdown.cancelled() => {}
+            () = parent::gone(host) => {
+                tracing::warn!(
+                    host_pid = host,
+                    "the plugin host (pid {host}) is gone; cancelling in-flight calls and exiting"
+                );
+                gone.store(true, Ordering::SeqCst);
+                shutdown.cancel();
+            }
+        }
+    });
 }
 
 /// Binds the first free port of `range` on 127.0.0.1, or an OS-chosen port.

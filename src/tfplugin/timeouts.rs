@@ -109,6 +109,11 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
         return Err(fail("empty duration"));
     }
     const MAX_NANOS: u128 = i64::MAX as u128; // Go's limit, about 290 years
+                                              // Fraction digits past the 18th are worth less than a nanosecond even in hours (3.6e12 ns),
+                                              // so they are dropped, as Go drops sub-nanosecond precision; 18 digits times the largest
+                                              // unit stay far inside u128.
+    const MAX_FRACTION_DIGITS: usize = 18;
+    let too_large = || fail("duration too large");
     let mut total: u128 = 0;
     while !s.is_empty() {
         let int_len = s.bytes().take_while(u8::is_ascii_digit).count();
@@ -138,26 +143,27 @@ pub fn parse_duration(input: &str) -> Result<Duration, DurationError> {
             "" => return Err(fail("missing unit (use ns, us, ms, s, m or h)")),
             _ => return Err(fail("unknown unit (use ns, us, ms, s, m or h)")),
         };
-        let mut part: u128 = 0;
+        let mut whole: u128 = 0;
         for d in int_part.bytes() {
-            part = part * 10 + u128::from(d - b'0');
-            if part > MAX_NANOS {
-                return Err(fail("duration too large"));
+            whole = whole * 10 + u128::from(d - b'0');
+            if whole > MAX_NANOS {
+                return Err(too_large());
             }
         }
-        part *= unit_nanos;
-        // Fractions beyond nanosecond precision are dropped, as Go does.
         let mut scale: u128 = 1;
         let mut frac: u128 = 0;
-        for d in frac_part.bytes().take(30) {
+        for d in frac_part.bytes().take(MAX_FRACTION_DIGITS) {
             frac = frac * 10 + u128::from(d - b'0');
             scale *= 10;
         }
-        part += frac * unit_nanos / scale;
-        total += part;
-        if total > MAX_NANOS {
-            return Err(fail("duration too large"));
-        }
+        let part = whole
+            .checked_mul(unit_nanos)
+            .and_then(|p| p.checked_add(frac.checked_mul(unit_nanos)? / scale))
+            .ok_or_else(too_large)?;
+        total = total
+            .checked_add(part)
+            .filter(|t| *t <= MAX_NANOS)
+            .ok_or_else(too_large)?;
         s = rest;
     }
     let secs = (total / 1_000_000_000) as u64;
@@ -210,6 +216,21 @@ mod tests {
             (".5s", Duration::from_millis(500)),
             ("0", Duration::ZERO),
             ("+10m", Duration::from_secs(600)),
+            // Up to 30 fraction digits used to be multiplied in a u128: from 26 digits with `h`
+            // that overflowed (a panic in debug builds, about 197 s in release).
+            (
+                "0.99999999999999999999999999h",
+                Duration::from_nanos(3_599_999_999_999),
+            ),
+            (
+                "1.000000000000000000000000000000000000000001s",
+                Duration::from_secs(1),
+            ),
+            ("0.000000001s", Duration::from_nanos(1)),
+            (
+                "2562047h47m16.854775807s",
+                Duration::from_nanos(i64::MAX as u64),
+            ),
         ];
         for (input, want) in cases {
             assert_eq!(parse_duration(input), Ok(want), "{input}");
@@ -230,6 +251,9 @@ mod tests {
             "10 s",
             "1e3s",
             "9999999999h",
+            "2562047h47m16.854775808s",
+            "9223372036854775808ns",
+            "99999999999999999999999999999999999999999h",
         ] {
             let err = parse_duration(input).expect_err(input);
             assert_eq!(err.input, input);

@@ -152,6 +152,39 @@ mod tests {
         let stat = "42 (bench (x) y) S 1 42 42 0 -1 4194560 10 20 0 0 7 3 250 130 20 0 3 0";
         assert_eq!(children_cpu_from_stat(stat), Some(3.8));
         assert_eq!(children_cpu_from_stat("42 (bench) S 1 42"), None);
-        assert!(children_cpu_seconds().is_some_and(|s| s >= 0.0));
+    }
+
+    /// `utime` + `stime` (fields 14 and 15) of a process, in ticks.
+    fn own_ticks(pid: u32) -> Option<u64> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+        let ticks = |field: usize| fields.get(field - 3)?.parse::<u64>().ok();
+        Some(ticks(14)? + ticks(15)?)
+    }
+
+    #[test]
+    fn a_waited_for_child_adds_its_cpu_time() {
+        let before = children_cpu_seconds().expect("/proc/self/stat is readable");
+        // Busy until it has used at least 5 ticks of CPU time of its own.
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "while :; do :; done"])
+            .spawn()
+            .expect("start sh");
+        let ticks = loop {
+            let ticks = own_ticks(child.id()).expect("the child's stat is readable");
+            if ticks >= 5 {
+                break ticks;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        child.kill().expect("stop the child");
+        child.wait().expect("reap the child");
+        let after = children_cpu_seconds().expect("/proc/self/stat is readable");
+        // The child ran on after the last look, and other tests' children may be reaped
+        // meanwhile: at least what it had used is added.
+        assert!(
+            after - before >= ticks as f64 / TICKS_PER_SECOND - 1e-9,
+            "children's CPU went from {before} s to {after} s; the child alone used {ticks} ticks"
+        );
     }
 }

@@ -123,7 +123,7 @@ async fn read_body(body: Body, limit: usize, headers: &HeaderMap) -> Result<Byte
 }
 
 /// The caller of a request: the principal of the access key in its SigV4 `Authorization` header,
-/// with the signature checked when that principal has a secret.
+/// with the request checked as AWS checks it (`sigv4::check`) when that principal has a secret.
 fn caller_of(
     config: &EmulatorConfig,
     parts: &Parts,
@@ -155,24 +155,14 @@ fn caller_of(
         None => config.admin_principal(),
     };
     if let Some(secret) = principal.secret_access_key.as_deref() {
-        let valid = sigv4::verify(
-            &auth,
-            secret,
-            parts.method.as_str(),
-            parts.uri.path(),
-            parts.uri.query().unwrap_or_default(),
-            &parts.headers,
+        let received = sigv4::Received {
+            method: parts.method.as_str(),
+            path: parts.uri.path(),
+            query: parts.uri.query().unwrap_or_default(),
+            headers: &parts.headers,
             body,
-        );
-        if !valid {
-            return Err(ServiceError::new(
-                ErrorCode::InvalidSignature,
-                format!(
-                    "The request signature we calculated does not match the signature you provided \
-                     (access key '{key}'). Check your AWS Secret Access Key and signing method."
-                ),
-            ));
-        }
+        };
+        sigv4::check(&auth, secret, &received, time::OffsetDateTime::now_utc())?;
     }
     Ok(principal)
 }

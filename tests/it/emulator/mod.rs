@@ -1,7 +1,7 @@
 //! servicecatalog-emulator: its operations, validation, record lifecycle, visibility and
 //! idempotency through the real `aws-sdk-servicecatalog` client (raw HTTP only for what the SDK
-//! cannot send), its faults and control API, and its binary. The helpers below are the calls and
-//! set-ups the suites share.
+//! cannot send, and SigV4 checks over requests signed at chosen times), its faults and control
+//! API, and its binary. The helpers below are the calls and set-ups the suites share.
 
 mod access;
 mod api;
@@ -9,6 +9,7 @@ mod errors;
 mod faults;
 mod fleet;
 mod process;
+mod sigv4;
 
 use std::fmt::Debug;
 use std::future::Future;

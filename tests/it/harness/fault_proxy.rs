@@ -1,9 +1,10 @@
 //! A fault proxy for the reliability suite: it turns the emulator's "next N" fault counters into
-//! per-request rates, so a long run sees throttling and server errors spread over every call.
+//! per-request rates, so a long run sees throttling and server errors spread over every call. It
+//! also keeps the SigV4 signatures it relayed, for the secrets test to look for.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use axum::body::{Body, Bytes};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
@@ -34,6 +35,8 @@ pub struct ProxyCounts {
     pub requests: AtomicU64,
     pub throttled: AtomicU64,
     pub server_errors: AtomicU64,
+    /// The `Signature=` of every request's `Authorization` header.
+    pub signatures: Mutex<Vec<String>>,
 }
 
 /// An HTTP proxy in front of an emulator: for each API request it draws a fault by rate and arms
@@ -80,6 +83,14 @@ impl FaultProxy {
     pub fn server_errors(&self) -> u64 {
         self.counts.server_errors.load(Ordering::SeqCst)
     }
+    /// The SigV4 signatures of the requests relayed so far.
+    pub fn signatures(&self) -> Vec<String> {
+        self.counts
+            .signatures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
 }
 
 impl Drop for FaultProxy {
@@ -98,6 +109,17 @@ async fn forward(
     body: Bytes,
 ) -> Response {
     counts.requests.fetch_add(1, Ordering::SeqCst);
+    let signature = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|a| a.split("Signature=").nth(1));
+    if let Some(signature) = signature {
+        counts
+            .signatures
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(signature.trim().to_owned());
+    }
     let is_update = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())

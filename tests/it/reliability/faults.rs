@@ -26,7 +26,7 @@ use crate::harness::{procfs, World};
 /// How long a record may take to finish (a hang guard).
 const RECORD_BUDGET: Duration = Duration::from_secs(60);
 
-fn config(
+pub(super) fn config(
     endpoint: &str,
     products: &[String],
     props: &dyn Fn(usize) -> [(&'static str, String); 2],
@@ -42,7 +42,7 @@ fn config(
 
 /// Asserts live values and the change-record history of every product: the statuses of its
 /// records in order, one per change (no duplicates).
-async fn assert_products(
+pub(super) async fn assert_products(
     world: &World,
     products: &[String],
     props: &dyn Fn(usize) -> [(&'static str, String); 2],
@@ -73,8 +73,21 @@ async fn assert_products(
     }
 }
 
+/// The provider processes `terraform` (pid `tf_pid`) has started and that are running now.
+pub(super) fn provider_children(tf_pid: u32) -> Vec<u32> {
+    procfs::children(tf_pid)
+        .into_iter()
+        .filter(|p| {
+            procfs::exe(*p).is_some_and(|e| {
+                e.file_name()
+                    .is_some_and(|f| f == "terraform-provider-servicecatalog")
+            })
+        })
+        .collect()
+}
+
 /// `n` successful changes.
-fn succeeded(n: usize) -> Vec<RecordStatus> {
+pub(super) fn succeeded(n: usize) -> Vec<RecordStatus> {
     vec![RecordStatus::Succeeded; n]
 }
 
@@ -246,15 +259,7 @@ async fn sigint_during_record_waits() {
         let submitted = products
             .iter()
             .all(|pp| !world.stored_change_records(pp).is_empty());
-        let providers = procfs::children(tf_pid)
-            .into_iter()
-            .filter(|p| {
-                procfs::exe(*p).is_some_and(|e| {
-                    e.file_name()
-                        .is_some_and(|f| f == "terraform-provider-servicecatalog")
-                })
-            })
-            .collect::<Vec<_>>();
+        let providers = provider_children(tf_pid);
         if submitted && !providers.is_empty() {
             break providers;
         }
@@ -323,7 +328,7 @@ async fn sigint_during_record_waits() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn emulator_kill_9_loses_no_acknowledged_change() {
     let (products_n, run_for) = if full() {
-        (50, Duration::from_secs(10))
+        (50, Duration::from_secs(20))
     } else {
         (10, Duration::from_millis(500))
     };

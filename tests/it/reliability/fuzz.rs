@@ -1,6 +1,8 @@
 //! Fuzz smoke run: the cargo-fuzz targets' bodies (`tests/fuzz/targets.rs`) over their seed corpus
-//! and deterministic mutations of it, without libFuzzer. A panic anywhere fails the test. Long,
-//! coverage-guided runs use `cargo fuzz` (see docs/reliability.md).
+//! and deterministic mutations of it, without libFuzzer: every parser of outside input (msgpack,
+//! Go durations, ARNs/property keys/ids, the emulator's requests and SigV4 headers). A panic
+//! anywhere fails the test. Long, coverage-guided runs use `cargo fuzz` (see
+//! docs/reliability.md).
 
 #[path = "../../fuzz/targets.rs"]
 mod targets;
@@ -65,6 +67,47 @@ fn msgpack_decoder_smoke() {
     for _ in 0..iterations(20_000) {
         targets::msgpack_value(&mutate(&mut rng, &seeds));
     }
+}
+
+/// Runs `target` over `seeds`, then over `n` mutations of them drawn from `seed`.
+fn smoke(seeds: &[Vec<u8>], n: usize, seed: u64, target: impl Fn(&[u8])) {
+    for input in seeds {
+        target(input);
+    }
+    let mut rng = StdRng::seed_from_u64(seed);
+    for _ in 0..iterations(n) {
+        target(&mutate(&mut rng, seeds));
+    }
+}
+
+#[test]
+fn go_duration_smoke() {
+    smoke(
+        &targets::go_duration_seeds(),
+        20_000,
+        0x5eed_0003,
+        targets::go_duration,
+    );
+}
+
+#[test]
+fn servicecatalog_input_smoke() {
+    smoke(
+        &targets::servicecatalog_input_seeds(),
+        20_000,
+        0x5eed_0004,
+        targets::servicecatalog_input,
+    );
+}
+
+#[test]
+fn emulator_auth_smoke() {
+    smoke(
+        &targets::emulator_auth_seeds(),
+        1_500,
+        0x5eed_0005,
+        targets::emulator_auth,
+    );
 }
 
 #[test]

@@ -4,14 +4,18 @@
 //!   validate` (or, for values unknown at plan time, by `terraform apply` once they are known) with
 //!   an error diagnostic whose source range is the offending attribute's line and whose text names
 //!   the bad value, while the configured endpoint sees zero connections.
-//! - `secrets_never_reach_logs_diagnostics_or_state`: with `TF_LOG=trace`, the configured secret
-//!   key and session token appear in no log line, no command output and no state file.
+//! - `secrets_never_reach_logs_diagnostics_or_state`: with `TF_LOG=trace` and the AWS SDK's own
+//!   logs at trace (`TF_LOG_SDK`), the configured secret key, the session token and the request
+//!   signatures appear in no log line, no command output and no state file.
 
 use std::sync::Arc;
 
 use futures::StreamExt;
-use servicecatalog_provider::emulator::Faults;
+use servicecatalog_provider::emulator::{
+    AccessLevel, EmulatorConfig, Faults, Principal, Principals,
+};
 
+use crate::harness::fault_proxy::{FaultProxy, Rates};
 use crate::harness::hcl::{hcl_string, provider_hcl_with_keys, required_providers, resource_hcl};
 use crate::harness::http::CountingEndpoint;
 use crate::harness::sdk::{role, ACCESS_KEY, SECRET_KEY};
@@ -518,17 +522,37 @@ const SECRET: &str = "SeCrEtKeY-r3l1ab1l1ty-7f3a9c2e-DO-NOT-LOG";
 const TOKEN: &str = "SeSsIoNtOkEn-r3l1ab1l1ty-b84d1e06-DO-NOT-LOG";
 const ACCESS_KEY_ID: &str = "AKIDRELIABILITY0001";
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn secrets_never_reach_logs_diagnostics_or_state() {
-    let acc = World::start().await;
+    // The emulator knows the secret, so it checks every signature the provider makes; the
+    // proxy in front of it keeps those signatures, to look for them afterwards.
+    let acc = World::with_config(EmulatorConfig {
+        principals: Principals::default().with_key(
+            ACCESS_KEY_ID,
+            Principal::new(role("SecretsTest"), AccessLevel::Account).with_secret(SECRET),
+        ),
+        ..Default::default()
+    })
+    .await;
+    let proxy = FaultProxy::start(
+        acc.shared_emu(),
+        Rates {
+            throttle: 0.0,
+            server_error: 0.0,
+            max_record_latency_ms: 0,
+        },
+    )
+    .await;
     let mut wd = acc.workdir();
     let pp = acc.seed("secrets").await;
     let logs = tempfile::tempdir().expect("log dir");
     let log = logs.path().join("terraform.log");
     wd.set_env("TF_LOG", "trace");
+    // The AWS SDK's own logs (signing, HTTP) at trace too.
+    wd.set_env("TF_LOG_SDK", "trace");
     wd.set_env("TF_LOG_PATH", log.clone());
     let provider = provider_hcl_with_keys(
-        acc.endpoint(),
+        &proxy.url,
         ACCESS_KEY_ID,
         SECRET,
         &format!("  token = {}\n", q(TOKEN)),
@@ -561,10 +585,30 @@ async fn secrets_never_reach_logs_diagnostics_or_state() {
     wd.destroy().await;
 
     let log_text = std::fs::read_to_string(&log).expect("TF_LOG_PATH file written");
+    // The checks below mean something only if the log holds the provider's own lines about the
+    // calls it made and the SDK's trace of signing them.
+    let records: Vec<String> = acc
+        .stored_change_records(&pp)
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    assert!(!records.is_empty(), "the run made property changes");
+    for record in &records {
+        assert!(
+            log_text
+                .lines()
+                .any(|l| l.contains("property update accepted") && l.contains(record.as_str())),
+            "the trace log has the provider's line for record {record}"
+        );
+    }
     assert!(
-        log_text.contains("UpdateProvisionedProductProperties")
-            || log_text.contains("servicecatalog"),
-        "the trace log holds provider activity (so the check below is meaningful)"
+        log_text.contains("signing request") && log_text.contains("canonical_request="),
+        "the trace log has the AWS SDK's own trace of signing requests"
+    );
+    let signatures = proxy.signatures();
+    assert!(
+        signatures.len() >= records.len(),
+        "the proxy saw the signed requests: {signatures:?}"
     );
     let mut haystacks = vec![
         ("trace log".to_string(), log_text),
@@ -579,11 +623,15 @@ async fn secrets_never_reach_logs_diagnostics_or_state() {
         haystacks.iter().any(|(n, _)| n == "terraform.tfstate"),
         "a state file was written"
     );
-    for (name, text) in &haystacks {
-        for (what, secret) in [("secret key", SECRET), ("session token", TOKEN)] {
+    let secrets = [("secret key", SECRET), ("session token", TOKEN)]
+        .into_iter()
+        .chain(signatures.iter().map(|s| ("request signature", s.as_str())));
+    for (what, secret) in secrets {
+        for (name, text) in &haystacks {
             assert!(
                 !text.contains(secret) && !text.contains(&secret[..16]),
-                "the {what} appears in the {name}"
+                "the {what} {}... appears in the {name}",
+                &secret[..6]
             );
         }
     }
