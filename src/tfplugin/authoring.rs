@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use super::context::{Context, HookResult};
 use super::diag::{Diagnostic, Diagnostics};
-use super::erased::{DataSourceType, ListResourceType, ResourceType};
+use super::erased::{ActionType, DataSourceType, ListResourceType, ResourceType};
 use super::identity::IdentitySchema;
 use super::model::Model;
 use super::path::AttributePath;
@@ -47,6 +47,11 @@ pub trait Provider: Send + Sync + 'static {
     /// Each lists objects of the managed resource type of the same name, which must declare an
     /// identity.
     fn list_resources(&self) -> Vec<ListResourceType<Self::Data>> {
+        Vec::new()
+    }
+
+    /// Actions (Terraform >= 1.14).
+    fn actions(&self) -> Vec<ActionType<Self::Data>> {
         Vec::new()
     }
 }

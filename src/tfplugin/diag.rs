@@ -138,6 +138,17 @@ impl Diagnostics {
         self.0.extend(other.0);
     }
 
+    /// The same diagnostics for a value nested at `parent` (each path, or none, under it).
+    pub fn within(self, parent: &AttributePath) -> Self {
+        self.into_iter()
+            .map(|mut d| {
+                let steps = d.attribute.take().map(|p| p.steps).unwrap_or_default();
+                let path = steps.into_iter().fold(parent.clone(), |p, s| p.join(s));
+                d.at(path)
+            })
+            .collect()
+    }
+
     /// The errors alone (warnings dropped), e.g. when checks already reported once run again.
     pub fn errors_only(self) -> Self {
         self.into_iter().filter(Diagnostic::is_error).collect()

@@ -1,11 +1,12 @@
 //! The object-safe side of the authoring traits, which the server calls: each hook over
-//! [`Value`]s, implemented once for every typed [`Resource`], [`DataSource`] and
-//! [`ListResource`], and the handles a provider registers them with.
+//! [`Value`]s, implemented once for every typed [`Resource`], [`DataSource`],
+//! [`ListResource`] and [`Action`], and the handles a provider registers them with.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 
+use super::action::{Action, Progress};
 use super::authoring::{DataSource, ModelPlan, ModelResponse, Resource};
 use super::context::{Context, HookResult};
 use super::diag::{Diagnostic, Diagnostics};
@@ -94,6 +95,8 @@ handles! {
     DataSourceType: DataSource as DynDataSource in AsDataSource;
     /// A registered list resource type.
     ListResourceType: ListResource as DynListResource in AsList;
+    /// A registered action type.
+    ActionType: Action as DynAction in AsAction;
 }
 
 /// `value` as a model; a value that does not fit is an error on its attribute.
@@ -299,6 +302,7 @@ pub(crate) trait DynDataSource<D>: DynValidate<D> {
 pub(crate) struct AsResource<R>(pub(crate) R);
 pub(crate) struct AsDataSource<S>(S);
 pub(crate) struct AsList<L>(L);
+pub(crate) struct AsAction<A>(A);
 
 /// Every kind validates the same way: the config, as its model.
 macro_rules! validates_config {
@@ -319,6 +323,7 @@ validates_config!(
     AsResource: Resource, Model;
     AsDataSource: DataSource, Model;
     AsList: ListResource, Config;
+    AsAction: Action, Config;
 );
 
 #[async_trait]
@@ -340,5 +345,25 @@ impl<D: Send + Sync + 'static, L: ListResource<D>> DynListResource<D> for AsList
     async fn list(&self, ctx: &mut Context<D>, config: &Value, out: &mut ListSink) -> HookResult {
         let config = read_model(config, "list configuration")?;
         self.0.list(ctx, config, &mut out.typed::<L::Model>()).await
+    }
+}
+
+/// [`Action`] over values.
+#[async_trait]
+pub(crate) trait DynAction<D>: DynValidate<D> {
+    async fn invoke(&self, ctx: &mut Context<D>, config: &Value, progress: &Progress)
+        -> HookResult;
+}
+
+#[async_trait]
+impl<D: Send + Sync + 'static, A: Action<D>> DynAction<D> for AsAction<A> {
+    async fn invoke(
+        &self,
+        ctx: &mut Context<D>,
+        config: &Value,
+        progress: &Progress,
+    ) -> HookResult {
+        let config = read_model(config, "action configuration")?;
+        self.0.invoke(ctx, config, progress).await
     }
 }

@@ -3,7 +3,7 @@
 //! says what it may hold: plain types for known values (`Option` for null), [`Field`] where a
 //! plan may leave a value unknown. A value that does not fit is an error on its attribute.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Display;
 use std::str::FromStr;
 
@@ -227,6 +227,22 @@ impl<T: FromValue> FromValue for Vec<T> {
             .enumerate()
             .map(|(i, v)| T::from_value(v, &path.join_index(i as i64)))
             .collect()
+    }
+}
+
+/// A set attribute; an error points at the set (its elements have no index).
+impl<T: FromValue + Ord> FromValue for BTreeSet<T> {
+    fn from_value(value: &Value, path: &AttributePath) -> Result<Self, ValueError> {
+        let Value::Set(items) = value else {
+            return Err(unexpected(value, path, "a set"));
+        };
+        items.iter().map(|v| T::from_value(v, path)).collect()
+    }
+}
+
+impl<T: IntoValue> IntoValue for BTreeSet<T> {
+    fn into_value(self) -> Value {
+        Value::Set(self.into_iter().map(IntoValue::into_value).collect())
     }
 }
 

@@ -5,6 +5,7 @@
 //! diagnostics. Every hook runs in its own task, so a panic becomes an error diagnostic.
 //! StopProvider cancels the calls in flight; later calls get a fresh token.
 
+mod action;
 mod adapter;
 mod codec;
 mod configure;
@@ -28,7 +29,7 @@ use tracing::Instrument;
 use super::authoring::Provider;
 use super::context::{ClientCapabilities, Context, HookResult};
 use super::diag::{Diagnostic, Diagnostics};
-use super::erased::{DynDataSource, DynListResource, DynResource, DynValidate, Entry};
+use super::erased::{DynAction, DynDataSource, DynListResource, DynResource, DynValidate, Entry};
 use super::plan;
 use super::private::PrivateState;
 use super::proto;
@@ -68,6 +69,7 @@ fn service<P: Provider>(server: Server<P>) -> ProviderServer<Server<P>> {
 
 type ResourceEntry<D> = Entry<dyn DynResource<D>>;
 type DataSourceEntry<D> = Entry<dyn DynDataSource<D>>;
+type ActionEntry<D> = Entry<dyn DynAction<D>>;
 
 /// A registered list resource, and the managed resource it lists (`None` when there is none
 /// of its name; a schema problem).
@@ -114,6 +116,7 @@ pub struct Server<P: Provider> {
     resources: BTreeMap<String, Arc<ResourceEntry<P::Data>>>,
     data_sources: BTreeMap<String, Arc<DataSourceEntry<P::Data>>>,
     list_resources: BTreeMap<String, Arc<ListEntry<P::Data>>>,
+    actions: BTreeMap<String, Arc<ActionEntry<P::Data>>>,
     data: RwLock<Option<Arc<P::Data>>>,
     stop: StopSignal,
 }
@@ -136,6 +139,7 @@ impl<P: Provider> Server<P> {
             })
         });
         let list_resources = by_name("list resource", lists);
+        let actions = by_name("action", provider.actions().into_iter().map(|a| a.0));
         Self {
             provider: Arc::new(provider),
             provider_schema,
@@ -143,6 +147,7 @@ impl<P: Provider> Server<P> {
             resources,
             data_sources,
             list_resources,
+            actions,
             data: RwLock::new(None),
             stop: StopSignal::new(root),
         }
@@ -165,6 +170,13 @@ impl<P: Provider> Server<P> {
             .get(type_name)
             .cloned()
             .ok_or_else(|| unknown_type("data source", type_name, self.data_sources.keys()))
+    }
+
+    fn action(&self, type_name: &str) -> Result<Arc<ActionEntry<P::Data>>, Diagnostic> {
+        self.actions
+            .get(type_name)
+            .cloned()
+            .ok_or_else(|| unknown_type("action", type_name, self.actions.keys()))
     }
 
     fn list_resource(&self, type_name: &str) -> Result<Arc<ListEntry<P::Data>>, Diagnostic> {
@@ -295,7 +307,7 @@ impl<H: ?Sized> Config<H> {
     }
 }
 
-/// [`validate`] for a registered resource or data source type.
+/// [`validate`] for a registered type.
 async fn validate_type<P, H>(
     rpc: &'static str,
     req: Config<H>,

@@ -34,10 +34,13 @@ impl<P: Provider> Query<P> for proto::get_metadata::Request {
     type Answer = proto::get_metadata::Response;
 
     fn answer(&self, server: &Server<P>, _: &mut Diagnostics) -> Self::Answer {
-        use proto::get_metadata::{DataSourceMetadata, ListResourceMetadata, ResourceMetadata};
+        use proto::get_metadata::{
+            ActionMetadata, DataSourceMetadata, ListResourceMetadata, ResourceMetadata,
+        };
         let data_sources = server.data_sources.keys().cloned();
         let resources = server.resources.keys().cloned();
         let list_resources = server.list_resources.keys().cloned();
+        let actions = server.actions.keys().cloned();
         Self::Answer {
             server_capabilities: Some(capabilities(server)),
             data_sources: data_sources
@@ -48,6 +51,9 @@ impl<P: Provider> Query<P> for proto::get_metadata::Request {
                 .collect(),
             list_resources: list_resources
                 .map(|type_name| ListResourceMetadata { type_name })
+                .collect(),
+            actions: actions
+                .map(|type_name| ActionMetadata { type_name })
                 .collect(),
             ..Default::default()
         }
@@ -65,9 +71,16 @@ impl<P: Provider> Query<P> for proto::get_provider_schema::Request {
             resource_schemas: schemas(&server.resources),
             data_source_schemas: schemas(&server.data_sources),
             list_resource_schemas: schemas(&server.list_resources),
-            // None offered, said explicitly: Terraform reads empty maps as "none".
+            // None offered, said explicitly: Terraform reads an empty map as "none".
             state_store_schemas: Default::default(),
-            action_schemas: Default::default(),
+            action_schemas: server
+                .actions
+                .iter()
+                .map(|(n, e)| {
+                    let schema = Some(e.schema.to_proto());
+                    (n.clone(), proto::ActionSchema { schema })
+                })
+                .collect(),
             server_capabilities: Some(capabilities(server)),
             ..Default::default()
         }
@@ -88,7 +101,8 @@ fn schema_problems<P: Provider>(server: &Server<P>) -> Diagnostics {
     let all = provider
         .chain(kind("resource", &server.resources))
         .chain(kind("data source", &server.data_sources))
-        .chain(kind("list resource", &server.list_resources));
+        .chain(kind("list resource", &server.list_resources))
+        .chain(kind("action", &server.actions));
     for (kind, name, schema) in all {
         for problem in schema.problems() {
             diags.error(

@@ -84,10 +84,10 @@ rpcs!(
     unary: validate_provider_config, validate_resource_config, validate_data_resource_config,
         upgrade_resource_state, upgrade_resource_identity, configure_provider, read_resource,
         plan_resource_change, apply_resource_change, import_resource_state, read_data_source,
-        generate_resource_config, validate_list_resource_config;
+        generate_resource_config, validate_list_resource_config, plan_action,
+        validate_action_config;
     queries: get_metadata, get_provider_schema, get_resource_identity_schemas,
         move_resource_state, validate_ephemeral_resource_config, open_ephemeral_resource,
         renew_ephemeral_resource, close_ephemeral_resource, get_functions, call_function,
-        configure_state_store, lock_state, unlock_state, get_states, delete_state, plan_action,
-        validate_action_config, stop_provider,
+        configure_state_store, lock_state, unlock_state, get_states, delete_state, stop_provider,
 );

@@ -1,4 +1,4 @@
-//! RPCs the provider does not offer (functions, ephemeral resources, move, state stores, actions):
+//! RPCs the provider does not offer (functions, ephemeral resources, move, state stores):
 //! each answers with an error diagnostic naming what was asked for, or an empty list.
 
 use futures::stream::BoxStream;
@@ -77,9 +77,6 @@ no_such_type! {
         unlock_state => "UnlockState",
         get_states => "GetStates",
         delete_state => "DeleteState";
-    "action":
-        plan_action => "PlanAction",
-        validate_action_config => "ValidateActionConfig";
 }
 
 impl<P: Provider> Query<P> for FirstChunk {
@@ -117,5 +114,4 @@ macro_rules! no_such_stream {
 
 no_such_stream!(
     read_state_bytes => "ReadStateBytes", "state store", proto::read_state_bytes::Response;
-    invoke_action => "InvokeAction", "action", proto::invoke_action::Event;
 );
