@@ -9,9 +9,9 @@ use async_trait::async_trait;
 
 use crate::servicecatalog::ServiceCatalog;
 use crate::tfplugin::{
-    Attribute, AttributePath, Block, ConfigureRequest, Context, DataSourceType, Diagnostic,
-    Diagnostics, Field, HookResult, ListResourceType, NestedBlock, Number, Provider, ResourceType,
-    Schema, Type,
+    ActionType, Attribute, AttributePath, Block, ConfigureRequest, Context, DataSourceType,
+    Diagnostic, Diagnostics, Field, HookResult, ListResourceType, NestedBlock, Number, Provider,
+    ResourceType, Schema, Type,
 };
 use config::{AssumeRole, ConfigError, ProviderConfig};
 
@@ -235,6 +235,10 @@ impl Provider for ServiceCatalogProvider {
 
     fn list_resources(&self) -> Vec<ListResourceType<ServiceCatalog>> {
         crate::list_resources::all()
+    }
+
+    fn actions(&self) -> Vec<ActionType<ServiceCatalog>> {
+        crate::actions::all()
     }
 }
 

@@ -54,6 +54,25 @@ crate::model! {
     }
 }
 
+/// `properties`, as the resource and the hand-over action take it: at least one key, each
+/// value checked as the API checks it.
+pub fn properties_attribute() -> Attribute {
+    Attribute::required("properties", Type::map(Type::String))
+        .validator(not_empty(
+            "No properties",
+            "properties must set at least one key: OWNER and/or LAUNCH_ROLE.",
+        ))
+        .validator(check_entries(
+            "Invalid property",
+            "OWNER and/or LAUNCH_ROLE, each an ARN of the right kind",
+            validate_property,
+        ))
+        .description(
+            "Property values by key: `OWNER` (an IAM user, IAM role or STS assumed-role ARN of \
+             the product's account) and/or `LAUNCH_ROLE` (an IAM role ARN). At least one key.",
+        )
+}
+
 /// The resource.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ProvisionedProductProperties;
@@ -68,9 +87,6 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
     }
 
     fn schema(&self) -> Schema {
-        let properties_doc = "Property values by key: `OWNER` (an IAM user, IAM role or STS \
-            assumed-role ARN of the product's account) and/or `LAUNCH_ROLE` (an IAM role ARN). \
-            At least one key.";
         Schema::new()
             .description(
                 "Sets the owner and/or launch role of an AWS Service Catalog provisioned product \
@@ -96,19 +112,7 @@ impl Resource<ServiceCatalog> for ProvisionedProductProperties {
                          replaces the resource.",
                     ),
             )
-            .attribute(
-                Attribute::required("properties", Type::map(Type::String))
-                    .validator(not_empty(
-                        "No properties",
-                        "properties must set at least one key: OWNER and/or LAUNCH_ROLE.",
-                    ))
-                    .validator(check_entries(
-                        "Invalid property",
-                        "OWNER and/or LAUNCH_ROLE, each an ARN of the right kind",
-                        validate_property,
-                    ))
-                    .description(properties_doc),
-            )
+            .attribute(properties_attribute())
             .attribute(
                 Attribute::optional("accept_language", Type::String)
                     .validator(one_of(["en", "jp", "zh"]))

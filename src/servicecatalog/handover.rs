@@ -207,12 +207,17 @@ impl ServiceCatalog {
             }
             Selection::Ids(ids) => {
                 let mut seen = BTreeSet::new();
-                let unique: Vec<&String> = ids.iter().filter(|id| seen.insert(*id)).collect();
+                let unique: Vec<String> =
+                    ids.iter().filter(|id| seen.insert(*id)).cloned().collect();
                 let deadline = Deadline::new(READ_DEADLINE, stop.clone());
+                // Owned ids: a closure over borrowed ones makes the future not `Send` in general.
                 let reads: Vec<(String, Result<ProductState, ApiError>)> = stream::iter(unique)
-                    .map(|id| {
+                    .map(|id: String| {
                         let deadline = &deadline;
-                        async move { (id.clone(), self.read_shared(id, needs, deadline).await) }
+                        async move {
+                            let read = self.read_shared(&id, needs, deadline).await;
+                            (id, read)
+                        }
                     })
                     .buffered(READS_AT_ONCE)
                     .collect()

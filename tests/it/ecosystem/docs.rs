@@ -2,12 +2,14 @@
 //! against the provider's real schema as `terraform providers schema -json` reports it: every
 //! attribute and nested block attribute documented once, in the right section, with the right
 //! type, and nothing documented that the schema lacks; every schema description filled in.
+//! Action pages (`docs/actions/*.md`) are checked the same way against the provider's own
+//! action schemas, which Terraform before 1.14 does not print.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
-use servicecatalog_provider::tfplugin::ImportRole;
+use servicecatalog_provider::tfplugin::{Block, ImportRole, Nesting, Presence, Schema};
 
 use super::repo_root;
 use crate::harness::terraform::provider_schema;
@@ -477,9 +479,15 @@ fn pages_have_registry_front_matter_and_sections() {
             vec!["## Example Usage", "## Schema"],
         ));
     }
+    for short in page_names(&root.join("actions")) {
+        pages.push((
+            format!("actions/{short}.md"),
+            vec!["## Example Usage", "## Schema"],
+        ));
+    }
     assert!(
-        pages.len() >= 3,
-        "expected provider, resource and data source pages"
+        pages.len() >= 4,
+        "expected provider, resource, data source and action pages"
     );
     for (page, sections) in pages {
         let text = read_page(&root.join(&page)).expect("page readable");
@@ -528,6 +536,10 @@ fn pages_embed_the_example_files() {
         (
             "docs/data-sources/provisioned_products.md",
             "examples/data-sources/servicecatalog_provisioned_products/data-source.tf",
+        ),
+        (
+            "docs/actions/update_provisioned_product_properties.md",
+            "examples/actions/servicecatalog_update_provisioned_product_properties/action.tf",
         ),
     ];
     for (page, example) in pairs {
@@ -590,6 +602,75 @@ fn identity_schemas_are_documented() {
     assert!(
         problems.is_empty(),
         "identity docs disagree:\n  {}",
+        problems.join("\n  ")
+    );
+}
+
+/// A block as `terraform providers schema -json` prints it (what [`schema_items`] reads).
+fn block_json(block: &Block) -> Value {
+    let attributes: serde_json::Map<String, Value> = block
+        .attributes
+        .iter()
+        .map(|a| {
+            let entry = serde_json::json!({
+                "type": a.ty.to_json(),
+                "required": a.presence == Presence::Required,
+                "optional": matches!(a.presence, Presence::Optional | Presence::OptionalComputed),
+                "sensitive": a.sensitive,
+                "description": a.description,
+            });
+            (a.name.clone(), entry)
+        })
+        .collect();
+    let block_types: serde_json::Map<String, Value> = block
+        .blocks
+        .iter()
+        .map(|b| {
+            let nesting = match b.nesting {
+                Nesting::List => "list",
+                Nesting::Set => "set",
+                Nesting::Map => "map",
+                Nesting::Single | Nesting::Group => "single",
+            };
+            let entry = serde_json::json!({
+                "nesting_mode": nesting,
+                "min_items": b.min_items,
+                "block": block_json(&b.block),
+            });
+            (b.type_name.clone(), entry)
+        })
+        .collect();
+    serde_json::json!({
+        "attributes": attributes,
+        "block_types": block_types,
+        "description": block.description,
+    })
+}
+
+fn schema_json(schema: &Schema) -> Value {
+    serde_json::json!({ "block": block_json(&schema.block) })
+}
+
+#[test]
+fn action_pages_list_exactly_the_action_schema_attributes() {
+    let actions: serde_json::Map<String, Value> = servicecatalog_provider::actions::all()
+        .iter()
+        .map(|a| (a.type_name().to_owned(), schema_json(&a.schema())))
+        .collect();
+    assert!(!actions.is_empty(), "the provider has actions");
+    let schema = serde_json::json!({ "action_schemas": actions });
+    let mut problems = Vec::new();
+    check_kind(&schema, "action_schemas", "actions", &mut problems);
+    for (name, entry) in &actions {
+        for (path, item) in items_of(entry) {
+            if item.description.trim().is_empty() {
+                problems.push(format!("{name}: `{path}` has no description"));
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "action docs and schema disagree:\n  {}",
         problems.join("\n  ")
     );
 }

@@ -337,6 +337,72 @@ impl PluginClient {
     }
 }
 
+impl PluginClient {
+    /// `ValidateActionConfig` of `config` (of the action type `t`); returns the diagnostics.
+    pub async fn validate_action(&mut self, t: &Typed, config: &Value) -> Vec<proto::Diagnostic> {
+        self.rpc
+            .validate_action_config(proto::validate_action_config::Request {
+                type_name: t.name.clone(),
+                config: t.dv(config),
+            })
+            .await
+            .expect("ValidateActionConfig answers")
+            .into_inner()
+            .diagnostics
+    }
+
+    /// `PlanAction` of `config`; returns the diagnostics.
+    pub async fn plan_action(&mut self, t: &Typed, config: &Value) -> Vec<proto::Diagnostic> {
+        self.rpc
+            .plan_action(proto::plan_action::Request {
+                action_type: t.name.clone(),
+                config: t.dv(config),
+                client_capabilities: None,
+            })
+            .await
+            .expect("PlanAction answers")
+            .into_inner()
+            .diagnostics
+    }
+
+    /// `InvokeAction` of `config`, as the open stream of events.
+    pub async fn invoke_stream(
+        &mut self,
+        t: &Typed,
+        config: &Value,
+    ) -> tonic::Streaming<proto::invoke_action::Event> {
+        self.rpc
+            .invoke_action(proto::invoke_action::Request {
+                action_type: t.name.clone(),
+                config: t.dv(config),
+                client_capabilities: None,
+            })
+            .await
+            .expect("InvokeAction answers")
+            .into_inner()
+    }
+}
+
+/// An invoke's events, read to the end: the progress messages, and the completed event's
+/// diagnostics (which must be the last event, and come once).
+pub async fn invoked(
+    mut stream: tonic::Streaming<proto::invoke_action::Event>,
+) -> (Vec<String>, Vec<proto::Diagnostic>) {
+    use proto::invoke_action::event::Type;
+    let (mut progress, mut completed) = (Vec::new(), None);
+    while let Some(event) = stream.message().await.expect("the stream ends cleanly") {
+        assert!(completed.is_none(), "an event after the completed one");
+        match event.r#type.expect("an event has a type") {
+            Type::Progress(p) => progress.push(p.message),
+            Type::Completed(c) => completed = Some(c.diagnostics),
+        }
+    }
+    (
+        progress,
+        completed.expect("the stream ends with a completed event"),
+    )
+}
+
 /// A resource, data source or list resource type by name, with the object type its values are
 /// coded as (for a list resource: its `config` block's type).
 #[derive(Clone, Debug)]

@@ -1,10 +1,12 @@
 //! The provider's protocol surface: the tfplugin6 layer with a toy provider, protocol 6.10/6.11
 //! (list resources, generated config, deprecations, planned private state) with another, every
 //! RPC the provider does not offer, a typed resource with every hook (state and identity
-//! upgrades), resource identity and the data source over in-process gRPC against an emulator, the built binary as Terraform launches it (go-plugin handshake,
+//! upgrades), resource identity, the data source and the hand-over action over in-process gRPC
+//! against an emulator, the built binary as Terraform launches it (go-plugin handshake,
 //! AutoMTLS, signals, logs), and the msgpack codec's goldens. The helpers here serve them all;
 //! [`toys`] builds the toy providers.
 
+mod action;
 mod binary;
 mod codec;
 mod data_source;
