@@ -1,6 +1,6 @@
 //! What only newer CLIs can do, run for real where the CLI has it: import by identity
-//! (Terraform and OpenTofu 1.12+), `terraform query` and `-generate-config-out` (Terraform
-//! 1.14+). Below that, each test prints one `SKIP` line naming the version it needs. Their
+//! (Terraform and OpenTofu 1.12+), `terraform query`, `-generate-config-out` and `terraform
+//! apply -invoke` of the hand-over action (Terraform 1.14+). Below that, each test prints one `SKIP` line naming the version it needs. Their
 //! steps (the fleet, the files, the checks after) are the harness's (`terraform::fleet`), run
 //! here by the tests beside them on any CLI, so a gated test adds only its final CLI call.
 
@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use crate::harness::hcl::RESOURCE_TYPE;
 use crate::harness::sdk::role;
 use crate::harness::terraform::cli::{
-    self, parse_version, skip_line, Cli, CliKind, Version, IMPORT_BY_IDENTITY, QUERY, SUITE_MINIMUM,
+    self, parse_version, skip_line, Cli, CliKind, Version, ACTIONS, IMPORT_BY_IDENTITY, QUERY,
+    SUITE_MINIMUM,
 };
 use crate::harness::terraform::files::{import_blocks, properties_blocks, query_problems};
 use crate::harness::terraform::fleet::{Fleet, ImportBy, HANDOVER_ACTION};
@@ -206,6 +207,33 @@ async fn handing_a_fleet_over_through_resources() {
         fleet.handover_resources_hcl(&owner)
     ))
     .await;
+    fleet.assert_handed_over(&world, &owner).await;
+    world.finish().await;
+}
+
+/// `terraform apply -invoke` of the hand-over action: every product of the fleet goes to the
+/// new owner with one record each; invoked again, it changes nothing.
+#[tokio::test]
+async fn apply_invoke_hands_the_fleet_over() {
+    requires!(ACTIONS, "apply_invoke_hands_the_fleet_over");
+    let (world, wd, fleet) = Fleet::start(12).await;
+    let owner = role("PlatformTeam");
+    wd.write_config(&format!(
+        "{}\n{}",
+        world.provider_hcl(""),
+        fleet.handover_action_hcl(&owner)
+    ));
+    let invoke = format!("-invoke={HANDOVER_ACTION}");
+    let args = [
+        "apply",
+        "-no-color",
+        "-input=false",
+        "-auto-approve",
+        &invoke,
+    ];
+    wd.run_ok(&args).await;
+    fleet.assert_handed_over(&world, &owner).await;
+    wd.run_ok(&args).await;
     fleet.assert_handed_over(&world, &owner).await;
     world.finish().await;
 }
