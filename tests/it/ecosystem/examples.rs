@@ -1,6 +1,8 @@
 //! Every example directory under `examples/` passes `terraform validate` against the test build
 //! of the provider (through `dev_overrides`), is `terraform fmt` clean, and the import examples
-//! address the resource their directory declares, with a valid provisioned product id.
+//! address the resource their directory declares, with a valid provisioned product id. Action
+//! examples (`examples/actions/*`, Terraform 1.14+) are checked as that CLI reads them, and by
+//! `terraform validate` where the CLI has actions.
 
 use std::path::{Path, PathBuf};
 
@@ -8,7 +10,8 @@ use servicecatalog_provider::servicecatalog::validate_provisioned_product_id;
 
 use super::repo_root;
 use crate::harness::hcl::{required_providers, RESOURCE_TYPE as RESOURCE};
-use crate::harness::terraform::Workdir;
+use crate::harness::terraform::actions::action_problems;
+use crate::harness::terraform::{cli, Workdir};
 
 const DATA_SOURCE: &str = "servicecatalog_provisioned_product";
 const PLURAL_DATA_SOURCE: &str = "servicecatalog_provisioned_products";
@@ -26,6 +29,32 @@ fn example_dirs() -> Vec<PathBuf> {
     dirs.retain(|d| has_tf_files(d));
     dirs.sort();
     dirs
+}
+
+/// `examples/actions/*`.
+fn action_dirs() -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo_root().join("examples/actions"))
+        .map(|entries| entries.filter_map(Result::ok).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    dirs.retain(|d| has_tf_files(d));
+    dirs.sort();
+    dirs
+}
+
+/// The `.tf` files of `dir`, with their text.
+fn tf_files(dir: &Path) -> Vec<(PathBuf, String)> {
+    let mut files: Vec<(PathBuf, String)> = std::fs::read_dir(dir)
+        .expect("read example dir")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "tf"))
+        .map(|p| {
+            let text = std::fs::read_to_string(&p).expect("read example");
+            (p, text)
+        })
+        .collect();
+    files.sort();
+    files
 }
 
 fn has_tf_files(dir: &Path) -> bool {
@@ -138,8 +167,91 @@ async fn validation_rejects_a_broken_example() {
 }
 
 #[tokio::test]
+async fn action_examples_are_actions_terraform_1_14_accepts() {
+    let dirs = action_dirs();
+    assert!(
+        !dirs.is_empty(),
+        "examples/actions has the action's example"
+    );
+    for dir in dirs {
+        for (path, text) in tf_files(&dir) {
+            assert!(
+                text.contains("action \""),
+                "{} declares an action",
+                path.display()
+            );
+            let problems = action_problems(&text).await;
+            assert!(problems.is_empty(), "{}: {problems:#?}", path.display());
+        }
+    }
+}
+
+#[tokio::test]
+async fn action_examples_validate_where_the_cli_has_actions() {
+    if !cli::skip_unless(
+        "ecosystem::examples::action_examples_validate_where_the_cli_has_actions",
+        &cli::ACTIONS,
+    ) {
+        return;
+    }
+    for dir in action_dirs() {
+        let problems = validate_example(&dir).await;
+        assert!(problems.is_empty(), "{problems:#?}");
+    }
+}
+
+/// The action check is not vacuous: each kind of mistake is reported.
+#[tokio::test]
+async fn the_action_check_reports_each_kind_of_mistake() {
+    let action = |config: &str| {
+        format!(
+            "action \"servicecatalog_update_provisioned_product_properties\" \"a\" {{\n  \
+             config {{\n{config}\n  }}\n}}\n"
+        )
+    };
+    let owner = "properties = { OWNER = \"arn:aws:iam::123456789012:role/Platform\" }";
+    let bad = [
+        (action(owner), "exactly one of"),
+        (
+            action(&format!("provisioned_product_ids = [\"pp-abcd27bm4mldq\"]\nfilter {{}}\n{owner}")),
+            "not both",
+        ),
+        (action(&format!("filter {{}}\n{owner}")), "every provisioned product"),
+        (
+            action("provisioned_product_ids = [\"pp-abcd27bm4mldq\"]\nproperties = { COLOUR = \"x\" }"),
+            "COLOUR",
+        ),
+        (
+            action(&format!("filter {{\n owner = \"alice\"\n}}\n{owner}")),
+            "alice",
+        ),
+        (action(&format!("colour = \"x\"\n{owner}")), "not in the schema"),
+        (
+            "action \"servicecatalog_notify\" \"a\" {\n  config {}\n}\n".to_owned(),
+            "no action",
+        ),
+        (
+            format!(
+                "{}resource \"terraform_data\" \"t\" {{\n  lifecycle {{\n    action_trigger {{\n      \
+                 events = [after_apply]\n      actions = [action.servicecatalog_update_provisioned_product_properties.b]\n    \
+                 }}\n  }}\n}}\n",
+                action(&format!("provisioned_product_ids = [\"pp-abcd27bm4mldq\"]\n{owner}"))
+            ),
+            "after_apply",
+        ),
+    ];
+    for (text, named) in bad {
+        let problems = action_problems(&text).await.join("\n");
+        assert!(
+            problems.contains(named),
+            "{named:?} not reported for:\n{text}\ngot: {problems}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn examples_are_terraform_fmt_clean() {
-    for dir in example_dirs() {
+    for dir in example_dirs().into_iter().chain(action_dirs()) {
         let wd = workdir_with(&dir);
         let out = wd
             .run(&["fmt", "-check", "-list=true", "-no-color", "."])

@@ -19,6 +19,7 @@
 //! Unlike terraform-plugin-testing, tests are not gated on `TF_ACC`: they only ever talk to a local
 //! emulator, so `cargo test` runs them.
 
+pub mod actions;
 pub mod cli;
 pub mod files;
 pub mod fleet;

@@ -14,7 +14,7 @@ use crate::harness::hcl::RESOURCE_TYPE;
 
 /// Literal HCL as a value of the list resource's config (strings, numbers, bools, maps of
 /// strings: what its filters take); anything else cannot be checked and is a problem.
-fn literal(expr: &Expression, at: &str, problems: &mut Vec<String>) -> Value {
+pub(super) fn literal(expr: &Expression, at: &str, problems: &mut Vec<String>) -> Value {
     match expr {
         Expression::String(s) => Value::string(s.clone()),
         Expression::Bool(b) => Value::Bool(*b),
