@@ -27,21 +27,21 @@ const IMPORT_LOOP_SECTION: &str = "Terraform 1.0 to 1.6: `terraform import` in a
 
 /// One fenced code block of the guide.
 #[derive(Clone, Debug)]
-struct Snippet {
+pub(super) struct Snippet {
     /// The `## ` heading it is under.
-    section: String,
+    pub(super) section: String,
     /// The fence's language.
-    lang: String,
+    pub(super) lang: String,
     /// The file its first line names (`# main.tf`), empty for shell snippets.
-    file: String,
-    body: String,
+    pub(super) file: String,
+    pub(super) body: String,
 }
 
 fn guide() -> String {
     std::fs::read_to_string(repo_root().join(GUIDE)).expect("the guide exists")
 }
 
-fn snippets(markdown: &str) -> Vec<Snippet> {
+pub(super) fn snippets(markdown: &str) -> Vec<Snippet> {
     let mut out = Vec::new();
     let mut section = String::new();
     let mut open: Option<(String, Vec<&str>)> = None;
@@ -73,12 +73,12 @@ fn snippets(markdown: &str) -> Vec<Snippet> {
             }
         }
     }
-    assert!(open.is_none(), "{GUIDE} has an unclosed code block");
+    assert!(open.is_none(), "a guide has an unclosed code block");
     out
 }
 
 /// The one snippet of `section` naming `file` (or the shell snippet, for `file` "").
-fn snippet(all: &[Snippet], section: &str, file: &str) -> Snippet {
+pub(super) fn snippet(all: &[Snippet], section: &str, file: &str) -> Snippet {
     let found: Vec<&Snippet> = all
         .iter()
         .filter(|s| s.section == section && s.file == file)
@@ -92,7 +92,7 @@ fn snippet(all: &[Snippet], section: &str, file: &str) -> Snippet {
 }
 
 /// A GitHub-style anchor of a heading.
-fn anchor(heading: &str) -> String {
+pub(super) fn anchor(heading: &str) -> String {
     heading
         .to_lowercase()
         .chars()

@@ -5,6 +5,7 @@
 mod docs;
 mod examples;
 mod guide;
+mod handover_guide;
 mod install;
 mod package;
 mod release;
