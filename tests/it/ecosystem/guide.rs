@@ -91,8 +91,25 @@ pub(super) fn snippet(all: &[Snippet], section: &str, file: &str) -> Snippet {
     found[0].clone()
 }
 
+/// Every `](#anchor)` link of `text` names one of its `## ` headings.
+pub(super) fn assert_anchors_resolve(text: &str) {
+    let headings: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("## "))
+        .map(anchor)
+        .collect();
+    for (i, _) in text.match_indices("](#") {
+        let rest = &text[i + 3..];
+        let target = &rest[..rest.find(')').expect("a closed link")];
+        assert!(
+            headings.iter().any(|h| h == target),
+            "#{target} is no heading: {headings:?}"
+        );
+    }
+}
+
 /// A GitHub-style anchor of a heading.
-pub(super) fn anchor(heading: &str) -> String {
+fn anchor(heading: &str) -> String {
     heading
         .to_lowercase()
         .chars()
@@ -125,19 +142,7 @@ fn the_guide_holds_exactly_the_snippets_checked_here_and_its_links_resolve() {
         "a snippet was added, removed or renamed: check it here"
     );
 
-    let headings: Vec<String> = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("## "))
-        .map(anchor)
-        .collect();
-    for (i, _) in text.match_indices("](#") {
-        let rest = &text[i + 3..];
-        let target = &rest[..rest.find(')').expect("a closed link")];
-        assert!(
-            headings.iter().any(|h| h == target),
-            "#{target} is no heading: {headings:?}"
-        );
-    }
+    assert_anchors_resolve(&text);
     for page in [
         "../resources/provisioned_product_properties.md",
         "../data-sources/provisioned_products.md",

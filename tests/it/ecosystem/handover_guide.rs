@@ -13,7 +13,7 @@
 use serde_json::Value as Json;
 use servicecatalog_provider::emulator::SeedProduct;
 
-use super::guide::{anchor, snippet, snippets, Snippet};
+use super::guide::{assert_anchors_resolve, snippet, snippets, Snippet};
 use super::repo_root;
 use crate::harness::sdk::{role, user};
 use crate::harness::terraform::actions::action_problems;
@@ -63,19 +63,7 @@ fn the_guide_holds_exactly_the_snippets_checked_here_and_its_links_resolve() {
         found, expected,
         "a snippet was added, removed or renamed: check it here"
     );
-    let headings: Vec<String> = text
-        .lines()
-        .filter_map(|l| l.strip_prefix("## "))
-        .map(anchor)
-        .collect();
-    for (i, _) in text.match_indices("](#") {
-        let rest = &text[i + 3..];
-        let target = &rest[..rest.find(')').expect("a closed link")];
-        assert!(
-            headings.iter().any(|h| h == target),
-            "#{target} is no heading"
-        );
-    }
+    assert_anchors_resolve(&text);
     for (i, _) in text.match_indices("](") {
         let rest = &text[i + 2..];
         let target = &rest[..rest.find(')').expect("a closed link")];
