@@ -12,13 +12,9 @@ use super::context::Ctx;
 use super::mutate::{self, random_id, Mutation, Opening, Target};
 use super::Call;
 use crate::emulator::arn;
-use crate::emulator::error::{ErrorCode, ServiceError};
+use crate::emulator::error::ServiceError;
 use crate::emulator::input::{self, item_object, item_str, Input};
 use crate::emulator::model::{Change, KeyValue, ProductStatus, ProvisionedProduct, Record, State};
-
-fn missing_member() -> ServiceError {
-    ServiceError::new(ErrorCode::Validation, "missing required member")
-}
 
 fn derived_id(prefix: &str, name: &str) -> String {
     let digest = hex::encode(Sha256::digest(name.as_bytes()));
@@ -32,18 +28,13 @@ fn read_tags(input: &mut Input<'_>) -> Result<Option<Vec<KeyValue>>, ServiceErro
     let mut tags = Vec::with_capacity(items.len());
     for (i, item) in items.iter().enumerate() {
         let obj = item_object("Tags", item)?;
-        let kv = input.nested(obj, format!("tags.{}.member", i + 1), |t| {
-            Ok((
-                t.req_str("Key", &input::TAG_KEY)?,
-                t.req_str("Value", &input::TAG_VALUE)?,
-            ))
+        let tag = input.nested(obj, format!("tags.{}.member", i + 1), |t| {
+            Ok(KeyValue {
+                key: t.req_str("Key", &input::TAG_KEY)?.to_owned(),
+                value: t.req_str("Value", &input::TAG_VALUE)?.to_owned(),
+            })
         })?;
-        if let (Some(k), Some(v)) = kv {
-            tags.push(KeyValue {
-                key: k.to_owned(),
-                value: v.to_owned(),
-            });
-        }
+        tags.push(tag);
     }
     Ok(Some(tags))
 }
@@ -227,9 +218,6 @@ pub(super) fn provision_product(call: Call<'_, '_>) -> Result<Value, ServiceErro
     }
     let token = i.req_str("ProvisionToken", &input::TOKEN)?;
     i.finish()?;
-    let (Some(name), Some(token)) = (name, token) else {
-        return Err(missing_member());
-    };
     let m = Provision {
         name,
         token,
@@ -308,9 +296,6 @@ pub(super) fn update_provisioned_product(call: Call<'_, '_>) -> Result<Value, Se
     read_parameters(&mut i, None)?;
     read_tags(&mut i)?;
     i.finish()?;
-    let Some(token) = token else {
-        return Err(missing_member());
-    };
     let m = Update {
         body,
         product: product_lookup(id, name),
@@ -358,9 +343,6 @@ pub(super) fn terminate_provisioned_product(call: Call<'_, '_>) -> Result<Value,
     i.opt_bool("IgnoreErrors")?;
     i.opt_bool("RetainPhysicalResources")?;
     i.finish()?;
-    let Some(token) = token else {
-        return Err(missing_member());
-    };
     let m = Terminate {
         product: product_lookup(id, name),
     };
@@ -451,9 +433,6 @@ pub(super) fn update_properties(call: Call<'_, '_>) -> Result<Value, ServiceErro
     }
     let token = i.req_str("IdempotencyToken", &input::TOKEN)?;
     i.finish()?;
-    let (Some(id), Some(token)) = (id, token) else {
-        return Err(missing_member());
-    };
     for key in properties.keys() {
         if key != "OWNER" && key != "LAUNCH_ROLE" {
             return Err(ServiceError::invalid_parameters(format!(
