@@ -326,6 +326,25 @@ impl<'a> Input<'a> {
         self.typed(key, "an object", Value::as_object)
     }
 
+    /// A list member of structures, each read by `read` (given its index) as [`Input::nested`]
+    /// reads one, at `<member>.<n>.member`.
+    pub fn list_of<T>(
+        &mut self,
+        key: &str,
+        max: usize,
+        mut read: impl FnMut(&mut Input<'a>, usize) -> Result<T, ServiceError>,
+    ) -> Result<Option<Vec<T>>, ServiceError> {
+        let Some(items) = self.opt_list(key, max)? else {
+            return Ok(None);
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("{}.{}.member", self.member(key), i + 1);
+            out.push(self.nested(item_object(key, item)?, path, |item| read(item, i))?);
+        }
+        Ok(Some(out))
+    }
+
     /// Reads a nested structure with the same violation list, members prefixed with `path`.
     pub fn nested<T>(
         &mut self,
@@ -350,7 +369,7 @@ impl<'a> Input<'a> {
 }
 
 /// Expects a list item to be an object.
-pub fn item_object<'a>(key: &str, item: &'a Value) -> Result<&'a Map<String, Value>, ServiceError> {
+fn item_object<'a>(key: &str, item: &'a Value) -> Result<&'a Map<String, Value>, ServiceError> {
     match item {
         Value::Object(m) => Ok(m),
         other => Err(ServiceError::serialization(format!(

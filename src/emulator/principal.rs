@@ -101,13 +101,11 @@ impl Principals {
 
     /// Reads a principals file (JSON, see `docs/emulator.md`).
     pub fn from_file(path: &Path) -> Result<Principals, EmulatorError> {
-        let text = std::fs::read_to_string(path).map_err(|e| EmulatorError::Principals {
+        let invalid = |reason: String| EmulatorError::Principals {
             path: path.to_owned(),
-            reason: e.to_string(),
-        })?;
-        serde_json::from_str(&text).map_err(|e| EmulatorError::Principals {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        })
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| invalid(e.to_string()))?;
+        serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))
     }
 }
