@@ -63,24 +63,15 @@ async fn round_trip(stream: &mut TcpStream, req: &[u8], buf: &mut Vec<u8>) -> st
     loop {
         if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
             let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let status = head
-                .split_whitespace()
-                .nth(1)
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0);
             let len: usize = head
                 .lines()
                 .find_map(|l| l.strip_prefix("content-length:"))
                 .and_then(|v| v.trim().parse().ok())
                 .unwrap_or(0);
-            while buf.len() < end + 4 + len {
-                let n = stream.read(&mut chunk).await?;
-                if n == 0 {
-                    return Err(std::io::ErrorKind::UnexpectedEof.into());
-                }
-                buf.extend_from_slice(&chunk[..n]);
+            if buf.len() >= end + 4 + len {
+                let status = head.split_whitespace().nth(1);
+                return Ok(status.and_then(|s| s.parse().ok()).unwrap_or(0));
             }
-            return Ok(status);
         }
         let n = stream.read(&mut chunk).await?;
         if n == 0 {

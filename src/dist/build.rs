@@ -9,6 +9,7 @@ use super::{DistError, BINARY_NAME};
 /// Builds the provider with `cargo build --profile <profile>` and returns the executable cargo
 /// reports. Uses `$CARGO` when set (as under `cargo run`), else `cargo` from `PATH`.
 pub fn build(profile: &str) -> Result<PathBuf, DistError> {
+    let failed = |reason| DistError::Build { reason };
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut command = Command::new(cargo);
     command.args([
@@ -28,31 +29,23 @@ pub fn build(profile: &str) -> Result<PathBuf, DistError> {
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .map_err(|e| DistError::Build {
-            reason: format!("cannot run cargo: {e}"),
-        })?;
+        .map_err(|e| failed(format!("cannot run cargo: {e}")))?;
     let mut executable = None;
     if let Some(stdout) = child.stdout.take() {
         for line in BufReader::new(stdout).lines() {
-            let line = line.map_err(|e| DistError::Build {
-                reason: format!("cannot read cargo's output: {e}"),
-            })?;
+            let line = line.map_err(|e| failed(format!("cannot read cargo's output: {e}")))?;
             if let Some(path) = artifact_executable(&line) {
                 executable = Some(path);
             }
         }
     }
-    let status = child.wait().map_err(|e| DistError::Build {
-        reason: format!("cannot wait for cargo: {e}"),
-    })?;
+    let status = child
+        .wait()
+        .map_err(|e| failed(format!("cannot wait for cargo: {e}")))?;
     if !status.success() {
-        return Err(DistError::Build {
-            reason: format!("cargo build exited with {status}"),
-        });
+        return Err(failed(format!("cargo build exited with {status}")));
     }
-    executable.ok_or_else(|| DistError::Build {
-        reason: format!("cargo did not report the {BINARY_NAME} executable"),
-    })
+    executable.ok_or_else(|| failed(format!("cargo did not report the {BINARY_NAME} executable")))
 }
 
 /// The `executable` of a cargo `compiler-artifact` message for the provider binary.

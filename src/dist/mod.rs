@@ -11,7 +11,7 @@ mod release;
 mod target;
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
@@ -39,7 +39,6 @@ pub const PROTOCOL_VERSIONS: &[&str] = &["6.0"];
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DistError {
-    /// A file-system operation failed.
     #[error("cannot {action} {path}: {source}", path = path.display())]
     Io {
         action: &'static str,
@@ -47,10 +46,8 @@ pub enum DistError {
         #[source]
         source: io::Error,
     },
-    /// A `--target` value is not `<os>_<arch>` with known names.
     #[error("invalid target {value:?}: {reason}")]
     InvalidTarget { value: String, reason: &'static str },
-    /// A provider address is not `hostname/namespace/type`.
     #[error("invalid provider address {value:?}: expected hostname/namespace/type")]
     InvalidAddress { value: String },
     /// A release tag names another version than the one being packed.
@@ -67,19 +64,14 @@ pub enum DistError {
     /// A release directory does not hold exactly one zip per release platform.
     #[error("cannot assemble the release in {dir}: {reason}", dir = dir.display())]
     Release { dir: PathBuf, reason: String },
-    /// A version is not `MAJOR.MINOR.PATCH[-PRERELEASE]`.
     #[error("invalid version {value:?}: expected MAJOR.MINOR.PATCH with an optional -prerelease")]
     InvalidVersion { value: String },
-    /// This machine's OS or architecture has no Terraform platform name.
     #[error("Terraform has no platform name for {os}/{arch}; pass --target")]
     UnsupportedHost { os: String, arch: String },
-    /// The binary to install or pack is missing or not a file.
     #[error("provider binary {path} is not a file", path = path.display())]
     BinaryMissing { path: PathBuf },
-    /// `cargo build` failed or did not report the binary.
     #[error("building the provider failed: {reason}")]
     Build { reason: String },
-    /// Writing the zip archive failed.
     #[error("cannot write archive {path}: {source}", path = path.display())]
     Zip {
         path: PathBuf,
@@ -110,14 +102,8 @@ fn check_binary(binary: &Path) -> Result<(), DistError> {
 pub fn sha256_file(path: &Path) -> Result<String, DistError> {
     let mut file = File::open(path).map_err(io_error("open", path))?;
     let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf).map_err(io_error("read", path))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
+    // Writing into the hasher cannot fail: an error is the file's.
+    io::copy(&mut file, &mut hasher).map_err(io_error("read", path))?;
     Ok(hex::encode(hasher.finalize()))
 }
 

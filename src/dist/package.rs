@@ -40,11 +40,7 @@ pub fn package(
             }
         })
     })?;
-    let Sums {
-        manifest,
-        sums,
-        checksums,
-    } = write_manifest_and_sums(out_dir, version)?;
+    let (manifest, sums, checksums) = write_manifest_and_sums(out_dir, version)?;
     Ok(Package {
         zip,
         manifest,
@@ -53,13 +49,8 @@ pub fn package(
     })
 }
 
-/// The manifest and sums [`write_manifest_and_sums`] wrote.
-pub(super) struct Sums {
-    pub manifest: PathBuf,
-    pub sums: PathBuf,
-    /// (lowercase hex SHA-256, file name), by file name.
-    pub checksums: Vec<(String, String)>,
-}
+/// The manifest and sums files, and the lines of the sums (as in [`Package::checksums`]).
+pub(super) type Sums = (PathBuf, PathBuf, Vec<(String, String)>);
 
 /// Writes the manifest, then a `SHA256SUMS` covering every zip of `version` in `dir` and the
 /// manifest.
@@ -92,11 +83,7 @@ pub(super) fn write_manifest_and_sums(dir: &Path, version: &str) -> Result<Sums,
         file.write_all(text.as_bytes())
             .map_err(io_error("write", &sums))
     })?;
-    Ok(Sums {
-        manifest,
-        sums,
-        checksums,
-    })
+    Ok((manifest, sums, checksums))
 }
 
 fn write_zip(file: &mut File, binary: &Path, entry: &str) -> zip::result::ZipResult<()> {

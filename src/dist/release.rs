@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use super::naming::{
     executable_name, manifest_name, signature_name, sums_name, validate_version, zip_name,
 };
-use super::package::{write_manifest_and_sums, Sums};
+use super::package::write_manifest_and_sums;
 use super::{io_error, DistError, Target};
 
 /// What [`assemble`] wrote and checked.
@@ -50,7 +50,11 @@ pub fn assemble(dir: &Path, version: &str) -> Result<Release, DistError> {
             return Err(invalid(format!(
                 "{name:?} is not a release file of version {version}; a release holds only the \
                  zips of {} and the files written here",
-                platforms(&targets)
+                targets
+                    .iter()
+                    .map(Target::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
     }
@@ -74,11 +78,7 @@ pub fn assemble(dir: &Path, version: &str) -> Result<Release, DistError> {
     if signature.exists() {
         fs::remove_file(&signature).map_err(io_error("remove the stale signature", &signature))?;
     }
-    let Sums {
-        manifest,
-        sums,
-        checksums,
-    } = write_manifest_and_sums(dir, version)?;
+    let (manifest, sums, checksums) = write_manifest_and_sums(dir, version)?;
     let mut assets: Vec<PathBuf> = zips.iter().map(|z| dir.join(z)).collect();
     assets.sort();
     assets.extend([manifest, sums.clone()]);
@@ -88,14 +88,6 @@ pub fn assemble(dir: &Path, version: &str) -> Result<Release, DistError> {
         signature,
         checksums,
     })
-}
-
-fn platforms(targets: &[Target]) -> String {
-    targets
-        .iter()
-        .map(Target::to_string)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The zip must hold exactly one file, `executable`.

@@ -94,14 +94,13 @@ impl EmulatorConfig {
         self.principals
             .default_principal
             .clone()
-            .unwrap_or_else(|| Principal {
-                arn: format!(
+            .unwrap_or_else(|| {
+                let arn = format!(
                     "arn:{}:iam::{}:user/admin",
                     self.partition(),
                     self.account_id
-                ),
-                access_level: AccessLevel::Account,
-                secret_access_key: None,
+                );
+                Principal::new(arn, AccessLevel::Account)
             })
     }
 }

@@ -3,67 +3,78 @@
 use std::fmt;
 use std::path::PathBuf;
 
-/// The AWS error codes the emulator answers with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorCode {
-    /// Framework-level constraint violation (missing member, length, pattern, range, enum).
-    Validation,
-    /// Modeled: a parameter is not valid.
-    InvalidParameters,
-    /// Modeled: the resource does not exist or is not visible to the caller.
-    ResourceNotFound,
-    /// Modeled: the resource is busy (`UNDER_CHANGE`, a record in flight).
-    InvalidState,
-    /// Modeled: a resource with that name already exists.
-    DuplicateResource,
-    /// The caller's access level does not allow the requested access level filter.
-    AccessDenied,
-    /// Malformed body (not JSON, wrong member type).
-    Serialization,
-    /// Unknown or missing `X-Amz-Target`.
-    UnknownOperation,
-    /// No `Authorization` header.
-    MissingAuthenticationToken,
-    /// `Authorization` header present but not a well-formed SigV4 header.
-    IncompleteSignature,
-    /// Access key not in the principals map (when unknown keys are rejected).
-    UnrecognizedClient,
-    /// SigV4 signature does not match, or the request time is more than 15 minutes from the
-    /// clock (HTTP 400, as AWS JSON services answer it).
-    InvalidSignature,
-    /// Injected throttling.
-    Throttling,
-    /// Body over the size limit.
-    RequestEntityTooLarge,
-    /// Injected or real internal failure (HTTP 500).
-    InternalFailure,
-    /// Injected HTTP 503.
-    ServiceUnavailable,
+/// Defines a fieldless enum whose variants each have one wire name, written once for serde,
+/// `as_str` and `parse`.
+macro_rules! wire_enum {
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident {
+            $($(#[$vmeta:meta])* $variant:ident = $wire:literal,)*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(serde::Serialize, serde::Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $wire)] $variant,)*
+        }
+
+        impl $name {
+            /// The wire name.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $wire,)*
+                }
+            }
+
+            /// The variant with this wire name.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s {
+                    $($wire => Some($name::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+pub(crate) use wire_enum;
+
+wire_enum! {
+    /// The AWS error codes the emulator answers with (`__type` / `X-Amzn-ErrorType`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum ErrorCode {
+        /// Framework-level constraint violation (missing member, length, pattern, range, enum).
+        Validation = "ValidationException",
+        InvalidParameters = "InvalidParametersException",
+        /// The resource does not exist or is not visible to the caller.
+        ResourceNotFound = "ResourceNotFoundException",
+        /// The resource is busy (`UNDER_CHANGE`, a record in flight).
+        InvalidState = "InvalidStateException",
+        DuplicateResource = "DuplicateResourceException",
+        /// The caller's access level does not allow the requested access level filter.
+        AccessDenied = "AccessDeniedException",
+        /// Malformed body (not JSON, wrong member type).
+        Serialization = "SerializationException",
+        /// Unknown or missing `X-Amz-Target`.
+        UnknownOperation = "UnknownOperationException",
+        /// No `Authorization` header.
+        MissingAuthenticationToken = "MissingAuthenticationTokenException",
+        /// `Authorization` header present but not a well-formed SigV4 header.
+        IncompleteSignature = "IncompleteSignatureException",
+        /// Access key not in the principals map (when unknown keys are rejected).
+        UnrecognizedClient = "UnrecognizedClientException",
+        /// SigV4 signature does not match, or the request time is more than 15 minutes from the
+        /// clock (HTTP 400, as AWS JSON services answer it).
+        InvalidSignature = "InvalidSignatureException",
+        Throttling = "ThrottlingException",
+        RequestEntityTooLarge = "RequestEntityTooLargeException",
+        /// Injected or real internal failure (HTTP 500).
+        InternalFailure = "InternalFailure",
+        /// Injected HTTP 503.
+        ServiceUnavailable = "ServiceUnavailableException",
+    }
 }
 
 impl ErrorCode {
-    /// The `__type` / `X-Amzn-ErrorType` string.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::Validation => "ValidationException",
-            ErrorCode::InvalidParameters => "InvalidParametersException",
-            ErrorCode::ResourceNotFound => "ResourceNotFoundException",
-            ErrorCode::InvalidState => "InvalidStateException",
-            ErrorCode::DuplicateResource => "DuplicateResourceException",
-            ErrorCode::AccessDenied => "AccessDeniedException",
-            ErrorCode::Serialization => "SerializationException",
-            ErrorCode::UnknownOperation => "UnknownOperationException",
-            ErrorCode::MissingAuthenticationToken => "MissingAuthenticationTokenException",
-            ErrorCode::UnrecognizedClient => "UnrecognizedClientException",
-            ErrorCode::IncompleteSignature => "IncompleteSignatureException",
-            ErrorCode::InvalidSignature => "InvalidSignatureException",
-            ErrorCode::Throttling => "ThrottlingException",
-            ErrorCode::RequestEntityTooLarge => "RequestEntityTooLargeException",
-            ErrorCode::InternalFailure => "InternalFailure",
-            ErrorCode::ServiceUnavailable => "ServiceUnavailableException",
-        }
-    }
-
     /// The HTTP status sent with this code.
     pub fn status(self) -> u16 {
         match self {
@@ -81,9 +92,8 @@ impl ErrorCode {
 /// An error answer of the Service Catalog API.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceError {
-    /// The error code.
     pub code: ErrorCode,
-    /// Human-readable message (the `Message` body member).
+    /// The `Message` body member.
     pub message: String,
 }
 
@@ -129,39 +139,22 @@ impl std::error::Error for ServiceError {}
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum EmulatorError {
-    /// The listen address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
-        /// The address asked for.
         addr: std::net::SocketAddr,
-        /// The cause.
         source: std::io::Error,
     },
     /// The state file could not be read or written.
     #[error("state file {path}: {source}")]
     StateFile {
-        /// The state file.
         path: PathBuf,
-        /// The cause.
         source: std::io::Error,
     },
-    /// The state file exists but is not a valid emulator state.
     #[error("state file {path} is not a valid emulator state: {reason}")]
-    CorruptState {
-        /// The state file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
+    CorruptState { path: PathBuf, reason: String },
     /// The principals file could not be read or is invalid.
     #[error("principals file {path}: {reason}")]
-    Principals {
-        /// The principals file.
-        path: PathBuf,
-        /// What is wrong.
-        reason: String,
-    },
-    /// A configuration value is invalid.
+    Principals { path: PathBuf, reason: String },
     #[error("invalid configuration: {0}")]
     Config(String),
     /// The HTTP server stopped before it was asked to.

@@ -1,25 +1,22 @@
 //! Request decoding and framework-level validation: member types (`SerializationException`) and
 //! length/pattern/range/required constraints (`ValidationException`, reported all at once, AWS style).
 
-use std::sync::LazyLock;
+use std::sync::OnceLock;
 
 use regex::Regex;
 use serde_json::{Map, Value};
 
 use super::error::{ErrorCode, ServiceError};
 
-/// A string constraint from the service model.
+/// A string constraint from the service model: a length in characters and, maybe, a pattern as
+/// the model spells it (messages quote it) that must match the whole value.
 pub struct StrRule {
-    /// Minimum length in characters.
     pub min: usize,
-    /// Maximum length in characters.
     pub max: usize,
-    /// Full-match pattern and its model text.
-    pub pattern: Option<(&'static LazyLock<Regex>, &'static str)>,
+    pattern: Option<(&'static str, OnceLock<Regex>)>,
 }
 
 impl StrRule {
-    /// A length bound only.
     const fn length(min: usize, max: usize) -> StrRule {
         StrRule {
             min,
@@ -28,84 +25,59 @@ impl StrRule {
         }
     }
 
-    /// A length bound and a pattern (`text` as the model spells it, for messages).
-    const fn matching(
-        min: usize,
-        max: usize,
-        re: &'static LazyLock<Regex>,
-        text: &'static str,
-    ) -> StrRule {
+    const fn matching(min: usize, max: usize, pattern: &'static str) -> StrRule {
         StrRule {
             min,
             max,
-            pattern: Some((re, text)),
+            pattern: Some((pattern, OnceLock::new())),
         }
+    }
+
+    /// The pattern, if `value` does not match it.
+    fn mismatch(&self, value: &str) -> Option<&'static str> {
+        let (text, re) = self.pattern.as_ref()?;
+        let re = re.get_or_init(|| Regex::new(&format!("^(?:{text})$")).expect("model pattern"));
+        (!re.is_match(value)).then_some(*text)
     }
 }
 
-macro_rules! full_match {
-    ($name:ident, $text:expr) => {
-        pub static $name: LazyLock<Regex> =
-            LazyLock::new(|| Regex::new(concat!("^(?:", $text, ")$")).expect("static regex"));
-    };
-}
-
-full_match!(ID_RE, r"[a-zA-Z0-9_\-]*");
-full_match!(NAME_RE, r"[a-zA-Z0-9][a-zA-Z0-9._-]*");
-full_match!(TOKEN_RE, r"[a-zA-Z0-9][a-zA-Z0-9_-]*");
-full_match!(TAG_RE, r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*");
-full_match!(
-    PAGE_TOKEN_RE,
-    r"[\x09\x0a\x0d\x20-\x{D7FF}\x{E000}-\x{FFFD}]*"
-);
-full_match!(
-    NAME_OR_ARN_RE,
-    r"[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}|arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}"
-);
-
 /// `Id` shape.
-pub const ID: StrRule = StrRule::matching(1, 100, &ID_RE, r"^[a-zA-Z0-9_\-]*");
+pub static ID: StrRule = StrRule::matching(1, 100, r"^[a-zA-Z0-9_\-]*");
 /// `ProvisionedProductName` shape.
-pub const PP_NAME: StrRule = StrRule::matching(1, 128, &NAME_RE, "[a-zA-Z0-9][a-zA-Z0-9._-]*");
+pub static PP_NAME: StrRule = StrRule::matching(1, 128, "[a-zA-Z0-9][a-zA-Z0-9._-]*");
 /// `ProvisionedProductNameOrArn` shape.
-pub const PP_NAME_OR_ARN: StrRule = StrRule::matching(
+pub static PP_NAME_OR_ARN: StrRule = StrRule::matching(
     1,
     1224,
-    &NAME_OR_ARN_RE,
     r"[a-zA-Z0-9][a-zA-Z0-9._-]{0,127}|arn:[a-z0-9-\.]{1,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[a-z0-9-\.]{0,63}:[^/].{0,1023}",
 );
 /// `IdempotencyToken` shape.
-pub const TOKEN: StrRule = StrRule::matching(1, 128, &TOKEN_RE, "[a-zA-Z0-9][a-zA-Z0-9_-]*");
+pub static TOKEN: StrRule = StrRule::matching(1, 128, "[a-zA-Z0-9][a-zA-Z0-9_-]*");
 /// `AcceptLanguage` shape.
-pub const ACCEPT_LANGUAGE: StrRule = StrRule::length(0, 100);
+pub static ACCEPT_LANGUAGE: StrRule = StrRule::length(0, 100);
 /// `PageToken` shape.
-pub const PAGE_TOKEN: StrRule = StrRule::matching(
-    0,
-    2024,
-    &PAGE_TOKEN_RE,
-    r"[\u0009\u000a\u000d\u0020-\uD7FF\uE000-\uFFFD]*",
-);
+pub static PAGE_TOKEN: StrRule =
+    StrRule::matching(0, 2024, r"[\u0009\u000a\u000d\u0020-\uD7FF\uE000-\uFFFD]*");
 /// `TagKey` shape.
-pub const TAG_KEY: StrRule = StrRule::matching(1, 128, &TAG_RE, r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$");
+pub static TAG_KEY: StrRule = StrRule::matching(1, 128, r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$");
 /// `TagValue` shape.
-pub const TAG_VALUE: StrRule =
-    StrRule::matching(1, 256, &TAG_RE, r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$");
+pub static TAG_VALUE: StrRule = StrRule::matching(1, 256, r"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$");
 /// `ProductViewName` shape.
-pub const PRODUCT_NAME: StrRule = StrRule::length(0, 8191);
+pub static PRODUCT_NAME: StrRule = StrRule::length(0, 8191);
 /// `ProvisioningArtifactName` shape.
-pub const ARTIFACT_NAME: StrRule = StrRule::length(0, 8192);
+pub static ARTIFACT_NAME: StrRule = StrRule::length(0, 8192);
 /// `PortfolioDisplayName` shape.
-pub const PATH_NAME: StrRule = StrRule::length(1, 100);
+pub static PATH_NAME: StrRule = StrRule::length(1, 100);
 /// `ParameterKey` shape.
-pub const PARAM_KEY: StrRule = StrRule::length(1, 1000);
+pub static PARAM_KEY: StrRule = StrRule::length(1, 1000);
 /// `ParameterValue` shape.
-pub const PARAM_VALUE: StrRule = StrRule::length(0, 4096);
+pub static PARAM_VALUE: StrRule = StrRule::length(0, 4096);
 /// `PropertyKey` shape (the enum is checked separately, as a parameter error).
-pub const PROPERTY_KEY: StrRule = StrRule::length(1, 128);
+pub static PROPERTY_KEY: StrRule = StrRule::length(1, 128);
 /// `PropertyValue` shape.
-pub const PROPERTY_VALUE: StrRule = StrRule::length(0, 1024);
+pub static PROPERTY_VALUE: StrRule = StrRule::length(0, 1024);
 /// Free strings with no model constraint.
-pub const ANY: StrRule = StrRule::length(0, usize::MAX);
+pub static ANY: StrRule = StrRule::length(0, usize::MAX);
 
 /// Parses a request body: empty means `{}`, anything but a JSON object is a `SerializationException`.
 pub fn parse_body(body: &[u8]) -> Result<Map<String, Value>, ServiceError> {
@@ -185,14 +157,12 @@ impl Violations {
                 member,
                 format!("Member must have length less than or equal to {}", rule.max),
             );
-        } else if let Some((re, text)) = rule.pattern {
-            if !re.is_match(value) {
-                self.push(
-                    Some(value),
-                    member,
-                    format!("Member must satisfy regular expression pattern: {text}"),
-                );
-            }
+        } else if let Some(text) = rule.mismatch(value) {
+            self.push(
+                Some(value),
+                member,
+                format!("Member must satisfy regular expression pattern: {text}"),
+            );
         }
     }
 
@@ -246,69 +216,65 @@ impl<'a> Input<'a> {
         self.obj.get(key).filter(|v| !v.is_null())
     }
 
-    fn type_error(&self, key: &str, want: &str, got: &Value) -> ServiceError {
-        ServiceError::serialization(format!("member '{key}' must be {want}, got {}", kind(got)))
+    /// The member `key`, if present, as `pick` reads it; a value of another JSON type is a
+    /// `SerializationException`.
+    fn typed<T>(
+        &self,
+        key: &str,
+        want: &str,
+        pick: impl FnOnce(&'a Value) -> Option<T>,
+    ) -> Result<Option<T>, ServiceError> {
+        let Some(v) = self.get(key) else {
+            return Ok(None);
+        };
+        let got = kind(v);
+        pick(v).map(Some).ok_or_else(|| {
+            ServiceError::serialization(format!("member '{key}' must be {want}, got {got}"))
+        })
     }
 
     /// A string member, checked against `rule`.
     pub fn opt_str(&mut self, key: &str, rule: &StrRule) -> Result<Option<&'a str>, ServiceError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::String(s)) => {
-                let member = self.member(key);
-                self.violations.check(s, &member, rule);
-                Ok(Some(s.as_str()))
-            }
-            Some(other) => Err(self.type_error(key, "a string", other)),
+        let s = self.typed(key, "a string", Value::as_str)?;
+        if let Some(s) = s {
+            let member = self.member(key);
+            self.violations.check(s, &member, rule);
         }
+        Ok(s)
     }
 
-    /// A required string member; a missing one is a violation (`None` returned).
-    pub fn req_str(&mut self, key: &str, rule: &StrRule) -> Result<Option<&'a str>, ServiceError> {
+    /// A required string member. A missing one is a violation, read as `""` until
+    /// [`Input::finish`] refuses the request.
+    pub fn req_str(&mut self, key: &str, rule: &StrRule) -> Result<&'a str, ServiceError> {
         let v = self.opt_str(key, rule)?;
         if v.is_none() {
             let member = self.member(key);
             self.violations
                 .push(None, &member, "Member must not be null");
         }
-        Ok(v)
+        Ok(v.unwrap_or_default())
     }
 
     /// An integer member within `min..=max`.
     pub fn opt_int(&mut self, key: &str, min: i64, max: i64) -> Result<Option<i64>, ServiceError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(v @ Value::Number(n)) => {
-                let Some(i) = n.as_i64() else {
-                    return Err(self.type_error(key, "an integer", v));
-                };
-                let member = self.member(key);
-                if i < min {
-                    self.violations.push(
-                        Some(&i.to_string()),
-                        &member,
-                        format!("Member must have value greater than or equal to {min}"),
-                    );
-                } else if i > max {
-                    self.violations.push(
-                        Some(&i.to_string()),
-                        &member,
-                        format!("Member must have value less than or equal to {max}"),
-                    );
-                }
-                Ok(Some(i))
-            }
-            Some(other) => Err(self.type_error(key, "an integer", other)),
-        }
+        let v = self.typed(key, "an integer", Value::as_i64)?;
+        let bound = match v {
+            Some(i) if i < min => format!("greater than or equal to {min}"),
+            Some(i) if i > max => format!("less than or equal to {max}"),
+            _ => return Ok(v),
+        };
+        let (member, shown) = (self.member(key), v.unwrap_or_default().to_string());
+        self.violations.push(
+            Some(&shown),
+            &member,
+            format!("Member must have value {bound}"),
+        );
+        Ok(v)
     }
 
     /// A boolean member.
     pub fn opt_bool(&mut self, key: &str) -> Result<Option<bool>, ServiceError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Bool(b)) => Ok(Some(*b)),
-            Some(other) => Err(self.type_error(key, "a boolean", other)),
-        }
+        self.typed(key, "a boolean", Value::as_bool)
     }
 
     /// A string member that must be one of `allowed`.
@@ -340,21 +306,16 @@ impl<'a> Input<'a> {
         key: &str,
         max: usize,
     ) -> Result<Option<&'a Vec<Value>>, ServiceError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Array(items)) => {
-                if items.len() > max {
-                    let member = self.member(key);
-                    self.violations.push(
-                        Some(&format!("list of {} items", items.len())),
-                        &member,
-                        format!("Member must have length less than or equal to {max}"),
-                    );
-                }
-                Ok(Some(items))
-            }
-            Some(other) => Err(self.type_error(key, "a list", other)),
+        let items = self.typed(key, "a list", Value::as_array)?;
+        if let Some(items) = items.filter(|items| items.len() > max) {
+            let member = self.member(key);
+            self.violations.push(
+                Some(&format!("list of {} items", items.len())),
+                &member,
+                format!("Member must have length less than or equal to {max}"),
+            );
         }
+        Ok(items)
     }
 
     /// A map/structure member.
@@ -362,11 +323,26 @@ impl<'a> Input<'a> {
         &mut self,
         key: &str,
     ) -> Result<Option<&'a Map<String, Value>>, ServiceError> {
-        match self.get(key) {
-            None => Ok(None),
-            Some(Value::Object(m)) => Ok(Some(m)),
-            Some(other) => Err(self.type_error(key, "an object", other)),
+        self.typed(key, "an object", Value::as_object)
+    }
+
+    /// A list member of structures, each read by `read` (given its index) as [`Input::nested`]
+    /// reads one, at `<member>.<n>.member`.
+    pub fn list_of<T>(
+        &mut self,
+        key: &str,
+        max: usize,
+        mut read: impl FnMut(&mut Input<'a>, usize) -> Result<T, ServiceError>,
+    ) -> Result<Option<Vec<T>>, ServiceError> {
+        let Some(items) = self.opt_list(key, max)? else {
+            return Ok(None);
+        };
+        let mut out = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let path = format!("{}.{}.member", self.member(key), i + 1);
+            out.push(self.nested(item_object(key, item)?, path, |item| read(item, i))?);
         }
+        Ok(Some(out))
     }
 
     /// Reads a nested structure with the same violation list, members prefixed with `path`.
@@ -393,7 +369,7 @@ impl<'a> Input<'a> {
 }
 
 /// Expects a list item to be an object.
-pub fn item_object<'a>(key: &str, item: &'a Value) -> Result<&'a Map<String, Value>, ServiceError> {
+fn item_object<'a>(key: &str, item: &'a Value) -> Result<&'a Map<String, Value>, ServiceError> {
     match item {
         Value::Object(m) => Ok(m),
         other => Err(ServiceError::serialization(format!(

@@ -56,18 +56,12 @@ impl Emulator {
             Some(path) => store::load(path)?,
             None => State::default(),
         };
-        let listener = tokio::net::TcpListener::bind(config.listen)
+        let addr = config.listen;
+        let bind_error = |source| EmulatorError::Bind { addr, source };
+        let listener = tokio::net::TcpListener::bind(addr)
             .await
-            .map_err(|source| EmulatorError::Bind {
-                addr: config.listen,
-                source,
-            })?;
-        let addr = listener
-            .local_addr()
-            .map_err(|source| EmulatorError::Bind {
-                addr: config.listen,
-                source,
-            })?;
+            .map_err(bind_error)?;
+        let addr = listener.local_addr().map_err(bind_error)?;
         let shared = Arc::new(Shared::new(config, state));
         let app = server::router(shared.clone());
         let (stop_tx, stop_rx) = oneshot::channel::<()>();

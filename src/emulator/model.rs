@@ -6,75 +6,50 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-/// Record status (`RecordStatus`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum RecordStatus {
-    /// Accepted, not started.
-    Created,
-    /// Running.
-    InProgress,
-    /// Failed, remediation running; ends in `FAILED`.
-    InProgressInError,
-    /// Done.
-    Succeeded,
-    /// Done, with `RecordErrors`.
-    Failed,
+use super::error::wire_enum;
+
+wire_enum! {
+    /// Record status (`RecordStatus`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum RecordStatus {
+        Created = "CREATED",
+        InProgress = "IN_PROGRESS",
+        /// Failed, remediation running; ends in `FAILED`.
+        InProgressInError = "IN_PROGRESS_IN_ERROR",
+        Succeeded = "SUCCEEDED",
+        /// Done, with `RecordErrors`.
+        Failed = "FAILED",
+    }
 }
 
 impl RecordStatus {
-    /// Wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RecordStatus::Created => "CREATED",
-            RecordStatus::InProgress => "IN_PROGRESS",
-            RecordStatus::InProgressInError => "IN_PROGRESS_IN_ERROR",
-            RecordStatus::Succeeded => "SUCCEEDED",
-            RecordStatus::Failed => "FAILED",
-        }
-    }
-
     /// `SUCCEEDED` or `FAILED`.
     pub fn is_terminal(self) -> bool {
         matches!(self, RecordStatus::Succeeded | RecordStatus::Failed)
     }
 }
 
-/// Provisioned product status (`ProvisionedProductStatus`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ProductStatus {
-    /// Stable; the last operation succeeded.
-    Available,
-    /// A record is in flight.
-    UnderChange,
-    /// Stable; the last update failed.
-    Tainted,
-    /// Provisioning failed.
-    Error,
-    /// A plan is being executed (not produced by the emulator, accepted in state files).
-    PlanInProgress,
-}
-
-impl ProductStatus {
-    /// Wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ProductStatus::Available => "AVAILABLE",
-            ProductStatus::UnderChange => "UNDER_CHANGE",
-            ProductStatus::Tainted => "TAINTED",
-            ProductStatus::Error => "ERROR",
-            ProductStatus::PlanInProgress => "PLAN_IN_PROGRESS",
-        }
+wire_enum! {
+    /// Provisioned product status (`ProvisionedProductStatus`).
+    #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+    pub enum ProductStatus {
+        /// Stable; the last operation succeeded.
+        Available = "AVAILABLE",
+        /// A record is in flight.
+        UnderChange = "UNDER_CHANGE",
+        /// Stable; the last update failed.
+        Tainted = "TAINTED",
+        /// Provisioning failed.
+        Error = "ERROR",
+        /// A plan is being executed (not produced by the emulator, accepted in state files).
+        PlanInProgress = "PLAN_IN_PROGRESS",
     }
 }
 
 /// A key/value pair (tags, provisioning parameters).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyValue {
-    /// Key.
     pub key: String,
-    /// Value.
     pub value: String,
 }
 
@@ -83,13 +58,12 @@ pub struct KeyValue {
 pub struct ProvisionedProduct {
     /// `pp-…`
     pub id: String,
-    /// Unique name.
+    /// Unique.
     pub name: String,
     /// `arn:…:servicecatalog:<region>:<acct>:stack/<name>/<id>`
     pub arn: String,
     /// `CFN_STACK`.
     pub product_type: String,
-    /// Current status.
     pub status: ProductStatus,
     /// Why the last operation failed.
     pub status_message: Option<String>,
@@ -103,21 +77,14 @@ pub struct ProvisionedProduct {
     pub last_provisioning_record_id: Option<String>,
     /// Last such record that succeeded.
     pub last_successful_provisioning_record_id: Option<String>,
-    /// `prod-…`
     pub product_id: String,
-    /// Product name, if given.
     pub product_name: Option<String>,
-    /// `pa-…`
     pub provisioning_artifact_id: String,
-    /// Artifact name, if given.
     pub provisioning_artifact_name: Option<String>,
-    /// `lpv2-…`, if given.
     pub path_id: Option<String>,
-    /// Current launch role.
     pub launch_role_arn: Option<String>,
     /// Current owner.
     pub user_arn: String,
-    /// Current owner's session ARN.
     pub user_arn_session: String,
     /// Who provisioned it (the `provisioningPrincipalArn` system tag).
     #[serde(default)]
@@ -135,16 +102,13 @@ pub struct ProvisionedProduct {
     pub stale_owner: Option<StaleOwner>,
 }
 
-/// The owner `SearchProvisionedProducts` keeps showing during an injected search lag.
+/// The owner `SearchProvisionedProducts` keeps showing during an injected search lag: until
+/// `until` (epoch seconds) and for `calls_left` more searches.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StaleOwner {
-    /// Previous `UserArn`.
     pub user_arn: String,
-    /// Previous `UserArnSession`.
     pub user_arn_session: String,
-    /// Shown until this epoch time…
     pub until: f64,
-    /// …and for this many more searches.
     pub calls_left: u32,
 }
 
@@ -156,17 +120,12 @@ pub struct StaleOwner {
 pub enum Change {
     /// `ProvisionProduct`.
     Provision,
-    /// `UpdateProvisionedProduct`.
+    /// `UpdateProvisionedProduct`: the version, parameters and tags after the update.
     Update {
-        /// New product id.
         product_id: String,
-        /// New artifact id.
         provisioning_artifact_id: String,
-        /// New path id.
         path_id: Option<String>,
-        /// Parameters after the update.
         parameters: Vec<KeyValue>,
-        /// Tags after the update.
         tags: Vec<KeyValue>,
     },
     /// `UpdateProvisionedProductProperties`.
@@ -175,9 +134,8 @@ pub enum Change {
         properties: BTreeMap<String, String>,
         /// Product status to return to.
         prior_status: ProductStatus,
-        /// Search lag to apply on success (seconds).
+        /// Search lag to apply on success.
         search_lag_secs: f64,
-        /// Search lag to apply on success (calls).
         search_lag_calls: u32,
     },
     /// `TerminateProvisionedProduct`.
@@ -187,13 +145,12 @@ pub enum Change {
 /// A `RecordError`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordError {
-    /// Code.
     pub code: String,
-    /// Description.
     pub description: String,
 }
 
-/// A record (one request against a provisioned product).
+/// A record (one request against a provisioned product). The product's version, path, launch
+/// role and tags are copied at creation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     /// `rec-…`
@@ -201,35 +158,25 @@ pub struct Record {
     /// `PROVISION_PRODUCT`, `UPDATE_PROVISIONED_PRODUCT`, `UPDATE_PROVISIONED_PRODUCT_PROPERTIES`,
     /// `TERMINATE_PROVISIONED_PRODUCT`.
     pub record_type: String,
-    /// Current status.
     pub status: RecordStatus,
     /// Epoch seconds.
     pub created_time: f64,
     /// Epoch seconds of the last status change.
     pub updated_time: f64,
-    /// Product it acts on.
     pub provisioned_product_id: String,
-    /// Its name.
     pub provisioned_product_name: String,
-    /// Its type.
     pub provisioned_product_type: String,
-    /// Product id at creation.
     pub product_id: String,
-    /// Artifact id at creation.
     pub provisioning_artifact_id: String,
-    /// Path id at creation.
     pub path_id: Option<String>,
-    /// Launch role at creation.
     pub launch_role_arn: Option<String>,
     /// Errors (from `IN_PROGRESS_IN_ERROR` on).
     pub errors: Vec<RecordError>,
-    /// Tags of the product at creation.
     pub tags: Vec<KeyValue>,
     /// `RecordOutputs`.
     pub outputs: Vec<KeyValue>,
     /// Owner of the product when the record was created (history visibility).
     pub owner_arn: String,
-    /// That owner's session ARN.
     pub owner_arn_session: String,
     /// What to apply on success.
     pub change: Change,
@@ -426,10 +373,13 @@ impl State {
     }
 }
 
-fn put(map: &mut Map<String, Value>, key: &str, value: Option<&str>) {
-    if let Some(v) = value {
-        map.insert(key.to_owned(), Value::String(v.to_owned()));
-    }
+/// The members of a JSON object but its nulls: AWS leaves absent optional members out.
+fn members(value: Value) -> Map<String, Value> {
+    let Value::Object(mut m) = value else {
+        return Map::new();
+    };
+    m.retain(|_, v| !v.is_null());
+    m
 }
 
 fn time(t: f64) -> Value {
@@ -450,80 +400,49 @@ fn key_values(items: &[KeyValue]) -> Value {
 impl Record {
     /// The `RecordDetail` JSON.
     pub fn detail(&self) -> Value {
-        let mut m = Map::new();
-        put(&mut m, "RecordId", Some(&self.id));
-        put(
-            &mut m,
-            "ProvisionedProductName",
-            Some(&self.provisioned_product_name),
-        );
-        put(&mut m, "Status", Some(self.status.as_str()));
-        m.insert("CreatedTime".into(), time(self.created_time));
-        m.insert("UpdatedTime".into(), time(self.updated_time));
-        put(
-            &mut m,
-            "ProvisionedProductType",
-            Some(&self.provisioned_product_type),
-        );
-        put(&mut m, "RecordType", Some(&self.record_type));
-        put(
-            &mut m,
-            "ProvisionedProductId",
-            Some(&self.provisioned_product_id),
-        );
-        put(&mut m, "ProductId", Some(&self.product_id));
-        put(
-            &mut m,
-            "ProvisioningArtifactId",
-            Some(&self.provisioning_artifact_id),
-        );
-        put(&mut m, "PathId", self.path_id.as_deref());
-        m.insert(
-            "RecordErrors".into(),
-            Value::Array(
-                self.errors
-                    .iter()
-                    .map(|e| json!({"Code": e.code, "Description": e.description}))
-                    .collect(),
-            ),
-        );
-        m.insert("RecordTags".into(), key_values(&self.tags));
-        put(&mut m, "LaunchRoleArn", self.launch_role_arn.as_deref());
-        Value::Object(m)
+        let errors: Vec<Value> = self
+            .errors
+            .iter()
+            .map(|e| json!({"Code": e.code, "Description": e.description}))
+            .collect();
+        Value::Object(members(json!({
+            "RecordId": self.id,
+            "ProvisionedProductName": self.provisioned_product_name,
+            "Status": self.status,
+            "CreatedTime": time(self.created_time),
+            "UpdatedTime": time(self.updated_time),
+            "ProvisionedProductType": self.provisioned_product_type,
+            "RecordType": self.record_type,
+            "ProvisionedProductId": self.provisioned_product_id,
+            "ProductId": self.product_id,
+            "ProvisioningArtifactId": self.provisioning_artifact_id,
+            "PathId": self.path_id,
+            "RecordErrors": errors,
+            "RecordTags": key_values(&self.tags),
+            "LaunchRoleArn": self.launch_role_arn,
+        })))
     }
 }
 
 impl ProvisionedProduct {
     /// The `ProvisionedProductDetail` JSON.
     pub fn detail(&self) -> Value {
-        let mut m = Map::new();
-        put(&mut m, "Name", Some(&self.name));
-        put(&mut m, "Arn", Some(&self.arn));
-        put(&mut m, "Type", Some(&self.product_type));
-        put(&mut m, "Id", Some(&self.id));
-        put(&mut m, "Status", Some(self.status.as_str()));
-        put(&mut m, "StatusMessage", self.status_message.as_deref());
-        m.insert("CreatedTime".into(), time(self.created_time));
-        put(&mut m, "IdempotencyToken", Some(&self.idempotency_token));
-        put(&mut m, "LastRecordId", self.last_record_id.as_deref());
-        put(
-            &mut m,
-            "LastProvisioningRecordId",
-            self.last_provisioning_record_id.as_deref(),
-        );
-        put(
-            &mut m,
-            "LastSuccessfulProvisioningRecordId",
-            self.last_successful_provisioning_record_id.as_deref(),
-        );
-        put(&mut m, "ProductId", Some(&self.product_id));
-        put(
-            &mut m,
-            "ProvisioningArtifactId",
-            Some(&self.provisioning_artifact_id),
-        );
-        put(&mut m, "LaunchRoleArn", self.launch_role_arn.as_deref());
-        Value::Object(m)
+        Value::Object(members(json!({
+            "Name": self.name,
+            "Arn": self.arn,
+            "Type": self.product_type,
+            "Id": self.id,
+            "Status": self.status,
+            "StatusMessage": self.status_message,
+            "CreatedTime": time(self.created_time),
+            "IdempotencyToken": self.idempotency_token,
+            "LastRecordId": self.last_record_id,
+            "LastProvisioningRecordId": self.last_provisioning_record_id,
+            "LastSuccessfulProvisioningRecordId": self.last_successful_provisioning_record_id,
+            "ProductId": self.product_id,
+            "ProvisioningArtifactId": self.provisioning_artifact_id,
+            "LaunchRoleArn": self.launch_role_arn,
+        })))
     }
 
     /// The `ProvisionedProductAttribute` JSON (search results), with the owner search shows.
@@ -537,18 +456,15 @@ impl ProvisionedProduct {
             return Value::Null;
         };
         m.remove("LaunchRoleArn");
-        let mut tags = self.tags.clone();
-        tags.extend_from_slice(system_tags);
-        m.insert("Tags".into(), key_values(&tags));
-        put(&mut m, "PhysicalId", Some(&self.physical_id));
-        put(&mut m, "ProductName", self.product_name.as_deref());
-        put(
-            &mut m,
-            "ProvisioningArtifactName",
-            self.provisioning_artifact_name.as_deref(),
-        );
-        put(&mut m, "UserArn", Some(user_arn));
-        put(&mut m, "UserArnSession", Some(user_arn_session));
+        let tags: Vec<KeyValue> = self.tags.iter().chain(system_tags).cloned().collect();
+        m.extend(members(json!({
+            "Tags": key_values(&tags),
+            "PhysicalId": self.physical_id,
+            "ProductName": self.product_name,
+            "ProvisioningArtifactName": self.provisioning_artifact_name,
+            "UserArn": user_arn,
+            "UserArnSession": user_arn_session,
+        })));
         Value::Object(m)
     }
 }

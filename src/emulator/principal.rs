@@ -7,37 +7,18 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::error::EmulatorError;
+use super::error::{wire_enum, EmulatorError};
 
-/// The access levels of Service Catalog (`AccessLevelFilterKey`), lowest first.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, Hash)]
-pub enum AccessLevel {
-    /// Only what the caller owns.
-    User,
-    /// What principals of the caller's role own.
-    Role,
-    /// Everything in the account.
-    Account,
-}
-
-impl AccessLevel {
-    /// Parses `Account`, `Role` or `User`.
-    pub fn parse(s: &str) -> Option<AccessLevel> {
-        match s {
-            "Account" => Some(AccessLevel::Account),
-            "Role" => Some(AccessLevel::Role),
-            "User" => Some(AccessLevel::User),
-            _ => None,
-        }
-    }
-
-    /// The wire name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccessLevel::Account => "Account",
-            AccessLevel::Role => "Role",
-            AccessLevel::User => "User",
-        }
+wire_enum! {
+    /// The access levels of Service Catalog (`AccessLevelFilterKey`), lowest first.
+    #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+    pub enum AccessLevel {
+        /// Only what the caller owns.
+        User = "User",
+        /// What principals of the caller's role own.
+        Role = "Role",
+        /// Everything in the account.
+        Account = "Account",
     }
 }
 
@@ -120,13 +101,11 @@ impl Principals {
 
     /// Reads a principals file (JSON, see `docs/emulator.md`).
     pub fn from_file(path: &Path) -> Result<Principals, EmulatorError> {
-        let text = std::fs::read_to_string(path).map_err(|e| EmulatorError::Principals {
+        let invalid = |reason: String| EmulatorError::Principals {
             path: path.to_owned(),
-            reason: e.to_string(),
-        })?;
-        serde_json::from_str(&text).map_err(|e| EmulatorError::Principals {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        })
+            reason,
+        };
+        let text = std::fs::read_to_string(path).map_err(|e| invalid(e.to_string()))?;
+        serde_json::from_str(&text).map_err(|e| invalid(e.to_string()))
     }
 }

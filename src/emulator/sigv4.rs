@@ -13,20 +13,15 @@ use super::error::{ErrorCode, ServiceError};
 
 type HmacSha256 = Hmac<Sha256>;
 
-/// The parts of an `AWS4-HMAC-SHA256` `Authorization` header.
+/// The parts of an `AWS4-HMAC-SHA256` `Authorization` header: the credential's access key and
+/// scope (`date` as `YYYYMMDD`), the `;`-separated lower-case signed header names, the hex signature.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Authorization<'a> {
-    /// Access key id.
     pub access_key_id: &'a str,
-    /// Scope date, `YYYYMMDD`.
     pub date: &'a str,
-    /// Scope region.
     pub region: &'a str,
-    /// Scope service.
     pub service: &'a str,
-    /// Signed header names, lower-case, `;`-separated.
     pub signed_headers: &'a str,
-    /// Hex signature.
     pub signature: &'a str,
 }
 
@@ -95,17 +90,13 @@ fn invalid(message: impl Into<String>) -> ServiceError {
     ServiceError::new(ErrorCode::InvalidSignature, message)
 }
 
-/// A request as received, for [`check`]: `path` and `query` as sent, `body` the bytes read.
+/// A request as received, for [`check`]: `path` and `query` (without `?`) as sent, `body` the
+/// bytes read.
 pub struct Received<'a> {
-    /// HTTP method.
     pub method: &'a str,
-    /// Path as sent.
     pub path: &'a str,
-    /// Query string as sent (without `?`).
     pub query: &'a str,
-    /// All headers.
     pub headers: &'a HeaderMap,
-    /// The body received.
     pub body: &'a [u8],
 }
 

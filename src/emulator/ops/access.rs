@@ -93,13 +93,15 @@ impl Lookup<'_> {
         caller: &Principal,
     ) -> Result<&'s ProvisionedProduct, ServiceError> {
         let (id_member, name_member) = (self.id_member, self.name_member);
-        let found = match (self.id, self.name) {
-            (Some(id), None) => state.products.get(id).ok_or(id),
+        let not_found =
+            |key: &str| ServiceError::not_found(format!("provisioned product {key} not found"));
+        let pp = match (self.id, self.name) {
+            (Some(id), None) => state.products.get(id).ok_or_else(|| not_found(id))?,
             (None, Some(name)) => state
                 .products
                 .values()
                 .find(|p| p.name == name || p.arn == name)
-                .ok_or(name),
+                .ok_or_else(|| not_found(name))?,
             (Some(_), Some(_)) => {
                 return Err(ServiceError::invalid_parameters(format!(
                     "provide either {id_member} or {name_member}, not both"
@@ -111,24 +113,11 @@ impl Lookup<'_> {
                 )))
             }
         };
-        match found {
+        let level = caller.access_level;
+        if can_see(level, caller, &pp.user_arn, &pp.user_arn_session) {
             Ok(pp)
-                if can_see(
-                    caller.access_level,
-                    caller,
-                    &pp.user_arn,
-                    &pp.user_arn_session,
-                ) =>
-            {
-                Ok(pp)
-            }
-            Ok(pp) => Err(ServiceError::not_found(format!(
-                "provisioned product {} not found",
-                pp.id
-            ))),
-            Err(key) => Err(ServiceError::not_found(format!(
-                "provisioned product {key} not found"
-            ))),
+        } else {
+            Err(not_found(&pp.id))
         }
     }
 }

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use super::access::{record_visible, Lookup};
 use super::paging::{by_offset, page, with_next};
 use super::Call;
-use crate::emulator::error::{ErrorCode, ServiceError};
+use crate::emulator::error::ServiceError;
 use crate::emulator::input::{self, Input};
 use crate::emulator::model::outputs;
 
@@ -31,12 +31,6 @@ pub(super) fn describe_record(call: Call<'_, '_>) -> Result<Value, ServiceError>
     let mut i = Input::request(body)?;
     let id = i.req_str("Id", &input::ID)?;
     let (start, size) = page(&mut i, 20, 20)?;
-    let Some(id) = id else {
-        return Err(ServiceError::new(
-            ErrorCode::Validation,
-            "missing required member",
-        ));
-    };
     // The current owner sees all past records; a previous owner does not.
     let rec = state
         .records

@@ -12,13 +12,9 @@ use super::context::Ctx;
 use super::mutate::{self, random_id, Mutation, Opening, Target};
 use super::Call;
 use crate::emulator::arn;
-use crate::emulator::error::{ErrorCode, ServiceError};
-use crate::emulator::input::{self, item_object, item_str, Input};
+use crate::emulator::error::ServiceError;
+use crate::emulator::input::{self, item_str, Input};
 use crate::emulator::model::{Change, KeyValue, ProductStatus, ProvisionedProduct, Record, State};
-
-fn missing_member() -> ServiceError {
-    ServiceError::new(ErrorCode::Validation, "missing required member")
-}
 
 fn derived_id(prefix: &str, name: &str) -> String {
     let digest = hex::encode(Sha256::digest(name.as_bytes()));
@@ -26,26 +22,12 @@ fn derived_id(prefix: &str, name: &str) -> String {
 }
 
 fn read_tags(input: &mut Input<'_>) -> Result<Option<Vec<KeyValue>>, ServiceError> {
-    let Some(items) = input.opt_list("Tags", 50)? else {
-        return Ok(None);
-    };
-    let mut tags = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let obj = item_object("Tags", item)?;
-        let kv = input.nested(obj, format!("tags.{}.member", i + 1), |t| {
-            Ok((
-                t.req_str("Key", &input::TAG_KEY)?,
-                t.req_str("Value", &input::TAG_VALUE)?,
-            ))
-        })?;
-        if let (Some(k), Some(v)) = kv {
-            tags.push(KeyValue {
-                key: k.to_owned(),
-                value: v.to_owned(),
-            });
-        }
-    }
-    Ok(Some(tags))
+    input.list_of("Tags", 50, |t, _| {
+        Ok(KeyValue {
+            key: t.req_str("Key", &input::TAG_KEY)?.to_owned(),
+            value: t.req_str("Value", &input::TAG_VALUE)?.to_owned(),
+        })
+    })
 }
 
 /// Provisioning parameters; `previous` resolves `UsePreviousValue`.
@@ -53,48 +35,32 @@ fn read_parameters(
     input: &mut Input<'_>,
     previous: Option<&[KeyValue]>,
 ) -> Result<Option<Vec<KeyValue>>, ServiceError> {
-    let Some(items) = input.opt_list("ProvisioningParameters", usize::MAX)? else {
-        return Ok(None);
-    };
-    let mut params = Vec::with_capacity(items.len());
-    for (i, item) in items.iter().enumerate() {
-        let obj = item_object("ProvisioningParameters", item)?;
-        let (key, value, use_prev) = input.nested(
-            obj,
-            format!("provisioningParameters.{}.member", i + 1),
-            |p| {
-                Ok((
-                    p.opt_str("Key", &input::PARAM_KEY)?,
-                    p.opt_str("Value", &input::PARAM_VALUE)?,
-                    p.opt_bool("UsePreviousValue")?,
-                ))
-            },
-        )?;
+    input.list_of("ProvisioningParameters", usize::MAX, |p, i| {
+        let key = p.opt_str("Key", &input::PARAM_KEY)?;
+        let value = p.opt_str("Value", &input::PARAM_VALUE)?;
+        let use_previous = p.opt_bool("UsePreviousValue")? == Some(true);
         let Some(key) = key else {
             return Err(ServiceError::invalid_parameters(format!(
                 "ProvisioningParameters[{i}] has no Key"
             )));
         };
-        let value = if use_prev == Some(true) && previous.is_some() {
-            let prev = previous
-                .unwrap_or_default()
+        let value = match previous.filter(|_| use_previous) {
+            Some(previous) => previous
                 .iter()
                 .find(|kv| kv.key == key)
+                .map(|kv| kv.value.clone())
                 .ok_or_else(|| {
                     ServiceError::invalid_parameters(format!(
                         "ProvisioningParameters: '{key}' has UsePreviousValue but no previous value"
                     ))
-                })?;
-            prev.value.clone()
-        } else {
-            value.unwrap_or_default().to_owned()
+                })?,
+            None => value.unwrap_or_default().to_owned(),
         };
-        params.push(KeyValue {
+        Ok(KeyValue {
             key: key.to_owned(),
             value,
-        });
-    }
-    Ok(Some(params))
+        })
+    })
 }
 
 /// An id given directly, or derived from a name. The emulator models no portfolios: any well-formed
@@ -145,68 +111,37 @@ fn stack_outputs(pp: &ProvisionedProduct, params: &[KeyValue]) -> Vec<KeyValue> 
     out
 }
 
-/// Validated `ProvisionProduct`.
-struct Provision<'b> {
-    name: &'b str,
-    token: &'b str,
-    product_id: String,
-    product_name: Option<&'b str>,
-    artifact_id: String,
-    artifact_name: Option<&'b str>,
-    path_id: Option<&'b str>,
-    params: Vec<KeyValue>,
-    tags: Vec<KeyValue>,
-}
+/// Validated `ProvisionProduct`: the product to create, but for its id, ARNs and creation order.
+struct Provision(ProvisionedProduct);
 
-impl Mutation for Provision<'_> {
+impl Mutation for Provision {
     const OPERATION: &'static str = "ProvisionProduct";
     const TOKEN_MEMBER: &'static str = "ProvisionToken";
 
     fn target(&self, state: &mut State, ctx: &Ctx<'_>) -> Result<Target<'_>, ServiceError> {
-        let (name, env) = (self.name, ctx.env);
-        let id = random_id("pp-");
+        let env = ctx.env;
+        let (id, account) = (random_id("pp-"), &env.account_id);
+        let arn = |service: &str, stack: &str| {
+            format!(
+                "arn:{}:{service}:{}:{account}:stack/{stack}",
+                env.partition, env.region
+            )
+        };
         Ok(Target::New(Box::new(ProvisionedProduct {
-            arn: format!(
-                "arn:{}:servicecatalog:{}:{}:stack/{name}/{id}",
-                env.partition, env.region, env.account_id
-            ),
-            physical_id: format!(
-                "arn:{}:cloudformation:{}:{}:stack/SC-{}-{id}/{}",
-                env.partition,
-                env.region,
-                env.account_id,
-                env.account_id,
-                uuid::Uuid::new_v4()
+            arn: arn("servicecatalog", &format!("{}/{id}", self.0.name)),
+            physical_id: arn(
+                "cloudformation",
+                &format!("SC-{account}-{id}/{}", uuid::Uuid::new_v4()),
             ),
             id,
-            name: name.to_owned(),
-            product_type: "CFN_STACK".into(),
-            status: ProductStatus::UnderChange,
-            status_message: None,
-            created_time: ctx.now,
-            idempotency_token: self.token.to_owned(),
-            last_record_id: None,
-            last_provisioning_record_id: None,
-            last_successful_provisioning_record_id: None,
-            product_id: self.product_id.clone(),
-            product_name: self.product_name.map(str::to_owned),
-            provisioning_artifact_id: self.artifact_id.clone(),
-            provisioning_artifact_name: self.artifact_name.map(str::to_owned),
-            path_id: self.path_id.map(str::to_owned),
-            launch_role_arn: env.launch_role_arn.clone(),
-            user_arn: ctx.caller.arn.clone(),
-            user_arn_session: ctx.caller.arn.clone(),
-            provisioned_by: ctx.caller.arn.clone(),
-            tags: self.tags.clone(),
-            parameters: self.params.clone(),
             seq: state.next_seq(),
-            stale_owner: None,
+            ..self.0.clone()
         })))
     }
 
     fn open(&self, pp: &ProvisionedProduct, _: &Ctx<'_>) -> Result<Opening, ServiceError> {
         Ok(Opening {
-            outputs: stack_outputs(pp, &self.params),
+            outputs: stack_outputs(pp, &pp.parameters),
             ..Opening::new("PROVISION_PRODUCT", Change::Provision)
         })
     }
@@ -227,25 +162,39 @@ pub(super) fn provision_product(call: Call<'_, '_>) -> Result<Value, ServiceErro
     }
     let token = i.req_str("ProvisionToken", &input::TOKEN)?;
     i.finish()?;
-    let (Some(name), Some(token)) = (name, token) else {
-        return Err(missing_member());
-    };
-    let m = Provision {
-        name,
-        token,
+    let caller = &ctx.caller.arn;
+    let m = Provision(ProvisionedProduct {
+        id: String::new(),
+        name: name.to_owned(),
+        arn: String::new(),
+        product_type: "CFN_STACK".into(),
+        status: ProductStatus::UnderChange,
+        status_message: None,
+        created_time: ctx.now,
+        idempotency_token: token.to_owned(),
+        last_record_id: None,
+        last_provisioning_record_id: None,
+        last_successful_provisioning_record_id: None,
         product_id: id_or_name(v.product_id, v.product_name, "prod-", "Product")?,
-        product_name: v.product_name,
-        artifact_id: id_or_name(
+        product_name: v.product_name.map(str::to_owned),
+        provisioning_artifact_id: id_or_name(
             v.artifact_id,
             v.artifact_name,
             "pa-",
             "ProvisioningArtifact",
         )?,
-        artifact_name: v.artifact_name,
-        path_id: v.path_id,
-        params,
+        provisioning_artifact_name: v.artifact_name.map(str::to_owned),
+        path_id: v.path_id.map(str::to_owned),
+        launch_role_arn: ctx.env.launch_role_arn.clone(),
+        user_arn: caller.clone(),
+        user_arn_session: caller.clone(),
+        provisioned_by: caller.clone(),
         tags,
-    };
+        parameters: params,
+        physical_id: String::new(),
+        seq: 0,
+        stale_owner: None,
+    });
     mutate::apply(state, ctx, body, token, &m)
 }
 
@@ -308,9 +257,6 @@ pub(super) fn update_provisioned_product(call: Call<'_, '_>) -> Result<Value, Se
     read_parameters(&mut i, None)?;
     read_tags(&mut i)?;
     i.finish()?;
-    let Some(token) = token else {
-        return Err(missing_member());
-    };
     let m = Update {
         body,
         product: product_lookup(id, name),
@@ -358,9 +304,6 @@ pub(super) fn terminate_provisioned_product(call: Call<'_, '_>) -> Result<Value,
     i.opt_bool("IgnoreErrors")?;
     i.opt_bool("RetainPhysicalResources")?;
     i.finish()?;
-    let Some(token) = token else {
-        return Err(missing_member());
-    };
     let m = Terminate {
         product: product_lookup(id, name),
     };
@@ -451,9 +394,6 @@ pub(super) fn update_properties(call: Call<'_, '_>) -> Result<Value, ServiceErro
     }
     let token = i.req_str("IdempotencyToken", &input::TOKEN)?;
     i.finish()?;
-    let (Some(id), Some(token)) = (id, token) else {
-        return Err(missing_member());
-    };
     for key in properties.keys() {
         if key != "OWNER" && key != "LAUNCH_ROLE" {
             return Err(ServiceError::invalid_parameters(format!(

@@ -2,8 +2,6 @@
 //! owner as search shows it during an injected search lag), `ScanProvisionedProducts` and
 //! `ListRecordHistory`.
 
-use std::borrow::Cow;
-
 use serde_json::{json, Value};
 
 use super::access::{access_level, can_see, record_visible};
@@ -30,54 +28,40 @@ struct Shown<'a> {
     pp: &'a ProvisionedProduct,
     user_arn: &'a str,
     user_arn_session: &'a str,
+    /// `CreatedTime` as a search term matches it.
+    created_time: String,
 }
 
-fn field_value<'a>(s: &Shown<'a>, field: &str) -> Option<Cow<'a, str>> {
-    let pp = s.pp;
-    let text: &'a str = match field {
-        "arn" => &pp.arn,
-        "createdtime" => return Some(Cow::Owned(format!("{}", pp.created_time))),
-        "id" => &pp.id,
-        "lastrecordid" => pp.last_record_id.as_deref()?,
-        "idempotencytoken" => &pp.idempotency_token,
-        "name" => &pp.name,
-        "physicalid" => &pp.physical_id,
-        "productid" => &pp.product_id,
-        "provisioningartifactid" => &pp.provisioning_artifact_id,
-        "type" => &pp.product_type,
-        "status" => pp.status.as_str(),
-        "userarn" => s.user_arn,
-        "userarnsession" => s.user_arn_session,
-        "lastprovisioningrecordid" => pp.last_provisioning_record_id.as_deref()?,
-        "lastsuccessfulprovisioningrecordid" => {
-            pp.last_successful_provisioning_record_id.as_deref()?
-        }
-        "productname" => pp.product_name.as_deref()?,
-        "provisioningartifactname" => pp.provisioning_artifact_name.as_deref()?,
-        _ => return None,
-    };
-    Some(Cow::Borrowed(text))
-}
+type Field = for<'s> fn(&'s Shown<'_>) -> Option<&'s str>;
 
-const SEARCH_FIELDS: &[&str] = &[
-    "arn",
-    "createdTime",
-    "id",
-    "lastRecordId",
-    "idempotencyToken",
-    "name",
-    "physicalId",
-    "productId",
-    "provisioningArtifactId",
-    "type",
-    "status",
-    "tags",
-    "userArn",
-    "userArnSession",
-    "lastProvisioningRecordId",
-    "lastSuccessfulProvisioningRecordId",
-    "productName",
-    "provisioningArtifactName",
+/// The `SearchQuery` fields, with how to read each (`tags` is matched on its own).
+const SEARCH_FIELDS: &[(&str, Field)] = &[
+    ("arn", |s| Some(&s.pp.arn)),
+    ("createdTime", |s| Some(&s.created_time)),
+    ("id", |s| Some(&s.pp.id)),
+    ("lastRecordId", |s| s.pp.last_record_id.as_deref()),
+    ("idempotencyToken", |s| Some(&s.pp.idempotency_token)),
+    ("name", |s| Some(&s.pp.name)),
+    ("physicalId", |s| Some(&s.pp.physical_id)),
+    ("productId", |s| Some(&s.pp.product_id)),
+    ("provisioningArtifactId", |s| {
+        Some(&s.pp.provisioning_artifact_id)
+    }),
+    ("type", |s| Some(&s.pp.product_type)),
+    ("status", |s| Some(s.pp.status.as_str())),
+    ("tags", |_| None),
+    ("userArn", |s| Some(s.user_arn)),
+    ("userArnSession", |s| Some(s.user_arn_session)),
+    ("lastProvisioningRecordId", |s| {
+        s.pp.last_provisioning_record_id.as_deref()
+    }),
+    ("lastSuccessfulProvisioningRecordId", |s| {
+        s.pp.last_successful_provisioning_record_id.as_deref()
+    }),
+    ("productName", |s| s.pp.product_name.as_deref()),
+    ("provisioningArtifactName", |s| {
+        s.pp.provisioning_artifact_name.as_deref()
+    }),
 ];
 
 fn matches_term(s: &Shown<'_>, term: &str) -> bool {
@@ -86,12 +70,11 @@ fn matches_term(s: &Shown<'_>, term: &str) -> bool {
         return true;
     }
     if let Some((field, value)) = term.split_once(':') {
-        let lower = field.to_ascii_lowercase();
-        if SEARCH_FIELDS
+        if let Some((name, read)) = SEARCH_FIELDS
             .iter()
-            .any(|f| f.to_ascii_lowercase() == lower)
+            .find(|(name, _)| name.eq_ignore_ascii_case(field))
         {
-            if lower == "tags" {
+            if *name == "tags" {
                 return s.pp.tags.iter().any(|t| {
                     t.value.eq_ignore_ascii_case(value)
                         || format!("{}:{}", t.key, t.value).eq_ignore_ascii_case(value)
@@ -99,8 +82,8 @@ fn matches_term(s: &Shown<'_>, term: &str) -> bool {
                 });
             }
             // An owner is an ARN, whose resource part is case-sensitive: matched exactly.
-            let exact = matches!(lower.as_str(), "userarn" | "userarnsession");
-            return field_value(s, &lower).is_some_and(|v| {
+            let exact = matches!(*name, "userArn" | "userArnSession");
+            return read(s).is_some_and(|v| {
                 if exact {
                     v == value
                 } else {
@@ -113,13 +96,13 @@ fn matches_term(s: &Shown<'_>, term: &str) -> bool {
     let needle = term.to_ascii_lowercase();
     SEARCH_FIELDS
         .iter()
-        .filter_map(|f| field_value(s, &f.to_ascii_lowercase()))
+        .filter_map(|(_, read)| read(s).map(str::to_ascii_lowercase))
         .chain(
             s.pp.tags
                 .iter()
-                .map(|t| Cow::Owned(format!("{} {}", t.key, t.value))),
+                .map(|t| format!("{} {}", t.key, t.value).to_ascii_lowercase()),
         )
-        .any(|v| v.to_ascii_lowercase().contains(&needle))
+        .any(|v| v.contains(&needle))
 }
 
 fn system_tags(env: &Env, pp: &ProvisionedProduct) -> Vec<KeyValue> {
@@ -197,6 +180,7 @@ pub(super) fn search_provisioned_products(call: Call<'_, '_>) -> Result<Value, S
             pp,
             user_arn,
             user_arn_session,
+            created_time: pp.created_time.to_string(),
         };
         if can_see(level, ctx.caller, s.user_arn, s.user_arn_session)
             && terms.iter().all(|t| matches_term(&s, t))

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeSet;
 
-use serde_json::{json, Map};
+use serde_json::{json, Map, Value};
 
 use super::context::{Ctx, Env, RecordFaults};
 use super::mutations::provision_product;
@@ -51,31 +51,19 @@ pub(crate) fn seed(
     if let Some(r) = &seed.launch_role_arn {
         arn::check_launch_role(r, &env.account_id, &env.partition)?;
     }
-    let mut body = Map::new();
-    body.insert("ProvisionedProductName".into(), json!(seed.name));
-    body.insert(
-        "ProductId".into(),
-        json!(seed.product_id.as_deref().unwrap_or("prod-emulator0000")),
-    );
-    body.insert(
-        "ProvisioningArtifactId".into(),
-        json!(seed
-            .provisioning_artifact_id
-            .as_deref()
-            .unwrap_or("pa-emulator00000")),
-    );
-    if !seed.tags.is_empty() {
-        let tags: Vec<_> = seed
-            .tags
-            .iter()
-            .map(|(k, v)| json!({ "Key": k, "Value": v }))
-            .collect();
-        body.insert("Tags".into(), json!(tags));
-    }
-    body.insert(
-        "ProvisionToken".into(),
-        json!(uuid::Uuid::new_v4().to_string()),
-    );
+    let tags: Vec<Value> = seed
+        .tags
+        .iter()
+        .map(|(k, v)| json!({ "Key": k, "Value": v }))
+        .collect();
+    // An empty `Tags` list reads as no tags.
+    let body = json!({
+        "ProvisionedProductName": seed.name,
+        "ProductId": seed.product_id.as_deref().unwrap_or("prod-emulator0000"),
+        "ProvisioningArtifactId": seed.provisioning_artifact_id.as_deref().unwrap_or("pa-emulator00000"),
+        "Tags": tags,
+        "ProvisionToken": uuid::Uuid::new_v4().to_string(),
+    });
     // Seeded products are done at once and never fail, whatever the faults say.
     let no_failures = BTreeSet::new();
     let mut fail_next = 0;
@@ -94,26 +82,19 @@ pub(crate) fn seed(
     let out = provision_product(Call {
         state,
         ctx: &mut ctx,
-        body: &body,
+        body: body.as_object().unwrap_or(&Map::new()),
     })?;
-    let record_id = out["RecordDetail"]["RecordId"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
     state.advance(now);
-    let pp_id = state
-        .records
-        .get(&record_id)
-        .map(|r| r.provisioned_product_id.clone())
-        .unwrap_or_default();
+    let record_id = out["RecordDetail"]["RecordId"].as_str().unwrap_or_default();
     let pp = state
         .products
-        .get_mut(&pp_id)
+        .values_mut()
+        .find(|pp| pp.last_record_id.as_deref() == Some(record_id))
         .ok_or_else(|| ServiceError::new(ErrorCode::InternalFailure, "seeded product vanished"))?;
     if let Some(o) = owner {
         pp.user_arn_session = o.clone();
         pp.user_arn = o.clone();
-        if let Some(rec) = state.records.get_mut(&record_id) {
+        if let Some(rec) = state.records.get_mut(record_id) {
             rec.owner_arn_session = o.clone();
             rec.owner_arn = o;
         }
