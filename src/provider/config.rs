@@ -13,7 +13,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use aws_credential_types::Credentials;
 use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
 
-use crate::servicecatalog::arn::{Arn, PrincipalKind};
+use crate::servicecatalog::arn::Arn;
 use crate::servicecatalog::{AcceptLanguage, ServiceCatalog};
 use crate::tfplugin::timeouts::parse_duration;
 use crate::tfplugin::Number;
@@ -283,23 +283,18 @@ impl ProviderConfig {
                     "assume_role.role_arn",
                     "is required in the assume_role block",
                 )),
-                Some(arn) => match Arn::parse(arn) {
-                    Err(e) => errors.push(ConfigError::invalid(
-                        "assume_role.role_arn",
-                        format!("{arn:?} is not a valid ARN: {e}"),
-                    )),
-                    Ok(parsed) => match parsed.principal_kind() {
-                        Ok(PrincipalKind::IamRole) => {}
-                        Ok(other) => errors.push(ConfigError::invalid(
-                            "assume_role.role_arn",
-                            format!("{arn:?} must be an IAM role ARN, but it is {other}"),
-                        )),
-                        Err(found) => errors.push(ConfigError::invalid(
-                            "assume_role.role_arn",
-                            format!("{arn:?} must be an IAM role ARN, but it is {found}"),
-                        )),
-                    },
-                },
+                Some(arn) => {
+                    let checked = Arn::parse(arn)
+                        .map_err(|e| format!("{arn:?} is not a valid ARN: {e}"))
+                        .and_then(|parsed| {
+                            parsed.check_role().map_err(|found| {
+                                format!("{arn:?} must be an IAM role ARN, but it is {found}")
+                            })
+                        });
+                    if let Err(reason) = checked {
+                        errors.push(ConfigError::invalid("assume_role.role_arn", reason));
+                    }
+                }
             }
             if let Some(name) = &role.session_name {
                 check_chars(&mut errors, "assume_role.session_name", name, 2..=64, "");

@@ -8,49 +8,36 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ArnError {
-    /// The value is empty.
     #[error("it is empty")]
     Empty,
-    /// The value does not start with `arn:`.
     #[error("it does not start with \"arn:\"")]
     MissingPrefix,
-    /// Fewer than six `:`-separated parts.
     #[error("expected arn:<partition>:<service>:<region>:<account>:<resource>")]
     TooFewParts,
-    /// The value contains whitespace or control characters.
     #[error("it contains whitespace or control characters")]
     Whitespace,
-    /// A mandatory part is empty.
     #[error("the {0} part is empty")]
     EmptyPart(&'static str),
-    /// The partition has characters no AWS partition uses.
     #[error("partition {0:?} is not valid (expected e.g. aws, aws-cn, aws-us-gov)")]
     Partition(String),
 }
 
-/// A parsed ARN, borrowing from the input.
+/// A parsed ARN, borrowing from the input. `region` and `account` may be empty (IAM and STS
+/// ARNs have no region); `resource` is everything after the fifth `:`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Arn<'a> {
-    /// `aws`, `aws-cn`, `aws-us-gov`, ...
     pub partition: &'a str,
-    /// `iam`, `sts`, `servicecatalog`, ...
     pub service: &'a str,
-    /// Empty for global services such as IAM and STS principals.
     pub region: &'a str,
-    /// Empty for some services (e.g. S3 buckets).
     pub account: &'a str,
-    /// Everything after the fifth `:`; may itself contain `:` and `/`.
     pub resource: &'a str,
 }
 
 /// The kinds of IAM principal that Service Catalog accepts as `OWNER`/`LAUNCH_ROLE`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PrincipalKind {
-    /// `arn:<p>:iam::<account>:user/<path/>name`
     IamUser,
-    /// `arn:<p>:iam::<account>:role/<path/>name`
     IamRole,
-    /// `arn:<p>:sts::<account>:assumed-role/<role>/<session>`
     AssumedRole,
 }
 
@@ -160,6 +147,14 @@ impl<'a> Arn<'a> {
             ));
         }
         Ok(kind)
+    }
+
+    /// `Ok` for an IAM role ARN, else what it is instead, in words.
+    pub fn check_role(&self) -> Result<(), String> {
+        match self.principal_kind()? {
+            PrincipalKind::IamRole => Ok(()),
+            other => Err(other.to_string()),
+        }
     }
 }
 

@@ -10,7 +10,7 @@ use aws_sdk_servicecatalog::Client;
 
 use super::backoff::Backoff;
 use super::error::EndpointRecorder;
-use super::fleet::{Fleet, PAGE_TRUST};
+use super::fleet::Fleet;
 use super::input::AcceptLanguage;
 use super::pace::{Pace, ThrottleWatch};
 use super::poller::Poller;
@@ -30,19 +30,10 @@ pub struct ServiceCatalog {
     pace: Arc<Pace>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Default)]
 struct Shared {
     fleet: Fleet,
     poller: Poller,
-}
-
-impl Shared {
-    fn new(page_trust: Duration) -> Arc<Self> {
-        Arc::new(Shared {
-            fleet: Fleet::new(page_trust),
-            poller: Poller::default(),
-        })
-    }
 }
 
 // The SDK client's Debug would print its configuration, credentials provider included.
@@ -73,17 +64,16 @@ impl ServiceCatalog {
             backoff: Backoff::polling(),
             owner_consistency: OWNER_CONSISTENCY_BOUND,
             resend_throttling: true,
-            shared: Shared::new(PAGE_TRUST),
+            shared: Arc::default(),
             pace,
         }
     }
 
-    /// Builds the SDK client from a Service Catalog config.
     pub fn from_conf(conf: aws_sdk_servicecatalog::Config) -> Self {
         ServiceCatalog::new(Client::from_conf(conf))
     }
 
-    /// Sets the `AcceptLanguage` sent when a call does not give its own (the provider default).
+    /// The `AcceptLanguage` sent when a call does not give its own (the provider default).
     pub fn with_accept_language(mut self, language: Option<AcceptLanguage>) -> Self {
         self.accept_language = language;
         self
@@ -114,20 +104,10 @@ impl ServiceCatalog {
         self.resend_throttling
     }
 
-    /// Replaces how long account-level pages answer reads ([`PAGE_TRUST`] by default; zero
-    /// reads every product on its own). Starts afresh: no pages, no record waits shared with
-    /// the client this came from.
-    pub fn with_page_trust(mut self, trust: Duration) -> Self {
-        self.shared = Shared::new(trust);
-        self
-    }
-
-    /// The provider-wide `AcceptLanguage`.
     pub fn accept_language(&self) -> Option<AcceptLanguage> {
         self.accept_language
     }
 
-    /// The underlying SDK client.
     pub fn client(&self) -> &Client {
         &self.client
     }

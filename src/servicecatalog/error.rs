@@ -124,7 +124,7 @@ pub enum ApiError {
     #[error("AWS did not accept the provider's credentials for {call} ({message}). Check the access key, secret key and session token (access_key, secret_key and token in the provider block, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, or the profile's keys): they may be mistyped, belong to another account or partition, or have expired. Correct or refresh them, then run Terraform again")]
     CredentialsRejected { call: Call, message: String },
     /// No answer: refused, DNS, timed out, TLS, connection closed.
-    #[error("{call} could not reach {}: {problem}. {}", endpoint_name(.endpoint), .problem.remedy())]
+    #[error("{call} could not reach the {}: {problem}. {}", endpoint_name(.endpoint), .problem.remedy())]
     Unreachable {
         call: Call,
         endpoint: Option<String>,
@@ -146,8 +146,8 @@ pub enum ApiError {
     #[error("Service Catalog refused {call} ({message}). Fix what the message names, then run Terraform again")]
     Refused { call: Call, message: String },
     /// An answer without an error code, or one that could not be read.
-    #[error("{} answered {call} with {answer}, which is not a Service Catalog answer. Check that the endpoint is a Service Catalog endpoint (the provider's `endpoint` argument, AWS_ENDPOINT_URL_SERVICE_CATALOG or AWS_ENDPOINT_URL) and any proxy between",
-        capitalised(&endpoint_name(.endpoint)))]
+    #[error("The {} answered {call} with {answer}, which is not a Service Catalog answer. Check that the endpoint is a Service Catalog endpoint (the provider's `endpoint` argument, AWS_ENDPOINT_URL_SERVICE_CATALOG or AWS_ENDPOINT_URL) and any proxy between",
+        endpoint_name(.endpoint))]
     UnexpectedAnswer {
         call: Call,
         endpoint: Option<String>,
@@ -190,17 +190,9 @@ fn join_record_errors(errors: &[RecordError]) -> String {
 
 fn endpoint_name(url: &Option<String>) -> String {
     match url {
-        Some(url) => format!("the Service Catalog endpoint {url}"),
-        None => "the Service Catalog endpoint".to_owned(),
+        Some(url) => format!("Service Catalog endpoint {url}"),
+        None => "Service Catalog endpoint".to_owned(),
     }
-}
-
-fn capitalised(s: &str) -> String {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 /// How many attempts `max_retries` allowed, and how often the call was sent with them, in words.
@@ -276,27 +268,20 @@ const REJECTED_CODES: &[&str] = &[
     "MissingAuthenticationTokenException",
 ];
 
-/// Where an error happened: the call, the endpoint, the attempts allowed per send.
-pub(crate) struct Site<'a> {
-    pub(crate) operation: &'static str,
-    pub(crate) about: &'a About,
-    pub(crate) endpoint: Option<String>,
-    pub(crate) attempts: u32,
-}
-
-/// The one classification of an SDK error (see the module docs).
-pub(crate) fn classify<E>(site: Site<'_>, err: SdkError<E, HttpResponse>) -> ApiError
+/// The one classification of an SDK error (see the module docs): `err` from `operation` about
+/// `about`, sent to `endpoint` with `attempts` allowed per send.
+fn classify<E>(
+    operation: &'static str,
+    about: &About,
+    endpoint: Option<String>,
+    attempts: u32,
+    err: SdkError<E, HttpResponse>,
+) -> ApiError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     Modeled: From<E>,
 {
-    let call = Call::new(site.operation, site.about);
-    let Site {
-        about,
-        endpoint,
-        attempts,
-        ..
-    } = site;
+    let call = Call::new(operation, about);
     let cause = match err {
         SdkError::ServiceError(ctx) => {
             let status = ctx.raw().status().as_u16();
@@ -404,13 +389,13 @@ impl ServiceCatalog {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
         Modeled: From<E>,
     {
-        let site = Site {
+        classify(
             operation,
             about,
-            endpoint: self.endpoint_url(),
-            attempts: self.max_attempts(),
-        };
-        classify(site, err)
+            self.endpoint_url(),
+            self.max_attempts(),
+            err,
+        )
     }
 }
 
@@ -465,13 +450,7 @@ mod tests {
     /// `err` as `UpdateProvisionedProductProperties` on pp-1 met it, with 4 attempts allowed.
     fn mapped(err: SdkError<UpppError, HttpResponse>) -> ApiError {
         let about = About::Product("pp-1".into());
-        let site = Site {
-            operation: UPPP,
-            about: &about,
-            endpoint: Some(ENDPOINT.to_owned()),
-            attempts: 4,
-        };
-        classify(site, err)
+        classify(UPPP, &about, Some(ENDPOINT.to_owned()), 4, err)
     }
 
     fn answered(status: u16, code: Option<&str>, message: &str) -> ApiError {
@@ -591,14 +570,11 @@ mod tests {
                 state: "InvalidStateException: under change".into()
             }
         );
-        let site = Site {
-            operation: "DescribeRecord",
-            about: &About::Record("rec-1".into()),
-            endpoint: None,
-            attempts: 1,
-        };
         let err = classify(
-            site,
+            "DescribeRecord",
+            &About::Record("rec-1".into()),
+            None,
+            1,
             SdkError::service_error(
                 aws_sdk_servicecatalog::operation::describe_record::DescribeRecordError::ResourceNotFoundException(missing()),
                 response(),
@@ -767,14 +743,11 @@ mod tests {
             &[CALL, "the connection was closed before an answer arrived"],
         );
         // Without the endpoint (no request went out yet), it is still named as what it is.
-        let site = Site {
-            operation: UPPP,
-            about: &About::Account(""),
-            endpoint: None,
-            attempts: 1,
-        };
         let err = classify(
-            site,
+            UPPP,
+            &About::Account(""),
+            None,
+            1,
             SdkError::<UpppError, HttpResponse>::dispatch_failure(ConnectorError::io(Box::new(
                 std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
             ))),

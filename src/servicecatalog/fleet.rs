@@ -15,14 +15,14 @@ use super::client::ServiceCatalog;
 use super::deadline::Deadline;
 use super::error::ApiError;
 use super::query::{AccessLevel, SearchFilter};
-use super::search::{ProductSummary, SearchOptions, SCAN_PAGE_MAX, SEARCH_PAGE_MAX};
+use super::search::{
+    Of, Page, ProductSummary, SearchOptions, LIST_DEADLINE, SCAN_PAGE_MAX, SEARCH_PAGE_MAX,
+};
 
 /// How long a sweep's pages answer lookups.
-pub const PAGE_TRUST: Duration = Duration::from_secs(10);
+const PAGE_TRUST: Duration = Duration::from_secs(10);
 /// The distinct product whose lookup fetches the first search page.
 pub const PROBE_AT: usize = 4;
-/// How long a sweep keeps resending a throttled page.
-const PAGE_DEADLINE: Duration = Duration::from_secs(300);
 
 /// The two account-level listings reads share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,37 +50,20 @@ impl Listing {
     async fn fetch(
         self,
         sc: &ServiceCatalog,
-        token: Option<&str>,
+        token: Option<String>,
         deadline: &Deadline,
     ) -> Result<Page, ApiError> {
-        Ok(match self {
-            Listing::Search => {
-                let (filter, options) = (SearchFilter::account(), SearchOptions::default());
-                let page = sc
-                    .search_page_within(&filter, &options, token, deadline)
-                    .await?;
-                Page {
-                    items: page.products,
-                    total: page.total_results_count,
-                    next: page.next_page_token,
-                }
-            }
-            Listing::Scan => {
-                let page = sc
-                    .scan_page_within(AccessLevel::Account, SCAN_PAGE_MAX, token, deadline)
-                    .await?;
-                Page {
-                    items: page.products,
-                    total: None,
-                    next: page.next_page_token,
-                }
-            }
-        })
+        let (filter, options) = (SearchFilter::account(), SearchOptions::default());
+        let of = match self {
+            Listing::Search => Of::Search(&filter, &options),
+            Listing::Scan => Of::Scan(AccessLevel::Account, SCAN_PAGE_MAX),
+        };
+        sc.page(of, token, deadline).await
     }
 }
 
 /// The batched-read state of one client (shared by its clones).
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub(super) struct Fleet {
     search: Source,
     scan: Source,
@@ -88,20 +71,9 @@ pub(super) struct Fleet {
     changed: Mutex<HashSet<String>>,
     /// `TotalResultsCount` of the latest account-level search.
     account_size: Mutex<Option<usize>>,
-    trust: Duration,
 }
 
 impl Fleet {
-    pub(super) fn new(trust: Duration) -> Self {
-        Fleet {
-            search: Source::default(),
-            scan: Source::default(),
-            changed: Mutex::default(),
-            account_size: Mutex::default(),
-            trust,
-        }
-    }
-
     fn source(&self, listing: Listing) -> &Source {
         match listing {
             Listing::Search => &self.search,
@@ -112,7 +84,7 @@ impl Fleet {
     /// Counts `id` in the demand for launch roles before its scan lookup (which waits for the
     /// search first), so that concurrent reads decide on the scan together.
     pub(super) fn expect_scan(&self, id: &str) {
-        let sweep = self.scan.current(self.trust);
+        let sweep = self.scan.current();
         lock(&sweep.state).demand.insert(id.to_owned());
     }
 
@@ -136,7 +108,7 @@ impl Fleet {
         let source = self.source(listing);
         let changed = lock(&self.changed).contains(id);
         loop {
-            let sweep = source.current(self.trust);
+            let sweep = source.current();
             let mut progress = {
                 let mut st = lock(&sweep.state);
                 st.demand.insert(id.to_owned());
@@ -176,11 +148,11 @@ struct Source {
 
 impl Source {
     /// The trusted sweep, or a new one (a sweep still fetching stays current).
-    fn current(&self, trust: Duration) -> Arc<Sweep> {
+    fn current(&self) -> Arc<Sweep> {
         let mut current = lock(&self.current);
         if let Some(sweep) = current.as_ref() {
             let fetching = lock(&sweep.state).phase == Phase::Fetching;
-            if fetching || sweep.began.elapsed() < trust {
+            if fetching || sweep.began.elapsed() < PAGE_TRUST {
                 return Arc::clone(sweep);
             }
         }
@@ -243,35 +215,28 @@ fn pages_left(total: usize, per_page: usize, fetched: usize) -> usize {
     total.div_ceil(per_page).saturating_sub(fetched)
 }
 
-/// One page of a listing, as a sweep keeps it.
-struct Page {
-    items: Vec<ProductSummary>,
-    total: Option<usize>,
-    next: Option<String>,
-}
-
 /// Fetches pages of `sweep` while the rule says so; runs on its own task, so a lookup that is
 /// cancelled never leaves the others without pages.
 async fn fetch_pages(sc: ServiceCatalog, listing: Listing, sweep: Arc<Sweep>) {
-    let deadline = Deadline::new(PAGE_DEADLINE, CancellationToken::new());
+    let deadline = Deadline::new(LIST_DEADLINE, CancellationToken::new());
     let fleet = sc.fleet();
     loop {
         let token = lock(&sweep.state).next.clone();
-        let page = listing.fetch(&sc, token.as_deref(), &deadline).await;
+        let page = listing.fetch(&sc, token.clone(), &deadline).await;
         let phase = {
             let mut st = lock(&sweep.state);
             st.phase = match page {
                 Ok(page) => {
                     st.pages += 1;
-                    if let (Some(total), 1) = (page.total, st.pages) {
+                    if let (Some(total), 1) = (page.total_results_count, st.pages) {
                         st.total = Some(total);
                         *lock(&fleet.account_size) = Some(total);
                     }
-                    for item in page.items {
+                    for item in page.products {
                         st.entries.insert(item.id.clone(), item);
                     }
-                    let repeated = page.next.is_some() && page.next == token;
-                    st.next = page.next;
+                    let repeated = page.next_page_token.is_some() && page.next_page_token == token;
+                    st.next = page.next_page_token;
                     let left = listing.pages_left(&st, fleet.account_size());
                     let probes = listing == Listing::Search;
                     if st.next.is_none() || repeated {

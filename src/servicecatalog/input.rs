@@ -16,20 +16,16 @@ pub const MAX_PROPERTY_VALUE_LEN: usize = 1024;
 /// Longest provisioned product name the API accepts.
 pub const MAX_NAME_LEN: usize = 128;
 
-/// The `AcceptLanguage` values the API documents.
+/// The `AcceptLanguage` values the API documents (English is the API's default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum AcceptLanguage {
-    /// English (the API default).
     #[default]
     En,
-    /// Japanese.
     Jp,
-    /// Chinese.
     Zh,
 }
 
 impl AcceptLanguage {
-    /// The wire value.
     pub fn as_str(self) -> &'static str {
         match self {
             AcceptLanguage::En => "en",
@@ -64,118 +60,50 @@ impl FromStr for AcceptLanguage {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ValidationError {
-    /// Provisioned product id is empty.
     #[error("provisioned product id must not be empty")]
     EmptyId,
-    /// Provisioned product id longer than [`MAX_ID_LEN`].
     #[error("provisioned product id {value:?} is {len} characters long; at most 100 are allowed")]
-    IdTooLong {
-        /// The id as given.
-        value: String,
-        /// Its length in characters.
-        len: usize,
-    },
-    /// Provisioned product id with a character outside `[a-zA-Z0-9_-]`.
+    IdTooLong { value: String, len: usize },
     #[error("provisioned product id {value:?} contains {found:?}; only letters, digits, '_' and '-' are allowed (e.g. pp-abcd27bm4mldq)")]
-    IdCharacter {
-        /// The id as given.
-        value: String,
-        /// The first offending character.
-        found: char,
-    },
-    /// Provisioned product name is empty.
+    IdCharacter { value: String, found: char },
     #[error("provisioned product name must not be empty")]
     EmptyName,
-    /// Provisioned product name longer than [`MAX_NAME_LEN`]; shortened in the message.
     #[error(
         "provisioned product name {preview:?}... is {len} characters long; at most 128 are allowed"
     )]
-    NameTooLong {
-        /// The first characters of the name.
-        preview: String,
-        /// Its length in characters.
-        len: usize,
-    },
-    /// Provisioned product name starting with something other than a letter or digit.
+    NameTooLong { preview: String, len: usize },
     #[error("provisioned product name {value:?} must start with a letter or digit, not {found:?}")]
-    NameStart {
-        /// The name as given.
-        value: String,
-        /// Its first character.
-        found: char,
-    },
-    /// Provisioned product name with a character outside `[a-zA-Z0-9._-]`.
+    NameStart { value: String, found: char },
     #[error("provisioned product name {value:?} contains {found:?}; only letters, digits, '.', '_' and '-' are allowed")]
-    NameCharacter {
-        /// The name as given.
-        value: String,
-        /// The first offending character.
-        found: char,
-    },
-    /// A key other than `OWNER`/`LAUNCH_ROLE`.
+    NameCharacter { value: String, found: char },
     #[error("unknown property key {key:?}: expected OWNER or LAUNCH_ROLE")]
-    UnknownKey {
-        /// The key as given.
-        key: String,
-    },
-    /// An empty value.
+    UnknownKey { key: String },
     #[error("{key} must not be empty (clearing a property is not supported by this provider)")]
-    EmptyValue {
-        /// The property.
-        key: PropertyKey,
-    },
-    /// A value longer than [`MAX_PROPERTY_VALUE_LEN`]; the value is shortened in the message.
+    EmptyValue { key: PropertyKey },
     #[error("{key} value {preview:?}... is {len} characters long; at most 1024 are allowed")]
     ValueTooLong {
-        /// The property.
         key: PropertyKey,
-        /// The first characters of the value.
         preview: String,
-        /// Its length in characters.
         len: usize,
     },
-    /// A value that is not an ARN at all.
     #[error("{key} value {value:?} is not a valid ARN: {reason}")]
     MalformedArn {
-        /// The property.
         key: PropertyKey,
-        /// The value as given.
         value: String,
-        /// What is wrong with it.
         reason: ArnError,
     },
-    /// `OWNER` that is an ARN but not a user, role or assumed-role ARN.
     #[error("OWNER {value:?} must be an IAM user, IAM role or STS assumed-role ARN (arn:<partition>:iam::<account>:user/<name>, ...:role/<name> or arn:<partition>:sts::<account>:assumed-role/<role>/<session>), but it is {found}")]
-    OwnerNotPrincipal {
-        /// The value as given.
-        value: String,
-        /// What it is instead.
-        found: String,
-    },
-    /// `LAUNCH_ROLE` that is not an IAM role ARN.
+    OwnerNotPrincipal { value: String, found: String },
     #[error("LAUNCH_ROLE {value:?} must be an IAM role ARN (arn:<partition>:iam::<account>:role/<name>), but it is {found}")]
-    LaunchRoleNotRole {
-        /// The value as given.
-        value: String,
-        /// What it is instead.
-        found: String,
-    },
-    /// A `SearchQuery` value that cannot be sent as it is.
+    LaunchRoleNotRole { value: String, found: String },
     #[error("{field} {value:?} cannot be searched for: {reason}")]
     SearchValue {
-        /// The search field (or "tag key", "free text", ...).
         field: &'static str,
-        /// The value as given.
         value: String,
-        /// Why.
         reason: &'static str,
     },
-    /// `accept_language` outside en/jp/zh.
     #[error("accept_language {value:?} is not supported: expected one of en, jp, zh")]
-    AcceptLanguage {
-        /// The value as given.
-        value: String,
-    },
+    AcceptLanguage { value: String },
 }
 
 /// Checks a provisioned product id as the API does: 1..100 characters of `[a-zA-Z0-9_-]`.

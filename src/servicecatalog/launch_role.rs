@@ -11,12 +11,10 @@ use super::client::ServiceCatalog;
 use super::deadline::Deadline;
 use super::error::ApiError;
 use super::query::{AccessLevel, SearchFilter};
-use super::search::{SearchOptions, SCAN_PAGE_MAX};
+use super::search::{Of, SearchOptions, LIST_DEADLINE, SCAN_PAGE_MAX};
 
 /// Describes sent at a time when reading launch roles one by one.
 const DESCRIBE_CONCURRENCY: usize = 8;
-/// How long a describe keeps retrying throttled calls.
-const DESCRIBE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Where launch roles are read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -80,11 +78,6 @@ impl LaunchRoles<'_> {
         Ok(self.source)
     }
 
-    /// The source in use.
-    pub fn source(&self) -> LaunchRoleSource {
-        self.source
-    }
-
     /// The launch role of each of `ids` that still exists (`None`: it has none).
     pub async fn read(
         &mut self,
@@ -105,7 +98,7 @@ impl LaunchRoles<'_> {
         } else {
             missing.extend(ids.iter().map(|id| (*id).to_owned()));
         }
-        let deadline = Deadline::new(DESCRIBE_DEADLINE, self.cancel.clone());
+        let deadline = Deadline::new(LIST_DEADLINE, self.cancel.clone());
         let (sc, deadline) = (self.sc, &deadline);
         let described: Vec<(String, Option<Option<String>>)> = stream::iter(missing)
             .map(|id| async move {
@@ -143,10 +136,9 @@ impl LaunchRoles<'_> {
             ..SearchOptions::default()
         };
         let every = SearchFilter::account().at(self.level);
-        let page = self
-            .sc
-            .search_page(&every, &options, None, &self.cancel)
-            .await?;
+        let deadline = Deadline::new(LIST_DEADLINE, self.cancel.clone());
+        let of = Of::Search(&every, &options);
+        let page = self.sc.page(of, None, &deadline).await?;
         Ok(page.total_results_count.unwrap_or_default())
     }
 }

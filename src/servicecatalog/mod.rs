@@ -45,9 +45,7 @@ pub use properties::{
 pub use query::{AccessLevel, SearchField, SearchFilter, SearchTerm};
 pub use read::ProductState;
 pub use record::{RecordId, RecordOutcome, RecordRef};
-pub use search::{
-    Page, Pages, ProductSummary, SearchOptions, SearchSort, SCAN_PAGE_MAX, SEARCH_PAGE_MAX,
-};
+pub use search::{Page, Pages, ProductSummary, SearchOptions, SCAN_PAGE_MAX, SEARCH_PAGE_MAX};
 
 /// SDK enums callers see in [`ProductState`] and [`RecordOutcome`].
 pub use aws_sdk_servicecatalog::types::{ProvisionedProductStatus, RecordStatus};

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::str::FromStr;
 
-use super::arn::{Arn, PrincipalKind};
+use super::arn::Arn;
 use super::input::{ValidationError, MAX_PROPERTY_VALUE_LEN};
 
 /// A property that `UpdateProvisionedProductProperties` can change.
@@ -79,26 +79,15 @@ pub fn validate_property_value(key: PropertyKey, value: &str) -> Result<(), Vali
         value: value.to_owned(),
         reason,
     })?;
-    let kind = arn.principal_kind();
+    let value = value.to_owned();
     match key {
-        PropertyKey::Owner => {
-            kind.map(|_| ())
-                .map_err(|found| ValidationError::OwnerNotPrincipal {
-                    value: value.to_owned(),
-                    found,
-                })
-        }
-        PropertyKey::LaunchRole => match kind {
-            Ok(PrincipalKind::IamRole) => Ok(()),
-            Ok(other) => Err(ValidationError::LaunchRoleNotRole {
-                value: value.to_owned(),
-                found: other.to_string(),
-            }),
-            Err(found) => Err(ValidationError::LaunchRoleNotRole {
-                value: value.to_owned(),
-                found,
-            }),
-        },
+        PropertyKey::Owner => arn
+            .principal_kind()
+            .map(|_| ())
+            .map_err(|found| ValidationError::OwnerNotPrincipal { value, found }),
+        PropertyKey::LaunchRole => arn
+            .check_role()
+            .map_err(|found| ValidationError::LaunchRoleNotRole { value, found }),
     }
 }
 

@@ -17,7 +17,7 @@ use super::fleet::Listing;
 use super::properties::{PropertyKey, PropertyMap};
 use super::query::{SearchField, SearchFilter, SearchTerm};
 use super::record::RecordRef;
-use super::search::{ProductSummary, SearchOptions};
+use super::search::{Of, ProductSummary, SearchOptions};
 
 /// Upper bound on search pages read when looking for one id (each page holds up to 100 products).
 const MAX_SEARCH_PAGES: usize = 100;
@@ -350,7 +350,7 @@ impl ServiceCatalog {
         let mut token: Option<String> = None;
         for _ in 0..MAX_SEARCH_PAGES {
             let page = self
-                .search_page_within(&filter, &options, token.as_deref(), deadline)
+                .page(Of::Search(&filter, &options), token.clone(), deadline)
                 .await?;
             if let Some(found) = page.products.into_iter().find(|p| p.id == id) {
                 return Ok(Some(found));

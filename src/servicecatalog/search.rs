@@ -1,6 +1,6 @@
-//! Typed, paged listings: [`ServiceCatalog::search`] (`SearchProvisionedProducts`, products as
-//! [`ProductSummary`]) and [`ServiceCatalog::scan`] (`ScanProvisionedProducts`, the only listing
-//! with `LaunchRoleArn`, as [`ProductSummary`]). Both honour cancellation and the limit, skip a
+//! Typed, paged listings: [`ServiceCatalog::search`] (`SearchProvisionedProducts`, with the owner
+//! and tags) and [`ServiceCatalog::scan`] (`ScanProvisionedProducts`, the only listing with
+//! `LaunchRoleArn`), both as [`ProductSummary`]. Both honour cancellation and the limit, skip a
 //! product already returned, and stop on a repeated page token.
 
 use std::collections::{BTreeMap, HashSet};
@@ -16,64 +16,31 @@ use tokio_util::sync::CancellationToken;
 use super::client::ServiceCatalog;
 use super::deadline::Deadline;
 use super::error::{About, ApiError};
-use super::input::AcceptLanguage;
 use super::query::{AccessLevel, SearchFilter};
 
 /// Largest `PageSize` of `SearchProvisionedProducts`.
 pub const SEARCH_PAGE_MAX: u8 = 100;
 /// Largest `PageSize` of `ScanProvisionedProducts`.
 pub const SCAN_PAGE_MAX: u8 = 20;
-/// How long a listing keeps retrying throttled pages by default.
-const LIST_DEADLINE: Duration = Duration::from_secs(300);
-
-/// `SortBy`. `CreatedTime` is what the AWS documentation recommends for a complete listing
-/// without duplicates; the others are the four the API reference names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SearchSort {
-    #[default]
-    CreatedTime,
-    Arn,
-    Id,
-    Name,
-    LastRecordId,
-}
-
-impl SearchSort {
-    fn as_str(self) -> &'static str {
-        match self {
-            SearchSort::CreatedTime => "createdTime",
-            SearchSort::Arn => "arn",
-            SearchSort::Id => "id",
-            SearchSort::Name => "name",
-            SearchSort::LastRecordId => "lastRecordId",
-        }
-    }
-}
+/// How long a listing keeps resending throttled pages.
+pub(super) const LIST_DEADLINE: Duration = Duration::from_secs(300);
+const SEARCH: &str = "SearchProvisionedProducts";
+const SCAN: &str = "ScanProvisionedProducts";
 
 /// How a search lists.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchOptions {
-    pub sort: SearchSort,
-    pub descending: bool,
     /// `PageSize`, 1..=[`SEARCH_PAGE_MAX`] (larger is capped).
     pub page_size: u8,
     /// Stop after this many products.
     pub limit: Option<usize>,
-    /// `AcceptLanguage` (else the client's).
-    pub accept_language: Option<AcceptLanguage>,
-    /// How long throttled pages are retried.
-    pub deadline: Duration,
 }
 
 impl Default for SearchOptions {
     fn default() -> Self {
         SearchOptions {
-            sort: SearchSort::default(),
-            descending: false,
             page_size: SEARCH_PAGE_MAX,
             limit: None,
-            accept_language: None,
-            deadline: LIST_DEADLINE,
         }
     }
 }
@@ -97,14 +64,14 @@ pub struct ProductSummary {
     pub last_successful_provisioning_record_id: Option<String>,
     pub product_id: Option<String>,
     pub provisioning_artifact_id: Option<String>,
-    /// Search only.
+    /// Search only, as are the fields up to `user_arn_session`.
     pub tags: BTreeMap<String, String>,
     pub physical_id: Option<String>,
     pub product_name: Option<String>,
     pub provisioning_artifact_name: Option<String>,
-    /// The owner (`OWNER`); search only.
+    /// The owner (`OWNER`).
     pub user_arn: Option<String>,
-    /// The owner as a session ARN (may carry a session id); search only.
+    /// The owner as a session ARN (may carry a session id).
     pub user_arn_session: Option<String>,
     /// The launch role (`LAUNCH_ROLE`); scan and describe only.
     pub launch_role_arn: Option<String>,
@@ -138,7 +105,6 @@ macro_rules! summary {
 }
 
 impl ProductSummary {
-    /// A search result.
     fn from_search(a: &ProvisionedProductAttribute) -> Option<Self> {
         summary!(a, owned, {
             tags: a
@@ -155,7 +121,6 @@ impl ProductSummary {
         })
     }
 
-    /// A scanned or described product.
     pub(super) fn from_detail(d: &ProvisionedProductDetail) -> Option<Self> {
         summary!(d, owned, {
             launch_role_arn: owned(d.launch_role_arn()),
@@ -167,11 +132,11 @@ impl ProductSummary {
 /// One page of a listing.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Page {
-    /// The products of the page (for a search, those that match the filter exactly).
+    /// For a search, the products that match the filter exactly.
     pub products: Vec<ProductSummary>,
     /// `TotalResultsCount`, how many products the search matched in all (a scan has none).
     pub total_results_count: Option<usize>,
-    /// The token of the next page; `None` on the last.
+    /// `None` on the last page.
     pub next_page_token: Option<String>,
 }
 
@@ -227,9 +192,9 @@ pub struct Pages<'a> {
     total: Option<usize>,
 }
 
-/// What a listing lists.
+/// What a listing lists: a search, or a scan at an access level with pages of a size.
 #[derive(Debug, Clone, Copy)]
-enum Of<'a> {
+pub(super) enum Of<'a> {
     Search(&'a SearchFilter, &'a SearchOptions),
     Scan(AccessLevel, u8),
 }
@@ -241,22 +206,8 @@ impl Pages<'_> {
             return Ok(None);
         }
         let token = self.cursor.token.clone();
-        let (token, deadline) = (token.as_deref(), &self.deadline);
-        let page = match self.of {
-            Of::Search(filter, options) => {
-                let page = self
-                    .sc
-                    .search_page_within(filter, options, token, deadline)
-                    .await?;
-                self.total = page.total_results_count;
-                page
-            }
-            Of::Scan(level, page_size) => {
-                self.sc
-                    .scan_page_within(level, page_size, token, deadline)
-                    .await?
-            }
-        };
+        let page = self.sc.page(self.of, token, &self.deadline).await?;
+        self.total = page.total_results_count;
         Ok(Some(self.cursor.advance(
             page.products,
             |p| p.id.as_str(),
@@ -287,26 +238,7 @@ impl ServiceCatalog {
         options: &'a SearchOptions,
         cancel: &CancellationToken,
     ) -> Pages<'a> {
-        Pages {
-            sc: self,
-            of: Of::Search(filter, options),
-            deadline: Deadline::new(options.deadline, cancel.clone()),
-            cursor: Cursor::new(options.limit),
-            total: None,
-        }
-    }
-
-    /// One page of a search, from `page_token` (`None`: the first).
-    pub async fn search_page(
-        &self,
-        filter: &SearchFilter,
-        options: &SearchOptions,
-        page_token: Option<&str>,
-        cancel: &CancellationToken,
-    ) -> Result<Page, ApiError> {
-        let deadline = Deadline::new(options.deadline, cancel.clone());
-        self.search_page_within(filter, options, page_token, &deadline)
-            .await
+        self.pages(Of::Search(filter, options), options.limit, cancel)
     }
 
     /// Starts a scan at `access_level` with pages of `page_size` (1..=[`SCAN_PAGE_MAX`]).
@@ -316,90 +248,86 @@ impl ServiceCatalog {
         page_size: u8,
         cancel: &CancellationToken,
     ) -> Pages<'a> {
+        self.pages(Of::Scan(access_level, page_size), None, cancel)
+    }
+
+    fn pages<'a>(
+        &'a self,
+        of: Of<'a>,
+        limit: Option<usize>,
+        cancel: &CancellationToken,
+    ) -> Pages<'a> {
         Pages {
             sc: self,
-            of: Of::Scan(access_level, page_size),
+            of,
             deadline: Deadline::new(LIST_DEADLINE, cancel.clone()),
-            cursor: Cursor::new(None),
+            cursor: Cursor::new(limit),
             total: None,
         }
     }
 
-    /// One search page within `deadline`.
-    pub(super) async fn search_page_within(
+    /// One page of `of` from `token` (`None`: the first) within `deadline`. Sorted by creation
+    /// time, which the AWS documentation recommends for a complete listing without duplicates.
+    pub(super) async fn page(
         &self,
-        filter: &SearchFilter,
-        options: &SearchOptions,
-        page_token: Option<&str>,
+        of: Of<'_>,
+        token: Option<String>,
         deadline: &Deadline,
     ) -> Result<Page, ApiError> {
-        let sort_order = if options.descending {
-            SortOrder::Descending
-        } else {
-            SortOrder::Ascending
+        let language = self.language(None);
+        let (products, total, next) = match of {
+            Of::Search(filter, options) => {
+                let query = filter.query();
+                let call = self
+                    .client()
+                    .search_provisioned_products()
+                    .access_level_filter(filter.access_level.to_sdk())
+                    .set_filters((!query.is_empty()).then(|| {
+                        [(ProvisionedProductViewFilterBy::SearchQuery, query)]
+                            .into_iter()
+                            .collect()
+                    }))
+                    .sort_by("createdTime")
+                    .sort_order(SortOrder::Ascending)
+                    .page_size(i32::from(options.page_size.clamp(1, SEARCH_PAGE_MAX)))
+                    .set_page_token(token)
+                    .set_accept_language(language);
+                let out = self
+                    .send(deadline, SEARCH, About::Account(""), || call.clone().send())
+                    .await?;
+                let products = out.provisioned_products().iter();
+                let matching = products.filter_map(ProductSummary::from_search);
+                let total = usize::try_from(out.total_results_count()).unwrap_or(0);
+                (
+                    matching.filter(|p| filter.accepts(p)).collect(),
+                    Some(total),
+                    next_token(out.next_page_token()),
+                )
+            }
+            Of::Scan(level, page_size) => {
+                let call = self
+                    .client()
+                    .scan_provisioned_products()
+                    .access_level_filter(level.to_sdk())
+                    .page_size(i32::from(page_size.clamp(1, SCAN_PAGE_MAX)))
+                    .set_page_token(token)
+                    .set_accept_language(language);
+                let out = self
+                    .send(deadline, SCAN, About::Account(""), || call.clone().send())
+                    .await?;
+                let products = out.provisioned_products().iter();
+                let next = next_token(out.next_page_token());
+                (
+                    products.filter_map(ProductSummary::from_detail).collect(),
+                    None,
+                    next,
+                )
+            }
         };
-        let query = filter.query();
-        let call = self
-            .client()
-            .search_provisioned_products()
-            .access_level_filter(filter.access_level.to_sdk())
-            .set_filters((!query.is_empty()).then(|| {
-                [(ProvisionedProductViewFilterBy::SearchQuery, query)]
-                    .into_iter()
-                    .collect()
-            }))
-            .sort_by(options.sort.as_str())
-            .sort_order(sort_order)
-            .page_size(i32::from(options.page_size.clamp(1, SEARCH_PAGE_MAX)))
-            .set_page_token(page_token.map(str::to_owned))
-            .set_accept_language(self.language(options.accept_language));
-        let about = About::Account("");
-        let out = self
-            .send(deadline, "SearchProvisionedProducts", about, || {
-                call.clone().send()
-            })
-            .await?;
         Ok(Page {
-            products: out
-                .provisioned_products()
-                .iter()
-                .filter_map(ProductSummary::from_search)
-                .filter(|p| filter.accepts(p))
-                .collect(),
-            total_results_count: Some(usize::try_from(out.total_results_count()).unwrap_or(0)),
-            next_page_token: next_token(out.next_page_token()),
-        })
-    }
-
-    /// One scan page within `deadline`.
-    pub(super) async fn scan_page_within(
-        &self,
-        access_level: AccessLevel,
-        page_size: u8,
-        page_token: Option<&str>,
-        deadline: &Deadline,
-    ) -> Result<Page, ApiError> {
-        let call = self
-            .client()
-            .scan_provisioned_products()
-            .access_level_filter(access_level.to_sdk())
-            .page_size(i32::from(page_size.clamp(1, SCAN_PAGE_MAX)))
-            .set_page_token(page_token.map(str::to_owned))
-            .set_accept_language(self.language(None));
-        let about = About::Account("");
-        let out = self
-            .send(deadline, "ScanProvisionedProducts", about, || {
-                call.clone().send()
-            })
-            .await?;
-        Ok(Page {
-            products: out
-                .provisioned_products()
-                .iter()
-                .filter_map(ProductSummary::from_detail)
-                .collect(),
-            total_results_count: None,
-            next_page_token: next_token(out.next_page_token()),
+            products,
+            total_results_count: total,
+            next_page_token: next,
         })
     }
 }

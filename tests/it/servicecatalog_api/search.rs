@@ -98,7 +98,6 @@ async fn search_lists_every_product_once_with_filters_limit_and_total() {
     let small = SearchOptions {
         page_size: 7,
         limit: Some(10),
-        ..Default::default()
     };
     let searches = || world.emu().metrics().get("SearchProvisionedProducts").calls;
     let before = searches();
