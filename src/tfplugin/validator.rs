@@ -22,68 +22,48 @@ pub trait Validator: Send + Sync + fmt::Debug {
 /// Shared validator handle, as stored in a schema.
 pub type DynValidator = Arc<dyn Validator>;
 
-#[derive(Debug)]
-struct OneOf(Vec<String>);
-
-impl Validator for OneOf {
-    fn description(&self) -> String {
-        format!("one of {}", quoted_list(&self.0))
-    }
-
-    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
-        let Some(s) = value.as_str() else { return };
-        if !self.0.iter().any(|allowed| allowed == s) {
-            diags.attribute_error(
-                path.clone(),
-                "Invalid attribute value",
-                format!(
-                    "{path}: {s:?} is not allowed; must be {}",
-                    self.description()
-                ),
-            );
-        }
-    }
-}
-
 /// The string must be one of `allowed`.
 pub fn one_of<I, S>(allowed: I) -> DynValidator
 where
     I: IntoIterator<Item = S>,
     S: Into<String>,
 {
-    Arc::new(OneOf(allowed.into_iter().map(Into::into).collect()))
-}
-
-#[derive(Debug)]
-struct Length {
-    min: usize,
-    max: usize,
-}
-
-impl Validator for Length {
-    fn description(&self) -> String {
-        format!("between {} and {} characters long", self.min, self.max)
-    }
-
-    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
-        let Some(s) = value.as_str() else { return };
-        let len = s.chars().count();
-        if len < self.min || len > self.max {
-            diags.attribute_error(
+    let allowed: Vec<String> = allowed.into_iter().map(Into::into).collect();
+    let description = format!("one of {}", quoted_list(&allowed));
+    let must = description.clone();
+    let errors = move |path: &AttributePath, value: &Value| match value.as_str() {
+        Some(s) if !allowed.iter().any(|a| a == s) => {
+            vec![(
                 path.clone(),
-                "Invalid attribute value length",
-                format!(
-                    "{path}: must be {}, got {len} characters",
-                    self.description()
-                ),
-            );
+                format!("{path}: {s:?} is not allowed; must be {must}"),
+            )]
         }
-    }
+        _ => Vec::new(),
+    };
+    checked("Invalid attribute value", description, Box::new(errors))
 }
 
 /// The string must be `min..=max` characters long (Unicode scalar values).
 pub fn length(min: usize, max: usize) -> DynValidator {
-    Arc::new(Length { min, max })
+    let description = format!("between {min} and {max} characters long");
+    let must = description.clone();
+    let errors = move |path: &AttributePath, value: &Value| {
+        let len = value.as_str().map(|s| s.chars().count());
+        match len {
+            Some(len) if len < min || len > max => {
+                vec![(
+                    path.clone(),
+                    format!("{path}: must be {must}, got {len} characters"),
+                )]
+            }
+            _ => Vec::new(),
+        }
+    };
+    checked(
+        "Invalid attribute value length",
+        description,
+        Box::new(errors),
+    )
 }
 
 #[derive(Debug)]
@@ -95,22 +75,15 @@ impl Validator for EachValue {
     }
 
     fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
-        match value {
-            Value::Map(m) => {
-                for (k, v) in m {
-                    if !v.is_null() {
-                        self.0.validate(&path.join_key(k), v, diags);
-                    }
-                }
-            }
-            Value::List(xs) | Value::Set(xs) => {
-                for (i, v) in xs.iter().enumerate() {
-                    if !v.is_null() {
-                        self.0.validate(&path.join_index(i as i64), v, diags);
-                    }
-                }
-            }
-            _ => {}
+        let elements: Vec<(AttributePath, &Value)> = match value {
+            Value::Map(m) => m.iter().map(|(k, v)| (path.join_key(k), v)).collect(),
+            Value::List(xs) | Value::Set(xs) => (xs.iter().enumerate())
+                .map(|(i, v)| (path.join_index(i as i64), v))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (at, v) in elements.into_iter().filter(|(_, v)| !v.is_null()) {
+            self.0.validate(&at, v, diags);
         }
     }
 }
@@ -199,36 +172,20 @@ pub fn check_entries<T: 'static, E: Display + 'static>(
     checked(summary, description, Box::new(errors))
 }
 
-#[derive(Debug)]
-struct NotEmpty {
-    summary: String,
-    detail: String,
-}
-
-impl Validator for NotEmpty {
-    fn description(&self) -> String {
-        "at least one element".to_owned()
-    }
-
-    fn validate(&self, path: &AttributePath, value: &Value, diags: &mut Diagnostics) {
+/// A map, list or set with at least one element; an empty one is an error with `summary` and
+/// `detail`.
+pub fn not_empty(summary: impl Into<String>, detail: impl Into<String>) -> DynValidator {
+    let detail = detail.into();
+    let errors = move |path: &AttributePath, value: &Value| {
         let empty = match value {
             Value::Map(m) => m.is_empty(),
             Value::List(xs) | Value::Set(xs) => xs.is_empty(),
             _ => false,
         };
-        if empty {
-            diags.attribute_error(path.clone(), self.summary.clone(), self.detail.clone());
-        }
-    }
-}
-
-/// A map, list or set with at least one element; an empty one is an error with `summary` and
-/// `detail`.
-pub fn not_empty(summary: impl Into<String>, detail: impl Into<String>) -> DynValidator {
-    Arc::new(NotEmpty {
-        summary: summary.into(),
-        detail: detail.into(),
-    })
+        let error = empty.then(|| (path.clone(), detail.clone()));
+        error.into_iter().collect()
+    };
+    checked(summary, "at least one element", Box::new(errors))
 }
 
 /// Checks a whole configuration: rules across attributes. Runs at validate time on the config

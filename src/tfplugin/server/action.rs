@@ -1,9 +1,8 @@
-//! Actions: ValidateActionConfig, PlanAction (the same checks, with the values known by then)
-//! and the InvokeAction stream. The invoke hook runs in its own task; its progress messages
+//! Actions: the InvokeAction stream (ValidateActionConfig and PlanAction, the same checks with
+//! the values known by then, are `validate_rpcs!` in the server module). The invoke hook runs in its own task; its progress messages
 //! are events as they come, then one completed event carries its diagnostics. Dropping the
 //! stream (the caller went away) cancels the hook's context.
 
-use async_trait::async_trait;
 use futures::stream::{self, BoxStream, StreamExt};
 use tokio::sync::mpsc;
 use tracing::Instrument;
@@ -16,63 +15,20 @@ use super::super::plan;
 use super::super::private::PrivateState;
 use super::super::proto;
 use super::super::proto::invoke_action::event::{Completed, Type};
-use super::adapter::{Cx, Rpc, StreamRpc};
-use super::{guarded, validate_type, Config, Server};
+use super::adapter::StreamRpc;
+use super::{guarded, Config, Server};
 
 /// Progress messages the hook may send before the stream has passed them on (it then waits).
 const PROGRESS_BUFFER: usize = 16;
 
-type ActionConfig<D> = Config<dyn DynAction<D>>;
-
-#[async_trait]
-impl<P: Provider> Rpc<P> for proto::validate_action_config::Request {
-    const NAME: &'static str = "ValidateActionConfig";
-    type Request = ActionConfig<P::Data>;
-    type Response = ();
-    type Answer = proto::validate_action_config::Response;
-
-    fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
-        Config::decode(server.action(&self.type_name)?, self.config.as_ref(), None)
-    }
-
-    async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<(), Diagnostic> {
-        validate_type(<Self as Rpc<P>>::NAME, req, cx).await
-    }
-}
-
-#[async_trait]
-impl<P: Provider> Rpc<P> for proto::plan_action::Request {
-    const NAME: &'static str = "PlanAction";
-    type Request = ActionConfig<P::Data>;
-    type Response = ();
-    type Answer = proto::plan_action::Response;
-
-    fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
-        let entry = server.action(&self.action_type)?;
-        Config::decode(
-            entry,
-            self.config.as_ref(),
-            self.client_capabilities.as_ref(),
-        )
-    }
-
-    async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<(), Diagnostic> {
-        validate_type(<Self as Rpc<P>>::NAME, req, cx).await
-    }
-}
-
 impl<P: Provider> StreamRpc<P> for proto::invoke_action::Request {
     const NAME: &'static str = "InvokeAction";
-    type Request = ActionConfig<P::Data>;
+    type Request = Config<dyn DynAction<P::Data>>;
     type Event = proto::invoke_action::Event;
 
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
-        let entry = server.action(&self.action_type)?;
-        Config::decode(
-            entry,
-            self.config.as_ref(),
-            self.client_capabilities.as_ref(),
-        )
+        let (entry, client) = (server.action(&self.action_type)?, &self.client_capabilities);
+        Config::decode(entry, self.config.as_ref(), client.as_ref())
     }
 
     fn call(req: Self::Request, server: &Server<P>) -> BoxStream<'static, Self::Event> {

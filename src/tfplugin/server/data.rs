@@ -1,5 +1,6 @@
-//! Data sources: ValidateDataResourceConfig and ReadDataSource. Read validates the config
-//! again (now that it is known) before the hook sees it, and the hook starts from the config.
+//! Data sources: ReadDataSource (ValidateDataResourceConfig is `validate_rpcs!` in the server
+//! module). Read validates the config again (now that it is known) before the hook sees it,
+//! and the hook starts from the config.
 
 use std::sync::Arc;
 
@@ -13,24 +14,7 @@ use super::super::private::PrivateState;
 use super::super::proto;
 use super::super::value::Value;
 use super::adapter::{Cx, Rpc};
-use super::{answered, codec, guarded, validate_type, Config, DataSourceEntry, Server};
-
-#[async_trait]
-impl<P: Provider> Rpc<P> for proto::validate_data_resource_config::Request {
-    const NAME: &'static str = "ValidateDataResourceConfig";
-    type Request = Config<dyn DynDataSource<P::Data>>;
-    type Response = ();
-    type Answer = proto::validate_data_resource_config::Response;
-
-    fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
-        let entry = server.data_source(&self.type_name)?;
-        Config::decode(entry, self.config.as_ref(), None)
-    }
-
-    async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<(), Diagnostic> {
-        validate_type(<Self as Rpc<P>>::NAME, req, cx).await
-    }
-}
+use super::{answered, codec, guarded, Config, DataSourceEntry, Server};
 
 #[async_trait]
 impl<P: Provider> Rpc<P> for proto::read_data_source::Request {
@@ -41,12 +25,11 @@ impl<P: Provider> Rpc<P> for proto::read_data_source::Request {
     type Answer = proto::read_data_source::Response;
 
     fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
-        let entry = server.data_source(&self.type_name)?;
-        Config::decode(
-            entry,
-            self.config.as_ref(),
-            self.client_capabilities.as_ref(),
-        )
+        let (entry, client) = (
+            server.data_source(&self.type_name)?,
+            &self.client_capabilities,
+        );
+        Config::decode(entry, self.config.as_ref(), client.as_ref())
     }
 
     async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<Self::Response, Diagnostic> {

@@ -13,6 +13,7 @@ use tracing::Instrument;
 use super::super::authoring::Provider;
 use super::super::context::ClientCapabilities;
 use super::super::diag::{Diagnostic, Diagnostics};
+use super::super::erased::DynListResource;
 use super::super::list::{ListItem, ListSink, Listed};
 use super::super::model::{Field, FromValue};
 use super::super::path::AttributePath;
@@ -21,15 +22,14 @@ use super::super::private::PrivateState;
 use super::super::proto;
 use super::super::value::{Type, Value};
 use super::adapter::{Cx, Rpc, StreamRpc};
-use super::{codec, guarded, validate, ListEntry, ResourceEntry, Server};
+use super::{codec, guarded, validate_type, Config, ListEntry, ResourceEntry, Server};
 
 /// Objects the hook may find before the stream has sent them on (it then waits).
 const LIST_BUFFER: usize = 32;
 
-/// ValidateListResourceConfig, decoded.
+/// ValidateListResourceConfig, decoded: the config, and the limit to check after it.
 pub(crate) struct ValidateList<D> {
-    entry: Arc<ListEntry<D>>,
-    config: Value,
+    config: Config<dyn DynListResource<D>>,
     limit: Field<i64>,
 }
 
@@ -69,39 +69,20 @@ impl<P: Provider> Rpc<P> for proto::validate_list_resource_config::Request {
         let include = self.include_resource_object.as_ref();
         argument::<bool>(include, &Type::Bool, "include_resource")?;
         let limit = argument(self.limit.as_ref(), &Type::Number, "limit")?;
-        Ok(ValidateList {
-            entry,
+        let config = Config {
+            entry: entry.list.clone(),
             config,
-            limit,
-        })
+            client: ClientCapabilities::default(),
+        };
+        Ok(ValidateList { config, limit })
     }
 
     async fn call(req: Self::Request, cx: Cx<'_, P>) -> Result<(), Diagnostic> {
-        let Cx { server, diags } = cx;
-        let ValidateList {
-            entry,
-            config,
-            limit,
-        } = req;
-        let hooks = entry.list.hooks.clone();
-        let check = |ctx, config| async move { hooks.validate(&ctx, &config).await };
-        let cx = Cx {
-            server,
-            diags: &mut *diags,
-        };
-        let client = ClientCapabilities::default();
-        validate(
-            <Self as Rpc<P>>::NAME,
-            &entry.list.schema,
-            config,
-            client,
-            cx,
-            check,
-        )
-        .await?;
-        if let Field::Known(limit) = limit {
+        let (server, diags) = (cx.server, &mut *cx.diags);
+        validate_type(<Self as Rpc<P>>::NAME, req.config, Cx { server, diags }).await?;
+        if let Field::Known(limit) = req.limit {
             if limit < 0 {
-                diags.push(negative_limit(limit));
+                cx.diags.push(negative_limit(limit));
             }
         }
         Ok(())

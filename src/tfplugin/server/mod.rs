@@ -1,9 +1,10 @@
 //! The tfplugin6 gRPC service: a thin tonic adapter (`adapter`, one generic wrapper per unary
 //! and per streaming RPC; `service` is the generated trait, one line per RPC) over a dispatcher
 //! with one file per concern, on decoded requests. Each RPC is an `adapter::Rpc` (decode, call,
-//! encode) in its concern's file; an error in a handler propagates with `?` into the answer's
-//! diagnostics. Every hook runs in its own task, so a panic becomes an error diagnostic.
-//! StopProvider cancels the calls in flight; later calls get a fresh token.
+//! encode) in its concern's file (data source and action config checks are `validate_rpcs!`
+//! here); an error in a handler propagates with `?` into the answer's diagnostics. Every hook
+//! runs in its own task, so a panic becomes an error diagnostic. StopProvider cancels the
+//! calls in flight; later calls get a fresh token.
 
 mod action;
 mod adapter;
@@ -159,32 +160,30 @@ impl<P: Provider> Server<P> {
     }
 
     fn resource(&self, type_name: &str) -> Result<Arc<ResourceEntry<P::Data>>, Diagnostic> {
-        self.resources
-            .get(type_name)
-            .cloned()
-            .ok_or_else(|| unknown_type("resource", type_name, self.resources.keys()))
+        registered("resource", &self.resources, type_name)
     }
 
     fn data_source(&self, type_name: &str) -> Result<Arc<DataSourceEntry<P::Data>>, Diagnostic> {
-        self.data_sources
-            .get(type_name)
-            .cloned()
-            .ok_or_else(|| unknown_type("data source", type_name, self.data_sources.keys()))
+        registered("data source", &self.data_sources, type_name)
     }
 
     fn action(&self, type_name: &str) -> Result<Arc<ActionEntry<P::Data>>, Diagnostic> {
-        self.actions
-            .get(type_name)
-            .cloned()
-            .ok_or_else(|| unknown_type("action", type_name, self.actions.keys()))
+        registered("action", &self.actions, type_name)
     }
 
     fn list_resource(&self, type_name: &str) -> Result<Arc<ListEntry<P::Data>>, Diagnostic> {
-        self.list_resources
-            .get(type_name)
-            .cloned()
-            .ok_or_else(|| unknown_type("list resource", type_name, self.list_resources.keys()))
+        registered("list resource", &self.list_resources, type_name)
     }
+}
+
+/// The registered type of `kind` named `type_name`, or an error listing the known ones.
+fn registered<T>(
+    kind: &str,
+    all: &BTreeMap<String, Arc<T>>,
+    type_name: &str,
+) -> Result<Arc<T>, Diagnostic> {
+    let known = || unknown_type(kind, type_name, all.keys());
+    all.get(type_name).cloned().ok_or_else(known)
 }
 
 /// A registered type's name and schema: an entry's, or a list resource's.
@@ -325,6 +324,39 @@ where
     let hooks = entry.hooks.clone();
     let check = |ctx, config| async move { hooks.validate(&ctx, &config).await };
     validate(rpc, &entry.schema, config, client, cx, check).await
+}
+
+/// `rpc => "Name", lookup(type field), Dyn trait, client`: an RPC that decodes the config of a
+/// registered type (with what the caller supports, or `no_client` when the request says
+/// nothing) and answers with [`validate_type`]'s diagnostics.
+macro_rules! validate_rpcs {
+    ($($rpc:ident => $name:literal, $lookup:ident($field:ident), $dyn:ident, $client:ident;)*) => {$(
+        #[async_trait::async_trait]
+        impl<P: Provider> adapter::Rpc<P> for proto::$rpc::Request {
+            const NAME: &'static str = $name;
+            type Request = Config<dyn $dyn<P::Data>>;
+            type Response = ();
+            type Answer = proto::$rpc::Response;
+
+            fn decode(&self, server: &Server<P>) -> Result<Self::Request, Diagnostic> {
+                let client = validate_rpcs!(@$client self);
+                Config::decode(server.$lookup(&self.$field)?, self.config.as_ref(), client)
+            }
+
+            async fn call(req: Self::Request, cx: adapter::Cx<'_, P>) -> Result<(), Diagnostic> {
+                validate_type($name, req, cx).await
+            }
+        }
+    )*};
+    (@client $req:ident) => { $req.client_capabilities.as_ref() };
+    (@no_client $req:ident) => { None };
+}
+
+validate_rpcs! {
+    validate_data_resource_config => "ValidateDataResourceConfig",
+        data_source(type_name), DynDataSource, no_client;
+    validate_action_config => "ValidateActionConfig", action(type_name), DynAction, no_client;
+    plan_action => "PlanAction", action(action_type), DynAction, client;
 }
 
 /// A hook's answer, or `None` with its diagnostics added to `diags`.

@@ -11,9 +11,13 @@ use super::Server;
 
 type Answered<R> = Result<Response<R>, Status>;
 
-/// The trait's methods: each unary one serves `proto::<name>::Request`.
+/// The trait's methods: each unary or streaming one serves `proto::<name>::Request`.
 macro_rules! rpcs {
-    (unary: $($rpc:ident),* ; queries: $($query:ident),* $(,)?) => {
+    (
+        unary: $($rpc:ident),*;
+        queries: $($query:ident),*;
+        streams: $($srpc:ident => $stream:ident of $event:ty),* $(,)?
+    ) => {
         #[tonic::async_trait]
         impl<P: Provider> ProviderRpc for Server<P> {
             $(
@@ -50,32 +54,16 @@ macro_rules! rpcs {
                 self.serve(Request::new(Queried(FirstChunk(first)))).await
             }
 
-            type ListResourceStream = EventStream<proto::list_resource::Event>;
+            $(
+                type $stream = EventStream<$event>;
 
-            async fn list_resource(
-                &self,
-                r: Request<proto::list_resource::Request>,
-            ) -> Answered<Self::ListResourceStream> {
-                self.serve_stream(r).await
-            }
-
-            type ReadStateBytesStream = EventStream<proto::read_state_bytes::Response>;
-
-            async fn read_state_bytes(
-                &self,
-                r: Request<proto::read_state_bytes::Request>,
-            ) -> Answered<Self::ReadStateBytesStream> {
-                self.serve_stream(r).await
-            }
-
-            type InvokeActionStream = EventStream<proto::invoke_action::Event>;
-
-            async fn invoke_action(
-                &self,
-                r: Request<proto::invoke_action::Request>,
-            ) -> Answered<Self::InvokeActionStream> {
-                self.serve_stream(r).await
-            }
+                async fn $srpc(
+                    &self,
+                    r: Request<proto::$srpc::Request>,
+                ) -> Answered<Self::$stream> {
+                    self.serve_stream(r).await
+                }
+            )*
         }
     };
 }
@@ -89,5 +77,8 @@ rpcs!(
     queries: get_metadata, get_provider_schema, get_resource_identity_schemas,
         move_resource_state, validate_ephemeral_resource_config, open_ephemeral_resource,
         renew_ephemeral_resource, close_ephemeral_resource, get_functions, call_function,
-        configure_state_store, lock_state, unlock_state, get_states, delete_state, stop_provider,
+        configure_state_store, lock_state, unlock_state, get_states, delete_state, stop_provider;
+    streams: list_resource => ListResourceStream of proto::list_resource::Event,
+        read_state_bytes => ReadStateBytesStream of proto::read_state_bytes::Response,
+        invoke_action => InvokeActionStream of proto::invoke_action::Event,
 );
