@@ -95,12 +95,9 @@ pub struct RunningEmulator {
 /// How long in-flight requests may run once a stop was asked for.
 const STOP_GRACE_PERIOD: Duration = Duration::from_secs(5);
 
-/// Why a server task that has ended stopped.
-fn outcome(ended: Result<Result<(), EmulatorError>, JoinError>) -> Result<(), EmulatorError> {
-    match ended {
-        Ok(result) => result,
-        Err(e) => Err(EmulatorError::ServerStopped(e.to_string())),
-    }
+/// A server task that panicked or was aborted.
+fn stopped(e: JoinError) -> EmulatorError {
+    EmulatorError::ServerStopped(e.to_string())
 }
 
 impl RunningEmulator {
@@ -140,9 +137,13 @@ impl RunningEmulator {
         };
         match ended {
             None => self.stop().await,
-            Some(ended) => Err(outcome(ended).err().unwrap_or_else(|| {
-                EmulatorError::ServerStopped("it ended without being asked to".to_owned())
-            })),
+            Some(ended) => Err(ended
+                .map_err(stopped)
+                .and_then(|r| r)
+                .err()
+                .unwrap_or_else(|| {
+                    EmulatorError::ServerStopped("it ended without being asked to".to_owned())
+                })),
         }
     }
 
@@ -151,7 +152,7 @@ impl RunningEmulator {
             let _ = stop.send(());
         }
         match tokio::time::timeout(STOP_GRACE_PERIOD, &mut self.task).await {
-            Ok(ended) => outcome(ended),
+            Ok(ended) => ended.map_err(stopped)?,
             Err(_) => {
                 self.task.abort();
                 Err(EmulatorError::ShutdownTimeout(STOP_GRACE_PERIOD))
