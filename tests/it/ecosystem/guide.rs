@@ -91,6 +91,22 @@ pub(super) fn snippet(all: &[Snippet], section: &str, file: &str) -> Snippet {
     found[0].clone()
 }
 
+/// `text` holds exactly these snippets, `(section, language, file)`, in this order.
+pub(super) fn assert_snippets(text: &str, expected: &[(&str, &str, &str)]) {
+    let found: Vec<(String, String, String)> = snippets(text)
+        .into_iter()
+        .map(|s| (s.section, s.lang, s.file))
+        .collect();
+    let expected: Vec<(String, String, String)> = expected
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(
+        found, expected,
+        "a snippet was added, removed or renamed: check it here"
+    );
+}
+
 /// Every `](#anchor)` link of `text` names one of its `## ` headings.
 pub(super) fn assert_anchors_resolve(text: &str) {
     let headings: Vec<String> = text
@@ -121,27 +137,18 @@ fn anchor(heading: &str) -> String {
 #[test]
 fn the_guide_holds_exactly_the_snippets_checked_here_and_its_links_resolve() {
     let text = guide();
-    let found: Vec<(String, String, String)> = snippets(&text)
-        .into_iter()
-        .map(|s| (s.section, s.lang, s.file))
-        .collect();
-    let expected: Vec<(String, String, String)> = [
-        (PROVIDER_SECTION, "terraform", "main.tf"),
-        (QUERY_SECTION, "hcl", "fleet.tfquery.hcl"),
-        (QUERY_SECTION, "sh", ""),
-        (IMPORT_BLOCKS_SECTION, "terraform", "fleet.tf"),
-        (IMPORT_BLOCKS_SECTION, "sh", ""),
-        (IMPORT_LOOP_SECTION, "terraform", "fleet.tf"),
-        (IMPORT_LOOP_SECTION, "sh", ""),
-    ]
-    .iter()
-    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
-    .collect();
-    assert_eq!(
-        found, expected,
-        "a snippet was added, removed or renamed: check it here"
+    assert_snippets(
+        &text,
+        &[
+            (PROVIDER_SECTION, "terraform", "main.tf"),
+            (QUERY_SECTION, "hcl", "fleet.tfquery.hcl"),
+            (QUERY_SECTION, "sh", ""),
+            (IMPORT_BLOCKS_SECTION, "terraform", "fleet.tf"),
+            (IMPORT_BLOCKS_SECTION, "sh", ""),
+            (IMPORT_LOOP_SECTION, "terraform", "fleet.tf"),
+            (IMPORT_LOOP_SECTION, "sh", ""),
+        ],
     );
-
     assert_anchors_resolve(&text);
     for page in [
         "../resources/provisioned_product_properties.md",

@@ -13,7 +13,7 @@
 use serde_json::Value as Json;
 use servicecatalog_provider::emulator::SeedProduct;
 
-use super::guide::{assert_anchors_resolve, snippet, snippets, Snippet};
+use super::guide::{assert_anchors_resolve, assert_snippets, snippet, snippets, Snippet};
 use super::repo_root;
 use crate::harness::sdk::{role, user};
 use crate::harness::terraform::actions::action_problems;
@@ -36,32 +36,24 @@ fn guide() -> Vec<Snippet> {
 #[test]
 fn the_guide_holds_exactly_the_snippets_checked_here_and_its_links_resolve() {
     let text = std::fs::read_to_string(repo_root().join(GUIDE)).expect("the guide exists");
-    let found: Vec<(String, String, String)> = snippets(&text)
-        .into_iter()
-        .map(|s| (s.section, s.lang, s.file))
-        .collect();
-    let expected: Vec<(String, String, String)> = [
-        (PROVIDER, "terraform", "main.tf"),
-        (REPORT, "terraform", "report.tf"),
-        (REPORT, "sh", ""),
-        (OFFBOARDING, "terraform", "offboarding.tf"),
-        (OFFBOARDING, "sh", ""),
-        (REORG, "terraform", "reorg.tf"),
-        (REORG, "sh", ""),
-        (REORG, "terraform", "reorg_trigger.tf"),
-        (TRAP, "terraform", "trap.tf"),
-        (OLDER, "terraform", "list.tf"),
-        (OLDER, "sh", ""),
-        (OLDER, "terraform", "handover.tf"),
-        (OLDER, "sh", ""),
-        (OLDER, "terraform", "forget.tf"),
-    ]
-    .iter()
-    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
-    .collect();
-    assert_eq!(
-        found, expected,
-        "a snippet was added, removed or renamed: check it here"
+    assert_snippets(
+        &text,
+        &[
+            (PROVIDER, "terraform", "main.tf"),
+            (REPORT, "terraform", "report.tf"),
+            (REPORT, "sh", ""),
+            (OFFBOARDING, "terraform", "offboarding.tf"),
+            (OFFBOARDING, "sh", ""),
+            (REORG, "terraform", "reorg.tf"),
+            (REORG, "sh", ""),
+            (REORG, "terraform", "reorg_trigger.tf"),
+            (TRAP, "terraform", "trap.tf"),
+            (OLDER, "terraform", "list.tf"),
+            (OLDER, "sh", ""),
+            (OLDER, "terraform", "handover.tf"),
+            (OLDER, "sh", ""),
+            (OLDER, "terraform", "forget.tf"),
+        ],
     );
     assert_anchors_resolve(&text);
     for (i, _) in text.match_indices("](") {
